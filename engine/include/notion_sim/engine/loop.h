@@ -1,0 +1,68 @@
+// The clock and the event loop: the only source of time for the resilience stack.
+//
+// `Clock` gives `now`; `Loop` adds timers. Two implementations: `SimLoop` (virtual time that jumps
+// from event to event) and `LiveLoop` (steady clock + libcurl multi). Policies receive a `Clock&`
+// or `Loop&` in their constructor and never read the real clock. Not thread-safe: one loop is
+// driven by one thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+
+#include "notion_sim/engine/status.h"
+#include "notion_sim/engine/time.h"
+
+namespace notion_sim::engine {
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  // Microseconds since the start of the run.
+  virtual TimeUs NowUs() const = 0;
+};
+
+// A clock whose time the caller sets (tests, replay). Thread-compatible.
+class ManualClock final : public Clock {
+ public:
+  explicit ManualClock(TimeUs now_us = 0) : now_us_(now_us) {}
+  TimeUs NowUs() const override { return now_us_; }
+  void Set(TimeUs now_us) { now_us_ = now_us; }
+  void Advance(TimeUs delta_us) { now_us_ += delta_us; }
+
+ private:
+  TimeUs now_us_;
+};
+
+// Handle of a scheduled task, for Cancel. A default EventId names no event.
+struct EventId {
+  std::uint32_t slot = UINT32_MAX;
+  std::uint32_t generation = 0;
+  bool valid() const { return slot != UINT32_MAX; }
+};
+
+// Tasks are small closures: captures of up to 16 trivially copyable bytes (a pointer and an id)
+// are stored without a heap allocation.
+using Task = std::function<void()>;
+
+class Loop : public Clock {
+ public:
+  // Runs `task` at `at_us` (a time in the past means now). Tasks due at the same time run in the
+  // order they were scheduled.
+  virtual EventId ScheduleAt(TimeUs at_us, Task task) = 0;
+  EventId ScheduleAfter(TimeUs delay_us, Task task) {
+    return ScheduleAt(NowUs() + (delay_us > 0 ? delay_us : 0), std::move(task));
+  }
+  // Cancels a task that has not run. Returns false if it already ran or was cancelled.
+  virtual bool Cancel(EventId id) = 0;
+  // Runs every task due up to `until_us`, then sets now to `until_us` (virtual time) or waits
+  // until then (real time). Stops early on an error (see status()).
+  virtual void RunUntil(TimeUs until_us) = 0;
+  // Runs until no task is pending or `limit_us` is reached, whichever comes first.
+  virtual void RunUntilIdle(TimeUs limit_us) = 0;
+  // Tasks scheduled and not yet run.
+  virtual std::size_t Pending() const = 0;
+  // OK, or the error that stopped the loop (e.g. the bound on queued events).
+  virtual const Status& status() const = 0;
+};
+
+}  // namespace notion_sim::engine

@@ -1,0 +1,107 @@
+// Trace: the typed events of a run and a running digest over them.
+//
+// Every decision the stack, the fake and the runner make is an `Event`: a kind from one table, the
+// time, the logical operation and attempt it concerns, a key (tenant, breaker key, lane) and two
+// integer fields whose meaning the kind defines (see EventKind). The digest folds every event, so
+// one 64-bit value says whether two runs were identical. Sinks (metrics, invariant checkers)
+// see events as they happen; recording keeps at most a bounded number. Not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "notion_sim/engine/time.h"
+
+namespace notion_sim::engine {
+
+// Field meanings are given as (a, b). `key` is the tenant unless said otherwise.
+enum class EventKind : std::uint8_t {
+  kOpStarted,          // a logical operation arrived: (operation, lane)
+  kOpFinished,         // it ended: (OpStatus, attempts)
+  kAttemptSent,        // an attempt left the stack: (operation, timeout_us)
+  kAttemptDone,        // its outcome: (HTTP status or -TransportOutcome, ApiCode)
+  kRetryScheduled,     // (delay_us, reason: RetryReason)
+  kRetryGaveUp,        // (reason: GiveUpReason, attempts)
+  kRetryAfterHonored,  // a Retry-After set the delay: (retry_after_us, backoff_us it replaced)
+  kBudgetExhausted,    // the retry budget refused a retry: (tokens_milli, cost_milli)
+  kBreakerTransition,  // key = breaker key: (from BreakerState, to BreakerState)
+  kBreakerRejected,    // key = breaker key: (state, 0)
+  kBreakerLateResult,  // a result from an earlier epoch: (epoch of call, current epoch)
+  kBulkheadAdmitted,   // key = lane: (in_flight, queued)
+  kBulkheadQueued,     // key = lane: (in_flight, queued)
+  kBulkheadRejected,   // key = lane: (in_flight, queued)
+  kBulkheadReleased,   // key = lane: (in_flight, queued)
+  kLimiterDelayed,     // (delay_us, tokens_milli)
+  kLimiterRejected,    // (tokens_milli, 0)
+  kLimiterRateChanged, // (old rate milli-per-s, new rate milli-per-s)
+  kTimeoutFired,       // (timeout kind, timeout_us)
+  kFallbackServed,     // (staleness tier, age_us)
+  kReconcileLookup,    // reconcile-before-retry: (found 0/1, 0)
+  kDlqEnqueued,        // (depth, attempts)
+  kDlqRetried,         // (depth, attempts)
+  kDlqPermanent,       // (depth, attempts)
+  kDlqDrained,         // an entry left the DLQ done: (depth, attempts)
+  kCheckpointAdvanced, // key = job: (record, 0)
+  kHealthChanged,      // key = service: (from, to)
+  kAlertRaised,        // (alert kind, value)
+  kFaultInjected,      // the fake applied a fault: (FaultAction, status)
+  kServerWrite,        // the fake committed a write: (operation, object id low bits)
+  kRequestReceived,    // the fake saw a request: (operation, status it will answer)
+  kPhaseChanged,       // (phase index, 0)
+  kCount,
+};
+std::string_view EventKindName(EventKind kind);
+
+struct Event {
+  TimeUs at_us = 0;
+  std::uint64_t op_id = 0;
+  std::int64_t a = 0;
+  std::int64_t b = 0;
+  std::uint32_t attempt = 0;
+  std::uint16_t key = 0;
+  EventKind kind = EventKind::kOpStarted;
+};
+
+class TraceSink {
+ public:
+  virtual ~TraceSink() = default;
+  virtual void OnEvent(const Event& event) = 0;
+};
+
+class Trace {
+ public:
+  Trace();
+  // Folds the event into the digest, hands it to every sink and records it if recording is on.
+  void Emit(const Event& event);
+  // Convenience for the common shape.
+  void Emit(EventKind kind, TimeUs at_us, std::uint64_t op_id, std::uint32_t attempt,
+            std::uint16_t key, std::int64_t a, std::int64_t b) {
+    Emit(Event{at_us, op_id, a, b, attempt, key, kind});
+  }
+  void AddSink(TraceSink* sink) { sinks_.push_back(sink); }
+  // Keeps the first `max_events` events (0 = off); further events still count in the digest.
+  void Record(std::size_t max_events) { record_limit_ = max_events; }
+  const std::vector<Event>& recorded() const { return recorded_; }
+  bool truncated() const { return truncated_; }
+
+  std::uint64_t Digest() const { return digest_; }
+  // The digest as 16 lower-case hex digits.
+  std::string DigestHex() const;
+  std::uint64_t Count() const { return count_; }
+  std::uint64_t CountOf(EventKind kind) const { return per_kind_[static_cast<int>(kind)]; }
+
+ private:
+  std::uint64_t digest_;
+  std::uint64_t count_ = 0;
+  std::uint64_t per_kind_[static_cast<int>(EventKind::kCount)] = {};
+  std::vector<TraceSink*> sinks_;
+  std::vector<Event> recorded_;
+  std::size_t record_limit_ = 0;
+  bool truncated_ = false;
+};
+
+std::string HexDigest(std::uint64_t digest);
+
+}  // namespace notion_sim::engine

@@ -1,0 +1,102 @@
+// JsonDocument and JsonReader: strict reading of user JSON with errors that name the file, the
+// line and column, the JSON path and what was expected.
+//
+//   Result<JsonDocument> doc = JsonDocument::Load("scenarios/storm.json");
+//   JsonReader r(*doc);
+//   auto root = r.Root();
+//   std::int64_t seed = root.Int("seed", 1);      // optional with default
+//   std::string name = root.String("name");       // required
+//   root.Finish();                                 // unknown fields are errors
+//   if (!r.ok()) return r.error();
+//
+// The first error wins; later reads return defaults. Not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "notion_sim/engine/status.h"
+
+namespace notion_sim::scenarios {
+
+// A parsed JSON file that remembers where each value started (by JSON pointer).
+class JsonDocument {
+ public:
+  static Result<JsonDocument> Load(const std::string& path);
+  static Result<JsonDocument> Parse(std::string text, std::string name);
+
+  const nlohmann::json& root() const { return root_; }
+  const std::string& name() const { return name_; }
+  const std::string& text() const { return text_; }
+  // "file:line:col" for the value at `pointer` ("/workload/0/rate_per_s"), or just "file".
+  std::string Where(const std::string& pointer) const;
+
+ private:
+  std::string name_;
+  std::string text_;
+  nlohmann::json root_;
+  std::map<std::string, std::size_t> offsets_;  // JSON pointer -> byte offset of the value
+};
+
+class JsonReader;
+
+// A view of one JSON object being read; tracks which keys were consumed.
+class ObjectReader {
+ public:
+  ObjectReader(JsonReader* reader, const nlohmann::json* node, std::string pointer);
+
+  bool Has(const std::string& key) const;
+  std::string String(const std::string& key);  // required
+  std::string String(const std::string& key, const std::string& fallback);
+  std::int64_t Int(const std::string& key);  // required
+  std::int64_t Int(const std::string& key, std::int64_t fallback, std::int64_t min = INT64_MIN,
+                   std::int64_t max = INT64_MAX);
+  double Number(const std::string& key, double fallback, double min = -1e300, double max = 1e300);
+  bool Bool(const std::string& key, bool fallback);
+  // One of `choices`; required when `fallback` is empty.
+  std::string Enum(const std::string& key, const std::vector<std::string>& choices,
+                   const std::string& fallback = "");
+  ObjectReader Object(const std::string& key);  // required
+  std::optional<ObjectReader> OptionalObject(const std::string& key);
+  // The elements of an array field (empty when absent and not required).
+  std::vector<ObjectReader> Objects(const std::string& key, bool required = false);
+  std::vector<std::int64_t> Ints(const std::string& key);
+  std::vector<std::string> Strings(const std::string& key);
+  // The raw value (for data passed through, like page properties); null when absent.
+  const nlohmann::json* Raw(const std::string& key);
+  // Reports the first key that was never read.
+  void Finish();
+  const std::string& pointer() const { return pointer_; }
+  // Reports an error at this object or at one of its keys.
+  void Fail(const std::string& key, const std::string& what);
+
+ private:
+  const nlohmann::json* Get(const std::string& key, const char* expected, bool required);
+  std::string PathOf(const std::string& key) const;
+
+  JsonReader* reader_;
+  const nlohmann::json* node_;
+  std::string pointer_;
+  std::vector<std::string> seen_;
+};
+
+class JsonReader {
+ public:
+  explicit JsonReader(const JsonDocument& doc) : doc_(doc) {}
+  ObjectReader Root();
+  bool ok() const { return !error_.has_value(); }
+  const Error& error() const { return *error_; }
+  // Records the first error: "file:line:col: at /a/b: what".
+  void Fail(const std::string& pointer, const std::string& what);
+
+ private:
+  const JsonDocument& doc_;
+  std::optional<Error> error_;
+};
+
+}  // namespace notion_sim::scenarios

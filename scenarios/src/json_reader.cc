@@ -1,0 +1,405 @@
+#include "notion_sim/scenarios/json_reader.h"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+namespace notion_sim::scenarios {
+namespace {
+
+std::string EscapePointerToken(const std::string& key) {
+  std::string out;
+  for (char c : key) {
+    if (c == '~') {
+      out += "~0";
+    } else if (c == '/') {
+      out += "~1";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// Walks JSON text that nlohmann already accepted and records where each value starts.
+class PositionIndexer {
+ public:
+  PositionIndexer(const std::string& text, std::map<std::string, std::size_t>& out)
+      : text_(text), out_(out) {}
+  void Run() {
+    SkipSpace();
+    Value("");
+  }
+
+ private:
+  void SkipSpace() {
+    while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\n' ||
+                                   text_[pos_] == '\r' || text_[pos_] == '\t')) {
+      ++pos_;
+    }
+  }
+  std::string StringToken() {
+    // pos_ at the opening quote; returns the raw content (escapes other than \" \\ kept as is,
+    // good enough for object keys in scenario files).
+    std::string s;
+    ++pos_;
+    while (pos_ < text_.size() && text_[pos_] != '"') {
+      if (text_[pos_] == '\\' && pos_ + 1 < text_.size()) {
+        ++pos_;
+        s += text_[pos_] == 'n' ? '\n' : text_[pos_];
+      } else {
+        s += text_[pos_];
+      }
+      ++pos_;
+    }
+    ++pos_;
+    return s;
+  }
+  void Value(const std::string& pointer) {
+    SkipSpace();
+    if (pos_ >= text_.size()) return;
+    out_.emplace(pointer, pos_);
+    const char c = text_[pos_];
+    if (c == '{') {
+      ++pos_;
+      SkipSpace();
+      if (pos_ < text_.size() && text_[pos_] == '}') {
+        ++pos_;
+        return;
+      }
+      while (pos_ < text_.size()) {
+        SkipSpace();
+        const std::size_t key_pos = pos_;
+        const std::string key = StringToken();
+        const std::string child = pointer + "/" + EscapePointerToken(key);
+        out_.emplace(child + "#key", key_pos);
+        SkipSpace();
+        ++pos_;  // ':'
+        Value(child);
+        SkipSpace();
+        if (pos_ < text_.size() && text_[pos_] == ',') {
+          ++pos_;
+          continue;
+        }
+        ++pos_;  // '}'
+        return;
+      }
+    } else if (c == '[') {
+      ++pos_;
+      SkipSpace();
+      if (pos_ < text_.size() && text_[pos_] == ']') {
+        ++pos_;
+        return;
+      }
+      for (std::size_t i = 0; pos_ < text_.size(); ++i) {
+        Value(pointer + "/" + std::to_string(i));
+        SkipSpace();
+        if (pos_ < text_.size() && text_[pos_] == ',') {
+          ++pos_;
+          continue;
+        }
+        ++pos_;  // ']'
+        return;
+      }
+    } else if (c == '"') {
+      StringToken();
+    } else {
+      while (pos_ < text_.size() && text_[pos_] != ',' && text_[pos_] != '}' &&
+             text_[pos_] != ']' && text_[pos_] != ' ' && text_[pos_] != '\n' &&
+             text_[pos_] != '\r' && text_[pos_] != '\t') {
+        ++pos_;
+      }
+    }
+  }
+
+  const std::string& text_;
+  std::map<std::string, std::size_t>& out_;
+  std::size_t pos_ = 0;
+};
+
+std::string LineCol(const std::string& text, std::size_t offset) {
+  std::size_t line = 1;
+  std::size_t col = 1;
+  for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      col = 1;
+    } else {
+      ++col;
+    }
+  }
+  return std::to_string(line) + ":" + std::to_string(col);
+}
+
+std::string TypeName(const nlohmann::json& v) {
+  if (v.is_number_integer() || v.is_number_unsigned()) return "an integer";
+  if (v.is_number()) return "a number";
+  if (v.is_string()) return "a string";
+  if (v.is_boolean()) return "a boolean";
+  if (v.is_array()) return "an array";
+  if (v.is_object()) return "an object";
+  return "null";
+}
+
+}  // namespace
+
+Result<JsonDocument> JsonDocument::Load(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error{ErrorCode::kNotFound, path + ": cannot open file (does it exist?)"};
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return Parse(ss.str(), path);
+}
+
+Result<JsonDocument> JsonDocument::Parse(std::string text, std::string name) {
+  JsonDocument doc;
+  doc.name_ = std::move(name);
+  doc.text_ = std::move(text);
+  try {
+    doc.root_ = nlohmann::json::parse(doc.text_);
+  } catch (const nlohmann::json::parse_error& e) {
+    const std::size_t at = e.byte > 0 ? e.byte - 1 : 0;
+    std::string what = e.what();
+    const std::size_t cut = what.find("syntax error");
+    if (cut != std::string::npos) what = what.substr(cut);
+    return InvalidInput(doc.name_ + ":" + LineCol(doc.text_, at) + ": not valid JSON: " + what);
+  }
+  PositionIndexer(doc.text_, doc.offsets_).Run();
+  return doc;
+}
+
+std::string JsonDocument::Where(const std::string& pointer) const {
+  std::string p = pointer;
+  // Fall back to the nearest enclosing value that has a position.
+  while (true) {
+    auto it = offsets_.find(p);
+    if (it != offsets_.end()) return name_ + ":" + LineCol(text_, it->second);
+    const std::size_t slash = p.rfind('/');
+    if (slash == std::string::npos || p.empty()) return name_;
+    p = p.substr(0, slash);
+  }
+}
+
+void JsonReader::Fail(const std::string& pointer, const std::string& what) {
+  if (error_) return;
+  std::string shown = pointer;
+  if (shown.size() >= 4 && shown.compare(shown.size() - 4, 4, "#key") == 0) {
+    shown.resize(shown.size() - 4);
+  }
+  error_ = InvalidInput(doc_.Where(pointer) + ": at " + (shown.empty() ? std::string("/") : shown) +
+                        ": " + what);
+}
+
+ObjectReader JsonReader::Root() {
+  if (!doc_.root().is_object()) {
+    Fail("", "expected a JSON object at the top level, found " + TypeName(doc_.root()));
+  }
+  return ObjectReader(this, &doc_.root(), "");
+}
+
+ObjectReader::ObjectReader(JsonReader* reader, const nlohmann::json* node, std::string pointer)
+    : reader_(reader), node_(node), pointer_(std::move(pointer)) {}
+
+std::string ObjectReader::PathOf(const std::string& key) const {
+  return pointer_ + "/" + EscapePointerToken(key);
+}
+
+void ObjectReader::Fail(const std::string& key, const std::string& what) {
+  reader_->Fail(key.empty() ? pointer_ : PathOf(key), what);
+}
+
+bool ObjectReader::Has(const std::string& key) const {
+  return node_->is_object() && node_->contains(key);
+}
+
+const nlohmann::json* ObjectReader::Get(const std::string& key, const char* expected,
+                                        bool required) {
+  seen_.push_back(key);
+  if (!node_->is_object() || !node_->contains(key)) {
+    if (required) reader_->Fail(pointer_, std::string("missing required field \"") + key +
+                                               "\" (" + expected + ")");
+    return nullptr;
+  }
+  return &(*node_)[key];
+}
+
+std::string ObjectReader::String(const std::string& key) {
+  const nlohmann::json* v = Get(key, "a string", true);
+  if (v == nullptr) return "";
+  if (!v->is_string()) {
+    Fail(key, "expected a string, found " + TypeName(*v));
+    return "";
+  }
+  return v->get<std::string>();
+}
+
+std::string ObjectReader::String(const std::string& key, const std::string& fallback) {
+  const nlohmann::json* v = Get(key, "a string", false);
+  if (v == nullptr) return fallback;
+  if (!v->is_string()) {
+    Fail(key, "expected a string, found " + TypeName(*v));
+    return fallback;
+  }
+  return v->get<std::string>();
+}
+
+std::int64_t ObjectReader::Int(const std::string& key) {
+  const nlohmann::json* v = Get(key, "an integer", true);
+  if (v == nullptr) return 0;
+  if (!v->is_number_integer()) {
+    Fail(key, "expected an integer, found " + TypeName(*v));
+    return 0;
+  }
+  return v->get<std::int64_t>();
+}
+
+std::int64_t ObjectReader::Int(const std::string& key, std::int64_t fallback, std::int64_t min,
+                               std::int64_t max) {
+  const nlohmann::json* v = Get(key, "an integer", false);
+  if (v == nullptr) return fallback;
+  if (!v->is_number_integer()) {
+    Fail(key, "expected an integer, found " + TypeName(*v));
+    return fallback;
+  }
+  const auto x = v->get<std::int64_t>();
+  if (x < min || x > max) {
+    Fail(key, "expected an integer in [" + std::to_string(min) + ", " + std::to_string(max) +
+                  "], found " + std::to_string(x));
+    return fallback;
+  }
+  return x;
+}
+
+double ObjectReader::Number(const std::string& key, double fallback, double min, double max) {
+  const nlohmann::json* v = Get(key, "a number", false);
+  if (v == nullptr) return fallback;
+  if (!v->is_number()) {
+    Fail(key, "expected a number, found " + TypeName(*v));
+    return fallback;
+  }
+  const double x = v->get<double>();
+  if (x < min || x > max) {
+    std::ostringstream ss;
+    ss << "expected a number in [" << min << ", " << max << "], found " << x;
+    Fail(key, ss.str());
+    return fallback;
+  }
+  return x;
+}
+
+bool ObjectReader::Bool(const std::string& key, bool fallback) {
+  const nlohmann::json* v = Get(key, "a boolean", false);
+  if (v == nullptr) return fallback;
+  if (!v->is_boolean()) {
+    Fail(key, "expected true or false, found " + TypeName(*v));
+    return fallback;
+  }
+  return v->get<bool>();
+}
+
+std::string ObjectReader::Enum(const std::string& key, const std::vector<std::string>& choices,
+                               const std::string& fallback) {
+  const std::string value = fallback.empty() ? String(key) : String(key, fallback);
+  if (!reader_->ok()) return fallback;
+  if (std::find(choices.begin(), choices.end(), value) == choices.end()) {
+    std::string list;
+    for (const auto& c : choices) list += (list.empty() ? "" : ", ") + ("\"" + c + "\"");
+    Fail(key, "expected one of " + list + ", found \"" + value + "\"");
+    return fallback;
+  }
+  return value;
+}
+
+ObjectReader ObjectReader::Object(const std::string& key) {
+  static const nlohmann::json kEmpty = nlohmann::json::object();
+  const nlohmann::json* v = Get(key, "an object", true);
+  if (v == nullptr) return ObjectReader(reader_, &kEmpty, PathOf(key));
+  if (!v->is_object()) {
+    Fail(key, "expected an object, found " + TypeName(*v));
+    return ObjectReader(reader_, &kEmpty, PathOf(key));
+  }
+  return ObjectReader(reader_, v, PathOf(key));
+}
+
+std::optional<ObjectReader> ObjectReader::OptionalObject(const std::string& key) {
+  if (!Has(key)) {
+    seen_.push_back(key);
+    return std::nullopt;
+  }
+  return Object(key);
+}
+
+std::vector<ObjectReader> ObjectReader::Objects(const std::string& key, bool required) {
+  std::vector<ObjectReader> out;
+  const nlohmann::json* v = Get(key, "an array of objects", required);
+  if (v == nullptr) return out;
+  if (!v->is_array()) {
+    Fail(key, "expected an array, found " + TypeName(*v));
+    return out;
+  }
+  for (std::size_t i = 0; i < v->size(); ++i) {
+    const std::string p = PathOf(key) + "/" + std::to_string(i);
+    if (!(*v)[i].is_object()) {
+      reader_->Fail(p, "expected an object, found " + TypeName((*v)[i]));
+      return out;
+    }
+    out.emplace_back(reader_, &(*v)[i], p);
+  }
+  return out;
+}
+
+std::vector<std::int64_t> ObjectReader::Ints(const std::string& key) {
+  std::vector<std::int64_t> out;
+  const nlohmann::json* v = Get(key, "an array of integers", false);
+  if (v == nullptr) return out;
+  if (!v->is_array()) {
+    Fail(key, "expected an array of integers, found " + TypeName(*v));
+    return out;
+  }
+  for (std::size_t i = 0; i < v->size(); ++i) {
+    if (!(*v)[i].is_number_integer()) {
+      reader_->Fail(PathOf(key) + "/" + std::to_string(i),
+                    "expected an integer, found " + TypeName((*v)[i]));
+      return out;
+    }
+    out.push_back((*v)[i].get<std::int64_t>());
+  }
+  return out;
+}
+
+std::vector<std::string> ObjectReader::Strings(const std::string& key) {
+  std::vector<std::string> out;
+  const nlohmann::json* v = Get(key, "an array of strings", false);
+  if (v == nullptr) return out;
+  if (!v->is_array()) {
+    Fail(key, "expected an array of strings, found " + TypeName(*v));
+    return out;
+  }
+  for (std::size_t i = 0; i < v->size(); ++i) {
+    if (!(*v)[i].is_string()) {
+      reader_->Fail(PathOf(key) + "/" + std::to_string(i),
+                    "expected a string, found " + TypeName((*v)[i]));
+      return out;
+    }
+    out.push_back((*v)[i].get<std::string>());
+  }
+  return out;
+}
+
+const nlohmann::json* ObjectReader::Raw(const std::string& key) {
+  return Get(key, "a value", false);
+}
+
+void ObjectReader::Finish() {
+  if (!node_->is_object()) return;
+  for (auto it = node_->begin(); it != node_->end(); ++it) {
+    if (std::find(seen_.begin(), seen_.end(), it.key()) == seen_.end()) {
+      reader_->Fail(PathOf(it.key()) + "#key",
+                    "unknown field \"" + it.key() + "\" (a typo would silently run a "
+                    "different scenario, so unknown fields are errors)");
+      return;
+    }
+  }
+}
+
+}  // namespace notion_sim::scenarios

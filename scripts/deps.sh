@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs what notion-sim needs from Debian's packages, only when something is missing.
+# Runs apt-get as root, or through sudo.
+set -euo pipefail
+packages=(build-essential cmake ninja-build pkg-config git
+          libcurl4-openssl-dev nlohmann-json3-dev libcpp-httplib-dev librapidcheck-dev
+          libgtest-dev libgmock-dev libbenchmark-dev libssl-dev libsqlite3-dev libcli11-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "notion-sim: installing missing packages: ${missing[*]}" >&2
+if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

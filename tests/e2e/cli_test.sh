@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The command line as a user meets it: help, a run, the same digest twice, another seed giving
+# another digest, and bad input giving exit 2 with a message naming what is wrong.
+set -u
+bin=${1:?}; src=${2:?}; out=${3:?}
+rm -rf "$out"; mkdir -p "$out"
+fails=0
+check() {  # check NAME EXPECTED_EXIT ACTUAL_EXIT [grep-pattern file]
+  if [ "$2" != "$3" ]; then echo "FAIL $1: exit $3, expected $2"; fails=$((fails+1)); return; fi
+  if [ $# -ge 5 ] && ! grep -qE -- "$4" "$5"; then
+    echo "FAIL $1: output lacks /$4/:"; cat "$5"; fails=$((fails+1)); return
+  fi
+  echo "ok   $1"
+}
+sample="$src/scenarios/library/steady_creates.json"
+
+"$bin" --help > "$out/help.txt" 2>&1; check help 0 $? 'run' "$out/help.txt"
+"$bin" run --help > "$out/runhelp.txt" 2>&1; check run-help 0 $? '--out' "$out/runhelp.txt"
+"$bin" > "$out/none.txt" 2>&1; check no-subcommand 2 $? 'subcommand' "$out/none.txt"
+"$bin" run "$sample" --bogus > "$out/flag.txt" 2>&1; check bad-flag 2 $? 'bogus' "$out/flag.txt"
+
+"$bin" run "$sample" --out "$out/r1" > "$out/r1.txt" 2>&1; check run 0 $? 'digest [0-9a-f]{16}' "$out/r1.txt"
+test -s "$out/r1/results.json"; check result-json 0 $?
+"$bin" run "$sample" --out "$out/r2" > "$out/r2.txt" 2>&1
+d1=$(grep -o 'digest [0-9a-f]*' "$out/r1.txt"); d2=$(grep -o 'digest [0-9a-f]*' "$out/r2.txt")
+[ -n "$d1" ] && [ "$d1" = "$d2" ]; check same-seed-same-digest 0 $?
+"$bin" run "$sample" --seed 99 --out "$out/r3" > "$out/r3.txt" 2>&1
+d3=$(grep -o 'digest [0-9a-f]*' "$out/r3.txt")
+[ -n "$d3" ] && [ "$d1" != "$d3" ]; check other-seed-other-digest 0 $?
+
+"$bin" run "$out/missing.json" > "$out/m.txt" 2>&1; check missing-file 2 $? 'missing.json' "$out/m.txt"
+printf '{"name": "x", "workload": {"streams": [ {"operation": "create_page",, }]}}' > "$out/bad.json"
+"$bin" run "$out/bad.json" > "$out/b.txt" 2>&1; check malformed-json 2 $? 'bad.json:1:[0-9]+: not valid JSON' "$out/b.txt"
+printf '{\n  "name": "x",\n  "workload": {"streams": [{"operation": "create_page", "rate_per_sec": 3}]}\n}\n' > "$out/typo.json"
+"$bin" run "$out/typo.json" > "$out/t.txt" 2>&1; check unknown-field 2 $? 'typo.json:3:[0-9]+: at /workload/streams/0/rate_per_sec: unknown field' "$out/t.txt"
+printf '{"name": "x", "workload": {"streams": [{"operation": "create_pages"}]}}' > "$out/enum.json"
+"$bin" validate "$out/enum.json" > "$out/e.txt" 2>&1; check bad-enum 2 $? 'operation: expected one of' "$out/e.txt"
+printf '{"name": "x", "seed": "one", "workload": {"streams": [{"operation": "create_page"}]}}' > "$out/type.json"
+"$bin" validate "$out/type.json" > "$out/ty.txt" 2>&1; check bad-type 2 $? 'at /seed: expected an integer, found a string' "$out/ty.txt"
+
+if [ $fails -ne 0 ]; then echo "$fails check(s) failed"; exit 1; fi
+echo "all CLI checks passed"

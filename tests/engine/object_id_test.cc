@@ -1,0 +1,52 @@
+#include "notion_sim/engine/object_id.h"
+
+#include <gtest/gtest.h>
+
+#include "notion_sim/engine/protocol.h"
+#include "notion_sim/engine/rng.h"
+
+namespace notion_sim::engine {
+namespace {
+
+TEST(ObjectId, RandomIdsAreVersion4AndRoundTrip) {
+  Rng rng(1);
+  for (int i = 0; i < 100; ++i) {
+    const ObjectId id = ObjectId::Random(rng);
+    const std::string s = id.ToString();
+    ASSERT_EQ(s.size(), 36u);
+    EXPECT_EQ(s[14], '4');
+    EXPECT_TRUE(s[19] == '8' || s[19] == '9' || s[19] == 'a' || s[19] == 'b') << s;
+    EXPECT_EQ(ObjectId::Parse(s), id);
+  }
+}
+
+TEST(ObjectId, ParsesWithoutDashesAndRejectsJunk) {
+  const auto a = ObjectId::Parse("59833787-2cf9-4fdf-8782-e53db20768a5");
+  const auto b = ObjectId::Parse("598337872cf94fdf8782e53db20768a5");
+  ASSERT_TRUE(a.has_value());
+  EXPECT_EQ(a, b);
+  EXPECT_FALSE(ObjectId::Parse("59833787-2cf9-4fdf-8782-e53db20768a").has_value());
+  EXPECT_FALSE(ObjectId::Parse("59833787x2cf9-4fdf-8782-e53db20768a5").has_value());
+  EXPECT_FALSE(ObjectId::Parse("z98337872cf94fdf8782e53db20768a5").has_value());
+  EXPECT_FALSE(ObjectId::Parse("").has_value());
+}
+
+TEST(Protocol, NamesRoundTrip) {
+  for (int i = 0; i < kOperationCount; ++i) {
+    const auto op = static_cast<Operation>(i);
+    EXPECT_EQ(ParseOperation(OperationName(op)), op);
+  }
+  EXPECT_EQ(ParseApiCode("rate_limited"), ApiCode::kRateLimited);
+  EXPECT_EQ(ParseApiCode("service_overload"), ApiCode::kServiceOverload);
+  EXPECT_EQ(ParseApiCode("brand_new_code"), ApiCode::kOther);
+  EXPECT_EQ(ParseApiCode(""), ApiCode::kNone);
+  EXPECT_EQ(DefaultStatusOf(ApiCode::kServiceOverload), 529);
+  EXPECT_EQ(DefaultStatusOf(ApiCode::kValidationError), 400);
+  EXPECT_EQ(MethodOf(Operation::kCreatePage), Method::kPost);
+  EXPECT_TRUE(IsCreate(Operation::kCreatePage));
+  EXPECT_FALSE(IsWrite(Operation::kRetrievePage));
+  EXPECT_EQ(ParseMethod("PATCH"), Method::kPatch);
+}
+
+}  // namespace
+}  // namespace notion_sim::engine
