@@ -1,143 +1,18 @@
 // notion-sim: the command line. Exit codes: 0 all held, 1 an invariant or gate failed,
 // 2 bad input or usage.
-#include <chrono>
-#include <cstdio>
 #include <iostream>
-#include <optional>
-#include <string>
 #include <vector>
 
-#include <CLI/CLI.hpp>
-
-#include "notion_sim/reports/result_json.h"
-#include "notion_sim/scenarios/run.h"
-#include "notion_sim/scenarios/scenario.h"
-
-namespace {
-
-constexpr int kExitOk = 0;
-constexpr int kExitFailed = 1;
-constexpr int kExitBadInput = 2;
-
-namespace ns = notion_sim;
-
-int ExitCodeOf(const ns::Error& error) {
-  return error.code == ns::ErrorCode::kInvalidInput || error.code == ns::ErrorCode::kNotFound
-             ? kExitBadInput
-             : kExitFailed;
-}
-
-// Collects the scenario files named by `paths` (files or directories).
-std::optional<std::vector<std::string>> CollectFiles(const std::vector<std::string>& paths) {
-  std::vector<std::string> files;
-  for (const std::string& p : paths) {
-    auto found = ns::scenarios::FindScenarioFiles(p);
-    if (!found.ok()) {
-      std::cerr << "notion-sim: " << found.error().message << "\n";
-      return std::nullopt;
-    }
-    files.insert(files.end(), found->begin(), found->end());
-  }
-  return files;
-}
-
-struct RunArgs {
-  std::vector<std::string> paths;
-  std::string out_dir = "out";
-  std::optional<std::uint64_t> seed;
-  bool quiet = false;
-};
-
-int Run(const RunArgs& args) {
-  auto files = CollectFiles(args.paths);
-  if (!files) return kExitBadInput;
-  // Validate everything first: a typo in the 10th file must not cost nine runs.
-  std::vector<ns::scenarios::ScenarioSpec> specs;
-  for (const std::string& f : *files) {
-    auto spec = ns::scenarios::LoadScenario(f);
-    if (!spec.ok()) {
-      std::cerr << "notion-sim: " << spec.error().message << "\n";
-      return kExitBadInput;
-    }
-    if (args.seed) spec->seed = *args.seed;
-    specs.push_back(std::move(spec).value());
-  }
-  int exit_code = kExitOk;
-  nlohmann::json index = nlohmann::json::array();
-  for (std::size_t i = 0; i < specs.size(); ++i) {
-    const auto& spec = specs[i];
-    if (!args.quiet) {
-      std::cerr << "[" << (i + 1) << "/" << specs.size() << "] " << spec.name << " (seed "
-                << spec.seed << ") ...\n";
-    }
-    const auto start = std::chrono::steady_clock::now();
-    auto result = ns::scenarios::RunScenario(spec);
-    const auto stop = std::chrono::steady_clock::now();
-    if (!result.ok()) {
-      std::cerr << "notion-sim: " << spec.path << ": " << result.error().message << "\n"
-                << "  reproduce: notion-sim run " << spec.path << " --seed " << spec.seed << "\n";
-      exit_code = std::max(exit_code, ExitCodeOf(result.error()));
-      continue;
-    }
-    result->wall_time_ms =
-        std::chrono::duration<double, std::milli>(stop - start).count();
-    std::cout << ns::reports::SummaryLine(*result) << "\n";
-    nlohmann::json j = ns::reports::ResultToJson(*result);
-    const std::string file = args.out_dir + "/" + spec.name + ".result.json";
-    if (auto st = ns::reports::WriteJsonFile(file, j); !st.ok()) {
-      std::cerr << "notion-sim: " << st.error().message << "\n";
-      return kExitBadInput;
-    }
-    index.push_back(std::move(j));
-  }
-  if (auto st = ns::reports::WriteJsonFile(args.out_dir + "/results.json",
-                                           nlohmann::json{{"schema_version", 1},
-                                                          {"results", index}});
-      !st.ok()) {
-    std::cerr << "notion-sim: " << st.error().message << "\n";
-    return kExitBadInput;
-  }
-  if (!args.quiet) std::cerr << "results written to " << args.out_dir << "/\n";
-  return exit_code;
-}
-
-int Validate(const std::vector<std::string>& paths) {
-  auto files = CollectFiles(paths);
-  if (!files) return kExitBadInput;
-  int code = kExitOk;
-  for (const std::string& f : *files) {
-    auto spec = ns::scenarios::LoadScenario(f);
-    if (!spec.ok()) {
-      std::cerr << "notion-sim: " << spec.error().message << "\n";
-      code = kExitBadInput;
-    } else {
-      std::cout << f << ": ok (" << spec->name << ")\n";
-    }
-  }
-  return code;
-}
-
-}  // namespace
+#include "command.h"
 
 int main(int argc, char** argv) {
+  using namespace notion_sim::cli;  // NOLINT(google-build-using-namespace)
   CLI::App app{
       "notion-sim: deterministic simulation and fault injection for Notion integrations.\n"
       "Exit codes: 0 all held, 1 an invariant or gate failed, 2 bad input or usage."};
   app.require_subcommand(1);
   app.set_version_flag("--version", "notion-sim 0.1.0");
-
-  RunArgs run_args;
-  CLI::App* run = app.add_subcommand("run", "Run scenario files or directories in simulation");
-  run->add_option("paths", run_args.paths, "Scenario files or directories (searched for *.json)")
-      ->required();
-  run->add_option("--out", run_args.out_dir, "Directory for results")->capture_default_str();
-  run->add_option("--seed", run_args.seed, "Override every scenario's seed");
-  run->add_flag("--quiet", run_args.quiet, "No progress on stderr");
-
-  std::vector<std::string> validate_paths;
-  CLI::App* validate = app.add_subcommand("validate", "Check scenario files without running them");
-  validate->add_option("paths", validate_paths, "Scenario files or directories")->required();
-
+  const std::vector<Command> commands = {AddRunCommand(app), AddValidateCommand(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -150,7 +25,8 @@ int main(int argc, char** argv) {
     std::cerr << "notion-sim: " << e.what() << "\n(see notion-sim --help)\n";
     return kExitBadInput;
   }
-  if (run->parsed()) return Run(run_args);
-  if (validate->parsed()) return Validate(validate_paths);
+  for (const Command& c : commands) {
+    if (c.app->parsed()) return c.run();
+  }
   return kExitBadInput;
 }
