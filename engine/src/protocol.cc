@@ -12,26 +12,29 @@ struct OpInfo {
   Method method;
   bool write;
   bool create;
+  std::string_view prefix;  // path before the id ("/v1/pages/"), or the whole path
+  std::string_view suffix;  // path after the id ("/children"); "" when none
+  bool has_target;
 };
 
 constexpr std::array<OpInfo, kOperationCount> kOps = {{
-    {"create_page", Method::kPost, true, true},
-    {"retrieve_page", Method::kGet, false, false},
-    {"update_page", Method::kPatch, true, false},
-    {"query_data_source", Method::kPost, false, false},
-    {"query_database", Method::kPost, false, false},
-    {"retrieve_database", Method::kGet, false, false},
-    {"retrieve_data_source", Method::kGet, false, false},
-    {"append_blocks", Method::kPatch, true, true},
-    {"list_block_children", Method::kGet, false, false},
-    {"retrieve_block", Method::kGet, false, false},
-    {"update_block", Method::kPatch, true, false},
-    {"delete_block", Method::kDelete, true, false},
-    {"search", Method::kPost, false, false},
-    {"users_me", Method::kGet, false, false},
-    {"list_users", Method::kGet, false, false},
-    {"retrieve_user", Method::kGet, false, false},
-    {"upstream_complete", Method::kPost, false, false},
+    {"create_page", Method::kPost, true, true, "/v1/pages", "", false},
+    {"retrieve_page", Method::kGet, false, false, "/v1/pages/", "", true},
+    {"update_page", Method::kPatch, true, false, "/v1/pages/", "", true},
+    {"query_data_source", Method::kPost, false, false, "/v1/data_sources/", "/query", true},
+    {"query_database", Method::kPost, false, false, "/v1/databases/", "/query", true},
+    {"retrieve_database", Method::kGet, false, false, "/v1/databases/", "", true},
+    {"retrieve_data_source", Method::kGet, false, false, "/v1/data_sources/", "", true},
+    {"append_blocks", Method::kPatch, true, true, "/v1/blocks/", "/children", true},
+    {"list_block_children", Method::kGet, false, false, "/v1/blocks/", "/children", true},
+    {"retrieve_block", Method::kGet, false, false, "/v1/blocks/", "", true},
+    {"update_block", Method::kPatch, true, false, "/v1/blocks/", "", true},
+    {"delete_block", Method::kDelete, true, false, "/v1/blocks/", "", true},
+    {"search", Method::kPost, false, false, "/v1/search", "", false},
+    {"users_me", Method::kGet, false, false, "/v1/users/me", "", false},
+    {"list_users", Method::kGet, false, false, "/v1/users", "", false},
+    {"retrieve_user", Method::kGet, false, false, "/v1/users/", "", true},
+    {"upstream_complete", Method::kPost, false, false, "/upstream/v1/complete", "", false},
 }};
 
 constexpr std::array<std::string_view, static_cast<int>(ApiCode::kOther) + 1> kCodes = {
@@ -91,6 +94,38 @@ std::optional<Operation> ParseOperation(std::string_view name) {
 Method MethodOf(Operation op) { return kOps[static_cast<std::size_t>(op)].method; }
 bool IsWrite(Operation op) { return kOps[static_cast<std::size_t>(op)].write; }
 bool IsCreate(Operation op) { return kOps[static_cast<std::size_t>(op)].create; }
+
+std::string RenderPath(Operation op, const std::string& target) {
+  const OpInfo& info = kOps[static_cast<std::size_t>(op)];
+  std::string path(info.prefix);
+  if (info.has_target) {
+    path += target;
+    path += info.suffix;
+  }
+  return path;
+}
+
+std::optional<Route> ParseRoute(Method method, std::string_view path) {
+  // Exact routes first: "/v1/users/me" must not match "/v1/users/{id}".
+  for (std::size_t i = 0; i < kOps.size(); ++i) {
+    const OpInfo& info = kOps[i];
+    if (!info.has_target && info.method == method && path == info.prefix) {
+      return Route{static_cast<Operation>(i), ""};
+    }
+  }
+  for (std::size_t i = 0; i < kOps.size(); ++i) {
+    const OpInfo& info = kOps[i];
+    if (!info.has_target || info.method != method) continue;
+    if (path.size() <= info.prefix.size() + info.suffix.size()) continue;
+    if (path.substr(0, info.prefix.size()) != info.prefix) continue;
+    if (path.substr(path.size() - info.suffix.size()) != info.suffix) continue;
+    std::string_view id =
+        path.substr(info.prefix.size(), path.size() - info.prefix.size() - info.suffix.size());
+    if (id.find('/') != std::string_view::npos) continue;
+    return Route{static_cast<Operation>(i), std::string(id)};
+  }
+  return std::nullopt;
+}
 
 std::string_view ApiCodeName(ApiCode code) { return kCodes[static_cast<std::size_t>(code)]; }
 

@@ -5,9 +5,12 @@
 
 #include "notion_sim/engine/rng.h"
 #include "notion_sim/engine/trace.h"
-#include "notion_sim/scenarios/json_reader.h"
+#include "notion_sim/engine/json_reader.h"
 
 namespace notion_sim::scenarios {
+using engine::JsonDocument;
+using engine::JsonReader;
+using engine::ObjectReader;
 namespace {
 
 std::vector<std::string> OperationNames() {

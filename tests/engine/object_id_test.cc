@@ -48,5 +48,23 @@ TEST(Protocol, NamesRoundTrip) {
   EXPECT_EQ(ParseMethod("PATCH"), Method::kPatch);
 }
 
+TEST(Protocol, RoutesRenderAndParse) {
+  const std::string id = "59833787-2cf9-4fdf-8782-e53db20768a5";
+  for (int i = 0; i < kOperationCount; ++i) {
+    const auto op = static_cast<Operation>(i);
+    const std::string path = RenderPath(op, id);
+    const auto route = ParseRoute(MethodOf(op), path);
+    ASSERT_TRUE(route.has_value()) << path;
+    EXPECT_EQ(route->operation, op) << path;
+  }
+  EXPECT_EQ(RenderPath(Operation::kAppendBlocks, id), "/v1/blocks/" + id + "/children");
+  EXPECT_EQ(ParseRoute(Method::kGet, "/v1/users/me")->operation, Operation::kUsersMe);
+  EXPECT_EQ(ParseRoute(Method::kGet, "/v1/users/abc")->target, "abc");
+  EXPECT_FALSE(ParseRoute(Method::kDelete, "/v1/pages/abc").has_value());
+  EXPECT_FALSE(ParseRoute(Method::kGet, "/v1/pages/").has_value());
+  EXPECT_FALSE(ParseRoute(Method::kGet, "/v1/nope").has_value());
+  EXPECT_FALSE(ParseRoute(Method::kGet, "/v1/pages/a/b").has_value());
+}
+
 }  // namespace
 }  // namespace notion_sim::engine

@@ -46,6 +46,20 @@ bool IsWrite(Operation op);
 // True for operations that create a new object (the duplicate-create risk).
 bool IsCreate(Operation op);
 
+// The route of an operation: "/v1/pages/{id}" with the target id filled in (dashed form).
+// `target` is ignored by operations without one (create_page, search, users_me, list_users).
+std::string RenderPath(Operation op, const std::string& target);
+
+// An HTTP method + path (without query string) matched to an operation. `target` holds the raw
+// path parameter (not validated; the fake answers an unparsable id with Notion's 400/404).
+struct Route {
+  Operation operation;
+  std::string target;
+};
+// nullopt when no operation has this method and path (the fake answers 400
+// invalid_request_url). Paths must start with "/v1/" ("/upstream/v1/complete" for the upstream).
+std::optional<Route> ParseRoute(Method method, std::string_view path);
+
 // Notion's error `code` values (notion-api.md §2.2), plus kNone (no error) and kOther (a code
 // string we do not know).
 enum class ApiCode : std::uint8_t {

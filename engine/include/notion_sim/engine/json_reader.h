@@ -9,7 +9,10 @@
 //   root.Finish();                                 // unknown fields are errors
 //   if (!r.ok()) return r.error();
 //
-// The first error wins; later reads return defaults. Not thread-safe.
+// The first error wins; later reads return defaults. Policies and the fake parse their own
+// configuration with an ObjectReader handed to them, so every error carries the file, line and
+// column of the document it came from (a scenario file, `--faults FILE`, or an admin request
+// body). Not thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -22,7 +25,7 @@
 
 #include "notion_sim/engine/status.h"
 
-namespace notion_sim::scenarios {
+namespace notion_sim::engine {
 
 // A parsed JSON file that remembers where each value started (by JSON pointer).
 class JsonDocument {
@@ -99,4 +102,4 @@ class JsonReader {
   std::optional<Error> error_;
 };
 
-}  // namespace notion_sim::scenarios
+}  // namespace notion_sim::engine

@@ -1,10 +1,10 @@
-#include "notion_sim/scenarios/json_reader.h"
+#include "notion_sim/engine/json_reader.h"
 
 #include <algorithm>
 #include <fstream>
 #include <sstream>
 
-namespace notion_sim::scenarios {
+namespace notion_sim::engine {
 namespace {
 
 std::string EscapePointerToken(const std::string& key) {
@@ -402,4 +402,4 @@ void ObjectReader::Finish() {
   }
 }
 
-}  // namespace notion_sim::scenarios
+}  // namespace notion_sim::engine
