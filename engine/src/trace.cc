@@ -16,6 +16,7 @@ constexpr std::array<std::string_view, static_cast<int>(EventKind::kCount)> kNam
     "reconcile_lookup",  "dlq_enqueued",       "dlq_retried",        "dlq_permanent",
     "dlq_drained",       "checkpoint_advanced", "health_changed",    "alert_raised",
     "fault_injected",    "server_write",       "request_received",   "phase_changed",
+    "retry_after_given",
 };
 
 }  // namespace

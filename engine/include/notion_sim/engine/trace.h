@@ -50,6 +50,10 @@ enum class EventKind : std::uint8_t {
   kServerWrite,        // the fake committed a write: (operation, object id low bits)
   kRequestReceived,    // the fake saw a request: (operation, status it will answer)
   kPhaseChanged,       // (phase index, 0)
+  // The transport delivered a response carrying Retry-After (emitted by the transport, the ground
+  // truth of what the client received): (not_before_us: the earliest time the header allows the
+  // next attempt, absolute; 1 if the header was an HTTP-date else 0).
+  kRetryAfterGiven,
   kCount,
 };
 std::string_view EventKindName(EventKind kind);
