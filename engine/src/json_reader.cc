@@ -208,6 +208,10 @@ void ObjectReader::Fail(const std::string& key, const std::string& what) {
   reader_->Fail(key.empty() ? pointer_ : PathOf(key), what);
 }
 
+bool ObjectReader::ok() const { return reader_->ok(); }
+
+const Error& ObjectReader::error() const { return reader_->error(); }
+
 bool ObjectReader::Has(const std::string& key) const {
   return node_->is_object() && node_->contains(key);
 }

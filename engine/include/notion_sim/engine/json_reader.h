@@ -77,6 +77,10 @@ class ObjectReader {
   const std::string& pointer() const { return pointer_; }
   // Reports an error at this object or at one of its keys.
   void Fail(const std::string& key, const std::string& what);
+  // Whether the whole document read so far has no error, and its first error (when !ok()), so a
+  // parser handed an ObjectReader can return Result<T> without seeing the JsonReader.
+  bool ok() const;
+  const Error& error() const;
 
  private:
   const nlohmann::json* Get(const std::string& key, const char* expected, bool required);
