@@ -16,14 +16,22 @@ constexpr std::array<std::string_view, static_cast<int>(EventKind::kCount)> kNam
     "reconcile_lookup",  "dlq_enqueued",       "dlq_retried",        "dlq_permanent",
     "dlq_drained",       "checkpoint_advanced", "health_changed",    "alert_raised",
     "fault_injected",    "server_write",       "request_received",   "phase_changed",
-    "retry_after_given",
+    "retry_after_given", "reconcile_sent",     "record_started",
 };
+
+constexpr std::array<std::string_view, 5> kBreakerStateNames = {
+    "closed", "open", "half_open", "forced_open", "disabled"};
 
 }  // namespace
 
 std::string_view EventKindName(EventKind kind) {
   const auto i = static_cast<std::size_t>(kind);
   return i < kNames.size() ? kNames[i] : "?";
+}
+
+std::string_view BreakerStateName(BreakerState state) {
+  const auto i = static_cast<std::size_t>(state);
+  return i < kBreakerStateNames.size() ? kBreakerStateNames[i] : "?";
 }
 
 Trace::Trace() : digest_(0x6E6F74696F6E2D73ULL) {}

@@ -26,7 +26,9 @@ enum class EventKind : std::uint8_t {
   kRetryGaveUp,        // (reason: GiveUpReason, attempts)
   kRetryAfterHonored,  // a Retry-After set the delay: (retry_after_us, backoff_us it replaced)
   kBudgetExhausted,    // the retry budget refused a retry: (tokens_milli, cost_milli)
-  kBreakerTransition,  // key = breaker key: (from BreakerState, to BreakerState)
+  // key = breaker key: (from BreakerState, to BreakerState); attempt = TransitionCause (0 for the
+  // breaker's own rules, 1 for an operator's forced_open / disabled / reset).
+  kBreakerTransition,
   kBreakerRejected,    // key = breaker key: (state, 0)
   kBreakerLateResult,  // a result from an earlier epoch: (epoch of call, current epoch)
   kBulkheadAdmitted,   // key = lane: (in_flight, queued)
@@ -43,7 +45,9 @@ enum class EventKind : std::uint8_t {
   kDlqRetried,         // (depth, attempts)
   kDlqPermanent,       // (depth, attempts)
   kDlqDrained,         // an entry left the DLQ done: (depth, attempts)
-  kCheckpointAdvanced, // key = job: (record, 0)
+  // key = job (LogicalOp::batch): (record, 0): every record of the job with an index <= `record`
+  // is settled (succeeded, or failed and in the DLQ); records are numbered from 1.
+  kCheckpointAdvanced,
   kHealthChanged,      // key = service: (from, to)
   kAlertRaised,        // (alert kind, value)
   kFaultInjected,      // the fake applied a fault: (FaultAction, status)
@@ -54,9 +58,24 @@ enum class EventKind : std::uint8_t {
   // truth of what the client received): (not_before_us: the earliest time the header allows the
   // next attempt, absolute; 1 if the header was an HTTP-date else 0).
   kRetryAfterGiven,
+  // A reconcile-before-retry lookup left the stack: (operation it reconciles, timeout_us). It is a
+  // request (it spends rate budget and must wait out a Retry-After) but not an attempt of the
+  // operation, so the attempt bound does not count it; kReconcileLookup reports what it found.
+  kReconcileSent,
+  // An operation that belongs to a batch job started (emitted right after its kOpStarted):
+  // key = job (LogicalOp::batch): (record index, 0). Lets checkers match records to checkpoints.
+  kRecordStarted,
   kCount,
 };
 std::string_view EventKindName(EventKind kind);
+
+// The state fields of kBreakerTransition and kBreakerRejected. kForcedOpen and kDisabled are
+// entered and left only by manual transitions (TransitionCause::kManual).
+enum class BreakerState : std::int64_t { kClosed, kOpen, kHalfOpen, kForcedOpen, kDisabled };
+std::string_view BreakerStateName(BreakerState state);  // "closed", "open", "half_open", ...
+
+// Who moved a breaker: carried in kBreakerTransition's `attempt` field.
+enum class TransitionCause : std::uint32_t { kAutomatic = 0, kManual = 1 };
 
 struct Event {
   TimeUs at_us = 0;
