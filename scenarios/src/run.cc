@@ -13,12 +13,11 @@ Result<RunResult> RunScenario(const ScenarioSpec& spec) {
   engine::SimLoop loop;
   engine::Trace trace;
   sim::FakeNotion fake(loop, root.Fork("simulator"), &trace);
-  sim::InProcessTransport transport(
-      loop, fake, sim::NetworkModel{spec.network.request_latency_us,
-                                    spec.network.response_latency_us});
+  sim::InProcessTransport transport(loop, fake, sim::NetworkModel{});
   engine::Rng workload_rng = root.Fork("workload");
-  const engine::ObjectId parent = engine::ObjectId::Random(workload_rng);
-  StreamWorkload workload(spec, workload_rng, parent);
+  WorkloadTargets targets;
+  targets.data_source = engine::ObjectId::Random(workload_rng);
+  ScenarioWorkload workload(spec, targets, workload_rng);
   policies::PassThroughClient client(loop, trace, transport);
   engine::Runner runner(loop, trace, workload, client);
   RunResult result;

@@ -1,17 +1,20 @@
 #include "notion_sim/scenarios/scenario.h"
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 
+#include "notion_sim/engine/json_reader.h"
 #include "notion_sim/engine/rng.h"
 #include "notion_sim/engine/trace.h"
-#include "notion_sim/engine/json_reader.h"
+#include "sections.h"
 
 namespace notion_sim::scenarios {
+namespace {
+
 using engine::JsonDocument;
 using engine::JsonReader;
 using engine::ObjectReader;
-namespace {
 
 std::vector<std::string> OperationNames() {
   std::vector<std::string> names;
@@ -21,54 +24,234 @@ std::vector<std::string> OperationNames() {
   return names;
 }
 
-Result<ScenarioSpec> Read(const JsonDocument& doc) {
-  JsonReader reader(doc);
-  ScenarioSpec spec;
-  ObjectReader root = reader.Root();
-  spec.path = doc.name();
-  spec.hash = engine::HexDigest(engine::HashString(doc.root().dump()));
-  spec.name = root.String("name");
-  spec.purpose = root.String("purpose", "");
-  spec.seed = static_cast<std::uint64_t>(root.Int("seed", 1, 0));
-  const std::int64_t duration_s = root.Int("duration_s", 600, 1, 30LL * 24 * 3600);
-  spec.duration_us = Sec(duration_s);
-  spec.drain_limit_us = Sec(root.Int("drain_limit_s", 600, 0, 7LL * 24 * 3600));
-  if (auto stack = root.OptionalObject("stack")) {
-    spec.profile = stack->Enum("profile", {"pass_through"}, "pass_through");
-    stack->Finish();
+engine::Lane ParseLane(ObjectReader& r, engine::Lane fallback) {
+  const std::string lane =
+      r.Enum("lane", {"critical", "normal", "bulk"}, std::string(engine::LaneName(fallback)));
+  return lane == "critical" ? engine::Lane::kCritical
+         : lane == "bulk"   ? engine::Lane::kBulk
+                            : engine::Lane::kNormal;
+}
+
+class SpecReader {
+ public:
+  SpecReader(const JsonDocument& doc, ScenarioSpec& spec) : doc_(doc), reader_(doc), spec_(spec) {}
+
+  Result<ScenarioSpec> Read() {
+    const JsonDocument& doc = doc_;
+    ObjectReader root = reader_.Root();
+    spec_.path = doc.name();
+    spec_.source = doc.root();
+    spec_.hash = engine::HexDigest(engine::HashString(doc.root().dump()));
+    spec_.name = root.String("name");
+    if (reader_.ok() && !ValidName(spec_.name)) {
+      root.Fail("name", "expected a name of letters, digits, '_', '-' or '.', found \"" +
+                            spec_.name + "\" (it names the output files)");
+    }
+    spec_.purpose = root.String("purpose", "");
+    spec_.seed = static_cast<std::uint64_t>(root.Int("seed", 1, 0));
+    spec_.drain_limit_us = Sec(root.Int("drain_limit_s", 600, 0, 7LL * 24 * 3600));
+    ReadTenants(root);
+    ReadPhasesAndDuration(root);
+    ReadSection(root, "stack", spec_.stack, ValidateStack);
+    ReadSection(root, "network", spec_.network, ValidateNetwork);
+    ReadSection(root, "workspace", spec_.workspace, ValidateWorkspace);
+    ReadSection(root, "upstream", spec_.upstream, ValidateUpstream);
+    ReadSection(root, "invariants", spec_.invariants, ValidateInvariants);
+    ReadArraySection(root, "faults", spec_.faults, ValidateFaults);
+    ReadArraySection(root, "gates", spec_.gates, ValidateGates);
+    ReadArraySection(root, "sometimes", spec_.sometimes, ValidateSometimes);
+    ReadWorkload(root);
+    root.Finish();
+    if (!reader_.ok()) return reader_.error();
+    return spec_;
   }
-  if (auto net = root.OptionalObject("network")) {
-    spec.network.request_latency_us = Ms(net->Int("request_latency_ms", 40, 0, 600'000));
-    spec.network.response_latency_us = Ms(net->Int("response_latency_ms", 40, 0, 600'000));
-    net->Finish();
+
+ private:
+  static bool ValidName(const std::string& name) {
+    if (name.empty() || name.size() > 100) return false;
+    return std::all_of(name.begin(), name.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+    });
   }
-  ObjectReader workload = root.Object("workload");
-  for (ObjectReader& s : workload.Objects("streams", /*required=*/true)) {
+
+  void ReadTenants(ObjectReader& root) {
+    for (ObjectReader& t : root.Objects("tenants")) {
+      TenantSpec tenant;
+      tenant.name = t.String("name");
+      tenant.token = t.String("token", "secret_sim_" + tenant.name);
+      for (const TenantSpec& other : spec_.tenants) {
+        if (other.name == tenant.name) t.Fail("name", "duplicate tenant \"" + tenant.name + "\"");
+      }
+      t.Finish();
+      spec_.tenants.push_back(tenant);
+    }
+    if (spec_.tenants.empty()) spec_.tenants.push_back(TenantSpec{"default", "secret_sim_default"});
+  }
+
+  std::uint16_t TenantIndex(ObjectReader& r) {
+    const std::string name = r.String("tenant", spec_.tenants.front().name);
+    for (std::size_t i = 0; i < spec_.tenants.size(); ++i) {
+      if (spec_.tenants[i].name == name) return static_cast<std::uint16_t>(i);
+    }
+    std::string known;
+    for (const TenantSpec& t : spec_.tenants) known += (known.empty() ? "\"" : ", \"") + t.name + "\"";
+    r.Fail("tenant", "unknown tenant \"" + name + "\" (the scenario's tenants are " + known + ")");
+    return 0;
+  }
+
+  void ReadPhasesAndDuration(ObjectReader& root) {
+    const bool has_duration = root.Has("duration_s");
+    const std::int64_t duration_s = root.Int("duration_s", 600, 1, 30LL * 24 * 3600);
+    spec_.duration_us = Sec(duration_s);
+    if (auto p = root.OptionalObject("phases")) {
+      spec_.phases.safety_us = Sec(p->Int("safety_s", 0, 1, 30LL * 24 * 3600));
+      spec_.phases.liveness_us = Sec(p->Int("liveness_s", 0, 0, 30LL * 24 * 3600));
+      spec_.phases.recover_within_us = Sec(p->Int("recover_within_s", 0, 0, 30LL * 24 * 3600));
+      if (reader_.ok() && !p->Has("safety_s")) p->Fail("", "missing required field \"safety_s\"");
+      p->Finish();
+      const TimeUs total = spec_.phases.safety_us + spec_.phases.liveness_us;
+      if (reader_.ok() && has_duration && total != spec_.duration_us) {
+        root.Fail("duration_s", "duration_s (" + std::to_string(duration_s) +
+                                    ") differs from phases.safety_s + phases.liveness_s (" +
+                                    std::to_string(total / kUsPerSec) +
+                                    "); give one or make them agree");
+      }
+      spec_.duration_us = total;
+    }
+  }
+
+  using Validator = Status (*)(ObjectReader&, const ScenarioSpec&);
+
+  void ReadSection(ObjectReader& root, const std::string& key, nlohmann::json& out,
+                   Validator validate) {
+    if (!root.Has(key)) {
+      root.Raw(key);  // marks the key as known
+      return;
+    }
+    std::optional<ObjectReader> section = root.OptionalObject(key);
+    if (!section || !reader_.ok()) return;
+    out = *root.Raw(key);
+    Status st = validate(*section, spec_);
+    if (!st.ok()) section->Fail("", st.error().message);
+  }
+
+  void ReadArraySection(ObjectReader& root, const std::string& key, nlohmann::json& out,
+                        Validator validate) {
+    if (!root.Has(key)) {
+      root.Raw(key);
+      return;
+    }
+    // Array sections are validated through the root: their parsers read root[key].
+    out = *root.Raw(key);
+    if (!out.is_array()) {
+      root.Fail(key, "expected an array");
+      return;
+    }
+    ObjectReader view = root;  // the parsers read `key` from the root object
+    Status st = validate(view, spec_);
+    if (!st.ok()) root.Fail(key, st.error().message);
+  }
+
+  OpStream ReadArrivals(ObjectReader& s, bool with_operation) {
     OpStream stream;
-    const std::string op_name = s.Enum("operation", OperationNames());
-    stream.operation = engine::ParseOperation(op_name).value_or(engine::Operation::kCreatePage);
-    stream.rate_per_s = s.Number("rate_per_s", 1.0, 1e-6, 1e6);
-    stream.arrival = s.Enum("arrival", {"constant", "poisson"}, "constant") == "poisson"
-                         ? Arrival::kPoisson
-                         : Arrival::kConstant;
-    stream.tenant = static_cast<std::uint16_t>(s.Int("tenant", 0, 0, 1000));
-    const std::string lane = s.Enum("lane", {"critical", "normal", "bulk"}, "normal");
-    stream.lane = lane == "critical" ? engine::Lane::kCritical
-                  : lane == "bulk"   ? engine::Lane::kBulk
-                                     : engine::Lane::kNormal;
-    s.Finish();
-    spec.workload.push_back(stream);
+    if (with_operation) {
+      const std::string op_name = s.Enum("operation", OperationNames());
+      stream.operation = engine::ParseOperation(op_name).value_or(engine::Operation::kCreatePage);
+    }
+    const std::string arrival =
+        s.Enum("arrival", {"constant", "poisson", "bursts", "daily"}, "constant");
+    stream.arrival = arrival == "poisson"  ? Arrival::kPoisson
+                     : arrival == "bursts" ? Arrival::kBursts
+                     : arrival == "daily"  ? Arrival::kDaily
+                                           : Arrival::kConstant;
+    const double min_rate = stream.arrival == Arrival::kBursts ? 0.0 : 1e-6;
+    stream.rate_per_s = s.Number("rate_per_s", 1.0, min_rate, 1e6);
+    stream.from_us = Sec(s.Int("from_s", 0, 0, 30LL * 24 * 3600));
+    stream.until_us = s.Has("until_s") ? Sec(s.Int("until_s", 0, 0, 30LL * 24 * 3600)) : kTimeNever;
+    stream.max_ops = static_cast<std::uint64_t>(s.Int("max_ops", INT64_MAX, 1));
+    if (stream.arrival == Arrival::kBursts) {
+      stream.burst_every_us = Ms(s.Int("burst_every_ms", 60'000, 1, 86'400'000));
+      stream.burst_size = static_cast<std::uint32_t>(s.Int("burst_size", 10, 1, 1'000'000));
+    }
+    if (stream.arrival == Arrival::kDaily) {
+      stream.peak_per_s = s.Number("peak_per_s", stream.rate_per_s * 4, stream.rate_per_s, 1e6);
+      stream.period_us = Sec(s.Int("period_s", 86'400, 60, 30LL * 86'400));
+    }
+    stream.tenant = TenantIndex(s);
+    stream.lane = ParseLane(s, engine::Lane::kNormal);
+    if (with_operation) {
+      if (stream.operation == engine::Operation::kAppendBlocks) {
+        stream.children = static_cast<std::uint32_t>(s.Int("children", 3, 0, 10'000));
+      }
+      if (stream.operation == engine::Operation::kQueryDataSource ||
+          stream.operation == engine::Operation::kSearch ||
+          stream.operation == engine::Operation::kListBlockChildren ||
+          stream.operation == engine::Operation::kListUsers) {
+        stream.page_size = static_cast<std::uint32_t>(s.Int("page_size", 100, 1, 1000));
+      }
+    }
+    return stream;
   }
-  workload.Finish();
-  root.Finish();
-  if (reader.ok() && spec.workload.empty()) {
-    reader.Fail("/workload/streams", "expected at least one stream");
+
+  void ReadWorkload(ObjectReader& root) {
+    ObjectReader workload = root.Object("workload");
+    for (ObjectReader& s : workload.Objects("streams")) {
+      spec_.streams.push_back(ReadArrivals(s, /*with_operation=*/true));
+      s.Finish();
+    }
+    for (ObjectReader& b : workload.Objects("batches")) {
+      BatchSpec batch;
+      batch.name = b.String("name");
+      const std::string op = b.Enum("operation", {"create_page", "update_page"}, "update_page");
+      batch.operation = *engine::ParseOperation(op);
+      batch.records = static_cast<std::uint32_t>(b.Int("records", 100, 1, 10'000'000));
+      batch.start_us = Sec(b.Int("start_s", 0, 0, 30LL * 24 * 3600));
+      batch.pace_us = Ms(b.Int("pace_ms", 0, 0, 3'600'000));
+      batch.approach = b.Enum("checkpoint", {"A", "B"}, "A") == "B" ? CheckpointApproach::kB
+                                                                     : CheckpointApproach::kA;
+      batch.tenant = TenantIndex(b);
+      batch.lane = ParseLane(b, engine::Lane::kBulk);
+      b.Finish();
+      spec_.batches.push_back(batch);
+    }
+    for (ObjectReader& e : workload.Objects("enrich")) {
+      EnrichSpec enrich;
+      const std::string degrade =
+          e.Enum("degrade", {"dead_letter", "placeholder"}, "dead_letter");
+      enrich.degrade =
+          degrade == "placeholder" ? EnrichDegrade::kPlaceholder : EnrichDegrade::kDeadLetter;
+      enrich.arrivals = ReadArrivals(e, /*with_operation=*/false);
+      e.Finish();
+      spec_.enrich.push_back(enrich);
+    }
+    if (reader_.ok() && spec_.streams.empty() && spec_.batches.empty() && spec_.enrich.empty()) {
+      workload.Fail("", "expected at least one of \"streams\", \"batches\" or \"enrich\"");
+    }
+    workload.Finish();
   }
-  if (!reader.ok()) return reader.error();
-  return spec;
+
+  const JsonDocument& doc_;
+  JsonReader reader_;
+  ScenarioSpec& spec_;
+};
+
+Result<ScenarioSpec> Read(const JsonDocument& doc) {
+  ScenarioSpec spec;
+  SpecReader reader(doc, spec);
+  return reader.Read();
 }
 
 }  // namespace
+
+std::string_view ArrivalName(Arrival arrival) {
+  switch (arrival) {
+    case Arrival::kConstant: return "constant";
+    case Arrival::kPoisson: return "poisson";
+    case Arrival::kBursts: return "bursts";
+    case Arrival::kDaily: return "daily";
+  }
+  return "?";
+}
 
 Result<ScenarioSpec> LoadScenario(const std::string& path) {
   Result<JsonDocument> doc = JsonDocument::Load(path);

@@ -17,8 +17,10 @@ TEST(Scenario, LoadsAMinimalScenario) {
   EXPECT_EQ(r->name, "x");
   EXPECT_EQ(r->seed, 9u);
   EXPECT_EQ(r->duration_us, Sec(60));
-  ASSERT_EQ(r->workload.size(), 1u);
-  EXPECT_EQ(r->workload[0].rate_per_s, 2.0);
+  ASSERT_EQ(r->streams.size(), 1u);
+  EXPECT_EQ(r->streams[0].rate_per_s, 2.0);
+  ASSERT_EQ(r->tenants.size(), 1u);
+  EXPECT_EQ(r->tenants[0].name, "default");
   EXPECT_EQ(r->hash.size(), 16u);
 }
 
@@ -35,8 +37,58 @@ TEST(Scenario, ErrorsNameFileLineColumnAndPath) {
   EXPECT_NE(ErrorOf("{\"name\": ").find("s.json:1:10: not valid JSON"), std::string::npos)
       << ErrorOf("{\"name\": ");
   EXPECT_EQ(ErrorOf(R"({"name": "x", "workload": {"streams": []}})"),
-            "s.json:1:39: at /workload/streams: expected at least one stream");
+            "s.json:1:27: at /workload: expected at least one of \"streams\", \"batches\" or "
+            "\"enrich\"");
   EXPECT_EQ(ErrorOf("[1]"), "s.json:1:1: at /: expected a JSON object at the top level, found an array");
+}
+
+TEST(Scenario, TenantsPhasesBatchesAndEnrich) {
+  auto r = ParseScenario(R"({
+    "name": "full", "seed": 3,
+    "tenants": [{"name": "acme"}, {"name": "globex", "token": "t_g"}],
+    "phases": {"safety_s": 600, "liveness_s": 300, "recover_within_s": 120},
+    "workload": {
+      "streams": [{"operation": "append_blocks", "children": 101, "tenant": "globex",
+                   "arrival": "bursts", "burst_every_ms": 1000, "burst_size": 4, "rate_per_s": 0},
+                  {"operation": "retrieve_page", "arrival": "daily", "rate_per_s": 1,
+                   "peak_per_s": 5, "period_s": 600, "lane": "critical"}],
+      "batches": [{"name": "sync", "records": 50, "pace_ms": 100, "checkpoint": "B"}],
+      "enrich": [{"rate_per_s": 0.5, "degrade": "placeholder"}]
+    }})", "s.json");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->duration_us, Sec(900));
+  EXPECT_EQ(r->phases.safety_us, Sec(600));
+  EXPECT_EQ(r->phases.recover_within_us, Sec(120));
+  ASSERT_EQ(r->tenants.size(), 2u);
+  EXPECT_EQ(r->tenants[0].token, "secret_sim_acme");
+  EXPECT_EQ(r->tenants[1].token, "t_g");
+  EXPECT_EQ(r->streams[0].tenant, 1);
+  EXPECT_EQ(r->streams[0].children, 101u);
+  EXPECT_EQ(r->streams[0].arrival, Arrival::kBursts);
+  EXPECT_EQ(r->streams[1].lane, engine::Lane::kCritical);
+  EXPECT_EQ(r->streams[1].peak_per_s, 5.0);
+  ASSERT_EQ(r->batches.size(), 1u);
+  EXPECT_EQ(r->batches[0].approach, CheckpointApproach::kB);
+  EXPECT_EQ(r->batches[0].lane, engine::Lane::kBulk);
+  ASSERT_EQ(r->enrich.size(), 1u);
+  EXPECT_EQ(r->enrich[0].degrade, EnrichDegrade::kPlaceholder);
+}
+
+TEST(Scenario, CrossFieldErrorsAreNamed) {
+  EXPECT_NE(ErrorOf(R"({"name": "x", "workload": {"streams": [{"operation": "create_page", "tenant": "nobody"}]}})")
+                .find("at /workload/streams/0/tenant: unknown tenant \"nobody\""),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(R"({"name": "x", "duration_s": 100, "phases": {"safety_s": 60, "liveness_s": 60},
+                        "workload": {"streams": [{"operation": "create_page"}]}})")
+                .find("differs from phases.safety_s + phases.liveness_s (120)"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(R"({"name": "a b", "workload": {"streams": [{"operation": "create_page"}]}})")
+                .find("at /name: expected a name of letters"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(R"({"name": "x", "tenants": [{"name": "a"}, {"name": "a"}],
+                        "workload": {"streams": [{"operation": "create_page"}]}})")
+                .find("duplicate tenant"),
+            std::string::npos);
 }
 
 TEST(Scenario, MissingFileIsNotFound) {

@@ -30,6 +30,12 @@ std::string_view LaneName(Lane lane);
 
 using Payload = std::shared_ptr<const nlohmann::json>;
 
+// A logical operation is one API call, or a workflow of several run by the scenario's client.
+enum class Workflow : std::uint8_t {
+  kSingle,  // one call of `operation`
+  kEnrich,  // retrieve `target`, ask the second upstream, write the answer back
+};
+
 // One unit of work from the workload. It ends exactly once (see OpStatus).
 struct LogicalOp {
   std::uint64_t op_id = 0;        // unique in a run, > 0
@@ -41,6 +47,8 @@ struct LogicalOp {
   Payload payload;                // request body template (properties, children...), may be null
   TimeUs arrival_us = 0;
   std::uint32_t record = 0;       // batch sync: the record index (0 = not part of a batch)
+  std::uint16_t batch = 0;        // batch sync: 1 + the batch's index (0 = not part of a batch)
+  Workflow workflow = Workflow::kSingle;
 };
 
 // One attempt of a logical operation, as sent to a target.

@@ -1,0 +1,21 @@
+// Validation of the scenario sections owned by other folders: each calls that folder's parser on
+// the section's ObjectReader, so errors carry the scenario file's line and column.
+#pragma once
+
+#include "notion_sim/engine/json_reader.h"
+#include "notion_sim/engine/status.h"
+#include "notion_sim/scenarios/scenario.h"
+
+namespace notion_sim::scenarios {
+
+Status ValidateStack(engine::ObjectReader& section, const ScenarioSpec& spec);
+Status ValidateNetwork(engine::ObjectReader& section, const ScenarioSpec& spec);
+Status ValidateWorkspace(engine::ObjectReader& section, const ScenarioSpec& spec);
+Status ValidateUpstream(engine::ObjectReader& section, const ScenarioSpec& spec);
+Status ValidateInvariants(engine::ObjectReader& section, const ScenarioSpec& spec);
+// Array sections: `root` is the scenario's root object; the parser reads its own key.
+Status ValidateFaults(engine::ObjectReader& root, const ScenarioSpec& spec);
+Status ValidateGates(engine::ObjectReader& root, const ScenarioSpec& spec);
+Status ValidateSometimes(engine::ObjectReader& root, const ScenarioSpec& spec);
+
+}  // namespace notion_sim::scenarios
