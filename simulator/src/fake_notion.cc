@@ -1,66 +1,111 @@
+// Transitional: the new public API over the old minimal model, while the full core lands.
 #include "notion_sim/simulator/fake_notion.h"
 
-#include <memory>
+#include <unordered_map>
 #include <utility>
 
 namespace notion_sim::sim {
 
 using engine::ApiCode;
 using engine::Operation;
-using engine::Request;
-using engine::Response;
 
-FakeNotion::FakeNotion(const engine::Clock& clock, engine::Rng rng, engine::Trace* trace)
-    : clock_(clock), rng_(rng), trace_(trace) {}
+struct FakeNotion::Impl {
+  Impl(const engine::Clock& c, engine::Rng r, engine::Trace* t, FakeConfig cfg)
+      : clock(c), rng(r), trace(t), config(std::move(cfg)), journal(config.journal_capacity) {}
+  const engine::Clock& clock;
+  engine::Rng rng;
+  engine::Trace* trace;
+  FakeConfig config;
+  Journal journal;
+  engine::Ledger ledger;
+  FakeStats stats;
+  std::unordered_map<engine::ObjectId, int, engine::ObjectIdHash> pages;
+};
 
-Response FakeNotion::Handle(const Request& request) {
-  Response response;
-  response.status = 200;
-  const TimeUs now = clock_.NowUs();
-  switch (request.operation) {
-    case Operation::kCreatePage: {
-      Page page{engine::ObjectId::Random(rng_), request.parent, now, request.op_id};
-      response.object_id = page.id;
-      pages_.emplace(page.id, page);
-      ledger_.push_back(engine::LedgerEntry{now, request.op_id, 0, request.operation, page.id,
-                                            request.tenant, false});
-      if (trace_ != nullptr) {
-        trace_->Emit(engine::EventKind::kServerWrite, now, request.op_id, request.attempt,
-                     request.tenant, static_cast<std::int64_t>(request.operation),
-                     static_cast<std::int64_t>(page.id.lo));
-      }
-      break;
+FakeNotion::FakeNotion(const engine::Clock& clock, engine::Rng rng, engine::Trace* trace,
+                       FakeConfig config)
+    : impl_(std::make_unique<Impl>(clock, rng, trace, std::move(config))) {}
+FakeNotion::~FakeNotion() = default;
+
+Answer FakeNotion::Handle(const engine::Request& request) {
+  Impl& m = *impl_;
+  Answer a;
+  a.response.status = 200;
+  const TimeUs now = m.clock.NowUs();
+  if (request.operation == Operation::kCreatePage) {
+    const engine::ObjectId id = engine::ObjectId::Random(m.rng);
+    m.pages.emplace(id, 0);
+    a.response.object_id = id;
+    m.ledger.push_back(
+        engine::LedgerEntry{now, request.op_id, 0, request.operation, id, request.tenant, false});
+  } else if (request.operation == Operation::kRetrievePage) {
+    if (m.pages.count(request.target) == 0) {
+      a.response.status = 404;
+      a.response.code = ApiCode::kObjectNotFound;
     }
-    case Operation::kRetrievePage: {
-      if (pages_.find(request.target) == pages_.end()) {
-        response.status = 404;
-        response.code = ApiCode::kObjectNotFound;
-      } else {
-        response.object_id = request.target;
-      }
-      break;
-    }
-    default:
-      response.status = 400;
-      response.code = ApiCode::kInvalidRequest;
-      break;
+  } else {
+    a.response.status = 400;
+    a.response.code = ApiCode::kInvalidRequest;
   }
-  return response;
+  return a;
 }
 
-void InProcessTransport::Send(const Request& request, engine::Completion done) {
+Answer FakeNotion::HandleHttp(const HttpRequestView&) {
+  Answer a;
+  a.response.status = 400;
+  a.response.code = ApiCode::kInvalidRequestUrl;
+  return a;
+}
+
+FaultPlan& FakeNotion::faults() { return impl_->config.faults; }
+Journal& FakeNotion::journal() { return impl_->journal; }
+const Journal& FakeNotion::journal() const { return impl_->journal; }
+const engine::Ledger& FakeNotion::ledger() const { return impl_->ledger; }
+const FakeStats& FakeNotion::stats() const { return impl_->stats; }
+const FakeConfig& FakeNotion::config() const { return impl_->config; }
+void FakeNotion::Reset() {}
+nlohmann::json FakeNotion::HealthJson() const { return {{"status", "ok"}}; }
+nlohmann::json FakeNotion::UpstreamHealthJson() const { return {{"status", "ok"}}; }
+std::string FakeNotion::MetricsText() const { return ""; }
+std::size_t FakeNotion::page_count() const { return impl_->pages.size(); }
+std::size_t FakeNotion::block_count() const { return 0; }
+std::vector<engine::ObjectId> FakeNotion::data_sources() const { return {}; }
+std::vector<engine::ObjectId> FakeNotion::users() const { return {}; }
+std::string FakeNotion::CursorText(std::uint64_t) const { return ""; }
+
+Result<FakeConfig> ParseFakeConfig(engine::ObjectReader&) { return FakeConfig{}; }
+
+Journal::Journal(std::size_t capacity) : capacity_(capacity) {}
+
+InProcessTransport::InProcessTransport(engine::Loop& loop, FakeNotion& fake, NetworkModel network,
+                                       engine::Rng rng, engine::Trace* trace,
+                                       std::size_t max_in_flight)
+    : loop_(loop),
+      fake_(fake),
+      network_(network),
+      rng_(rng),
+      trace_(trace),
+      max_in_flight_(max_in_flight) {}
+
+void InProcessTransport::Send(const engine::Request& request, engine::Completion done) {
   const TimeUs sent = loop_.NowUs();
-  loop_.ScheduleAfter(network_.request_latency_us,
-                      [this, request, sent, done = std::move(done)]() mutable {
-                        Response response = fake_.Handle(request);
-                        response.sent_us = sent;
-                        loop_.ScheduleAfter(network_.response_latency_us,
-                                            [this, response = std::move(response),
-                                             done = std::move(done)]() mutable {
-                                              response.received_us = loop_.NowUs();
-                                              done(std::move(response));
-                                            });
-                      });
+  loop_.ScheduleAfter(network_.request_latency.fixed_us, [this, request, sent,
+                                                          done = std::move(done)]() mutable {
+    engine::Response response = fake_.Handle(request).response;
+    response.sent_us = sent;
+    loop_.ScheduleAfter(network_.response_latency.fixed_us,
+                        [this, response = std::move(response), done = std::move(done)]() mutable {
+                          response.received_us = loop_.NowUs();
+                          done(std::move(response));
+                        });
+  });
+}
+
+NetworkModel NetworkModel::Fixed(TimeUs request_us, TimeUs response_us) {
+  NetworkModel m;
+  m.request_latency = LatencyDist::Fixed(request_us);
+  m.response_latency = LatencyDist::Fixed(response_us);
+  return m;
 }
 
 }  // namespace notion_sim::sim

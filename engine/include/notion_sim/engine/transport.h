@@ -68,6 +68,10 @@ struct Request {
   TimeUs timeout_us = 0;          // whole attempt; 0 = none
   // For lookups (reconcile-before-retry): find a page under `parent` carrying this key.
   bool reconcile_lookup = false;
+  // List endpoints (query, search, list children, list users): the cursor a previous response
+  // gave (Response::next_cursor; opaque, 0 = the first page) and the page size (0 = default 100).
+  std::uint64_t start_cursor = 0;
+  std::uint16_t page_size = 0;
 };
 
 // What became of an attempt at the transport level.
@@ -94,6 +98,7 @@ struct Response {
   bool found = false;              // reconcile lookup: a page with the key exists
   std::uint32_t result_count = 0;  // list endpoints: results in this page
   bool has_more = false;
+  std::uint64_t next_cursor = 0;   // list endpoints: pass as Request::start_cursor; 0 = none
   Payload body;                    // parsed body where a caller needs it; may be null in simulation
   TimeUs sent_us = 0;
   TimeUs received_us = 0;

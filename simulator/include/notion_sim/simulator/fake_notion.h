@@ -1,62 +1,160 @@
-// FakeNotion: the fake Notion's core, and InProcessTransport, its in-process door.
+// FakeNotion: the fake Notion's core — the workspace model (pages, databases and their data
+// sources, blocks, search, users), validation and size limits with Notion's codes and messages,
+// pagination with opaque cursors, API versions, bearer auth, rate limits, the fault plan, the
+// request journal and the write ledger — plus the second upstream. One core, two doors:
 //
-// The core applies a request to the workspace model and returns the response Notion would give;
-// it never sees JSON text on the simulated path. The in-process door puts a network model in
-// front of it on the virtual clock. Not thread-safe: the HTTP door serializes calls into it.
+//   Handle(Request)          in-process, typed: no JSON text is rendered or parsed per call
+//                            (the simulated hot path; see in_process.h for the transport)
+//   HandleHttp(view)         the HTTP door (S2's http_server): parses and validates the request
+//                            exactly as Notion would and renders the exact body and headers
+//
+// Both return an Answer: the typed Response, and what the door must do with the connection
+// (FaultAction). The core never sleeps, never reads a real clock and draws every id and every
+// fault decision from its seeded Rng, so a run is reproducible from the seed.
+//
+//   engine::SimLoop loop;
+//   FakeNotion fake(loop, engine::Rng(7).Fork("fake"), &trace, FakeConfig{});
+//   Answer a = fake.Handle(request);
+//
+// Requests in-process: `payload` is the body without `parent` — create_page / update_page:
+// {"properties": {...}, "children": [...], "in_trash": bool}; append_blocks: {"children": [...]};
+// query: {"filter": ..., "sorts": [...]}; search: {"query": "...", "filter": {...}}; a null
+// payload means an empty body (append_blocks then appends one paragraph). `parent` is the page
+// or data source a create goes under.
+//
+// Order of checks (both doors): route -> Notion-Version -> auth -> fault plan -> rate limits ->
+// body (JSON, validation) -> the operation. A rule's kRespond / kReset / kHang / kHtmlEdge /
+// kMalformedJson answer before anything is applied; kLoseAfterCommit and kCommitThen503 apply the
+// request first; kDelay and kStallBody answer normally, late or never complete.
+//
+// Not thread-safe: the HTTP door serializes calls into one instance.
 #pragma once
 
 #include <cstdint>
-#include <unordered_map>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "notion_sim/engine/json_reader.h"
 #include "notion_sim/engine/ledger.h"
 #include "notion_sim/engine/loop.h"
 #include "notion_sim/engine/rng.h"
+#include "notion_sim/engine/status.h"
 #include "notion_sim/engine/trace.h"
 #include "notion_sim/engine/transport.h"
+#include "notion_sim/simulator/fault_plan.h"
+#include "notion_sim/simulator/journal.h"
+#include "notion_sim/simulator/network.h"
+#include "notion_sim/simulator/rate_limit.h"
+#include "notion_sim/simulator/upstream.h"
+#include "notion_sim/simulator/workspace.h"
 
 namespace notion_sim::sim {
 
-struct Page {
-  engine::ObjectId id;
-  engine::ObjectId parent;
-  TimeUs created_us = 0;
-  std::uint64_t op_id = 0;
+struct FakeConfig {
+  Workspace workspace;
+  FaultPlan faults;  // its rules; the fake reseeds it from its own Rng
+  UpstreamConfig upstream;
+  std::size_t journal_capacity = 10'000;
+  // Bound of the write ledger; writes past it still apply but are counted, not recorded.
+  std::size_t ledger_limit = 50'000'000;
+};
+
+// Reads the fake's sections from a scenario-like root object: "workspace", "faults", "upstream"
+// (each optional). Does not Finish() `root`: other folders own its other keys.
+Result<FakeConfig> ParseFakeConfig(engine::ObjectReader& root);
+
+// One HTTP request as the door received it. The views must stay valid during the call.
+struct HttpRequestView {
+  std::string_view method;  // "GET", "POST", "PATCH", "DELETE"
+  std::string_view path;    // without the query string: "/v1/pages/…"
+  std::string_view query;   // the raw query string without '?': "page_size=5&start_cursor=…"
+  // Case-insensitive header lookup; nullopt when absent.
+  std::function<std::optional<std::string>(std::string_view name)> header;
+  std::string_view body;
+};
+
+// The fake's answer to one request.
+struct Answer {
+  engine::Response response;  // typed: outcome, status, code, retry_after, object_id, found...
+  // HTTP door only (empty in-process): the exact body text and headers to send (Retry-After,
+  // x-notion-request-id, cf-ray, content-type).
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+  FaultAction action = FaultAction::kNone;  // what the door must do with the connection
+  TimeUs delay_us = 0;    // latency to add before answering (kDelay, server processing time)
+  bool injected = false;  // the fault plan decided this answer
+  std::uint64_t fault_rule_id = 0;
+  std::uint64_t seq = 0;               // the journal's request number (for Journal::AmendLatency)
+  LossMode loss = LossMode::kTimeout;  // kLoseAfterCommit: how the client notices
+};
+
+// Counters kept by the core (also in MetricsText and HealthJson).
+struct FakeStats {
+  std::uint64_t requests = 0;
+  std::uint64_t writes = 0;  // committed writes (ledger entries, also past its bound)
+  std::uint64_t faults_injected = 0;
+  std::uint64_t rate_limited = 0;  // 429 from the limiter (not from the fault plan)
+  std::uint64_t overloaded = 0;    // 529 from the limiter
+  std::uint64_t validation_errors = 0;
+  std::uint64_t upstream_requests = 0;
+  std::uint64_t upstream_errors = 0;
 };
 
 class FakeNotion {
  public:
-  FakeNotion(const engine::Clock& clock, engine::Rng rng, engine::Trace* trace);
+  FakeNotion(const engine::Clock& clock, engine::Rng rng, engine::Trace* trace,
+             FakeConfig config = FakeConfig{});
+  ~FakeNotion();
+  FakeNotion(const FakeNotion&) = delete;
+  FakeNotion& operator=(const FakeNotion&) = delete;
 
-  // Applies one request at the clock's current time and returns the answer.
-  engine::Response Handle(const engine::Request& request);
+  // In-process: applies one typed request at the clock's current time.
+  Answer Handle(const engine::Request& request);
+  // HTTP: parses, validates, applies and renders, at the clock's current time.
+  Answer HandleHttp(const HttpRequestView& request);
 
-  const engine::Ledger& ledger() const { return ledger_; }
-  std::size_t page_count() const { return pages_.size(); }
+  FaultPlan& faults();
+  Journal& journal();
+  const Journal& journal() const;
+  const engine::Ledger& ledger() const;
+  const FakeStats& stats() const;
+  const FakeConfig& config() const;
+
+  // Back to the configured initial workspace: model, ledger, journal, rate limits, counters and
+  // the fault rules' counters are reset; the fault rules themselves are kept. Ids drawn after a
+  // Reset repeat those of a fresh instance with the same seed.
+  void Reset();
+
+  // For /__admin/health: {"status": "ok", "pages", "blocks", "data_sources", "requests", ...}.
+  nlohmann::json HealthJson() const;
+  // For the upstream's own health: {"status": "ok"|"degraded", "requests", "errors", ...}.
+  nlohmann::json UpstreamHealthJson() const;
+  // Prometheus text exposition of the core's counters (notion_sim_fake_* families).
+  std::string MetricsText() const;
+
+  // Introspection for tests, runs and reports.
+  std::size_t page_count() const;
+  std::size_t block_count() const;
+  // The data sources in creation order (seeded ones first).
+  std::vector<engine::ObjectId> data_sources() const;
+  // The users in order: people first, then one bot per token.
+  std::vector<engine::ObjectId> users() const;
+  // Cursor text <-> the in-process cursor value (see Request/Response cursors).
+  std::string CursorText(std::uint64_t cursor) const;
+
+  struct Impl;
 
  private:
-  const engine::Clock& clock_;
-  engine::Rng rng_;
-  engine::Trace* trace_;
-  std::unordered_map<engine::ObjectId, Page, engine::ObjectIdHash> pages_;
-  engine::Ledger ledger_;
-};
-
-// Latency between the client and the fake, each way.
-struct NetworkModel {
-  TimeUs request_latency_us = Ms(40);
-  TimeUs response_latency_us = Ms(40);
-};
-
-class InProcessTransport final : public engine::Transport {
- public:
-  InProcessTransport(engine::Loop& loop, FakeNotion& fake, NetworkModel network)
-      : loop_(loop), fake_(fake), network_(network) {}
-  void Send(const engine::Request& request, engine::Completion done) override;
-
- private:
-  engine::Loop& loop_;
-  FakeNotion& fake_;
-  NetworkModel network_;
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace notion_sim::sim
+
+#include "notion_sim/simulator/in_process.h"  // IWYU pragma: export
