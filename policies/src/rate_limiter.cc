@@ -1,0 +1,259 @@
+#include "notion_sim/policies/rate_limiter.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+
+namespace notion_sim::policies {
+namespace {
+
+std::int64_t Milli(double v) {
+  if (v > 9.0e15) return INT64_MAX / 2;
+  if (v < -9.0e15) return INT64_MIN / 2;
+  return static_cast<std::int64_t>(std::llround(v * 1000.0));
+}
+
+double Seconds(TimeUs us) { return static_cast<double>(us) / static_cast<double>(kUsPerSec); }
+
+// Microseconds needed to accumulate `missing` tokens at `rate` per second, rounded up so a
+// reservation is never earlier than the budget allows.
+TimeUs WaitFor(double missing, double rate) {
+  if (missing <= 0) return 0;
+  const double us = std::ceil(missing / rate * static_cast<double>(kUsPerSec));
+  return us > 9.0e15 ? kTimeNever / 2 : static_cast<TimeUs>(us);
+}
+
+}  // namespace
+
+std::string_view LimiterKindName(LimiterKind kind) {
+  switch (kind) {
+    case LimiterKind::kNone:
+      return "none";
+    case LimiterKind::kTokenBucket:
+      return "token_bucket";
+    case LimiterKind::kFixedWindow:
+      return "fixed_window";
+    case LimiterKind::kSlidingWindow:
+      return "sliding_window";
+  }
+  return "?";
+}
+
+std::optional<LimiterKind> ParseLimiterKind(std::string_view name) {
+  for (LimiterKind k : {LimiterKind::kNone, LimiterKind::kTokenBucket, LimiterKind::kFixedWindow,
+                        LimiterKind::kSlidingWindow}) {
+    if (LimiterKindName(k) == name) return k;
+  }
+  return std::nullopt;
+}
+
+std::string_view LimiterAdaptName(LimiterAdapt adapt) {
+  switch (adapt) {
+    case LimiterAdapt::kNone:
+      return "none";
+    case LimiterAdapt::kAimd:
+      return "aimd";
+    case LimiterAdapt::kCubic:
+      return "cubic";
+  }
+  return "?";
+}
+
+std::optional<LimiterAdapt> ParseLimiterAdapt(std::string_view name) {
+  for (LimiterAdapt a : {LimiterAdapt::kNone, LimiterAdapt::kAimd, LimiterAdapt::kCubic}) {
+    if (LimiterAdaptName(a) == name) return a;
+  }
+  return std::nullopt;
+}
+
+RateLimiter::RateLimiter(const RateLimiterConfig& config, engine::Trace* trace, std::uint16_t key)
+    : config_(config), trace_(trace), key_(key) {
+  switch (config_.kind) {
+    case LimiterKind::kNone:
+      unlimited_ = true;
+      break;
+    case LimiterKind::kTokenBucket:
+      unlimited_ = config_.rate_per_s <= 0;
+      fill_rate_ = std::max(config_.rate_per_s, 0.0);
+      capacity_ = std::max(config_.burst, 1.0);
+      tokens_ = capacity_;  // a fresh client may spend its whole burst at once
+      break;
+    case LimiterKind::kFixedWindow:
+    case LimiterKind::kSlidingWindow:
+      assert(config_.limit >= 1 && config_.window_us > 0);
+      ring_.reserve(static_cast<std::size_t>(
+          config_.kind == LimiterKind::kSlidingWindow ? config_.limit : 0));
+      break;
+  }
+}
+
+void RateLimiter::Emit(engine::EventKind kind, TimeUs now_us, std::uint64_t op_id,
+                       std::uint32_t attempt, std::int64_t a, std::int64_t b) {
+  if (trace_ != nullptr) trace_->Emit(kind, now_us, op_id, attempt, key_, a, b);
+}
+
+void RateLimiter::Refill(TimeUs now_us) {
+  if (now_us > last_refill_us_) {
+    tokens_ = std::min(capacity_, tokens_ + Seconds(now_us - last_refill_us_) * fill_rate_);
+    last_refill_us_ = now_us;
+  }
+}
+
+double RateLimiter::rate_per_s() const { return unlimited_ ? 0.0 : fill_rate_; }
+
+std::int64_t RateLimiter::tokens_milli(TimeUs now_us) {
+  switch (config_.kind) {
+    case LimiterKind::kNone:
+      return 0;
+    case LimiterKind::kTokenBucket:
+      Refill(now_us);
+      return Milli(tokens_);
+    case LimiterKind::kFixedWindow: {
+      const std::int64_t w = now_us / config_.window_us;
+      const std::int64_t used = w == window_index_  ? window_count_
+                                : w < window_index_ ? config_.limit
+                                                    : 0;
+      return (config_.limit - used) * 1000;
+    }
+    case LimiterKind::kSlidingWindow: {
+      std::int64_t used = 0;
+      for (TimeUs t : ring_) used += t > now_us - config_.window_us ? 1 : 0;
+      return (config_.limit - used) * 1000;
+    }
+  }
+  return 0;
+}
+
+LimiterVerdict RateLimiter::Acquire(TimeUs now_us, std::uint64_t op_id, std::uint32_t attempt) {
+  TimeUs delay_us = 0;
+  std::int64_t left_milli = 0;
+  switch (config_.kind) {
+    case LimiterKind::kNone:
+      return {};
+    case LimiterKind::kTokenBucket: {
+      if (unlimited_) return {};
+      Refill(now_us);
+      delay_us = tokens_ >= 1.0 ? 0 : WaitFor(1.0 - tokens_, fill_rate_);
+      left_milli = Milli(tokens_);
+      if (delay_us > config_.max_wait_us) break;
+      tokens_ -= 1.0;  // may go negative: the debt is the queue of reservations
+      break;
+    }
+    case LimiterKind::kFixedWindow: {
+      const std::int64_t w = now_us / config_.window_us;
+      std::int64_t index = window_index_;
+      std::int64_t count = window_count_;
+      if (w > index) {
+        index = w;
+        count = 0;
+      }
+      if (count >= config_.limit) {
+        ++index;
+        count = 0;
+      }
+      delay_us = std::max<TimeUs>(index * config_.window_us - now_us, 0);
+      left_milli = (config_.limit - count) * 1000;
+      if (delay_us > config_.max_wait_us) break;
+      window_index_ = index;
+      window_count_ = count + 1;
+      break;
+    }
+    case LimiterKind::kSlidingWindow: {
+      TimeUs at_us = std::max(now_us, last_reserved_us_);
+      const bool full = ring_.size() == static_cast<std::size_t>(config_.limit);
+      if (full) at_us = std::max(at_us, ring_[ring_head_] + config_.window_us);
+      delay_us = at_us - now_us;
+      if (delay_us > 0) left_milli = tokens_milli(now_us);
+      if (delay_us > config_.max_wait_us) break;
+      if (full) {
+        ring_[ring_head_] = at_us;
+        ring_head_ = (ring_head_ + 1) % ring_.size();
+      } else {
+        ring_.push_back(at_us);
+      }
+      last_reserved_us_ = at_us;
+      break;
+    }
+  }
+  if (delay_us > config_.max_wait_us) {
+    Emit(engine::EventKind::kLimiterRejected, now_us, op_id, attempt, left_milli, 0);
+    return {LimiterDecision::kReject, delay_us};
+  }
+  if (delay_us == 0) return {};
+  Emit(engine::EventKind::kLimiterDelayed, now_us, op_id, attempt, delay_us, left_milli);
+  return {LimiterDecision::kDelay, delay_us};
+}
+
+void RateLimiter::SetRate(double fill_rate, double capacity, TimeUs now_us) {
+  Refill(now_us);
+  const std::int64_t old_milli = unlimited_ ? 0 : Milli(fill_rate_);
+  unlimited_ = false;
+  fill_rate_ = fill_rate;
+  capacity_ = capacity;
+  tokens_ = std::min(tokens_, capacity_);
+  const std::int64_t new_milli = Milli(fill_rate_);
+  if (new_milli != old_milli) {
+    Emit(engine::EventKind::kLimiterRateChanged, now_us, 0, 0, old_milli, new_milli);
+  }
+}
+
+double RateLimiter::MeasureRate(TimeUs now_us) {
+  // botocore RateClocker.record: counts every response; when a new bucket starts the rate of the
+  // finished span is folded into an EWMA.
+  const std::int64_t bucket = now_us / config_.measure_bucket_us;
+  ++measure_count_;
+  if (bucket > measure_last_bucket_) {
+    const double span_s = Seconds((bucket - measure_last_bucket_) * config_.measure_bucket_us);
+    const double current = static_cast<double>(measure_count_) / span_s;
+    measured_rate_ =
+        current * config_.measure_smoothing + measured_rate_ * (1.0 - config_.measure_smoothing);
+    measure_count_ = 0;
+    measure_last_bucket_ = bucket;
+  }
+  return measured_rate_;
+}
+
+void RateLimiter::OnResponse(ErrorClass cls, TimeUs now_us) {
+  if (config_.kind != LimiterKind::kTokenBucket || config_.adapt == LimiterAdapt::kNone) return;
+  const bool throttled = cls == ErrorClass::kRateLimited;
+  const double ceiling = config_.rate_per_s > 0 ? config_.rate_per_s : 1e12;
+  if (config_.adapt == LimiterAdapt::kAimd) {
+    double rate = fill_rate_;
+    if (throttled) {
+      if (now_us - last_cut_us_ < config_.aimd_cooldown_us) {
+        last_adjust_us_ = now_us;
+        return;
+      }
+      rate = std::max(config_.min_rate_per_s, rate * config_.aimd_decrease);
+      last_cut_us_ = now_us;
+    } else {
+      rate =
+          std::min(ceiling, rate + config_.aimd_increase_per_s * Seconds(now_us - last_adjust_us_));
+    }
+    last_adjust_us_ = now_us;
+    // The burst shrinks with the rate so a cut takes effect at once.
+    SetRate(rate, std::max(1.0, std::max(config_.burst, 1.0) * rate / ceiling), now_us);
+    return;
+  }
+  // kCubic: botocore ClientRateLimiter.on_receiving_response.
+  const double measured = MeasureRate(now_us);
+  const double t = Seconds(now_us);
+  double new_rate = 0;
+  if (throttled) {
+    const double rate_to_use = cubic_enabled_ ? std::min(measured, fill_rate_) : measured;
+    w_max_ = rate_to_use;
+    k_ = std::cbrt(w_max_ * (1.0 - config_.cubic_beta) / config_.cubic_scale);
+    last_throttle_s_ = t;
+    new_rate = rate_to_use * config_.cubic_beta;
+    cubic_enabled_ = true;
+  } else {
+    const double dt = t - last_throttle_s_ - k_;
+    new_rate = config_.cubic_scale * dt * dt * dt + w_max_;
+  }
+  if (!cubic_enabled_) return;  // the bucket is not in use before the first throttle
+  const double value = std::min(std::min(new_rate, 2.0 * measured), ceiling);
+  const double fill = std::max(value, config_.min_rate_per_s);
+  SetRate(fill, std::max(value, 1.0), now_us);
+}
+
+}  // namespace notion_sim::policies
