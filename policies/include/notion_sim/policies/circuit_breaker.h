@@ -215,7 +215,6 @@ class CircuitBreaker {
   std::unique_ptr<Window> half_open_window_;  // r4j half-open window
   HalfOpenTally half_open_;
   std::int64_t consecutive_ = 0;
-  bool opossum_ticket_ = false;
 };
 
 enum class BreakerScope : std::uint8_t {

@@ -20,8 +20,10 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "notion_sim/engine/json_reader.h"
@@ -120,8 +122,9 @@ class DeadLetterQueue {
   DeadLetterQueue& operator=(const DeadLetterQueue&) = delete;
 
   // Parks `op` after the stack gave up; returns the entry id. Fails with kLimitExceeded when the
-  // queue holds max_depth entries (nothing is stored then) and with kIo when the store refused
-  // (the entry is still held in memory and written again on its next change).
+  // queue holds max_depth entries (nothing is held then: the caller must surface the failure). A
+  // store error does not fail the call: the entry is held in memory, written again on its next
+  // change, and the error is kept in store_status().
   Result<std::uint64_t> Enqueue(const engine::LogicalOp& op, std::string error,
                                 std::uint32_t stack_attempts);
 
@@ -163,6 +166,7 @@ class DeadLetterQueue {
   DlqConfig config_;
   Reprocess reprocess_;
   std::map<std::uint64_t, DeadLetter> entries_;
+  std::set<std::pair<TimeUs, std::uint64_t>> schedule_;  // pending: (next_attempt_us, id)
   std::size_t permanent_ = 0;
   std::uint64_t next_id_ = 1;
   std::uint64_t in_flight_ = 0;  // id being reprocessed, 0 = none

@@ -152,7 +152,8 @@ class AlertMonitor final : public engine::TraceSink {
   std::int64_t dlq_depth_last_ = 0;
   std::deque<std::int64_t> dlq_growth_;  // growth of the last two closed intervals
   bool dlq_alerted_ = false;
-  std::map<std::uint16_t, TenantWindow> tenants_;  // key order: deterministic
+  std::map<std::uint16_t, TenantWindow> tenants_;        // key order: deterministic
+  std::map<std::uint64_t, std::uint16_t> tenant_of_op_;  // open operations (kOpFinished has none)
   TimeUs tenant_bucket_us_;
   std::vector<Alert> alerts_;
   std::uint64_t count_ = 0;

@@ -1,0 +1,150 @@
+#include "notion_sim/policies/idempotency.h"
+
+#include <openssl/evp.h>
+
+#include <nlohmann/json.hpp>
+
+#include "policy_check.h"
+
+namespace notion_sim::policies {
+namespace {
+
+nlohmann::json IdOrNull(const engine::ObjectId& id) {
+  return id.empty() ? nlohmann::json(nullptr) : nlohmann::json(id.ToString());
+}
+
+}  // namespace
+
+std::string CanonicalOpJson(const engine::LogicalOp& op) {
+  // nlohmann::json objects are std::map-ordered, so dump() sorts keys at every level and writes
+  // no whitespace: one text per value.
+  nlohmann::json params = nlohmann::json::object();
+  params["parent"] = IdOrNull(op.parent);
+  params["target"] = IdOrNull(op.target);
+  params["payload"] = op.payload != nullptr ? *op.payload : nlohmann::json(nullptr);
+  nlohmann::json doc = nlohmann::json::object();
+  doc["operation"] = std::string(engine::OperationName(op.operation));
+  doc["params"] = std::move(params);
+  return doc.dump();
+}
+
+IdempotencyKey Sha256(std::string_view bytes) {
+  IdempotencyKey out{};
+  unsigned int size = 0;
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  NSIM_POLICY_CHECK(ctx != nullptr);
+  const bool ok = EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) == 1 &&
+                  EVP_DigestUpdate(ctx, bytes.data(), bytes.size()) == 1 &&
+                  EVP_DigestFinal_ex(ctx, out.data(), &size) == 1;
+  EVP_MD_CTX_free(ctx);
+  NSIM_POLICY_CHECK(ok && size == out.size());
+  return out;
+}
+
+IdempotencyKey IdempotencyKeyFor(const engine::LogicalOp& op) {
+  return Sha256(CanonicalOpJson(op));
+}
+
+std::string KeyToHex(const IdempotencyKey& key) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(64);
+  for (std::uint8_t b : key) {
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 0xF]);
+  }
+  return out;
+}
+
+std::optional<IdempotencyKey> KeyFromHex(std::string_view hex) {
+  if (hex.size() != 64) return std::nullopt;
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  IdempotencyKey key{};
+  for (std::size_t i = 0; i < key.size(); ++i) {
+    const int hi = nibble(hex[2 * i]);
+    const int lo = nibble(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    key[i] = static_cast<std::uint8_t>(hi << 4 | lo);
+  }
+  return key;
+}
+
+Result<KeyStoreConfig> ParseKeyStoreConfig(engine::ObjectReader& r, KeyStoreConfig d) {
+  KeyStoreConfig c = d;
+  c.ttl_us = Ms(r.Int("ttl_ms", d.ttl_us / kUsPerMs, 1, 365LL * 24 * 3600 * 1000));
+  c.max_entries = static_cast<std::size_t>(
+      r.Int("max_entries", static_cast<std::int64_t>(d.max_entries), 1, 1'000'000'000));
+  r.Finish();
+  if (!r.ok()) return r.error();
+  return c;
+}
+
+// ---- MemoryKeyStore ----
+
+Result<KeyClaim> MemoryKeyStore::Claim(const IdempotencyKey& key, std::uint64_t op_id,
+                                       TimeUs now_us) {
+  auto it = records_.find(key);
+  if (it != records_.end() && now_us < it->second.expires_us) return KeyClaim::kDuplicate;
+  if (it == records_.end() && records_.size() >= config_.max_entries) {
+    (void)Expire(now_us);  // memory: cannot fail
+    if (records_.size() >= config_.max_entries) {
+      return Error{
+          ErrorCode::kLimitExceeded,
+          "idempotency key store full (" + std::to_string(config_.max_entries) + " live keys)"};
+    }
+  }
+  KeyRecord record;
+  record.key = key;
+  record.op_id = op_id;
+  record.state = KeyState::kInFlight;
+  record.stored_us = now_us;
+  record.expires_us = now_us + config_.ttl_us;
+  records_[key] = record;
+  return KeyClaim::kClaimed;
+}
+
+Status MemoryKeyStore::Complete(const IdempotencyKey& key, const engine::ObjectId& result,
+                                TimeUs now_us) {
+  auto it = records_.find(key);
+  if (it == records_.end()) {
+    return Error{ErrorCode::kNotFound, "idempotency key " + KeyToHex(key) + " not claimed"};
+  }
+  it->second.state = KeyState::kCompleted;
+  it->second.result = result;
+  it->second.stored_us = now_us;
+  it->second.expires_us = now_us + config_.ttl_us;
+  return {};
+}
+
+Status MemoryKeyStore::Release(const IdempotencyKey& key) {
+  records_.erase(key);
+  return {};
+}
+
+Result<std::optional<KeyRecord>> MemoryKeyStore::Find(const IdempotencyKey& key, TimeUs now_us) {
+  auto it = records_.find(key);
+  if (it == records_.end() || now_us >= it->second.expires_us) {
+    return std::optional<KeyRecord>();
+  }
+  return std::optional<KeyRecord>(it->second);
+}
+
+Result<std::size_t> MemoryKeyStore::Expire(TimeUs now_us) {
+  std::size_t removed = 0;
+  for (auto it = records_.begin(); it != records_.end();) {
+    if (now_us >= it->second.expires_us) {
+      it = records_.erase(it);
+      ++removed;
+    } else {
+      ++it;
+    }
+  }
+  return removed;
+}
+
+}  // namespace notion_sim::policies
