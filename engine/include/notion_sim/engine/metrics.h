@@ -1,0 +1,293 @@
+// Metrics of a run, measured from the trace in virtual time: what capacity planning and CI gates
+// read (throughput, latency percentiles, API calls per operation, retries, 429s, limiter delays,
+// breaker timelines, DLQ depth, error-budget burn, time to recover) and a coarse time series for
+// charts.
+//
+//   MetricsSink metrics(MetricsConfig{});
+//   trace.AddSink(&metrics);
+//   RunSummary summary = runner.Run(options);
+//   MetricsReport report = metrics.Finish(summary.virtual_time_us);
+//
+// Memory is flat over the run's length: per open operation (the work in flight), log-bucket
+// histograms whose size depends on the largest value seen (not on how many), a fixed number of
+// time-series buckets (merged pairwise when the run outgrows them) and a bounded list of breaker
+// transitions per key. Not thread-safe.
+//
+// Definitions:
+// - latency: kOpStarted -> kOpFinished of the same op; percentiles are nearest-rank over a
+//   LogHistogram with 128 sub-buckets per power of two: exact below 256 us, and otherwise never
+//   below the true order statistic and at most 1/128 (0.8 %) above it, capped at the true maximum.
+// - requests = attempts (kAttemptSent) + reconcile lookups (kReconcileSent); api_calls_per_op =
+//   requests / finished operations (DLQ replays included: they are calls the run made).
+// - retries = attempts whose attempt number is above 1; retry_ratio = retries / attempts.
+// - success_ratio = succeeded / finished (a served fallback is not a success: the target failed);
+//   error_budget_burn = (1 - success_ratio) / (1 - slo_target): 1.0 spends exactly the budget.
+// - time to recover: from the end of faults (the configured fault_end_us, else the time of the
+//   last kFaultInjected) to the first event at which (1) the success ratio of operations finished
+//   in the trailing recovery window is at least recovery_success_ratio (window kept in 32 slices,
+//   so its edge is exact to window/32), (2) no breaker is open, half-open or forced open and (3)
+//   the DLQ is empty. A later fault restarts the search.
+// - the time series: `series_buckets` equal buckets from time 0; when time passes the last one,
+//   neighbours merge and the width doubles. Outcomes count at finish time, starts at start time;
+//   DLQ depth and open breakers are the maximum within the bucket and the value at its end.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <vector>
+
+#include "notion_sim/engine/protocol.h"
+#include "notion_sim/engine/time.h"
+#include "notion_sim/engine/trace.h"
+
+namespace notion_sim::engine {
+
+// Counts of non-negative integers in logarithmic buckets: 2^sub_bucket_bits buckets per power of
+// two, so a value is known to within 2^-sub_bucket_bits of itself (exact below
+// 2^(sub_bucket_bits+1)). The bucket array grows only to the largest value recorded.
+class LogHistogram {
+ public:
+  explicit LogHistogram(int sub_bucket_bits = 7);
+  // Negative values count as 0.
+  void Add(std::int64_t value, std::uint64_t count = 1);
+  // Both must have the same sub_bucket_bits.
+  void Merge(const LogHistogram& other);
+  std::uint64_t count() const { return count_; }
+  std::int64_t min() const { return count_ == 0 ? 0 : min_; }
+  std::int64_t max() const { return max_; }
+  double mean() const { return count_ == 0 ? 0 : sum_ / static_cast<double>(count_); }
+  // Nearest rank: the value at rank ceil(q * count) (at least 1), reported as the highest value
+  // of its bucket, capped to [min(), max()]. 0 when empty; q is clamped to [0, 1].
+  std::int64_t Quantile(double q) const;
+
+ private:
+  std::size_t IndexOf(std::int64_t value) const;
+  std::int64_t HighestOf(std::size_t index) const;
+
+  int sub_bits_;
+  std::vector<std::uint64_t> counts_;
+  std::uint64_t count_ = 0;
+  std::int64_t min_ = 0;
+  std::int64_t max_ = 0;
+  double sum_ = 0;
+};
+
+struct MetricsConfig {
+  int series_buckets = 120;            // even, >= 2
+  TimeUs initial_bucket_us = Sec(1);   // doubles as the run outgrows the buckets
+  double slo_target = 0.99;            // success ratio objective, in (0, 1)
+  std::optional<TimeUs> fault_end_us;  // when faults stop; unset = the last kFaultInjected
+  double recovery_success_ratio = 0.95;
+  TimeUs recovery_window_us = Sec(30);
+  std::size_t max_transitions_per_key = 1024;  // breaker timeline entries kept per key
+};
+
+struct OutcomeCounts {
+  std::uint64_t started = 0;
+  std::uint64_t succeeded = 0;
+  std::uint64_t served_fallback = 0;
+  std::uint64_t failed = 0;
+  std::uint64_t dead_lettered = 0;
+  std::uint64_t unfinished = 0;  // started and still open at the end
+  std::uint64_t finished() const { return succeeded + served_fallback + failed + dead_lettered; }
+};
+
+struct LatencySummary {
+  std::uint64_t count = 0;
+  TimeUs p50_us = 0;
+  TimeUs p90_us = 0;
+  TimeUs p99_us = 0;
+  TimeUs max_us = 0;
+  TimeUs mean_us = 0;
+};
+
+// Index i counts operations that sent i attempts; the last bucket counts that many or more.
+inline constexpr std::size_t kAttemptBuckets = 11;
+using AttemptsHistogram = std::array<std::uint64_t, kAttemptBuckets>;
+
+struct OperationMetrics {
+  Operation operation = Operation::kCreatePage;
+  OutcomeCounts ops;
+  LatencySummary latency;
+  AttemptsHistogram attempts_histogram{};
+  std::uint64_t attempts = 0;           // sent while the operation was open
+  std::uint64_t reconcile_lookups = 0;  // sent while the operation was open
+  double api_calls_per_op = 0;          // (attempts + lookups) / finished
+  double success_ratio = 1;
+  double throughput_per_s = 0;  // succeeded / active span
+};
+
+struct BreakerChange {
+  TimeUs at_us = 0;
+  BreakerState from = BreakerState::kClosed;
+  BreakerState to = BreakerState::kClosed;
+  TransitionCause cause = TransitionCause::kAutomatic;
+};
+
+struct BreakerTimeline {
+  std::uint16_t key = 0;
+  std::vector<BreakerChange> changes;  // the first max_transitions_per_key
+  std::uint64_t dropped = 0;           // changes past the bound
+  std::uint64_t opens = 0;             // transitions into open or forced_open
+  BreakerState final_state = BreakerState::kClosed;
+  TimeUs not_closed_us = 0;  // total time in open, half_open or forced_open
+};
+
+struct SeriesBucket {
+  TimeUs start_us = 0;
+  std::uint64_t started = 0;
+  std::uint64_t succeeded = 0;
+  std::uint64_t served_fallback = 0;
+  std::uint64_t failed = 0;
+  std::uint64_t dead_lettered = 0;
+  std::uint64_t requests = 0;
+  std::uint64_t http_429 = 0;
+  std::uint64_t http_5xx = 0;
+  std::int64_t dlq_depth_max = 0;
+  std::int64_t dlq_depth_end = 0;
+  std::int64_t breakers_open_max = 0;
+  std::int64_t breakers_open_end = 0;
+  TimeUs latency_p50_us = 0;  // of operations finished in the bucket (1/16 precision)
+  TimeUs latency_p99_us = 0;
+};
+
+enum class Recovery : std::uint8_t {
+  kNoFaults,      // no fault was injected and no fault end was configured
+  kRecovered,     // recovered_at_us is set
+  kNotRecovered,  // the run ended before the conditions held
+};
+std::string_view RecoveryName(Recovery recovery);  // "no_faults", "recovered", "not_recovered"
+
+struct MetricsReport {
+  TimeUs first_start_us = 0;  // first kOpStarted
+  TimeUs last_finish_us = 0;  // last kOpFinished
+  TimeUs end_us = 0;          // the run's end (Finish's argument, or the last event)
+  TimeUs span_us = 0;         // last_finish_us - first_start_us (the active span)
+
+  OutcomeCounts ops;
+  LatencySummary latency;
+  AttemptsHistogram attempts_histogram{};
+  std::vector<OperationMetrics> operations;  // operation types that ran, in Operation order
+
+  std::uint64_t attempts = 0;              // every kAttemptSent
+  std::uint64_t reconcile_lookups = 0;     // every kReconcileSent
+  std::uint64_t requests = 0;              // attempts + reconcile_lookups
+  std::uint64_t requests_outside_ops = 0;  // sent for an op not open (DLQ replays)
+  std::uint64_t retries = 0;               // attempts numbered above 1
+  std::uint64_t retries_scheduled = 0;     // kRetryScheduled
+  std::uint64_t retries_gave_up = 0;       // kRetryGaveUp
+  std::uint64_t retry_after_honored = 0;
+  std::uint64_t budget_exhausted = 0;
+  double api_calls_per_op = 0;
+  double retry_ratio = 0;
+  double throughput_per_s = 0;  // succeeded / span
+  double requests_per_min = 0;  // requests / span
+
+  std::uint64_t http_2xx = 0;
+  std::uint64_t http_429 = 0;
+  std::uint64_t http_4xx = 0;  // other 4xx
+  std::uint64_t http_5xx = 0;
+  std::uint64_t transport_errors = 0;  // timeouts, resets, ... (negative status)
+  std::uint64_t timeouts_fired = 0;
+  std::uint64_t faults_injected = 0;
+
+  std::uint64_t limiter_delays = 0;
+  TimeUs limiter_delay_total_us = 0;
+  TimeUs limiter_delay_max_us = 0;
+  std::uint64_t limiter_rejections = 0;
+  std::uint64_t breaker_rejections = 0;
+  std::uint64_t bulkhead_rejections = 0;
+  std::uint64_t fallbacks_served = 0;
+
+  std::uint64_t dlq_enqueued = 0;
+  std::uint64_t dlq_retried = 0;
+  std::uint64_t dlq_permanent = 0;
+  std::uint64_t dlq_drained = 0;
+  std::int64_t dlq_depth_max = 0;
+  std::int64_t dlq_depth_end = 0;
+
+  std::vector<BreakerTimeline> breakers;  // by key
+  std::uint64_t breaker_opens = 0;        // over all keys
+
+  double slo_target = 0.99;
+  double success_ratio = 1;
+  double error_budget_burn = 0;
+
+  Recovery recovery = Recovery::kNoFaults;
+  TimeUs fault_end_us = 0;
+  TimeUs recovered_at_us = 0;
+  TimeUs recovery_us = 0;  // recovered_at_us - fault_end_us when recovered
+
+  TimeUs bucket_us = 0;
+  std::vector<SeriesBucket> series;  // covers [0, end_us]
+};
+
+class MetricsSink final : public TraceSink {
+ public:
+  explicit MetricsSink(MetricsConfig config);
+  void OnEvent(const Event& event) override;
+  // The report as of `end_us` (the run's end; later events are still counted). Can be called
+  // more than once.
+  MetricsReport Finish(TimeUs end_us) const;
+
+ private:
+  struct OpenOp {
+    TimeUs start_us = 0;
+    Operation operation = Operation::kCreatePage;
+    std::uint32_t attempts = 0;
+    std::uint32_t lookups = 0;
+  };
+  struct PerOperation {
+    OutcomeCounts ops;
+    LogHistogram latency;
+    AttemptsHistogram attempts_histogram{};
+    std::uint64_t attempts = 0;
+    std::uint64_t lookups = 0;
+  };
+  struct Bucket {
+    SeriesBucket values;
+    LogHistogram latency{4};
+    bool touched = false;
+  };
+  struct Breaker {
+    BreakerTimeline timeline;
+    TimeUs since_us = 0;  // when the current state began
+  };
+  static constexpr int kRecoverySlices = 32;
+
+  void OnStarted(const Event& e);
+  void OnFinished(const Event& e);
+  void OnRequest(const Event& e);
+  void OnBreaker(const Event& e);
+  void OnDlq(const Event& e);
+  Bucket& BucketAt(TimeUs at_us);
+  void EvaluateRecovery(TimeUs at_us);
+  void RecordOutcome(TimeUs at_us, bool success);
+
+  MetricsConfig config_;
+  MetricsReport totals_;  // counters kept as they go; the rest is filled in by Finish
+  LogHistogram latency_;
+  std::array<PerOperation, kOperationCount> per_op_;
+  std::map<std::uint64_t, OpenOp> open_;
+  std::map<std::uint16_t, Breaker> breakers_;
+  std::int64_t breakers_not_closed_ = 0;
+  std::int64_t dlq_depth_ = 0;
+  bool any_start_ = false;
+  TimeUs last_event_us_ = 0;
+
+  TimeUs bucket_us_;
+  std::vector<Bucket> buckets_;
+  int last_bucket_ = -1;
+
+  // Trailing window of finished operations for time-to-recover: slice index -> (ok, total).
+  std::array<std::int64_t, kRecoverySlices> slice_index_{};
+  std::array<std::uint64_t, kRecoverySlices> slice_ok_{};
+  std::array<std::uint64_t, kRecoverySlices> slice_total_{};
+  bool fault_seen_ = false;
+  TimeUs fault_end_us_ = 0;
+  std::optional<TimeUs> recovered_at_us_;
+};
+
+}  // namespace notion_sim::engine
