@@ -15,13 +15,10 @@ std::int64_t Milli(double v) {
 
 double Seconds(TimeUs us) { return static_cast<double>(us) / static_cast<double>(kUsPerSec); }
 
-// Microseconds needed to accumulate `missing` tokens at `rate` per second, rounded up so a
-// reservation is never earlier than the budget allows.
-TimeUs WaitFor(double missing, double rate) {
-  if (missing <= 0) return 0;
-  const double us = std::ceil(missing / rate * static_cast<double>(kUsPerSec));
-  return us > 9.0e15 ? kTimeNever / 2 : static_cast<TimeUs>(us);
-}
+constexpr std::int64_t kPicoPerToken = 1'000'000'000'000;
+constexpr double kMaxTokens = 1e6;  // keeps picotokens inside int64
+
+__extension__ using I128 = __int128;
 
 }  // namespace
 
@@ -74,9 +71,8 @@ RateLimiter::RateLimiter(const RateLimiterConfig& config, engine::Trace* trace, 
       break;
     case LimiterKind::kTokenBucket:
       unlimited_ = config_.rate_per_s <= 0;
-      fill_rate_ = std::max(config_.rate_per_s, 0.0);
-      capacity_ = std::max(config_.burst, 1.0);
-      tokens_ = capacity_;  // a fresh client may spend its whole burst at once
+      SetBucket(config_.rate_per_s, config_.burst);
+      tokens_pt_ = capacity_pt_;  // a fresh client may spend its whole burst at once
       break;
     case LimiterKind::kFixedWindow:
     case LimiterKind::kSlidingWindow:
@@ -92,9 +88,18 @@ void RateLimiter::Emit(engine::EventKind kind, TimeUs now_us, std::uint64_t op_i
   if (trace_ != nullptr) trace_->Emit(kind, now_us, op_id, attempt, key_, a, b);
 }
 
+void RateLimiter::SetBucket(double fill_rate, double capacity) {
+  fill_rate_ = std::clamp(fill_rate, 0.0, kMaxTokens);
+  rate_pt_per_us_ = static_cast<std::int64_t>(std::floor(fill_rate_ * 1e6));
+  capacity_pt_ = static_cast<std::int64_t>(
+      std::floor(std::clamp(capacity, 1.0, kMaxTokens) * static_cast<double>(kPicoPerToken)));
+}
+
 void RateLimiter::Refill(TimeUs now_us) {
   if (now_us > last_refill_us_) {
-    tokens_ = std::min(capacity_, tokens_ + Seconds(now_us - last_refill_us_) * fill_rate_);
+    const I128 filled = static_cast<I128>(tokens_pt_) +
+                        static_cast<I128>(now_us - last_refill_us_) * rate_pt_per_us_;
+    tokens_pt_ = static_cast<std::int64_t>(std::min<I128>(filled, capacity_pt_));
     last_refill_us_ = now_us;
   }
 }
@@ -107,7 +112,7 @@ std::int64_t RateLimiter::tokens_milli(TimeUs now_us) {
       return 0;
     case LimiterKind::kTokenBucket:
       Refill(now_us);
-      return Milli(tokens_);
+      return tokens_pt_ / (kPicoPerToken / 1000);
     case LimiterKind::kFixedWindow: {
       const std::int64_t w = now_us / config_.window_us;
       const std::int64_t used = w == window_index_  ? window_count_
@@ -133,10 +138,15 @@ LimiterVerdict RateLimiter::Acquire(TimeUs now_us, std::uint64_t op_id, std::uin
     case LimiterKind::kTokenBucket: {
       if (unlimited_) return {};
       Refill(now_us);
-      delay_us = tokens_ >= 1.0 ? 0 : WaitFor(1.0 - tokens_, fill_rate_);
-      left_milli = Milli(tokens_);
+      const std::int64_t missing_pt = kPicoPerToken - tokens_pt_;
+      if (missing_pt > 0) {
+        // Rounded up: a reservation is never earlier than the budget allows.
+        delay_us = rate_pt_per_us_ > 0 ? (missing_pt + rate_pt_per_us_ - 1) / rate_pt_per_us_
+                                       : kTimeNever / 2;
+      }
+      left_milli = tokens_pt_ / (kPicoPerToken / 1000);
       if (delay_us > config_.max_wait_us) break;
-      tokens_ -= 1.0;  // may go negative: the debt is the queue of reservations
+      tokens_pt_ -= kPicoPerToken;  // may go negative: the debt is the queue of reservations
       break;
     }
     case LimiterKind::kFixedWindow: {
@@ -188,9 +198,8 @@ void RateLimiter::SetRate(double fill_rate, double capacity, TimeUs now_us) {
   Refill(now_us);
   const std::int64_t old_milli = unlimited_ ? 0 : Milli(fill_rate_);
   unlimited_ = false;
-  fill_rate_ = fill_rate;
-  capacity_ = capacity;
-  tokens_ = std::min(tokens_, capacity_);
+  SetBucket(fill_rate, capacity);
+  tokens_pt_ = std::min(tokens_pt_, capacity_pt_);
   const std::int64_t new_milli = Milli(fill_rate_);
   if (new_milli != old_milli) {
     Emit(engine::EventKind::kLimiterRateChanged, now_us, 0, 0, old_milli, new_milli);

@@ -97,6 +97,7 @@ class RateLimiter {
  private:
   void Refill(TimeUs now_us);
   void SetRate(double fill_rate, double capacity, TimeUs now_us);
+  void SetBucket(double fill_rate, double capacity);
   void Emit(engine::EventKind kind, TimeUs now_us, std::uint64_t op_id, std::uint32_t attempt,
             std::int64_t a, std::int64_t b);
   double MeasureRate(TimeUs now_us);
@@ -104,11 +105,13 @@ class RateLimiter {
   RateLimiterConfig config_;
   engine::Trace* trace_;
   std::uint16_t key_;
-  // Token bucket.
+  // Token bucket, in integers so no rounding can admit early: tokens in 10^-12 of a token, the
+  // rate in those per microsecond (rounded down: never faster than asked).
   bool unlimited_ = false;
   double fill_rate_ = 0;
-  double capacity_ = 0;
-  double tokens_ = 0;
+  std::int64_t rate_pt_per_us_ = 0;
+  std::int64_t capacity_pt_ = 0;
+  std::int64_t tokens_pt_ = 0;
   TimeUs last_refill_us_ = 0;
   // Fixed window: the latest window holding reservations and its count.
   std::int64_t window_index_ = 0;
