@@ -450,7 +450,7 @@ void BreakerTransitionChecker::OnEvent(const Event& e) {
   } else if (from == to) {
     Violate(e.at_us, e.op_id,
             who + ": transition to the same state " + move + " at " + FormatTime(e.at_us), shown);
-  } else if (e.attempt == static_cast<std::uint32_t>(TransitionCause::kAutomatic)) {
+  } else if (CauseOf(e) == TransitionCause::kAutomatic) {
     using S = BreakerState;
     const bool legal = (from == S::kClosed && to == S::kOpen) ||
                        (from == S::kOpen && to == S::kHalfOpen) ||
@@ -462,10 +462,6 @@ void BreakerTransitionChecker::OnEvent(const Event& e) {
                   "and disabled only by manual transitions)",
               shown);
     }
-  } else if (e.attempt != static_cast<std::uint32_t>(TransitionCause::kManual)) {
-    Violate(e.at_us, e.op_id,
-            who + ": transition " + move + " with unknown cause " + std::to_string(e.attempt),
-            shown);
   }
   k.state = to;  // follow what the breaker says, so one slip is reported once
 }
@@ -678,6 +674,19 @@ void OpsEndOnceChecker::Finish(const RunSummary* summary) {
 CheckpointChecker::CheckpointChecker(std::size_t max_kept)
     : InvariantChecker(Invariant::kCheckpointSafety, max_kept) {}
 
+void CheckpointChecker::Judge(const Event& checkpoint, std::uint32_t record, Record outcome,
+                              const char* when) {
+  if (outcome == Record::kSucceeded || outcome == Record::kDeadLettered) return;
+  const char* why = outcome == Record::kFailed    ? "failed and is not in the DLQ"
+                    : outcome == Record::kRunning ? "never finished"
+                                                  : "never started";
+  Violate(checkpoint.at_us, 0,
+          "job " + std::to_string(checkpoint.key) + ": checkpoint advanced to record " +
+              std::to_string(checkpoint.a) + " at " + FormatTime(checkpoint.at_us) +
+              ", past record " + std::to_string(record) + ", which " + why + when,
+          {checkpoint});
+}
+
 void CheckpointChecker::OnEvent(const Event& e) {
   switch (e.kind) {
     case EventKind::kRecordStarted: {
@@ -697,8 +706,17 @@ void CheckpointChecker::OnEvent(const Event& e) {
       if (e.a == static_cast<std::int64_t>(OpStatus::kDeadLettered)) {
         outcome = Record::kDeadLettered;
       }
-      jobs_[it->second.first].records[it->second.second] = outcome;
+      const auto [job_key, record] = it->second;
       open_.erase(it);
+      Job& job = jobs_[job_key];
+      job.records[record] = outcome;
+      // The checkpoint may legitimately be emitted while the record's operation completes (the
+      // batch job hears the outcome before the Runner does): judge it now.
+      auto passed = job.passed_running.find(record);
+      if (passed != job.passed_running.end()) {
+        Judge(passed->second, record, outcome, " when its operation ended");
+        job.passed_running.erase(passed);
+      }
       return;
     }
     case EventKind::kCheckpointAdvanced: {
@@ -709,21 +727,25 @@ void CheckpointChecker::OnEvent(const Event& e) {
       for (std::uint32_t r = job.checked_up_to + 1; r <= upto; ++r) {
         Checked();
         const Record rec = r < job.records.size() ? job.records[r] : Record::kUnseen;
-        if (rec == Record::kSucceeded || rec == Record::kDeadLettered) continue;
-        const char* why = rec == Record::kFailed    ? "failed and is not in the DLQ"
-                          : rec == Record::kRunning ? "is still in flight"
-                                                    : "never started";
-        Violate(e.at_us, 0,
-                "job " + std::to_string(e.key) + ": checkpoint advanced to record " +
-                    std::to_string(e.a) + " at " + FormatTime(e.at_us) + ", past record " +
-                    std::to_string(r) + ", which " + why,
-                {e});
+        if (rec == Record::kRunning) {
+          job.passed_running.emplace(r, e);
+        } else {
+          Judge(e, r, rec, "");
+        }
       }
       job.checked_up_to = std::max(job.checked_up_to, upto);
       return;
     }
     default:
       return;
+  }
+}
+
+void CheckpointChecker::Finish(const RunSummary* /*summary*/) {
+  for (const auto& [key, job] : jobs_) {
+    for (const auto& [record, checkpoint] : job.passed_running) {
+      Judge(checkpoint, record, Record::kRunning, "");
+    }
   }
 }
 

@@ -348,11 +348,8 @@ void MetricsSink::OnBreaker(const Event& e) {
   if (NotClosed(from)) b.timeline.not_closed_us += e.at_us - b.since_us;
   breakers_not_closed_ += (NotClosed(to) ? 1 : 0) - (NotClosed(from) ? 1 : 0);
   if (b.timeline.changes.size() < config_.max_transitions_per_key) {
-    b.timeline.changes.push_back(
-        BreakerChange{e.at_us, ValidState(e.a) ? static_cast<BreakerState>(e.a) : from, to,
-                      e.attempt == static_cast<std::uint32_t>(TransitionCause::kManual)
-                          ? TransitionCause::kManual
-                          : TransitionCause::kAutomatic});
+    b.timeline.changes.push_back(BreakerChange{
+        e.at_us, ValidState(e.a) ? static_cast<BreakerState>(e.a) : from, to, CauseOf(e)});
   } else {
     ++b.timeline.dropped;
   }

@@ -28,7 +28,8 @@ Event Sent(TimeUs at, std::uint64_t op, std::uint32_t attempt = 1, std::uint16_t
 Event Transition(TimeUs at, BreakerState from, BreakerState to,
                  TransitionCause cause = TransitionCause::kAutomatic, std::uint16_t key = 0) {
   return Ev(K::kBreakerTransition, at, 0, static_cast<std::int64_t>(from),
-            static_cast<std::int64_t>(to), static_cast<std::uint32_t>(cause), key);
+            static_cast<std::int64_t>(to),
+            cause == TransitionCause::kManual ? kManualTransition : 0, key);
 }
 
 void Feed(TraceSink& sink, const std::vector<Event>& events) {
@@ -274,7 +275,7 @@ RC_GTEST_PROP(BreakerTransitionChecker, LegalWalksPassAndOneBadMoveIsCaught, ())
   std::vector<Event> bad = walk;
   Event& e = bad[at];
   const auto from = static_cast<BreakerState>(e.a);
-  e.attempt = static_cast<std::uint32_t>(TransitionCause::kAutomatic);
+  e.attempt = 1;  // an automatic move caused by an attempt
   e.b = static_cast<std::int64_t>(from == BreakerState::kClosed ? BreakerState::kHalfOpen
                                                                 : BreakerState::kForcedOpen);
   BreakerTransitionChecker caught;
@@ -495,6 +496,29 @@ TEST(CheckpointChecker, FlagsACheckpointPastAFailureNotInTheDlq) {
   EXPECT_EQ(r.violations[1].text,
             "job 1: checkpoint advanced to record 4 at 0.000005 s, past record 4, which never "
             "started");
+}
+
+TEST(CheckpointChecker, JudgesARecordWhoseOperationEndsAfterTheCheckpointPassedIt) {
+  // The batch job hears the outcome (and advances) before the Runner emits kOpFinished.
+  CheckpointChecker c;
+  Feed(c, {Started(0, 1), RecordStarted(0, 1, 2, 1), Started(0, 2), RecordStarted(0, 2, 2, 2),
+           Started(0, 3), RecordStarted(0, 3, 2, 3), Checkpoint(5, 2, 1), Finished(5, 1),
+           Checkpoint(6, 2, 3), Finished(6, 2, OpStatus::kDeadLettered),
+           Finished(6, 3, OpStatus::kServedFallback)});
+  InvariantResult r = c.GetResult();
+  EXPECT_EQ(r.checked_count, 3u);
+  ASSERT_EQ(r.violation_count, 1u);
+  EXPECT_EQ(r.violations[0].text,
+            "job 2: checkpoint advanced to record 3 at 0.000006 s, past record 3, which failed and "
+            "is not in the DLQ when its operation ended");
+  CheckpointChecker open;
+  Feed(open, {Started(0, 1), RecordStarted(0, 1, 2, 1), Checkpoint(5, 2, 1)});
+  open.Finish(nullptr);
+  r = open.GetResult();
+  ASSERT_EQ(r.violation_count, 1u);
+  EXPECT_EQ(r.violations[0].text,
+            "job 2: checkpoint advanced to record 1 at 0.000005 s, past record 1, which never "
+            "finished");
 }
 
 // Approach A (advance past the last contiguous success or DLQ entry) never breaks the rule; a

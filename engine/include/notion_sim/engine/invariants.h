@@ -39,8 +39,10 @@
 //   attempt for an operation that never started or that ended other than dead-lettered; and the
 //   Runner saw no unfinished or double-finished operations.
 // - checkpoints: when kCheckpointAdvanced(job, record R) arrives, every record 1..R of that job
-//   (known from kRecordStarted) must have ended succeeded or dead-lettered. Jobs with no
-//   kRecordStarted are not checked (their records cannot be matched).
+//   (known from kRecordStarted) must have ended succeeded or dead-lettered. A record whose
+//   operation is still open then (the job may hear an outcome before the Runner emits
+//   kOpFinished) is judged when that operation ends, or at the end of the run if it never does.
+//   Jobs with no kRecordStarted are not checked (their records cannot be matched).
 // - duplicate creates: in the ledger, more than one committed create for one op id, or for
 //   entries without op id, the same content fingerprint twice.
 #pragma once
@@ -295,6 +297,7 @@ class CheckpointChecker final : public InvariantChecker {
  public:
   explicit CheckpointChecker(std::size_t max_kept = 20);
   void OnEvent(const Event& event) override;
+  void Finish(const RunSummary* summary) override;
 
  private:
   static constexpr std::uint32_t kMaxRecords = 1u << 24;
@@ -302,7 +305,10 @@ class CheckpointChecker final : public InvariantChecker {
   struct Job {
     std::vector<Record> records;  // by record index
     std::uint32_t checked_up_to = 0;
+    // Records a checkpoint passed while their operation was still open: judged when it ends.
+    std::map<std::uint32_t, Event> passed_running;
   };
+  void Judge(const Event& checkpoint, std::uint32_t record, Record outcome, const char* when);
   std::map<std::uint16_t, Job> jobs_;
   std::map<std::uint64_t, std::pair<std::uint16_t, std::uint32_t>> open_;  // op -> (job, record)
 };

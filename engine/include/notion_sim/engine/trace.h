@@ -26,8 +26,9 @@ enum class EventKind : std::uint8_t {
   kRetryGaveUp,        // (reason: GiveUpReason, attempts)
   kRetryAfterHonored,  // a Retry-After set the delay: (retry_after_us, backoff_us it replaced)
   kBudgetExhausted,    // the retry budget refused a retry: (tokens_milli, cost_milli)
-  // key = breaker key: (from BreakerState, to BreakerState); attempt = TransitionCause (0 for the
-  // breaker's own rules, 1 for an operator's forced_open / disabled / reset).
+  // key = breaker key: (from BreakerState, to BreakerState); attempt = the attempt whose outcome
+  // moved it (0 for timers), with the bit kManualTransition set when an operator moved it
+  // (force open, disable, reset): only such moves may enter or leave forced_open and disabled.
   kBreakerTransition,
   kBreakerRejected,    // key = breaker key: (state, 0)
   kBreakerLateResult,  // a result from an earlier epoch: (epoch of call, current epoch)
@@ -74,8 +75,10 @@ std::string_view EventKindName(EventKind kind);
 enum class BreakerState : std::int64_t { kClosed, kOpen, kHalfOpen, kForcedOpen, kDisabled };
 std::string_view BreakerStateName(BreakerState state);  // "closed", "open", "half_open", ...
 
-// Who moved a breaker: carried in kBreakerTransition's `attempt` field.
-enum class TransitionCause : std::uint32_t { kAutomatic = 0, kManual = 1 };
+// Who moved a breaker: an operator's moves carry kManualTransition in kBreakerTransition's
+// `attempt` field (see CauseOf below).
+enum class TransitionCause : std::uint8_t { kAutomatic, kManual };
+inline constexpr std::uint32_t kManualTransition = 1u << 31;
 
 struct Event {
   TimeUs at_us = 0;
@@ -86,6 +89,12 @@ struct Event {
   std::uint16_t key = 0;
   EventKind kind = EventKind::kOpStarted;
 };
+
+// The cause of a kBreakerTransition event.
+inline TransitionCause CauseOf(const Event& event) {
+  return (event.attempt & kManualTransition) != 0 ? TransitionCause::kManual
+                                                  : TransitionCause::kAutomatic;
+}
 
 class TraceSink {
  public:
