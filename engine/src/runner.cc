@@ -36,6 +36,10 @@ void Runner::Arrive() {
   ++summary_.ops_started;
   trace_.Emit(EventKind::kOpStarted, loop_.NowUs(), id, 0, op.tenant,
               static_cast<std::int64_t>(op.operation), static_cast<std::int64_t>(op.lane));
+  // Batch records are matched to checkpoints by the invariant checkers.
+  if (op.record != 0) {
+    trace_.Emit(EventKind::kRecordStarted, loop_.NowUs(), id, 0, op.batch, op.record, 0);
+  }
   // Pull the next arrival before executing, so ties keep workload order.
   ScheduleNext();
   client_.Execute(op, [this, id](OpResult result) { Finish(id, result); });
