@@ -69,16 +69,18 @@ class InProcessTransport final : public engine::Transport {
   struct Flight {
     engine::Request request;
     engine::Completion done;
+    engine::Response response;  // what Deliver hands over
     TimeUs sent_us = 0;
     engine::EventId timeout_event;
     std::uint32_t generation = 0;
     bool live = false;
-    bool finished = false;  // the client has its outcome (a late server event only applies)
+    bool finished = false;     // the client has its outcome (a late server event only applies)
+    bool server_done = false;  // no server-side event of this attempt is pending
   };
   std::uint32_t Allocate();
-  void Release(std::uint32_t slot);
+  void MaybeRelease(std::uint32_t slot);
   void Arrive(std::uint32_t slot, std::uint32_t generation);
-  void Deliver(std::uint32_t slot, std::uint32_t generation, engine::Response response);
+  void Deliver(std::uint32_t slot, std::uint32_t generation);
   void TimeOut(std::uint32_t slot, std::uint32_t generation);
   void Finish(std::uint32_t slot, engine::Response response);
 

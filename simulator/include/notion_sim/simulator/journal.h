@@ -25,7 +25,7 @@ struct JournalEntry {
   std::string path;  // HTTP: as received; in-process: empty (rendered from operation+target)
   engine::ObjectId target;
   engine::ObjectId object;  // the object created or returned, when any
-  std::string caller;       // token name, "…abcd", or "tenant:N" in-process
+  std::string caller;       // token name or "…abcd"; empty in-process (shown as "tenant:N")
   std::uint16_t tenant = 0;
   int status = 0;
   engine::ApiCode code = engine::ApiCode::kNone;

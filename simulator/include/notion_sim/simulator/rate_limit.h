@@ -75,7 +75,7 @@ class RateLimiter {
   };
   struct Bucket {
     TimeUs last_us = -1;
-    std::int64_t tokens_milli = 0;
+    std::int64_t tokens_milli = 0;  // milli-tokens x 1e6 (see Admit)
   };
   // Whether one more request fits `window`; if not, the seconds until it resets.
   static bool Fits(const Window& w, std::int64_t limit, TimeUs length_us, TimeUs now_us,
