@@ -42,6 +42,7 @@ struct PageRec {
   std::uint16_t creator = 0;            // token index (created_by)
   ParentKind parent_kind = ParentKind::kWorkspace;
   bool in_trash = false;
+  bool updated = false;  // edited since it was created (the conflict window looks at edits only)
 };
 
 struct BlockRec {

@@ -869,8 +869,7 @@ void FakeNotion::Impl::UpdatePage(Call& c) {
            "Can't edit page that is archived. You must unarchive the page before editing.");
     return;
   }
-  if (config.workspace.conflict_window_us > 0 && page.edited_us != page.created_us &&
-      page.edited_op != c.op_id &&
+  if (config.workspace.conflict_window_us > 0 && page.updated && page.edited_op != c.op_id &&
       c.now_us - page.edited_us < config.workspace.conflict_window_us) {
     c.Fail(409, ApiCode::kConflictError, "");
     return;
@@ -900,6 +899,7 @@ void FakeNotion::Impl::UpdatePage(Call& c) {
   if (trash) page.in_trash = *trash;
   page.edited_us = c.now_us;
   page.edited_op = c.op_id;
+  page.updated = true;
   Record(c, page.id);
   c.object = page.id;
   if (c.render) c.result = RenderPage(page, c.version);
