@@ -70,7 +70,7 @@ Status BatchSync::OnRecord(TimeUs now_us, std::uint32_t record, RecordOutcome ou
 
 Status BatchSync::OnOpFinished(TimeUs now_us, const engine::LogicalOp& op,
                                engine::OpStatus status) {
-  if (op.record == 0) return {};
+  if (op.record == 0 || (op.batch != 0 && op.batch != job_)) return {};
   return OnRecord(now_us, op.record, RecordOutcomeOf(status));
 }
 

@@ -284,14 +284,14 @@ void CircuitBreaker::ForceOpen() {
   if (state_ == BreakerState::kForcedOpen) return;
   CancelTimers();
   open_until_us_ = kTimeNever;
-  TransitionTo(BreakerState::kForcedOpen, 0, 0);
+  TransitionTo(BreakerState::kForcedOpen, 0, engine::kManualTransition);
 }
 
 void CircuitBreaker::Disable() {
   if (state_ == BreakerState::kDisabled) return;
   CancelTimers();
   open_until_us_ = kTimeNever;
-  TransitionTo(BreakerState::kDisabled, 0, 0);
+  TransitionTo(BreakerState::kDisabled, 0, engine::kManualTransition);
 }
 
 void CircuitBreaker::Reset() {
@@ -308,7 +308,7 @@ void CircuitBreaker::Reset() {
                                                          ? config_.rolling_count_buckets
                                                          : config_.sliding_window_size);
   }
-  TransitionTo(BreakerState::kClosed, 0, 0);
+  TransitionTo(BreakerState::kClosed, 0, engine::kManualTransition);
 }
 
 // opossum rotates on a setInterval started at construction. Rotating an all-zero window changes

@@ -23,10 +23,10 @@ bool SameDeadLetter(const DeadLetter& a, const DeadLetter& b) {
   return a.id == b.id && a.op.op_id == b.op.op_id && a.op.operation == b.op.operation &&
          a.op.tenant == b.op.tenant && a.op.lane == b.op.lane && a.op.target == b.op.target &&
          a.op.parent == b.op.parent && same_payload && a.op.arrival_us == b.op.arrival_us &&
-         a.op.record == b.op.record && a.error == b.error && a.stack_attempts == b.stack_attempts &&
-         a.attempts == b.attempts && a.enqueued_us == b.enqueued_us &&
-         a.last_attempt_us == b.last_attempt_us && a.next_attempt_us == b.next_attempt_us &&
-         a.state == b.state;
+         a.op.record == b.op.record && a.op.batch == b.op.batch && a.error == b.error &&
+         a.stack_attempts == b.stack_attempts && a.attempts == b.attempts &&
+         a.enqueued_us == b.enqueued_us && a.last_attempt_us == b.last_attempt_us &&
+         a.next_attempt_us == b.next_attempt_us && a.state == b.state;
 }
 
 // ---- MemoryDeadLetterStore ----

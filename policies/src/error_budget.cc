@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <iterator>
 
 #include "notion_sim/engine/transport.h"
@@ -45,8 +46,8 @@ Result<ErrorBudgetConfig> ParseErrorBudgetConfig(engine::ObjectReader& r, ErrorB
   c.min_ops = static_cast<std::uint32_t>(r.Int("min_ops", d.min_ops, 1, 1'000'000'000));
   c.fallback_is_good = r.Bool("fallback_is_good", d.fallback_is_good);
   r.Finish();
-  if (r.ok() && !(c.slo_target > 0.0 && c.slo_target < 1.0)) {
-    r.Fail("slo_target", "expected a share strictly between 0 and 1 (e.g. 0.99)");
+  if (r.ok() && !(c.slo_target > 0.0 && std::llround((1.0 - c.slo_target) * 1e6) >= 1)) {
+    r.Fail("slo_target", "expected a share in (0, 0.999999] (e.g. 0.99)");
   }
   if (!r.ok()) return r.error();
   return c;
@@ -57,8 +58,10 @@ Result<ErrorBudgetConfig> ParseErrorBudgetConfig(engine::ObjectReader& r, ErrorB
 ErrorBudget::ErrorBudget(ErrorBudgetConfig config)
     : config_(config),
       bucket_us_(std::max<TimeUs>(1, config.window_us / std::max(1, config.buckets))),
-      buckets_(static_cast<std::size_t>(std::max(1, config.buckets))) {
+      buckets_(static_cast<std::size_t>(std::max(1, config.buckets))),
+      budget_ppm_(std::llround((1.0 - config.slo_target) * 1e6)) {
   NSIM_POLICY_CHECK(config_.slo_target > 0.0 && config_.slo_target < 1.0);
+  NSIM_POLICY_CHECK(budget_ppm_ >= 1);
 }
 
 void ErrorBudget::Age(TimeUs now_us) {
@@ -95,8 +98,11 @@ std::uint64_t ErrorBudget::WindowBad() const {
 double ErrorBudget::BurnPercent() const {
   const std::uint64_t ops = WindowOps();
   if (ops == 0) return 0.0;
-  const double bad_share = static_cast<double>(WindowBad()) / static_cast<double>(ops);
-  return bad_share / (1.0 - config_.slo_target) * 100.0;
+  // In integers as far as possible, so that exactly the budget is exactly 100 % (1 − 0.98 is not
+  // 0.02 in binary floating point, and the band boundaries are inclusive).
+  const double bad_ppm = static_cast<double>(WindowBad()) * 1e6;
+  const double budget_ppm = static_cast<double>(ops) * static_cast<double>(budget_ppm_);
+  return bad_ppm / budget_ppm * 100.0;
 }
 
 void ErrorBudget::OnEvent(const engine::Event& e) {

@@ -20,7 +20,8 @@ constexpr const char* kDlqSchema =
     "CREATE TABLE IF NOT EXISTS dead_letters ("
     " id INTEGER PRIMARY KEY, op_id INTEGER NOT NULL, operation TEXT NOT NULL,"
     " tenant INTEGER NOT NULL, lane INTEGER NOT NULL, target TEXT NOT NULL, parent TEXT NOT NULL,"
-    " payload TEXT, arrival_us INTEGER NOT NULL, record INTEGER NOT NULL, error TEXT NOT NULL,"
+    " payload TEXT, arrival_us INTEGER NOT NULL, record INTEGER NOT NULL,"
+    " batch INTEGER NOT NULL, error TEXT NOT NULL,"
     " stack_attempts INTEGER NOT NULL, attempts INTEGER NOT NULL, enqueued_us INTEGER NOT NULL,"
     " last_attempt_us INTEGER NOT NULL, next_attempt_us INTEGER NOT NULL,"
     " state INTEGER NOT NULL);";
@@ -66,9 +67,9 @@ Status SqliteDeadLetterStore::Put(const DeadLetter& e) {
   Statement st(db_,
                "INSERT OR REPLACE INTO dead_letters (id, op_id, operation, tenant, lane, target,"
                " parent, payload, arrival_us, record, error, stack_attempts, attempts, enqueued_us,"
-               " last_attempt_us, next_attempt_us, state)"
+               " last_attempt_us, next_attempt_us, state, batch)"
                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
-               " ?17);");
+               " ?17, ?18);");
   if (!st.ok()) return st.error("prepare put");
   st.Bind(1, static_cast<std::int64_t>(e.id));
   st.Bind(2, static_cast<std::int64_t>(e.op.op_id));
@@ -91,6 +92,7 @@ Status SqliteDeadLetterStore::Put(const DeadLetter& e) {
   st.Bind(15, e.last_attempt_us);
   st.Bind(16, e.next_attempt_us);
   st.Bind(17, static_cast<std::int64_t>(e.state));
+  st.Bind(18, static_cast<std::int64_t>(e.op.batch));
   return Step(st, "put dead letter");
 }
 
@@ -105,7 +107,7 @@ Result<std::vector<DeadLetter>> SqliteDeadLetterStore::Load() {
   Statement st(db_,
                "SELECT id, op_id, operation, tenant, lane, target, parent, payload, arrival_us,"
                " record, error, stack_attempts, attempts, enqueued_us, last_attempt_us,"
-               " next_attempt_us, state FROM dead_letters ORDER BY id;");
+               " next_attempt_us, state, batch FROM dead_letters ORDER BY id;");
   if (!st.ok()) return st.error("prepare load");
   std::vector<DeadLetter> out;
   for (;;) {
@@ -153,6 +155,7 @@ Result<std::vector<DeadLetter>> SqliteDeadLetterStore::Load() {
       return Error{ErrorCode::kIo, "sqlite: corrupt state " + std::to_string(state)};
     }
     e.state = static_cast<DeadLetterState>(state);
+    e.op.batch = static_cast<std::uint16_t>(st.Int(17));
     out.push_back(std::move(e));
   }
   return out;

@@ -516,6 +516,11 @@ TEST(BreakerExtensions, ManualStatesRejectOrAllowEverythingAndAreNotAutomatic) {
             (std::vector<Transition>{{kClosed, BreakerState::kForcedOpen},
                                      {BreakerState::kForcedOpen, BreakerState::kDisabled},
                                      {BreakerState::kDisabled, kClosed}}));
+  for (const engine::Event& e : h.rec.events) {
+    if (e.kind == EventKind::kBreakerTransition) {
+      EXPECT_EQ(engine::CauseOf(e), engine::TransitionCause::kManual);
+    }
+  }
   EXPECT_FALSE(IsAutomaticTransition(kClosed, BreakerState::kForcedOpen));
   EXPECT_FALSE(IsAutomaticTransition(BreakerState::kDisabled, kClosed));
   EXPECT_FALSE(IsAutomaticTransition(kOpen, kClosed));
@@ -649,6 +654,11 @@ RC_GTEST_PROP(BreakerProperties, TransitionsAreAlwaysLegalAndChained, ()) {
     }
   }
   h.loop.RunUntil(t + Min(2));
+  for (const engine::Event& e : h.rec.events) {
+    if (e.kind == EventKind::kBreakerTransition) {
+      RC_ASSERT(engine::CauseOf(e) == engine::TransitionCause::kAutomatic);
+    }
+  }
   BreakerState state = kClosed;
   for (const auto& [from, to] : h.rec.Transitions()) {
     RC_ASSERT(from == state);

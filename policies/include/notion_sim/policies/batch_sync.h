@@ -38,7 +38,9 @@ RecordOutcome RecordOutcomeOf(engine::OpStatus status);
 
 class BatchSync {
  public:
-  // `trace` may be null. `max_open_records` bounds the records held past the checkpoint.
+  // `trace` may be null. `job` is the batch's LogicalOp::batch value (the key of kRecordStarted and
+  // kCheckpointAdvanced, so the invariant checker can match them). `max_open_records` bounds the
+  // records held past the checkpoint.
   BatchSync(engine::Trace* trace, std::uint16_t job, CheckpointMode mode,
             std::size_t max_open_records = 1'000'000);
 
@@ -46,7 +48,8 @@ class BatchSync {
   // while it is still past the checkpoint (a retry of a held-back record in approach A); a second
   // report for a record already passed is refused with kInvalidInput.
   Status OnRecord(TimeUs now_us, std::uint32_t record, RecordOutcome outcome);
-  // Convenience: op.record with RecordOutcomeOf(status); ops with record 0 are ignored.
+  // Convenience: op.record with RecordOutcomeOf(status); ops with record 0 or of another batch are
+  // ignored.
   Status OnOpFinished(TimeUs now_us, const engine::LogicalOp& op, engine::OpStatus status);
 
   // Every record <= Checkpoint() is settled; 0 = none yet.

@@ -160,7 +160,8 @@ class CircuitBreaker {
   std::uint32_t Opens() const { return opens_; }
 
   // Manual states (r4j FORCED_OPEN / DISABLED, opossum open()/disable()). Reset returns to closed
-  // with fresh counts, from any state.
+  // with fresh counts, from any state. Their kBreakerTransition events carry
+  // engine::kManualTransition in the attempt field.
   void ForceOpen();
   void Disable();
   void Reset();

@@ -52,7 +52,7 @@ std::string_view BurnBandName(BurnBand band);
 BurnBand BandOf(double burn_percent);
 
 struct ErrorBudgetConfig {
-  double slo_target = 0.99;       // share of operations that must succeed, in (0, 1)
+  double slo_target = 0.99;       // share of operations that must succeed, in (0, 0.999999]
   TimeUs window_us = kUsPerHour;  // the SLO window
   std::int32_t buckets = 60;
   std::uint32_t min_ops = 20;  // below this many ops in the window the band stays as it was
@@ -87,6 +87,7 @@ class ErrorBudget final : public engine::TraceSink {
   ErrorBudgetConfig config_;
   TimeUs bucket_us_;
   std::vector<Bucket> buckets_;
+  std::int64_t budget_ppm_;  // (1 − slo_target) in parts per million
   BurnBand band_ = BurnBand::kWithinBudget;
 };
 
