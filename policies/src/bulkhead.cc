@@ -1,7 +1,8 @@
 #include "notion_sim/policies/bulkhead.h"
 
+#include "policy_check.h"
+
 #include <algorithm>
-#include <cassert>
 
 namespace notion_sim::policies {
 
@@ -37,7 +38,7 @@ BulkheadDecision Bulkhead::Acquire(engine::Lane lane, std::uint64_t ticket, Time
 std::optional<std::uint64_t> Bulkhead::Release(engine::Lane lane, std::uint64_t ticket,
                                                TimeUs now_us) {
   LaneState& s = lanes_[Index(lane)];
-  assert(s.in_flight > 0);
+  NSIM_POLICY_CHECK(s.in_flight > 0);
   --s.in_flight;
   Emit(engine::EventKind::kBulkheadReleased, lane, ticket, now_us);
   if (s.queue.empty() || s.in_flight >= config_.lanes[Index(lane)].max_concurrent) {

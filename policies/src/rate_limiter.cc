@@ -1,7 +1,8 @@
 #include "notion_sim/policies/rate_limiter.h"
 
+#include "policy_check.h"
+
 #include <algorithm>
-#include <cassert>
 #include <cmath>
 
 namespace notion_sim::policies {
@@ -76,7 +77,7 @@ RateLimiter::RateLimiter(const RateLimiterConfig& config, engine::Trace* trace, 
       break;
     case LimiterKind::kFixedWindow:
     case LimiterKind::kSlidingWindow:
-      assert(config_.limit >= 1 && config_.window_us > 0);
+      NSIM_POLICY_CHECK(config_.limit >= 1 && config_.window_us > 0);
       ring_.reserve(static_cast<std::size_t>(
           config_.kind == LimiterKind::kSlidingWindow ? config_.limit : 0));
       break;
@@ -129,7 +130,9 @@ std::int64_t RateLimiter::tokens_milli(TimeUs now_us) {
   return 0;
 }
 
-LimiterVerdict RateLimiter::Acquire(TimeUs now_us, std::uint64_t op_id, std::uint32_t attempt) {
+LimiterVerdict RateLimiter::Acquire(TimeUs now_us, std::uint64_t op_id, std::uint32_t attempt,
+                                    TimeUs max_wait_us) {
+  const TimeUs max_wait = max_wait_us >= 0 ? max_wait_us : config_.max_wait_us;
   TimeUs delay_us = 0;
   std::int64_t left_milli = 0;
   switch (config_.kind) {
@@ -145,7 +148,7 @@ LimiterVerdict RateLimiter::Acquire(TimeUs now_us, std::uint64_t op_id, std::uin
                                        : kTimeNever / 2;
       }
       left_milli = tokens_pt_ / (kPicoPerToken / 1000);
-      if (delay_us > config_.max_wait_us) break;
+      if (delay_us > max_wait) break;
       tokens_pt_ -= kPicoPerToken;  // may go negative: the debt is the queue of reservations
       break;
     }
@@ -163,7 +166,7 @@ LimiterVerdict RateLimiter::Acquire(TimeUs now_us, std::uint64_t op_id, std::uin
       }
       delay_us = std::max<TimeUs>(index * config_.window_us - now_us, 0);
       left_milli = (config_.limit - count) * 1000;
-      if (delay_us > config_.max_wait_us) break;
+      if (delay_us > max_wait) break;
       window_index_ = index;
       window_count_ = count + 1;
       break;
@@ -174,7 +177,7 @@ LimiterVerdict RateLimiter::Acquire(TimeUs now_us, std::uint64_t op_id, std::uin
       if (full) at_us = std::max(at_us, ring_[ring_head_] + config_.window_us);
       delay_us = at_us - now_us;
       if (delay_us > 0) left_milli = tokens_milli(now_us);
-      if (delay_us > config_.max_wait_us) break;
+      if (delay_us > max_wait) break;
       if (full) {
         ring_[ring_head_] = at_us;
         ring_head_ = (ring_head_ + 1) % ring_.size();
@@ -185,7 +188,7 @@ LimiterVerdict RateLimiter::Acquire(TimeUs now_us, std::uint64_t op_id, std::uin
       break;
     }
   }
-  if (delay_us > config_.max_wait_us) {
+  if (delay_us > max_wait) {
     Emit(engine::EventKind::kLimiterRejected, now_us, op_id, attempt, left_milli, 0);
     return {LimiterDecision::kReject, delay_us};
   }

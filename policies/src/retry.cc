@@ -1,7 +1,7 @@
 #include "notion_sim/policies/retry.h"
 
 #include <algorithm>
-#include <cassert>
+#include "policy_check.h"
 
 namespace notion_sim::policies {
 namespace {
@@ -16,12 +16,21 @@ bool IsIdempotentMethod(Method method) {
 }  // namespace
 
 std::string_view RetryRulesName(RetryRules rules) {
-  return rules == RetryRules::kSdk ? "sdk" : "classified";
+  switch (rules) {
+    case RetryRules::kSdk:
+      return "sdk";
+    case RetryRules::kClassified:
+      return "classified";
+    case RetryRules::kAnyFailure:
+      return "any_failure";
+  }
+  return "?";
 }
 
 std::optional<RetryRules> ParseRetryRules(std::string_view name) {
-  if (name == "sdk") return RetryRules::kSdk;
-  if (name == "classified") return RetryRules::kClassified;
+  for (RetryRules r : {RetryRules::kSdk, RetryRules::kClassified, RetryRules::kAnyFailure}) {
+    if (RetryRulesName(r) == name) return r;
+  }
   return std::nullopt;
 }
 
@@ -52,12 +61,13 @@ RetryPolicy::RetryPolicy(const RetryConfig& config, engine::Rng rng, RetryBudget
       backoff_(config.backoff, rng.Fork("backoff")),
       jitter_rng_(rng.Fork("retry_after_jitter")),
       budget_(budget) {
-  assert(config_.max_attempts >= 1);
+  NSIM_POLICY_CHECK(config_.max_attempts >= 1);
 }
 
 RetryDecision RetryPolicy::Retryable(const engine::Response& response, Method method,
                                      WriteProtection protection) const {
   if (response.ok()) return RetryDecision::kNoRetry;
+  if (config_.rules == RetryRules::kAnyFailure) return RetryDecision::kRetry;
   if (config_.rules == RetryRules::kSdk) {
     // canRetry (SDK src/Client.ts L708): APIResponseError only, decided by the body code.
     if (!IsSdkApiResponseError(response)) return RetryDecision::kNoRetry;

@@ -1,7 +1,8 @@
 #include "notion_sim/policies/retry_budget.h"
 
+#include "policy_check.h"
+
 #include <algorithm>
-#include <cassert>
 #include <cmath>
 
 namespace notion_sim::policies {
@@ -97,7 +98,7 @@ void RetryBudget::OnSuccess(std::uint32_t attempt, std::int64_t last_retry_cost_
       return;
     case BudgetKind::kAwsStandard:
     case BudgetKind::kAwsStandard2026:
-      assert(last_retry_cost_milli >= 0);
+      NSIM_POLICY_CHECK(last_retry_cost_milli >= 0);
       tokens_milli_ = std::min(tokens_milli_ + (attempt <= 1 ? config_.no_retry_increment * 1000
                                                              : last_retry_cost_milli),
                                max_milli_);

@@ -83,8 +83,10 @@ class RateLimiter {
   RateLimiter(const RateLimiterConfig& config, engine::Trace* trace = nullptr,
               std::uint16_t key = 0);
 
-  // Asks for one request slot at `now_us` (non-decreasing across calls).
-  LimiterVerdict Acquire(TimeUs now_us, std::uint64_t op_id = 0, std::uint32_t attempt = 0);
+  // Asks for one request slot at `now_us` (non-decreasing across calls). `max_wait_us` >= 0
+  // overrides the configured max wait (e.g. what is left of a deadline).
+  LimiterVerdict Acquire(TimeUs now_us, std::uint64_t op_id = 0, std::uint32_t attempt = 0,
+                         TimeUs max_wait_us = -1);
   // Feeds an attempt's outcome to the adaptive mode (a no-op otherwise).
   void OnResponse(ErrorClass cls, TimeUs now_us);
 

@@ -7,6 +7,7 @@
 //    APIResponseError with rate_limited / service_overload (any method) or internal_server_error
 //    / service_unavailable (GET and DELETE) is retried; a parsable Retry-After replaces the
 //    backoff, capped at max_delay_us (so the SDK may retry before the header allows);
+//  - rules kAnyFailure retry every failure (naive wrappers; they cause duplicate creates);
 //  - rules kClassified are ours: by ErrorClass; 429/529 on any method; transient failures that
 //    may have been applied (5xx, timeouts, resets) only for GET/DELETE or writes protected by
 //    idempotency (the pipeline reconciles creates before retrying them); failures the server
@@ -35,8 +36,10 @@ namespace notion_sim::policies {
 enum class RetryRules : std::uint8_t {
   kSdk,         // the official JS SDK's canRetry (body code + method)
   kClassified,  // ours (ErrorClass + method + idempotency protection)
+  kAnyFailure,  // every failure, any method: a naive wrapper (r4j's default retryExceptions,
+                // seed-patterns.md §2's fixed-delay client)
 };
-std::string_view RetryRulesName(RetryRules rules);  // "sdk", "classified"
+std::string_view RetryRulesName(RetryRules rules);  // "sdk", "classified", "any_failure"
 std::optional<RetryRules> ParseRetryRules(std::string_view name);
 
 // Whether a write may be repeated without risking a duplicate side effect.
