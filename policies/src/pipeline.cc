@@ -228,7 +228,9 @@ void Pipeline::Begin(const engine::LogicalOp& logical, engine::OpCompletion done
     }
   }
   ops_.emplace(ctx_id, std::move(owned));
+  ++entered_;
   RunGates(op, Scope::kOperation, 0);
+  --entered_;
 }
 
 void Pipeline::RunGates(Op& op, Scope scope, std::size_t index) {
@@ -561,8 +563,17 @@ void Pipeline::Complete(Op& op, OpStatus status, Response last) {
   const TimeUs not_before = op.not_before_us;
   const bool maybe_applied = op.maybe_applied;
   ops_.erase(op.ctx_id);  // `op` is gone from here on
+  // Completions run later, on the loop, never inside Execute (engine::Client's contract); this
+  // also keeps a DLQ drain whose replays fail at a gate from recursing.
+  const bool defer = entered_ > 0;
   if (!replay) {
-    done(std::move(result));
+    if (defer) {
+      loop_.ScheduleAt(now, [done = std::move(done), result = std::move(result)]() mutable {
+        done(std::move(result));
+      });
+    } else {
+      done(std::move(result));
+    }
     return;
   }
   const bool ok = status == OpStatus::kSucceeded;
@@ -572,7 +583,15 @@ void Pipeline::Complete(Op& op, OpStatus status, Response last) {
     parked_[op_id] = Parked{not_before, maybe_applied};
   }
   if (finishing_ && drain_left_ > 0 && --drain_left_ == 0) dlq_->Stop();
-  replay_done(ok, ok ? std::string() : ErrorText(result.last, "replay failed"));
+  std::string error = ok ? std::string() : ErrorText(result.last, "replay failed");
+  if (defer) {
+    loop_.ScheduleAt(
+        now, [replay_done = std::move(replay_done), ok, error = std::move(error)]() mutable {
+          replay_done(ok, std::move(error));
+        });
+  } else {
+    replay_done(ok, std::move(error));
+  }
 }
 
 void Pipeline::Finish() {

@@ -469,6 +469,44 @@ TEST(PipelineGates, BulkheadLaneBoundsConcurrency) {
   EXPECT_EQ(h.transport.sent()[2].request.op_id, 3u);
 }
 
+TEST(PipelineGates, ARejectedOperationEndsLaterNotInsideExecute) {
+  StackConfig c = Profile("opossum");
+  c.breaker.volume_threshold = 0;
+  Harness h(c);
+  h.pipeline.breakers()->For(0).ForceOpen();
+  bool ended = false;
+  h.pipeline.Execute(Op(1, Operation::kRetrievePage), [&](OpResult r) {
+    ended = true;
+    EXPECT_EQ(r.status, OpStatus::kFailed);
+  });
+  EXPECT_FALSE(ended);  // the Client contract: `done` runs later, on the loop
+  h.loop.RunUntil(Sec(1));
+  EXPECT_TRUE(ended);
+}
+
+TEST(PipelineEdge, ADrainOfManyEntriesRejectedAtTheBreakerDoesNotRecurse) {
+  StackConfig c = ReconcilingStack();
+  c.retry.max_attempts = 1;
+  c.limiter = RateLimiterConfig{};
+  c.bulkhead.enabled = false;
+  Harness h(c);
+  const int n = 20'000;
+  for (int i = 0; i < n; ++i) h.transport.Script(Http(429, ApiCode::kRateLimited));
+  int parked = 0;
+  for (int i = 1; i <= n; ++i) {
+    h.pipeline.Execute(Op(static_cast<std::uint64_t>(i), Operation::kUpdatePage),
+                       [&](OpResult r) { parked += r.status == OpStatus::kDeadLettered; });
+  }
+  h.loop.RunUntil(Sec(5));
+  EXPECT_EQ(parked, n);
+  h.pipeline.breakers()->For(0).ForceOpen();
+  h.pipeline.Finish();
+  h.loop.RunUntilIdle(Min(30));
+  EXPECT_EQ(h.pipeline.dlq()->Depth(), static_cast<std::size_t>(n));
+  EXPECT_EQ(h.pipeline.dlq()->totals().reprocesses, static_cast<std::uint64_t>(n));
+  EXPECT_EQ(h.pipeline.InFlight(), 0u);
+}
+
 // ---- Properties ----
 
 // A server model: creates commit on arrival (or not), answers may be lost after the commit,

@@ -137,6 +137,7 @@ class Pipeline final : public engine::Client {
   std::map<std::uint64_t, std::unique_ptr<Op>> ops_;                  // by context id
   std::map<std::uint64_t, std::pair<std::uint64_t, Scope>> waiting_;  // bulkhead ticket -> op
   std::uint64_t next_ctx_id_ = 1;
+  int entered_ = 0;  // > 0 while inside Execute / a DLQ reprocess call
   bool finishing_ = false;
   std::size_t drain_left_ = 0;
   std::shared_ptr<bool> alive_;
