@@ -110,7 +110,8 @@ struct Call {
   engine::Method method = engine::Method::kGet;
   engine::ObjectId target;
   engine::ObjectId parent;  // in-process creates
-  int token = 0;            // index into Impl::tokens
+  int token = 0;            // index into Impl::tokens; -1 when the bearer is unknown
+  std::string caller;       // HTTP: the token's name or "…" + its last 4 characters
   std::uint16_t tenant = 0;
   std::uint16_t workspace = 0;
   ApiVersion version = ApiVersion::k20250903;
@@ -303,6 +304,17 @@ struct Civil {
 };
 Civil CivilFromUnix(std::int64_t unix_s);
 std::string_view DefaultMessage(engine::ApiCode code);
+// JSON text that never throws: invalid UTF-8 (from a query string, say) becomes U+FFFD.
+inline std::string SafeDump(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+// obj[key] when obj is an object and the value a string, else "" (json::value throws on a type
+// mismatch, and client bodies may hold anything).
+inline std::string Str(const nlohmann::json& obj, const char* key) {
+  if (!obj.is_object()) return "";
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
 // Length as JavaScript counts it (UTF-16 code units), which is what Notion's limits count.
 std::size_t JsLength(std::string_view utf8);
 

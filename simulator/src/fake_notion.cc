@@ -122,7 +122,34 @@ bool IsList(Operation op) {
   }
 }
 
-std::string JsonQuoted(std::string_view s) { return nlohmann::json(std::string(s)).dump(); }
+// The deepest nesting of arrays and objects in JSON text (strings skipped). Bodies nested deeper
+// than any Notion shape are refused before parsing: the parser, the serializer and our walkers
+// would otherwise recurse as deep as the client likes.
+std::size_t NestingDepth(std::string_view text) {
+  std::size_t depth = 0, deepest = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char ch = text[i];
+    if (in_string) {
+      if (ch == '\\') {
+        ++i;
+      } else if (ch == '"') {
+        in_string = false;
+      }
+    } else if (ch == '"') {
+      in_string = true;
+    } else if (ch == '[' || ch == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if ((ch == ']' || ch == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+constexpr std::size_t kMaxNesting = 64;
+
+std::string JsonQuoted(std::string_view s) { return SafeDump(nlohmann::json(std::string(s))); }
 
 }  // namespace
 
@@ -498,7 +525,7 @@ void FakeNotion::Impl::Finish(Call& c, const FaultDecision& d, Answer& a, std::s
             {"error",
              {{"type", std::string(type)},
               {"message", c.message.empty() ? std::string(DefaultMessage(c.code)) : c.message}}}};
-        a.body = body.dump();
+        a.body = SafeDump(body);
       } else if (c.failed()) {
         nlohmann::json body = {
             {"object", "error"},
@@ -515,9 +542,9 @@ void FakeNotion::Impl::Finish(Call& c, const FaultDecision& d, Answer& a, std::s
           additional["retry_after"] = std::to_string(c.retry_after_s);
         }
         if (!additional.empty()) body["additional_data"] = std::move(additional);
-        a.body = body.dump();
+        a.body = SafeDump(body);
       } else {
-        a.body = c.result.dump();
+        a.body = SafeDump(c.result);
       }
       a.headers.emplace_back("content-type", "application/json; charset=utf-8");
       if (!upstream) a.headers.emplace_back("x-notion-request-id", std::move(request_id));
@@ -548,9 +575,7 @@ void FakeNotion::Impl::Finish(Call& c, const FaultDecision& d, Answer& a, std::s
   e.path = std::move(path);
   e.target = c.target;
   e.object = c.object;
-  if (c.http && c.token >= 0 && static_cast<std::size_t>(c.token) < tokens.size()) {
-    e.caller = tokens[static_cast<std::size_t>(c.token)].spec.name;
-  }
+  e.caller = std::move(c.caller);
   e.tenant = c.tenant;
   e.status = c.status;
   e.code = r.code;
@@ -705,6 +730,12 @@ Answer FakeNotion::HandleHttp(const HttpRequestView& request) {
     c.attempt = static_cast<std::uint32_t>(std::strtoul(at->c_str(), nullptr, 10));
   }
   const int token = m.TokenForBearer(bearer);
+  c.token = token;
+  if (token >= 0) {
+    c.caller = m.tokens[static_cast<std::size_t>(token)].spec.name;
+  } else if (!bearer.empty()) {
+    c.caller = "…" + bearer.substr(bearer.size() > 4 ? bearer.size() - 4 : 0);
+  }
   if (token >= 0) {
     c.token = token;
     c.tenant = m.tokens[static_cast<std::size_t>(token)].spec.tenant;
@@ -797,15 +828,19 @@ Answer FakeNotion::HandleHttp(const HttpRequestView& request) {
       return std::isspace(static_cast<unsigned char>(ch));
     });
     if (!blank) {
+      if (NestingDepth(request.body) > kMaxNesting) {
+        c.Fail(400, ApiCode::kInvalidJson, "");
+        return finish();
+      }
       body = nlohmann::json::parse(request.body, nullptr, /*allow_exceptions=*/false);
       if (body.is_discarded()) {
         c.Fail(400, ApiCode::kInvalidJson, "");
         return finish();
       }
       if (!body.is_object()) {
-        c.Fail(
-            400, ApiCode::kValidationError,
-            "body failed validation: body should be an object, instead was `" + body.dump() + "`.");
+        c.Fail(400, ApiCode::kValidationError,
+               "body failed validation: body should be an object, instead was `" + SafeDump(body) +
+                   "`.");
         return finish();
       }
     }
@@ -828,7 +863,7 @@ Answer FakeNotion::HandleHttp(const HttpRequestView& request) {
         if (!it->is_number_integer()) {
           c.Fail(400, ApiCode::kValidationError,
                  "body failed validation: body.page_size should be a number, instead was `" +
-                     it->dump() + "`.");
+                     SafeDump(*it) + "`.");
           return finish();
         }
         size_text = std::to_string(it->get<std::int64_t>());
@@ -837,7 +872,7 @@ Answer FakeNotion::HandleHttp(const HttpRequestView& request) {
         if (!it->is_string()) {
           c.Fail(400, ApiCode::kValidationError,
                  "body failed validation: body.start_cursor should be a string, instead was `" +
-                     it->dump() + "`.");
+                     SafeDump(*it) + "`.");
           return finish();
         }
         cursor_text = it->get<std::string>();

@@ -25,7 +25,7 @@ constexpr std::uint32_t kMaxBlocksPerPayload = 1000;
 constexpr int kMaxFilterDepth = 2;
 
 std::string Quoted(const json& v) {
-  std::string s = v.dump();
+  std::string s = SafeDump(v);
   if (s.size() > 120) s = s.substr(0, 117) + "...";
   return s;
 }
@@ -377,7 +377,7 @@ std::uint64_t FakeNotion::Impl::Fingerprint(const Call& c) const {
   std::uint64_t h = engine::Mix64(c.parent.hi ^ engine::Mix64(c.parent.lo));
   if (c.body != nullptr) {
     auto it = c.body->find("properties");
-    if (it != c.body->end()) h = engine::Mix64(h ^ engine::HashString(it->dump()));
+    if (it != c.body->end()) h = engine::Mix64(h ^ engine::HashString(SafeDump(*it)));
   }
   return h;
 }
@@ -588,7 +588,7 @@ const FakeNotion::Impl::PayloadFacts* FakeNotion::Impl::FactsFor(Call& c) {
   if (body.is_object()) {
     if (auto p = body.find("properties"); p != body.end()) {
       f.properties = &*p;
-      f.hash = engine::HashString(p->dump());
+      f.hash = engine::HashString(SafeDump(*p));
       ValidateProperties(probe, *p, "body.properties", nullptr);
     }
     if (auto ch = body.find("children"); ch != body.end() && !probe.failed()) {
@@ -1396,7 +1396,7 @@ void FakeNotion::Impl::Search(Call& c) {
   if (auto it = body.find("filter"); it != body.end() && !it->is_null()) {
     const json& f = *it;
     const std::string allowed = old ? "database" : "data_source";
-    if (!f.is_object() || f.value("property", "") != "object" || !f.contains("value") ||
+    if (!f.is_object() || Str(f, "property") != "object" || !f.contains("value") ||
         (f["value"] != "page" && f["value"] != allowed)) {
       c.Fail(400, ApiCode::kValidationError,
              "body failed validation: body.filter.value should be `\"page\"` or `\"" + allowed +
@@ -1409,15 +1409,15 @@ void FakeNotion::Impl::Search(Call& c) {
   }
   bool ascending = false;
   if (auto it = body.find("sort"); it != body.end() && !it->is_null()) {
-    if (!it->is_object() || it->value("timestamp", "") != "last_edited_time" ||
-        (it->value("direction", "") != "ascending" && it->value("direction", "") != "descending")) {
+    if (!it->is_object() || Str(*it, "timestamp") != "last_edited_time" ||
+        (Str(*it, "direction") != "ascending" && Str(*it, "direction") != "descending")) {
       c.Fail(400, ApiCode::kValidationError,
              "body failed validation: body.sort should be `{\"timestamp\": \"last_edited_time\", "
              "\"direction\": \"ascending\" | \"descending\"}`, instead was `" +
                  Quoted(*it) + "`.");
       return;
     }
-    ascending = it->value("direction", "") == "ascending";
+    ascending = Str(*it, "direction") == "ascending";
   }
   const TokenSpec& tok = tokens[static_cast<std::size_t>(c.token)].spec;
   auto hidden = [&](const ObjectId& id) {

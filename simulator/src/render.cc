@@ -26,14 +26,13 @@ json RichText(const json& items) {
       r["type"] = "text";
       json text = *t;
       if (!text.contains("link")) text["link"] = nullptr;
-      plain = text.value("content", "");
+      plain = Str(text, "content");
       r["text"] = std::move(text);
-      r["href"] = t->contains("link") && (*t)["link"].is_object()
-                      ? json((*t)["link"].value("url", ""))
-                      : json(nullptr);
+      r["href"] = t->contains("link") && (*t)["link"].is_object() ? json(Str((*t)["link"], "url"))
+                                                                  : json(nullptr);
     } else if (auto e = item.find("equation"); e != item.end() && e->is_object()) {
       r["type"] = "equation";
-      plain = e->value("expression", "");
+      plain = Str(*e, "expression");
       r["href"] = nullptr;
     }
     if (!r.contains("annotations")) {
@@ -124,7 +123,7 @@ std::string FakeNotion::Impl::Title(const PageRec& page) const {
     std::string out;
     for (const json& item : *t) {
       if (item.is_object() && item.contains("text") && item["text"].is_object()) {
-        out += item["text"].value("content", "");
+        out += Str(item["text"], "content");
       }
     }
     return out;
