@@ -20,5 +20,6 @@ struct Command {
 
 Command AddRunCommand(CLI::App& app);
 Command AddValidateCommand(CLI::App& app);
+Command AddServeCommand(CLI::App& app);
 
 }  // namespace notion_sim::cli

@@ -1,0 +1,265 @@
+// notion-sim serve: the fake Notion over HTTP, for the official SDK and real
+// integrations.
+//
+// Prints one banner line on stdout with everything a client needs (base URL,
+// token, ids), then serves until SIGINT or SIGTERM (exit 0). Log lines go to
+// stderr and never contain a token other than the default one, which the banner
+// prints on purpose.
+#include <signal.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "command.h"
+#include "notion_sim/engine/json_reader.h"
+#include "notion_sim/engine/rng.h"
+#include "notion_sim/simulator/fake_notion.h"
+#include "notion_sim/simulator/fault_plan.h"
+#include "notion_sim/simulator/http_server.h"
+#include "notion_sim/simulator/workspace.h"
+
+namespace notion_sim::cli {
+namespace {
+
+namespace sim = notion_sim::sim;
+
+struct ServeArgs {
+  int port = 7700;
+  std::string bind = "127.0.0.1";
+  std::uint64_t seed = 1;
+  std::string faults_file;
+  std::string tokens;
+  std::string workspace_file;
+  std::size_t journal_size = 10'000;
+  std::string admin_token_env;
+  int threads = 16;
+  std::int64_t max_hold_s = 120;
+  bool log_requests = false;
+};
+
+bool IsLoopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+std::vector<std::string> SplitTokens(const std::string& list) {
+  std::vector<std::string> out;
+  std::stringstream in(list);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    while (!item.empty() && item.front() == ' ') item.erase(0, 1);
+    while (!item.empty() && item.back() == ' ') item.pop_back();
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+// A token that looks like Notion's ("ntn_" + hex), reproducible from the seed
+// so a CI job can restart the server and keep its client configuration.
+std::string DefaultToken(std::uint64_t seed) {
+  engine::Rng rng = engine::Rng(seed).Fork("serve.token");
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string token = "ntn_sim_";
+  for (int word = 0; word < 2; ++word) {
+    std::uint64_t v = rng.NextU64();
+    for (int i = 0; i < 16; ++i, v >>= 4) token += kHex[v & 0xF];
+  }
+  return token;
+}
+
+// Reads a workspace file: the "workspace" object itself, or a document holding
+// one under "workspace" (a scenario-like file).
+Result<sim::Workspace> LoadWorkspace(const std::string& path) {
+  auto doc = engine::JsonDocument::Load(path);
+  if (!doc.ok()) return doc.error();
+  engine::JsonReader reader(*doc);
+  engine::ObjectReader root = reader.Root();
+  if (!reader.ok()) return reader.error();
+  Result<sim::Workspace> ws = Error{ErrorCode::kInternal, "unreachable"};
+  if (doc->root().contains("workspace")) {
+    engine::ObjectReader inner = root.Object("workspace");
+    ws = sim::ParseWorkspace(inner);
+    root.Finish();
+  } else {
+    ws = sim::ParseWorkspace(root);
+  }
+  if (!reader.ok()) return reader.error();
+  return ws;
+}
+
+// Reads a fault plan file: {"faults": [rule, ...]}.
+Result<sim::FaultPlan> LoadFaults(const std::string& path) {
+  auto doc = engine::JsonDocument::Load(path);
+  if (!doc.ok()) return doc.error();
+  engine::JsonReader reader(*doc);
+  engine::ObjectReader root = reader.Root();
+  if (!reader.ok()) return reader.error();
+  auto plan = sim::ParseFaultPlan(root);
+  root.Finish();
+  if (!plan.ok()) return plan.error();
+  if (!reader.ok()) return reader.error();
+  return plan;
+}
+
+int Serve(const ServeArgs& args) {
+  const std::string me = "notion-sim serve: ";
+  // Decide everything that can fail on input before binding a port.
+  sim::FakeConfig config;
+  if (!args.workspace_file.empty()) {
+    auto ws = LoadWorkspace(args.workspace_file);
+    if (!ws.ok()) {
+      std::cerr << me << ws.error().message << "\n";
+      return kExitBadInput;
+    }
+    config.workspace = std::move(ws).value();
+  } else {
+    config.workspace = sim::DefaultServeWorkspace(args.seed);
+  }
+  std::vector<std::string> tokens = SplitTokens(args.tokens);
+  bool default_token = false;
+  if (!tokens.empty()) {
+    config.workspace.tokens.clear();
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+      sim::TokenSpec spec;
+      spec.token = tokens[i];
+      spec.name = "token" + std::to_string(i + 1);
+      spec.tenant = static_cast<std::uint16_t>(i);
+      config.workspace.tokens.push_back(spec);
+    }
+  } else if (config.workspace.tokens.empty()) {
+    sim::TokenSpec spec;
+    spec.token = DefaultToken(args.seed);
+    spec.name = "default";
+    config.workspace.tokens.push_back(spec);
+    default_token = true;
+  }
+  if (!args.faults_file.empty()) {
+    auto plan = LoadFaults(args.faults_file);
+    if (!plan.ok()) {
+      std::cerr << me << plan.error().message << "\n";
+      return kExitBadInput;
+    }
+    config.faults = std::move(plan).value();
+  }
+  config.journal_capacity = args.journal_size;
+  sim::HttpServerOptions options;
+  options.bind_address = args.bind;
+  options.port = args.port;
+  options.threads = args.threads;
+  options.max_hold_us = Sec(args.max_hold_s);
+  if (!args.admin_token_env.empty()) {
+    const char* value = std::getenv(args.admin_token_env.c_str());
+    if (value == nullptr || *value == '\0') {
+      std::cerr << me << "--admin-token-env " << args.admin_token_env
+                << ": the environment variable is not set or empty\n";
+      return kExitBadInput;
+    }
+    options.admin_token = value;
+  }
+  if (!IsLoopback(args.bind)) {
+    std::cerr << me << "warning: binding to " << args.bind
+              << " exposes the fake and its admin API beyond this machine"
+              << (options.admin_token.empty() ? " (no --admin-token-env set)" : "") << "\n";
+  }
+  if (args.log_requests) {
+    options.log = [](std::string_view line) { std::cerr << "notion-sim serve: " << line << "\n"; };
+  }
+
+  // The serving threads inherit this mask, so SIGINT/SIGTERM reach only sigwait
+  // below.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  const std::string bootstrap_token = config.workspace.tokens.front().token;
+  sim::SteadyClock clock;
+  sim::FakeNotion fake(clock, engine::Rng(args.seed).Fork("fake"), nullptr, std::move(config));
+  auto root_page = sim::CreateRootPage(fake, bootstrap_token);
+  if (!root_page.ok()) {
+    std::cerr << me << "warning: no root page: " << root_page.error().message << "\n";
+  }
+  options.after_reset = [bootstrap_token](sim::FakeNotion& f) {
+    (void)sim::CreateRootPage(f, bootstrap_token);
+  };
+  sim::HttpServer server(fake, options);
+  auto port = server.Start();
+  if (!port.ok()) {
+    std::cerr << me << port.error().message << "\n";
+    return kExitBadInput;
+  }
+
+  std::string shown_tokens;
+  if (default_token) {
+    shown_tokens = "token=" + bootstrap_token;
+  } else {
+    shown_tokens = "tokens=";
+    const auto& specs = fake.config().workspace.tokens;
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+      shown_tokens += (i ? "," : "") + sim::RedactToken(specs[i].token);
+    }
+  }
+  const std::vector<engine::ObjectId> sources = fake.data_sources();
+  std::string database = "none";
+  const auto& dbs = fake.config().workspace.databases;
+  if (!dbs.empty() && !dbs.front().id.empty()) database = dbs.front().id.ToString();
+  std::cout << "notion-sim serve: listening on " << server.BaseUrl() << "  " << shown_tokens
+            << "  root_page=" << (root_page.ok() ? root_page->ToString() : std::string("none"))
+            << "  database=" << database << "  data_source="
+            << (sources.empty() ? std::string("none") : sources.front().ToString())
+            << "  seed=" << args.seed << std::endl;
+  std::cerr << me << "admin API at " << server.BaseUrl()
+            << "/__admin/ (faults, journal, ledger, reset, health), metrics at " << server.BaseUrl()
+            << "/metrics; SIGINT or SIGTERM stops\n";
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  std::cerr << me << (signal_number == SIGINT ? "SIGINT" : "SIGTERM") << ", stopping\n";
+  server.Stop();
+  std::cerr << me << "stopped\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+Command AddServeCommand(CLI::App& app) {
+  auto args = std::make_shared<ServeArgs>();
+  CLI::App* cmd =
+      app.add_subcommand("serve",
+                         "Serve the fake Notion over HTTP (point the SDK's baseUrl at it); admin "
+                         "API under "
+                         "/__admin/, Prometheus metrics at /metrics. Stops on SIGINT/SIGTERM.");
+  cmd->add_option("--port", args->port, "TCP port; 0 picks a free one (printed)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 65535));
+  cmd->add_option("--bind", args->bind, "address to listen on (warns when not loopback)")
+      ->capture_default_str();
+  cmd->add_option("--seed", args->seed, "seed of every id and fault decision")
+      ->capture_default_str();
+  cmd->add_option("--faults", args->faults_file, "fault plan JSON file: {\"faults\": [rule, ...]}");
+  cmd->add_option("--tokens", args->tokens,
+                  "comma-separated bearer tokens the fake accepts (default: "
+                  "one token derived "
+                  "from the seed, printed at start)");
+  cmd->add_option("--workspace", args->workspace_file,
+                  "workspace JSON file (default: a database with one data source)");
+  cmd->add_option("--journal-size", args->journal_size, "requests kept in the journal")
+      ->capture_default_str();
+  cmd->add_option("--admin-token-env", args->admin_token_env,
+                  "name of an environment variable holding a token the admin API requires");
+  cmd->add_option("--threads", args->threads, "serving threads")
+      ->capture_default_str()
+      ->check(CLI::Range(2, 256));
+  cmd->add_option("--max-hold-s", args->max_hold_s,
+                  "upper bound of any injected delay, hang or stalled body, in seconds")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600));
+  cmd->add_flag("--log-requests", args->log_requests, "one stderr line per request");
+  return Command{cmd, [args] { return Serve(*args); }};
+}
+
+}  // namespace notion_sim::cli
