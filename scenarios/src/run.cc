@@ -1,34 +1,283 @@
 #include "notion_sim/scenarios/run.h"
 
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <string>
+
+#include "notion_sim/engine/json_reader.h"
 #include "notion_sim/engine/rng.h"
 #include "notion_sim/engine/sim_loop.h"
-#include "notion_sim/policies/pass_through.h"
-#include "notion_sim/simulator/fake_notion.h"
+#include "notion_sim/policies/error_budget.h"
+#include "notion_sim/policies/health.h"
+#include "notion_sim/policies/stack_config.h"
 #include "notion_sim/scenarios/workload.h"
+#include "notion_sim/simulator/fake_notion.h"
+#include "notion_sim/simulator/in_process.h"
+#include "scenario_client.h"
 
 namespace notion_sim::scenarios {
+namespace {
+
+// The sections of a scenario, parsed into their owners' types.
+struct Sections {
+  policies::StackConfig stack;
+  sim::FakeConfig fake;
+  sim::NetworkModel network;
+  engine::InvariantConfig invariants;
+  std::vector<engine::Gate> gates;
+};
+
+Result<Sections> ParseSections(const ScenarioSpec& spec) {
+  auto doc = engine::JsonDocument::Parse(spec.source.dump(), spec.path);
+  if (!doc.ok()) return doc.error();
+  engine::JsonReader reader(*doc);
+  engine::ObjectReader root = reader.Root();
+  Sections s;
+  {
+    engine::ObjectReader stack = root.Has("stack") ? root.Object("stack") : root;
+    if (root.Has("stack")) {
+      auto parsed = policies::ParseStackConfig(stack);
+      if (!parsed.ok()) return parsed.error();
+      s.stack = std::move(parsed).value();
+    }
+  }
+  auto fake = sim::ParseFakeConfig(root);
+  if (!fake.ok()) return fake.error();
+  s.fake = std::move(fake).value();
+  if (root.Has("network")) {
+    engine::ObjectReader net = root.Object("network");
+    auto parsed = sim::ParseNetworkModel(net);
+    if (!parsed.ok()) return parsed.error();
+    s.network = parsed.value();
+  }
+  if (root.Has("invariants")) {
+    engine::ObjectReader inv = root.Object("invariants");
+    auto parsed = engine::ParseInvariantConfig(inv);
+    if (!parsed.ok()) return parsed.error();
+    s.invariants = parsed.value();
+  }
+  auto gates = engine::ParseGates(root);
+  if (!gates.ok()) return gates.error();
+  s.gates = std::move(gates).value();
+  if (!reader.ok()) return reader.error();
+  return s;
+}
+
+// What the scenario did not say about its invariants follows from its stack: the attempt bound,
+// the limiter's budget and the lanes' limits are the stack's own promises.
+void DeriveInvariants(const ScenarioSpec& spec, const policies::StackConfig& stack,
+                      engine::InvariantConfig& inv) {
+  static const nlohmann::json kNone = nlohmann::json::object();
+  const nlohmann::json& said =
+      spec.source.contains("invariants") ? spec.source.at("invariants") : kNone;
+  if (!said.contains("max_attempts")) inv.max_attempts = std::max(1u, stack.retry.max_attempts);
+  if (!said.contains("max_reconcile_lookups")) {
+    inv.max_reconcile_lookups = std::max(1u, stack.max_reconcile_lookups);
+  }
+  if (!said.contains("op_deadline_ms")) {
+    // Without a deadline in the stack, an operation may take the whole run plus its drain.
+    inv.op_deadline_us = stack.retry.deadline_us > 0
+                             ? stack.retry.deadline_us + Min(10)
+                             : spec.duration_us + spec.drain_limit_us;
+  }
+  if (!said.contains("client_rate")) {
+    // In any window of length W a fixed window admits at most 2 x limit (the end of one window
+    // and the start of the next); a token bucket at most burst + rate x W. Checked over 60 s.
+    if (stack.limiter.kind == policies::LimiterKind::kFixedWindow ||
+        stack.limiter.kind == policies::LimiterKind::kSlidingWindow) {
+      inv.rate_window_us = stack.limiter.window_us;
+      inv.rate_budget = stack.limiter.kind == policies::LimiterKind::kFixedWindow
+                            ? 2 * stack.limiter.limit
+                            : stack.limiter.limit;
+    } else if (stack.limiter.kind == policies::LimiterKind::kTokenBucket) {
+      // Adaptive limiters only ever go below the configured rate, so the same bound holds.
+      inv.rate_window_us = Sec(60);
+      inv.rate_budget = static_cast<std::int64_t>(
+          std::ceil(stack.limiter.burst + stack.limiter.rate_per_s * 60.0));
+    }
+  }
+  if (!said.contains("bulkhead") && stack.bulkhead.enabled) {
+    for (std::size_t i = 0; i < 3; ++i) {
+      inv.lanes[i].max_in_flight = stack.bulkhead.lanes[i].max_concurrent;
+      inv.lanes[i].max_queued = stack.bulkhead.lanes[i].max_queued;
+    }
+  }
+}
+
+// The world's shape: scenario tenants become the fake's tokens; a workspace without databases
+// gets one data source with seeded pages for reads to aim at; faults stop with the safety phase.
+void ShapeWorld(const ScenarioSpec& spec, sim::FakeConfig& fake) {
+  sim::Workspace& ws = fake.workspace;
+  if (ws.tokens.empty()) {
+    for (std::size_t i = 0; i < spec.tenants.size(); ++i) {
+      sim::TokenSpec t;
+      t.token = spec.tenants[i].token;
+      t.name = spec.tenants[i].name;
+      t.tenant = static_cast<std::uint16_t>(i);
+      ws.tokens.push_back(t);
+    }
+  }
+  if (ws.databases.empty()) {
+    sim::DataSourceSpec ds;
+    ds.title = "Tasks";
+    ds.pages = 200;
+    sim::DatabaseSpec db;
+    db.title = "Tasks";
+    db.data_sources.push_back(ds);
+    ws.databases.push_back(db);
+  }
+  if (spec.phases.safety_us > 0) {
+    std::vector<sim::FaultRule> rules = fake.faults.rules();
+    fake.faults.Clear();
+    for (sim::FaultRule rule : rules) {
+      rule.match.until_us = std::min(rule.match.until_us, spec.phases.safety_us);
+      (void)fake.faults.Add(rule);
+    }
+  }
+}
+
+// The ids the workload aims at, read the way a client would: through the API of a fresh fake with
+// the same seed and workspace (ids depend only on those), without faults.
+Result<WorkloadTargets> DiscoverTargets(const ScenarioSpec& spec, const sim::FakeConfig& config,
+                                        engine::Rng rng) {
+  engine::ManualClock clock;
+  sim::FakeConfig clean = config;
+  clean.faults.Clear();
+  sim::FakeNotion fake(clock, rng, nullptr, clean);
+  WorkloadTargets targets;
+  const std::vector<engine::ObjectId> sources = fake.data_sources();
+  if (sources.empty()) return Error{ErrorCode::kInternal, "the workspace has no data source"};
+  targets.data_source = sources.front();
+  targets.users = fake.users();
+  const std::string token = spec.tenants.front().token;
+  const std::string path = "/v1/data_sources/" + targets.data_source.ToString() + "/query";
+  std::string cursor;
+  for (int page = 0; page < 1000; ++page) {
+    nlohmann::json body = {{"page_size", 100}};
+    if (!cursor.empty()) body["start_cursor"] = cursor;
+    const std::string text = body.dump();
+    sim::HttpRequestView view;
+    view.method = "POST";
+    view.path = path;
+    view.header = [&token](std::string_view name) -> std::optional<std::string> {
+      if (name == "authorization" || name == "Authorization") return "Bearer " + token;
+      if (name == "notion-version" || name == "Notion-Version") return std::string("2025-09-03");
+      if (name == "content-type" || name == "Content-Type") return std::string("application/json");
+      return std::nullopt;
+    };
+    view.body = text;
+    clock.Advance(Sec(1));
+    const sim::Answer answer = fake.HandleHttp(view);
+    if (answer.response.status != 200) {
+      return Error{ErrorCode::kInternal,
+                   "discovering the workspace's pages failed: " + answer.body};
+    }
+    const nlohmann::json j = nlohmann::json::parse(answer.body);
+    for (const auto& r : j.at("results")) {
+      if (auto id = engine::ObjectId::Parse(r.at("id").get<std::string>())) {
+        targets.pages.push_back(*id);
+      }
+    }
+    if (!j.value("has_more", false) || !j.at("next_cursor").is_string()) break;
+    cursor = j.at("next_cursor").get<std::string>();
+  }
+  targets.blocks = targets.pages;
+  return targets;
+}
+
+std::string Reproduce(const ScenarioSpec& spec) {
+  return "notion-sim run " + spec.path + " --seed " + std::to_string(spec.seed);
+}
+
+}  // namespace
 
 Result<RunResult> RunScenario(const ScenarioSpec& spec) {
+  auto sections = ParseSections(spec);
+  if (!sections.ok()) return sections.error();
+  Sections& s = sections.value();
+  ShapeWorld(spec, s.fake);
+  DeriveInvariants(spec, s.stack, s.invariants);
+  if (spec.phases.recover_within_us > 0) {
+    s.gates.push_back(engine::Gate{"recovery_s", std::nullopt,
+                                   static_cast<double>(spec.phases.recover_within_us) / 1e6});
+  }
+
   engine::Rng root(spec.seed);
+  auto targets = DiscoverTargets(spec, s.fake, root.Fork("simulator"));
+  if (!targets.ok()) return targets.error();
+
   engine::SimLoop loop;
   engine::Trace trace;
-  sim::FakeNotion fake(loop, root.Fork("simulator"), &trace);
-  sim::InProcessTransport transport(loop, fake, sim::NetworkModel{});
-  engine::Rng workload_rng = root.Fork("workload");
-  WorkloadTargets targets;
-  targets.data_source = engine::ObjectId::Random(workload_rng);
-  ScenarioWorkload workload(spec, targets, workload_rng);
-  policies::PassThroughClient client(loop, trace, transport);
+  engine::MetricsConfig metrics_config;
+  if (spec.phases.safety_us > 0) metrics_config.fault_end_us = spec.phases.safety_us;
+  engine::MetricsSink metrics(metrics_config);
+  engine::InvariantSuite invariants(s.invariants);
+  policies::HealthSink health(&trace, s.stack.health);
+  policies::AlertMonitor alerts(&trace, s.stack.alerts);
+  trace.AddSink(&metrics);
+  trace.AddSink(&invariants);
+  trace.AddSink(&health);
+  trace.AddSink(&alerts);
+
+  sim::FakeNotion fake(loop, root.Fork("simulator"), &trace, s.fake);
+  sim::InProcessTransport transport(loop, fake, s.network, root.Fork("network"), &trace);
+  transport.set_epoch_unix_s(s.fake.workspace.epoch_unix_s);
+  std::unique_ptr<engine::Client> notion =
+      policies::BuildStack(s.stack, loop, trace, transport, root.Fork("stack"));
+  std::unique_ptr<engine::Client> upstream;
+  if (!spec.enrich.empty()) {
+    upstream = policies::BuildStack(s.stack, loop, trace, transport, root.Fork("stack.upstream"));
+  }
+  ScenarioClient client(spec, loop, trace, *notion, upstream.get());
+  ScenarioWorkload workload(spec, targets.value(), root.Fork("workload"));
   engine::Runner runner(loop, trace, workload, client);
+
   RunResult result;
   result.scenario = spec.name;
+  result.purpose = spec.purpose;
   result.path = spec.path;
   result.scenario_hash = spec.hash;
+  result.profile = s.stack.profile;
   result.seed = spec.seed;
+  result.reproduce = Reproduce(spec);
   result.summary = runner.Run(engine::RunOptions{spec.duration_us, spec.drain_limit_us});
-  result.server_writes = fake.ledger().size();
-  result.server_pages = fake.page_count();
   if (!result.summary.status.ok()) return result.summary.status.error();
+
+  result.checks.metrics = metrics.Finish(loop.NowUs());
+  result.checks.invariants = invariants.Finish(result.summary, &fake.ledger());
+  result.checks.gates = engine::EvaluateGates(s.gates, result.checks.metrics);
+  result.verdict = engine::Judge(result.checks);
+  for (std::size_t i = 0; i < client.batches().size(); ++i) {
+    const policies::BatchSync& b = *client.batches()[i];
+    CheckpointResult c;
+    c.job = spec.batches[i].name;
+    c.approach = spec.batches[i].approach == CheckpointApproach::kA ? "A" : "B";
+    c.records = spec.batches[i].records;
+    c.checkpoint = b.Checkpoint();
+    c.succeeded = b.counts().succeeded;
+    c.failed = b.counts().failed;
+    c.dead_lettered = b.counts().dead_lettered;
+    result.checkpoints.push_back(c);
+  }
+  for (const auto& a : alerts.alerts()) {
+    const std::string kind(policies::AlertKindName(a.kind));
+    auto it = std::find_if(result.alerts.begin(), result.alerts.end(),
+                           [&](const AlertCount& c) { return c.kind == kind; });
+    if (it == result.alerts.end()) {
+      result.alerts.push_back(AlertCount{kind, 1, a.at_us});
+    } else {
+      ++it->count;
+    }
+  }
+  result.dlq_depth_end = static_cast<std::uint64_t>(result.checks.metrics.dlq_depth_end);
+  result.dlq_permanent = result.checks.metrics.dlq_permanent;
+  const sim::FakeStats& stats = fake.stats();
+  result.server_requests = stats.requests;
+  result.server_writes = stats.writes;
+  result.server_faults_injected = stats.faults_injected;
+  result.server_rate_limited = stats.rate_limited;
+  result.server_pages = fake.page_count();
   return result;
 }
 

@@ -1,16 +1,36 @@
 #include "sections.h"
 
-namespace notion_sim::scenarios {
+#include "notion_sim/engine/gates.h"
+#include "notion_sim/engine/invariants.h"
+#include "notion_sim/policies/stack_config.h"
+#include "notion_sim/simulator/fake_notion.h"
+#include "notion_sim/simulator/network.h"
 
-// Wired to the owners' parsers as they land (policies: stack; simulator: network, workspace,
-// upstream, faults; engine: invariants, gates, sometimes).
-Status ValidateStack(engine::ObjectReader&, const ScenarioSpec&) { return {}; }
-Status ValidateNetwork(engine::ObjectReader&, const ScenarioSpec&) { return {}; }
-Status ValidateWorkspace(engine::ObjectReader&, const ScenarioSpec&) { return {}; }
-Status ValidateUpstream(engine::ObjectReader&, const ScenarioSpec&) { return {}; }
-Status ValidateInvariants(engine::ObjectReader&, const ScenarioSpec&) { return {}; }
-Status ValidateFaults(engine::ObjectReader&, const ScenarioSpec&) { return {}; }
-Status ValidateGates(engine::ObjectReader&, const ScenarioSpec&) { return {}; }
-Status ValidateSometimes(engine::ObjectReader&, const ScenarioSpec&) { return {}; }
+namespace notion_sim::scenarios {
+namespace {
+
+template <typename T>
+Status ToStatus(const Result<T>& r) {
+  if (r.ok()) return {};
+  return r.error();
+}
+
+}  // namespace
+
+Status ValidateStack(engine::ObjectReader& section, const ScenarioSpec&) {
+  return ToStatus(policies::ParseStackConfig(section));
+}
+Status ValidateNetwork(engine::ObjectReader& section, const ScenarioSpec&) {
+  return ToStatus(sim::ParseNetworkModel(section));
+}
+Status ValidateInvariants(engine::ObjectReader& section, const ScenarioSpec&) {
+  return ToStatus(engine::ParseInvariantConfig(section));
+}
+Status ValidateFake(engine::ObjectReader& root, const ScenarioSpec&) {
+  return ToStatus(sim::ParseFakeConfig(root));
+}
+Status ValidateGates(engine::ObjectReader& root, const ScenarioSpec&) {
+  return ToStatus(engine::ParseGates(root));
+}
 
 }  // namespace notion_sim::scenarios

@@ -10,12 +10,10 @@ namespace notion_sim::scenarios {
 
 Status ValidateStack(engine::ObjectReader& section, const ScenarioSpec& spec);
 Status ValidateNetwork(engine::ObjectReader& section, const ScenarioSpec& spec);
-Status ValidateWorkspace(engine::ObjectReader& section, const ScenarioSpec& spec);
-Status ValidateUpstream(engine::ObjectReader& section, const ScenarioSpec& spec);
 Status ValidateInvariants(engine::ObjectReader& section, const ScenarioSpec& spec);
-// Array sections: `root` is the scenario's root object; the parser reads its own key.
-Status ValidateFaults(engine::ObjectReader& root, const ScenarioSpec& spec);
+// Root-level readers: `root` is the scenario's root object; the parser reads its own keys
+// ("workspace", "faults", "upstream" for the fake; "gates").
+Status ValidateFake(engine::ObjectReader& root, const ScenarioSpec& spec);
 Status ValidateGates(engine::ObjectReader& root, const ScenarioSpec& spec);
-Status ValidateSometimes(engine::ObjectReader& root, const ScenarioSpec& spec);
 
 }  // namespace notion_sim::scenarios

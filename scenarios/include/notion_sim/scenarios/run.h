@@ -1,23 +1,56 @@
-// Runs a scenario in simulation: wires the workload, the stack of its profile and the in-process
-// fake on a SimLoop, and returns the result. Thread-safe: each call builds its own world, so
-// independent runs may go on in parallel threads.
+// Runs a scenario in simulation: builds the world (the fake with its workspace, faults and
+// network model; the stack of the scenario's profile; the workload; the metric, invariant, health
+// and alert sinks) on a SimLoop, runs it, and returns what happened and whether it held.
+// Thread-safe: each call builds its own world, so independent runs may go on in parallel.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
-#include "notion_sim/engine/ledger.h"
+#include "notion_sim/engine/gates.h"
+#include "notion_sim/engine/invariants.h"
+#include "notion_sim/engine/metrics.h"
 #include "notion_sim/engine/runner.h"
 #include "notion_sim/scenarios/scenario.h"
 
 namespace notion_sim::scenarios {
 
+struct CheckpointResult {
+  std::string job;
+  std::string approach;             // "A" or "B"
+  std::uint32_t records = 0;
+  std::uint32_t checkpoint = 0;     // every record up to here is settled
+  std::uint64_t succeeded = 0;
+  std::uint64_t failed = 0;
+  std::uint64_t dead_lettered = 0;
+};
+
+struct AlertCount {
+  std::string kind;
+  std::uint64_t count = 0;
+  TimeUs first_us = 0;
+};
+
 struct RunResult {
   std::string scenario;
+  std::string purpose;
   std::string path;
   std::string scenario_hash;
+  std::string profile;
   std::uint64_t seed = 0;
+  std::string reproduce;            // one command that reproduces this run
   engine::RunSummary summary;
+  engine::RunChecks checks;         // metrics, invariants, gates
+  engine::RunVerdict verdict = engine::RunVerdict::kPass;
+  std::vector<CheckpointResult> checkpoints;
+  std::vector<AlertCount> alerts;
+  std::uint64_t dlq_depth_end = 0;
+  std::uint64_t dlq_permanent = 0;
+  std::uint64_t server_requests = 0;
   std::uint64_t server_writes = 0;
+  std::uint64_t server_faults_injected = 0;
+  std::uint64_t server_rate_limited = 0;
   std::uint64_t server_pages = 0;
   double wall_time_ms = 0;  // filled in by the caller that timed the run
 };

@@ -7,8 +7,8 @@
 // the JSON path and what was expected. Thread-safe as a value.
 //
 // The sections owned by other folders (stack, faults, network, workspace, upstream, invariants,
-// gates) are validated at load time by those folders' parsers and kept here as JSON, so a spec
-// can be re-run, mutated (sweeps, swarm testing) and written back out.
+// gates) are validated at load time by those folders' parsers; the spec keeps the whole file as
+// JSON (`source`), so it can be re-run, mutated (sweeps, swarm testing) and written back out.
 #pragma once
 
 #include <cstdint>
@@ -104,16 +104,7 @@ struct ScenarioSpec {
   std::vector<OpStream> streams;
   std::vector<BatchSpec> batches;
   std::vector<EnrichSpec> enrich;
-  // Sections validated by their owners' parsers at load time.
-  nlohmann::json stack = nlohmann::json::object();
-  nlohmann::json faults = nlohmann::json::array();
-  nlohmann::json network = nlohmann::json::object();
-  nlohmann::json workspace = nlohmann::json::object();
-  nlohmann::json upstream = nlohmann::json::object();
-  nlohmann::json invariants = nlohmann::json::object();
-  nlohmann::json gates = nlohmann::json::array();
-  nlohmann::json sometimes = nlohmann::json::array();
-  nlohmann::json source;     // the whole file as loaded
+  nlohmann::json source;     // the whole file as loaded (the other folders' sections included)
 };
 
 // Loads and validates a scenario file.
