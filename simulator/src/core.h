@@ -141,6 +141,7 @@ struct Call {
   bool has_more = false;
   std::uint64_t next_cursor = 0;
   bool committed = false;
+  std::size_t ledger_index = SIZE_MAX;  // the entry Record added, if any
   RetryAfterForm retry_after_form = RetryAfterForm::kAbsent;
   std::int64_t retry_after_s = 0;
   std::string_view rate_limit_reason;

@@ -460,6 +460,12 @@ void FakeNotion::Impl::Finish(Call& c, const FaultDecision& d, Answer& a, std::s
   if (injected) {
     ++stats.faults_injected;
     ++by_action[static_cast<std::size_t>(d.action)];
+    // The client will not learn that this write happened: the duplicate-create risk.
+    if (c.ledger_index < ledger.size() &&
+        (d.action == FaultAction::kLoseAfterCommit || d.action == FaultAction::kStallBody ||
+         d.action == FaultAction::kCommitThen503)) {
+      ledger[c.ledger_index].injected_loss = true;
+    }
   }
   if (c.code == ApiCode::kValidationError) ++stats.validation_errors;
   engine::Response& r = a.response;

@@ -395,6 +395,7 @@ void FakeNotion::Impl::Record(Call& c, const ObjectId& object) {
     e.operation = c.op;
     e.object = object;
     e.tenant = c.tenant;
+    c.ledger_index = ledger.size();
     ledger.push_back(e);
   }
   if (trace != nullptr) {
