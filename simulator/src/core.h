@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -24,6 +25,90 @@ enum class Kind : std::uint8_t { kPage, kBlock, kDataSource, kDatabase, kUser };
 struct Ref {
   Kind kind = Kind::kPage;
   std::uint32_t index = 0;
+};
+
+// Every id of the workspace -> what it names. Open addressing with linear probing: one probe
+// sequence in one array, so a lookup among a million pages is about one cache miss (a node-based
+// map costs two or three, and more memory). Ids are never removed (trash is a flag). Pointers
+// returned by Find are invalidated by the next Insert. Never iterated.
+class IdIndex {
+ public:
+  const Ref* Find(const engine::ObjectId& id) const {
+    if (slots_.empty() || id.empty()) return nullptr;
+    for (std::size_t i = Home(id);; i = (i + 1) & mask_) {
+      const Slot& s = slots_[i];
+      if (s.id == id) return &s.ref;
+      if (s.id.empty()) return nullptr;
+    }
+  }
+  // Inserts or overwrites. The empty id names nothing and is ignored.
+  void Insert(const engine::ObjectId& id, Ref ref) {
+    if (id.empty()) return;
+    if ((size_ + 1) * 2 > slots_.size()) Grow();
+    for (std::size_t i = Home(id);; i = (i + 1) & mask_) {
+      Slot& s = slots_[i];
+      if (s.id == id) {
+        s.ref = ref;
+        return;
+      }
+      if (s.id.empty()) {
+        s = Slot{id, ref};
+        ++size_;
+        return;
+      }
+    }
+  }
+  void Clear() {
+    slots_.clear();
+    size_ = 0;
+    mask_ = 0;
+  }
+  std::size_t size() const { return size_; }
+
+ private:
+  struct Slot {
+    engine::ObjectId id;
+    Ref ref;
+  };
+  std::size_t Home(const engine::ObjectId& id) const {
+    return static_cast<std::size_t>(engine::Mix64(id.hi ^ engine::Mix64(id.lo))) & mask_;
+  }
+  void Grow() {
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(old.empty() ? 64 : old.size() * 2, Slot{});
+    mask_ = slots_.size() - 1;
+    size_ = 0;
+    for (const Slot& s : old) {
+      if (!s.id.empty()) Insert(s.id, s.ref);
+    }
+  }
+  std::vector<Slot> slots_;
+  std::size_t size_ = 0;
+  std::size_t mask_ = 0;
+};
+
+// A growable array that never moves its elements: fixed-size chunks, so growing to a million
+// pages copies nothing (a std::vector would move every page at each doubling and briefly hold
+// both copies). References stay valid across push_back. Not iterated by pointer.
+template <typename T, std::size_t kChunk = 16384>
+class Chunked {
+ public:
+  T& operator[](std::size_t i) { return chunks_[i / kChunk][i % kChunk]; }
+  const T& operator[](std::size_t i) const { return chunks_[i / kChunk][i % kChunk]; }
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  void push_back(T value) {
+    if (size_ == chunks_.size() * kChunk) chunks_.push_back(std::make_unique<T[]>(kChunk));
+    (*this)[size_++] = std::move(value);
+  }
+  void clear() {
+    chunks_.clear();
+    size_ = 0;
+  }
+
+ private:
+  std::vector<std::unique_ptr<T[]>> chunks_;
+  std::size_t size_ = 0;
 };
 
 enum class ParentKind : std::uint8_t { kWorkspace, kPage, kDataSource, kBlock };
@@ -216,7 +301,7 @@ struct FakeNotion::Impl {
                       const engine::ObjectId& parent, const nlohmann::json& children,
                       std::vector<std::uint32_t>* created);
   void Record(Call& call, const engine::ObjectId& object);  // ledger + trace for a write
-  std::uint64_t Fingerprint(const Call& call) const;
+  std::uint64_t Fingerprint(Call& call);
   std::uint32_t PageSize(Call& call) const;
 
   // Validation (ops.cc): false (and the call failed with Notion's message) when invalid.
@@ -256,9 +341,9 @@ struct FakeNotion::Impl {
   std::vector<int> token_of_tenant;
   std::map<std::string, int> token_of_bearer;  // ordered: deterministic
 
-  std::unordered_map<engine::ObjectId, Ref, engine::ObjectIdHash> index;
-  std::vector<PageRec> pages;
-  std::vector<BlockRec> blocks;
+  IdIndex index;
+  Chunked<PageRec> pages;
+  Chunked<BlockRec> blocks;
   std::vector<DataSourceRec> data_sources;
   std::vector<DatabaseRec> databases;
   std::vector<UserRec> users;

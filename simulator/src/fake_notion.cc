@@ -328,7 +328,7 @@ void FakeNotion::Impl::Build() {
   ids = root_rng.Fork("ids");
   request_ids = root_rng.Fork("request_ids");
   upstream_rng = root_rng.Fork("upstream");
-  index.clear();
+  index.Clear();
   pages.clear();
   blocks.clear();
   data_sources.clear();
@@ -345,7 +345,7 @@ void FakeNotion::Impl::Build() {
     u.id = ObjectId::Random(ids);
     u.name = "User " + std::to_string(i + 1);
     u.email = "user" + std::to_string(i + 1) + "@example.com";
-    index[u.id] = Ref{Kind::kUser, static_cast<std::uint32_t>(users.size())};
+    index.Insert(u.id, Ref{Kind::kUser, static_cast<std::uint32_t>(users.size())});
     users.push_back(std::move(u));
   }
   for (const TokenSpec& spec : w.tokens) {
@@ -357,7 +357,7 @@ void FakeNotion::Impl::Build() {
     bot.id = t.bot;
     bot.name = spec.name;
     bot.token = ti;
-    index[bot.id] = Ref{Kind::kUser, static_cast<std::uint32_t>(users.size())};
+    index.Insert(bot.id, Ref{Kind::kUser, static_cast<std::uint32_t>(users.size())});
     users.push_back(std::move(bot));
     if (token_of_tenant.size() <= spec.tenant) token_of_tenant.resize(spec.tenant + 1u, -1);
     if (token_of_tenant[spec.tenant] < 0) token_of_tenant[spec.tenant] = ti;

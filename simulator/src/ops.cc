@@ -298,10 +298,7 @@ std::optional<IdemKey> KeyFromProperties(const json* props) {
 // ---------------------------------------------------------------------------------------------
 // Model helpers
 
-const Ref* FakeNotion::Impl::Find(const ObjectId& id) const {
-  auto it = index.find(id);
-  return it == index.end() ? nullptr : &it->second;
-}
+const Ref* FakeNotion::Impl::Find(const ObjectId& id) const { return index.Find(id); }
 
 void FakeNotion::Impl::NotFound(Call& c, std::string_view kind, const ObjectId& id) {
   c.Fail(404, ApiCode::kObjectNotFound,
@@ -330,7 +327,7 @@ std::uint32_t FakeNotion::Impl::NewDatabase(const ObjectId& id, const std::strin
   db.id = id;
   db.title = title;
   const auto i = static_cast<std::uint32_t>(databases.size());
-  index[id] = Ref{Kind::kDatabase, i};
+  index.Insert(id, Ref{Kind::kDatabase, i});
   databases.push_back(std::move(db));
   return i;
 }
@@ -344,7 +341,7 @@ std::uint32_t FakeNotion::Impl::NewDataSource(const ObjectId& id, const std::str
   ds.schema = std::move(schema);
   ds.database = database;
   const auto i = static_cast<std::uint32_t>(data_sources.size());
-  index[id] = Ref{Kind::kDataSource, i};
+  index.Insert(id, Ref{Kind::kDataSource, i});
   data_sources.push_back(std::move(ds));
   databases[database].data_sources.push_back(i);
   return i;
@@ -363,7 +360,7 @@ std::uint32_t FakeNotion::Impl::NewPage(Call& c, ParentKind kind, const ObjectId
   p.properties = std::move(properties);
   p.creator = static_cast<std::uint16_t>(c.token);
   const auto i = static_cast<std::uint32_t>(pages.size());
-  index[p.id] = Ref{Kind::kPage, i};
+  index.Insert(p.id, Ref{Kind::kPage, i});
   if (kind == ParentKind::kDataSource) {
     if (const Ref* r = Find(parent); r != nullptr && r->kind == Kind::kDataSource) {
       data_sources[r->index].pages.push_back(i);
@@ -373,9 +370,12 @@ std::uint32_t FakeNotion::Impl::NewPage(Call& c, ParentKind kind, const ObjectId
   return i;
 }
 
-std::uint64_t FakeNotion::Impl::Fingerprint(const Call& c) const {
+std::uint64_t FakeNotion::Impl::Fingerprint(Call& c) {
   std::uint64_t h = engine::Mix64(c.parent.hi ^ engine::Mix64(c.parent.lo));
-  if (c.body != nullptr) {
+  if (!c.http) {
+    // In-process payloads are shared templates: their hash is computed once.
+    if (const PayloadFacts* f = FactsFor(c)) h = engine::Mix64(h ^ f->hash);
+  } else if (c.body != nullptr && c.body->is_object()) {
     auto it = c.body->find("properties");
     if (it != c.body->end()) h = engine::Mix64(h ^ engine::HashString(SafeDump(*it)));
   }
@@ -1178,7 +1178,7 @@ bool FakeNotion::Impl::AppendChildren(Call& c, std::vector<std::uint32_t>* list,
     b.content = c.owner != nullptr ? Alias(c.owner, &item)
                                    : engine::Payload(std::shared_ptr<const json>(), &item);
     const auto bi = static_cast<std::uint32_t>(blocks.size());
-    index[b.id] = Ref{Kind::kBlock, bi};
+    index.Insert(b.id, Ref{Kind::kBlock, bi});
     blocks.push_back(std::move(b));
     list->push_back(bi);
     if (created != nullptr) created->push_back(bi);
