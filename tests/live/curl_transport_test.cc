@@ -338,6 +338,7 @@ TEST_F(CurlTransportTest, ServerErrorWithNotionBodyGivesTheCode) {
   EXPECT_EQ(r500.code, ApiCode::kInternalServerError);
   EXPECT_TRUE(r500.code_known_to_sdk);
   EXPECT_FALSE(r500.edge_error);
+  EXPECT_FALSE(r500.injected);
   ASSERT_NE(r500.body, nullptr);
   EXPECT_EQ((*r500.body)["message"], "scripted");
   Request block = Get();
@@ -351,6 +352,7 @@ TEST_F(CurlTransportTest, HtmlFromTheEdgeWithCfRayIsAnEdgeError) {
   ScriptedServer& server = Serve([](const httplib::Request&, httplib::Response& res) {
     res.status = 502;
     res.set_header("cf-ray", "8f1e2d3c4b5a6978-FRA");
+    res.set_header("x-notion-sim-injected", "1");  // the fake's fault plan made it
     res.set_content("<html><body><h1>502 Bad Gateway</h1></body></html>", "text/html");
   });
   Connect(server.url());
@@ -360,6 +362,7 @@ TEST_F(CurlTransportTest, HtmlFromTheEdgeWithCfRayIsAnEdgeError) {
   EXPECT_TRUE(r.edge_error);
   EXPECT_FALSE(r.code_known_to_sdk);
   EXPECT_EQ(r.code, ApiCode::kNone);
+  EXPECT_TRUE(r.injected);
 }
 
 TEST_F(CurlTransportTest, TwoHundredWithoutJsonIsMalformed) {
@@ -406,6 +409,27 @@ TEST_F(CurlTransportTest, AResetConnectionIsConnectionReset) {
   ASSERT_TRUE(server.ok());
   Connect(server.url());
   EXPECT_EQ(SendOne(Get()).outcome, TransportOutcome::kConnectionReset);
+}
+
+TEST_F(CurlTransportTest, AResetOnAReusedConnectionIsReportedNotResent) {
+  // libcurl on its own silently re-sends a request whose reused connection died before any
+  // response byte, POSTs included: the server would see two creates for one attempt and the
+  // stack nothing. The transport must report the reset and leave the retry to the stack.
+  RawServer& server = Raw(RawServer::Behavior::kAnswerThenReset);
+  ASSERT_TRUE(server.ok());
+  Connect(server.url());
+  EXPECT_TRUE(SendOne(Get()).ok());
+  EXPECT_EQ(SendOne(Get()).outcome, TransportOutcome::kConnectionReset);
+  Request create;
+  create.operation = Operation::kCreatePage;
+  create.method = Method::kPost;
+  create.parent = kSource;
+  create.timeout_us = kRequestTimeoutUs;
+  EXPECT_TRUE(SendOne(create).ok());
+  EXPECT_EQ(SendOne(create).outcome, TransportOutcome::kConnectionReset);
+  // Four attempts, four requests. (libcurl opens the fresh connection before asking whether to
+  // send, so the server also sees connections that close without a request.)
+  EXPECT_EQ(server.requests(), 4);
 }
 
 TEST_F(CurlTransportTest, AClosedPortIsConnectionRefused) {

@@ -123,6 +123,9 @@ class RawServer {
     kHang,       // never answers
     kStallBody,  // sends headers and part of the body, then nothing
     kReset,      // closes with an RST after reading the request
+    // Answers the first request of each connection (200, "{}", kept alive) and resets the
+    // connection on the second: a reset on a reused connection.
+    kAnswerThenReset,
   };
 
   explicit RawServer(Behavior behavior) : behavior_(behavior) {
@@ -152,6 +155,8 @@ class RawServer {
   bool ok() const { return ok_; }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   int accepted() const { return accepted_; }
+  // Request heads read, over all connections.
+  int requests() const { return requests_; }
 
  private:
   // Bounded by the owner's lifetime: every wait is a short poll that re-checks stop_.
@@ -178,16 +183,30 @@ class RawServer {
           open_.push_back(fd);
           break;
         }
-        case Behavior::kReset: {
-          linger l{1, 0};  // close() then sends RST instead of FIN
-          ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
-          ::close(fd);
+        case Behavior::kReset:
+          Reset(fd);
+          break;
+        case Behavior::kAnswerThenReset: {
+          static constexpr char kOk[] =
+              "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}";
+          [[maybe_unused]] ssize_t n = ::send(fd, kOk, sizeof kOk - 1, MSG_NOSIGNAL);
+          if (ReadHead(fd)) {
+            Reset(fd);
+          } else {
+            ::close(fd);
+          }
           break;
         }
       }
     }
   }
-  // Reads until the end of the request head (bounded: 64 KiB or stop).
+  static void Reset(int fd) {
+    linger l{1, 0};  // close() then sends RST instead of FIN
+    ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+    ::close(fd);
+  }
+  // Reads until the end of the request head (bounded: 64 KiB or stop). Request bodies are left
+  // unread: the behaviours never answer after one.
   bool ReadHead(int fd) {
     std::string head;
     char buf[4096];
@@ -197,7 +216,10 @@ class RawServer {
       const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
       if (n <= 0) return false;
       head.append(buf, static_cast<std::size_t>(n));
-      if (head.find("\r\n\r\n") != std::string::npos) return true;
+      if (head.find("\r\n\r\n") != std::string::npos) {
+        ++requests_;
+        return true;
+      }
     }
     return false;
   }
@@ -208,6 +230,7 @@ class RawServer {
   bool ok_ = false;
   std::atomic<bool> stop_{false};
   std::atomic<int> accepted_{0};
+  std::atomic<int> requests_{0};
   std::vector<int> open_;  // touched by the server thread only until join
   std::thread thread_;
 };

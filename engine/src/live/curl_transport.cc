@@ -119,8 +119,11 @@ struct CurlTransport::Transfer {
     answer.retry_after.clear();
     answer.cf_ray.clear();
     answer.has_request_id = false;
+    answer.injected = false;
     answer.status = 0;
     body_too_large = false;
+    sends = 0;
+    resend_refused = false;
     done = nullptr;
   }
 
@@ -134,6 +137,7 @@ struct CurlTransport::Transfer {
       t->answer.retry_after.clear();
       t->answer.cf_ray.clear();
       t->answer.has_request_id = false;
+      t->answer.injected = false;
       return n;
     }
     const std::size_t colon = line.find(':');
@@ -146,8 +150,22 @@ struct CurlTransport::Transfer {
       t->answer.cf_ray.assign(value);
     } else if (EqualsIgnoreCase(name, "x-notion-request-id")) {
       t->answer.has_request_id = true;
+    } else if (EqualsIgnoreCase(name, "x-notion-sim-injected")) {
+      t->answer.injected = value == "1" || value == "true";
     }
     return n;
+  }
+  // Runs before each time libcurl puts the request on the wire. A second time means libcurl is
+  // re-sending on its own after a reused connection died without a response byte — for any
+  // method, POST included. That would hide a reset from the stack and could create twice, so the
+  // re-send is refused and the attempt ends as the reset it was.
+  static int OnPrerequest(void* self, char*, char*, int, int) {
+    auto* t = static_cast<Transfer*>(self);
+    if (++t->sends > 1) {
+      t->resend_refused = true;
+      return CURL_PREREQFUNC_ABORT;
+    }
+    return CURL_PREREQFUNC_OK;
   }
   static std::size_t OnBody(char* data, std::size_t size, std::size_t count, void* self) {
     auto* t = static_cast<Transfer*>(self);
@@ -166,6 +184,8 @@ struct CurlTransport::Transfer {
   HttpAnswer answer;
   std::size_t max_response_bytes = 0;
   bool body_too_large = false;
+  int sends = 0;
+  bool resend_refused = false;
   std::uint64_t op_id = 0;
   std::uint32_t attempt = 0;
   std::uint16_t tenant = 0;
@@ -348,6 +368,8 @@ void CurlTransport::Send(const Request& request, Completion done) {
   curl_easy_setopt(e, CURLOPT_HEADERDATA, t.get());
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Transfer::OnBody);
   curl_easy_setopt(e, CURLOPT_WRITEDATA, t.get());
+  curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, &Transfer::OnPrerequest);
+  curl_easy_setopt(e, CURLOPT_PREREQDATA, t.get());
   if (request.connect_timeout_us > 0) {
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, CeilMs(request.connect_timeout_us));
   }
@@ -367,8 +389,6 @@ void CurlTransport::Send(const Request& request, Completion done) {
     if (!token.empty()) {
       std::string line = "Authorization: Bearer " + token;
       h = curl_slist_append(h, line.c_str());
-      std::fill(line.begin(), line.end(), '\0');  // no stray copy of the token in freed memory
-      std::fill(token.begin(), token.end(), '\0');
     }
   }
   if (!options_.notion_version.empty()) {
@@ -440,6 +460,8 @@ void CurlTransport::OnDone(Transfer* raw, CURLcode result) {
                              v->form == RetryAfterForm::kHttpDate ? 1 : 0);
       }
     }
+  } else if (result == CURLE_ABORTED_BY_CALLBACK && t->resend_refused) {
+    r.outcome = TransportOutcome::kConnectionReset;
   } else if (result == CURLE_WRITE_ERROR && t->body_too_large) {
     long status = 0;
     curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
@@ -481,6 +503,7 @@ Response ParseAnswer(const HttpAnswer& answer, bool reconcile_lookup) {
   r.outcome = TransportOutcome::kResponse;
   r.status = answer.status;
   r.retry_after = answer.retry_after;
+  r.injected = answer.injected;
   json body = json::parse(answer.body, nullptr, /*allow_exceptions=*/false);
   const bool is_json = !body.is_discarded();
   const bool success = answer.status >= 200 && answer.status < 300;

@@ -27,6 +27,10 @@
 //   Response::found / object_id come from the first result. Reconciling therefore needs a data
 //   source parent (a page parent has no queryable properties).
 //
+// One attempt is one request on the wire: libcurl's silent re-send after a reused connection dies
+// is refused and reported as kConnectionReset, so the stack decides about every retry (and a
+// create is never sent twice behind its back).
+//
 // Timeouts: Request::connect_timeout_us is libcurl's connect timeout; Request::timeout_us is a
 // loop timer over the whole exchange, body included, that aborts the transfer — so a timeout is
 // never reported before timeout_us has passed on the loop's clock.
@@ -93,6 +97,9 @@ struct HttpAnswer {
   std::string retry_after;      // raw; empty when absent
   std::string cf_ray;           // empty when absent
   bool has_request_id = false;  // an x-notion-request-id header was present
+  // The fake's HTTP door marks answers its fault plan made with `x-notion-sim-injected: 1`, so live
+  // reports can tell injected failures from emergent ones (Response::injected).
+  bool injected = false;
 };
 
 class CurlTransport final : public Transport {

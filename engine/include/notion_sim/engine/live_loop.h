@@ -56,7 +56,9 @@ class LiveLoop final : public Loop {
   LiveLoop(const LiveLoop&) = delete;
   LiveLoop& operator=(const LiveLoop&) = delete;
 
-  // Microseconds of the steady clock since this loop was constructed.
+  // Microseconds of the steady clock since this loop was constructed: a run's time 0 is the
+  // loop's construction, so make the loop right before the run (arrivals already in the past run
+  // at once, in order).
   TimeUs NowUs() const override;
   EventId ScheduleAt(TimeUs at_us, Task task) override;
   bool Cancel(EventId id) override;
