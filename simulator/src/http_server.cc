@@ -41,7 +41,8 @@ using SteadyTime = std::chrono::steady_clock::time_point;
 
 constexpr TimeUs kHoldSliceUs = Ms(20);     // how often a hold looks at stop and the client
 constexpr TimeUs kListenStartUs = Sec(10);  // bound of the wait for httplib's listening loop
-constexpr std::size_t kMaxFdScan = 65'536;  // bound of the connection-socket lookup
+constexpr std::size_t kKeepAliveMaxRequests = 1'000;  // per connection, then it closes
+constexpr std::size_t kMaxFdScan = 65'536;            // bound of the connection-socket lookup
 constexpr std::size_t kLedgerPageDefault = 1'000;
 constexpr std::size_t kLedgerPageMax = 100'000;
 constexpr std::size_t kJournalPageDefault = 100;
@@ -883,17 +884,9 @@ void HttpServer::Impl::HandleMetrics(httplib::Response& res) {
       << "# TYPE notion_sim_http_holds_in_flight gauge\n"
       << "notion_sim_http_holds_in_flight " << holds_in_flight.load() << "\n";
   {
+    // The core's own families (notion_sim_fake_*): faults injected by action, rate limited,
+    // journal size, writes.
     std::lock_guard<std::mutex> lock(core_mu);
-    const FakeStats& stats = fake.stats();
-    out << "# HELP notion_sim_journal_entries Requests held in the journal.\n"
-        << "# TYPE notion_sim_journal_entries gauge\n"
-        << "notion_sim_journal_entries " << fake.journal().size() << "\n"
-        << "# HELP notion_sim_faults_injected_total Answers decided by the fault plan.\n"
-        << "# TYPE notion_sim_faults_injected_total counter\n"
-        << "notion_sim_faults_injected_total " << stats.faults_injected << "\n"
-        << "# HELP notion_sim_rate_limited_total 429 answers from the rate limiter.\n"
-        << "# TYPE notion_sim_rate_limited_total counter\n"
-        << "notion_sim_rate_limited_total " << stats.rate_limited << "\n";
     out << fake.MetricsText();
   }
   res.status = 200;
@@ -945,6 +938,8 @@ Result<int> HttpServer::Start() {
   };
   m.server.set_keep_alive_timeout(
       static_cast<time_t>(std::max<TimeUs>(1, m.options.keep_alive_timeout_us / kUsPerSec)));
+  // httplib closes a keep-alive connection after 5 requests by default; SDK clients reuse theirs.
+  m.server.set_keep_alive_max_count(kKeepAliveMaxRequests);
   m.server.set_payload_max_length(m.options.max_body_bytes);
   const std::string all = ".*";
   auto handler = [&m](const httplib::Request& req, httplib::Response& res) {

@@ -193,6 +193,22 @@ TEST_F(HttpDoorTest, DatabasesDataSourcesSearchAndUsers) {
   EXPECT_EQ(me.Json()["type"], "bot");
 }
 
+TEST_F(HttpDoorTest, SecondUpstreamIsServedToo) {
+  httptest::HttpCall call;
+  call.method = "POST";
+  call.url = server_->BaseUrl() + "/upstream/v1/complete";
+  call.body = R"({"prompt": "summarize this page", "max_tokens": 16})";
+  call.headers = {"Content-Type: application/json"};
+  HttpReply r = httptest::Fetch(call);
+  ASSERT_EQ(r.status, 200) << r.curl_error << " " << r.body;
+  const json j = r.Json();
+  EXPECT_EQ(j["object"], "completion");
+  ASSERT_FALSE(j["choices"].empty());
+  EXPECT_THAT(
+      client_->Admin("GET", "/metrics").body,
+      HasSubstr("notion_sim_http_requests_total{route=\"upstream_complete\",status=\"200\"} 1"));
+}
+
 // --- protocol errors ------------------------------------------------------------------------
 
 void ExpectNotionError(const HttpReply& r, int status, const std::string& code) {
@@ -490,10 +506,10 @@ TEST_F(HttpDoorTest, MetricsCountRoutesStatusesAndFaults) {
               HasSubstr("notion_sim_http_requests_total{route=\"users_me\",status=\"reset\"} 1\n"));
   EXPECT_THAT(m.body,
               HasSubstr("notion_sim_http_requests_total{route=\"unknown\",status=\"400\"} 1\n"));
-  EXPECT_THAT(m.body, HasSubstr("notion_sim_faults_injected_total 1\n"));
-  EXPECT_THAT(m.body, HasSubstr("notion_sim_rate_limited_total 0\n"));
+  EXPECT_THAT(m.body, HasSubstr("notion_sim_fake_faults_injected_total{action=\"reset\"} 1\n"));
+  EXPECT_THAT(m.body, HasSubstr("notion_sim_fake_rate_limited_total 0\n"));
   // The root page, two creates and the reset request.
-  EXPECT_THAT(m.body, HasSubstr("notion_sim_journal_entries 4\n"));
+  EXPECT_THAT(m.body, HasSubstr("notion_sim_fake_journal_entries 4\n"));
 }
 
 TEST_F(HttpDoorTest, RateLimiterCountsIn429AndMetrics) {
@@ -510,7 +526,7 @@ TEST_F(HttpDoorTest, RateLimiterCountsIn429AndMetrics) {
   EXPECT_GE(retry_after, 1);
   EXPECT_LE(retry_after, 60);
   EXPECT_THAT(client_->Admin("GET", "/metrics").body,
-              HasSubstr("notion_sim_rate_limited_total 1\n"));
+              HasSubstr("notion_sim_fake_rate_limited_total 1\n"));
 }
 
 }  // namespace
