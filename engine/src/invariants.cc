@@ -335,7 +335,18 @@ void AttemptsChecker::OnEvent(const Event& e) {
       break;
     case EventKind::kAttemptSent: {
       auto it = open_.find(e.op_id);
-      if (it == open_.end()) break;  // a DLQ replay, or not ours (ops_end_once judges those)
+      if (it == open_.end()) {
+        // A workflow step has no start or finish: its attempt numbers are what bound it.
+        if (IsSubOperation(e.op_id) && e.attempt > max_attempts_) {
+          Violate(e.at_us, e.op_id,
+                  "step " + std::to_string(e.op_id & ~kSubOperationBit) + " (op id " +
+                      std::to_string(e.op_id) + "): attempt " + std::to_string(e.attempt) +
+                      " sent at " + FormatTime(e.at_us) + ", more than max_attempts " +
+                      std::to_string(max_attempts_),
+                  {e});
+        }
+        break;  // otherwise a DLQ replay, or not ours (ops_end_once judges those)
+      }
       if (++it->second.attempts == max_attempts_ + 1) {
         Violate(e.at_us, e.op_id,
                 OpText(e.op_id) + ": attempt " + std::to_string(it->second.attempts) + " sent at " +
@@ -541,13 +552,10 @@ void BulkheadChecker::OnEvent(const Event& e) {
   Checked();
   if (e.kind == EventKind::kBulkheadAdmitted) {
     ++in_flight;
-    const std::int64_t seen = std::max(in_flight, e.a);
-    if (bounds.max_in_flight > 0 && seen > bounds.max_in_flight) {
+    if (bounds.max_in_flight > 0 && e.a > bounds.max_in_flight) {
       Violate(e.at_us, e.op_id,
-              "lane " + lane + ": " + std::to_string(seen) + " in flight at " +
-                  FormatTime(e.at_us) + " (counted " + std::to_string(in_flight) + ", reported " +
-                  std::to_string(e.a) + "), over max_in_flight " +
-                  std::to_string(bounds.max_in_flight),
+              "lane " + lane + ": " + std::to_string(e.a) + " in flight at " + FormatTime(e.at_us) +
+                  ", over max_in_flight " + std::to_string(bounds.max_in_flight),
               {e});
     }
   } else if (e.kind == EventKind::kBulkheadReleased) {
@@ -595,7 +603,7 @@ void OpsEndOnceChecker::OnEvent(const Event& e) {
   auto status_name = [](std::uint8_t state) {
     return std::string(OpStatusName(static_cast<OpStatus>(state - kFinished)));
   };
-  if (e.op_id == 0) return;
+  if (e.op_id == 0 || IsSubOperation(e.op_id)) return;
   const std::uint8_t state = StateOf(e.op_id);
   switch (e.kind) {
     case EventKind::kOpStarted:

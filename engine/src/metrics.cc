@@ -422,8 +422,10 @@ void MetricsSink::EvaluateRecovery(TimeUs at_us) {
       total += slice_total_[i];
     }
   }
-  if (total == 0) return;
-  if (static_cast<double>(ok) >= config_.recovery_success_ratio * static_cast<double>(total)) {
+  // No operation finished in the window: nothing failed either (traffic may have ended while the
+  // DLQ drained), so only the breakers and the DLQ decide.
+  if (total == 0 ||
+      static_cast<double>(ok) >= config_.recovery_success_ratio * static_cast<double>(total)) {
     recovered_at_us_ = at_us;
   }
 }

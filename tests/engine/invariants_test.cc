@@ -126,6 +126,17 @@ TEST(AttemptsChecker, CountsReconcileLookupsSeparatelyAndIgnoresDlqReplays) {
             "op 2: reconcile lookup 2 sent at 0.000302 s, more than max_reconcile_lookups 1");
 }
 
+TEST(AttemptsChecker, BoundsWorkflowStepsByTheirAttemptNumbers) {
+  AttemptsChecker c(2, 1);
+  const std::uint64_t step = kSubOperationBit | 5;
+  Feed(c, {Sent(1, step, 1), Sent(2, step, 2), Sent(3, step, 3)});
+  const InvariantResult r = c.GetResult();
+  ASSERT_EQ(r.violation_count, 1u);
+  EXPECT_EQ(r.violations[0].text,
+            "step 5 (op id 4611686018427387909): attempt 3 sent at 0.000003 s, more than "
+            "max_attempts 2");
+}
+
 RC_GTEST_PROP(AttemptsChecker, CatchesExactlyTheOpsOverTheBound, ()) {
   const auto max = *rc::gen::inRange<std::uint32_t>(1, 6);
   const auto per_op =
@@ -371,14 +382,12 @@ TEST(BulkheadChecker, FlagsOverAdmissionOverQueueingAndStrayReleases) {
   BulkheadChecker c(lanes);
   Feed(c, {Ev(K::kBulkheadAdmitted, 1, 1, 1, 0), Ev(K::kBulkheadAdmitted, 2, 2, 2, 0),
            Ev(K::kBulkheadQueued, 3, 3, 2, 1), Ev(K::kBulkheadQueued, 4, 4, 2, 2),
-           Ev(K::kBulkheadAdmitted, 5, 3, 2, 1), Ev(K::kBulkheadReleased, 6, 1, 2, 1),
+           Ev(K::kBulkheadAdmitted, 5, 3, 3, 1), Ev(K::kBulkheadReleased, 6, 1, 2, 1),
            Ev(K::kBulkheadReleased, 7, 5, 0, 0, 0, 2)});
   const InvariantResult r = c.GetResult();
   ASSERT_EQ(r.violation_count, 3u);
   EXPECT_EQ(r.violations[0].text, "lane critical: 2 queued at 0.000004 s, over max_queued 1");
-  EXPECT_EQ(r.violations[1].text,
-            "lane critical: 3 in flight at 0.000005 s (counted 3, reported 2), over max_in_flight "
-            "2");
+  EXPECT_EQ(r.violations[1].text, "lane critical: 3 in flight at 0.000005 s, over max_in_flight 2");
   EXPECT_EQ(r.violations[2].text,
             "lane bulk: released at 0.000007 s with nothing admitted (releases exceed admissions)");
 }
@@ -456,6 +465,14 @@ TEST(OpsEndOnceChecker, FlagsDoubleFinishesStrayRequestsAndOpenOps) {
   EXPECT_EQ(r.violations[5].text,
             "the Runner received 1 completion(s) after an operation's first (a stack called done "
             "twice)");
+}
+
+TEST(OpsEndOnceChecker, WorkflowStepsAreNotOperations) {
+  OpsEndOnceChecker c;
+  Feed(c, {Started(0, 1), Sent(1, kSubOperationBit | 1, 1), Sent(2, kSubOperationBit | 2, 1),
+           Finished(3, 1)});
+  c.Finish(nullptr);
+  EXPECT_EQ(c.GetResult().verdict, Verdict::kHeld);
 }
 
 RC_GTEST_PROP(OpsEndOnceChecker, CatchesEveryOpThatDoesNotEndExactlyOnce, ()) {

@@ -287,6 +287,21 @@ TEST(MetricsSink, TimeToRecoverAfterTheLastFault) {
   EXPECT_EQ(r.faults_injected, 2u);
 }
 
+TEST(MetricsSink, RecoversWhenTheDlqDrainsAfterTrafficEnded) {
+  MetricsConfig config;
+  config.fault_end_us = Sec(10);
+  MetricsSink m(config);
+  m.OnEvent(Started(Sec(1), 1));
+  m.OnEvent(Ev(K::kDlqEnqueued, Sec(2), 1, 1, 1));
+  m.OnEvent(Finished(Sec(2), 1, OpStatus::kDeadLettered));
+  m.OnEvent(Ev(K::kDlqRetried, Sec(100), 1, 1, 2));
+  m.OnEvent(Ev(K::kDlqDrained, Sec(101), 1, 0, 2));
+  const MetricsReport r = m.Finish(Sec(200));
+  EXPECT_EQ(r.recovery, Recovery::kRecovered);
+  EXPECT_EQ(r.recovered_at_us, Sec(101));
+  EXPECT_EQ(r.recovery_us, Sec(91));
+}
+
 TEST(MetricsSink, NotRecoveredWhileABreakerStaysOpenAndNoFaultsMeansNoFaults) {
   MetricsConfig config;
   config.fault_end_us = Sec(10);

@@ -32,12 +32,15 @@
 //   (half-open, [t, t + window)) never exceed `rate_budget`. A token bucket with burst capacity C
 //   and refill r admits up to C + r * window in a window: set the budget to what the limiter is
 //   meant to guarantee.
-// - bulkhead: per lane, admitted minus released (counted here) and the in_flight the bulkhead
-//   reports in kBulkheadAdmitted never exceed the lane's max_in_flight; the reported queue never
-//   exceeds max_queued; releases never exceed admissions.
+// - bulkhead: per lane, the in_flight a bulkhead reports in kBulkheadAdmitted (after admitting)
+//   never exceeds the lane's max_in_flight and the reported queue never exceeds max_queued. The
+//   reported counts are used because a run may hold several bulkheads with the same lane keys (one
+//   per stack) that the trace cannot tell apart; releases never exceeding admissions is checked on
+//   the sum over all of them.
 // - ends exactly once: every kOpStarted has exactly one kOpFinished; no finish without a start; no
 //   attempt for an operation that never started or that ended other than dead-lettered; and the
-//   Runner saw no unfinished or double-finished operations.
+//   Runner saw no unfinished or double-finished operations. Workflow steps (IsSubOperation) are
+//   not operations and are skipped; their attempts are bounded by their attempt numbers.
 // - checkpoints: when kCheckpointAdvanced(job, record R) arrives, every record 1..R of that job
 //   (known from kRecordStarted) must have ended succeeded or dead-lettered. A record whose
 //   operation is still open then (the job may hear an outcome before the Runner emits

@@ -25,8 +25,8 @@
 // - time to recover: from the end of faults (the configured fault_end_us, else the time of the
 //   last kFaultInjected) to the first event at which (1) the success ratio of operations finished
 //   in the trailing recovery window is at least recovery_success_ratio (window kept in 32 slices,
-//   so its edge is exact to window/32), (2) no breaker is open, half-open or forced open and (3)
-//   the DLQ is empty. A later fault restarts the search.
+//   so its edge is exact to window/32; an empty window passes: nothing failed), (2) no breaker is
+//   open, half-open or forced open and (3) the DLQ is empty. A later fault restarts the search.
 // - the time series: `series_buckets` equal buckets from time 0; when time passes the last one,
 //   neighbours merge and the width doubles. Outcomes count at finish time, starts at start time;
 //   DLQ depth and open breakers are the maximum within the bucket and the value at its end.
@@ -174,7 +174,7 @@ struct MetricsReport {
   std::uint64_t attempts = 0;              // every kAttemptSent
   std::uint64_t reconcile_lookups = 0;     // every kReconcileSent
   std::uint64_t requests = 0;              // attempts + reconcile_lookups
-  std::uint64_t requests_outside_ops = 0;  // sent for an op not open (DLQ replays)
+  std::uint64_t requests_outside_ops = 0;  // sent for no open op (DLQ replays, workflow steps)
   std::uint64_t retries = 0;               // attempts numbered above 1
   std::uint64_t retries_scheduled = 0;     // kRetryScheduled
   std::uint64_t retries_gave_up = 0;       // kRetryGaveUp

@@ -90,6 +90,14 @@ struct Event {
   EventKind kind = EventKind::kOpStarted;
 };
 
+// Operation ids with this bit set name a step of a workflow that the scenario's client runs for
+// one logical operation (enrich: retrieve, ask the upstream, write back). Steps send requests
+// through the stack like operations do, but the Runner neither starts nor finishes them, so
+// checkers count their requests against the run (rate, Retry-After, attempt numbers), not
+// against a logical operation.
+inline constexpr std::uint64_t kSubOperationBit = std::uint64_t{1} << 62;
+inline bool IsSubOperation(std::uint64_t op_id) { return (op_id & kSubOperationBit) != 0; }
+
 // The cause of a kBreakerTransition event.
 inline TransitionCause CauseOf(const Event& event) {
   return (event.attempt & kManualTransition) != 0 ? TransitionCause::kManual
