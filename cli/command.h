@@ -20,6 +20,8 @@ struct Command {
 
 Command AddRunCommand(CLI::App& app);
 Command AddValidateCommand(CLI::App& app);
+Command AddGateCommand(CLI::App& app);
+Command AddReportCommand(CLI::App& app);
 Command AddServeCommand(CLI::App& app);
 
 }  // namespace notion_sim::cli

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "notion-sim 0.1.0");
   const std::vector<Command> commands = {AddRunCommand(app), AddValidateCommand(app),
+                                         AddGateCommand(app), AddReportCommand(app),
                                          AddServeCommand(app)};
   try {
     app.parse(argc, argv);

@@ -1,37 +1,592 @@
 #include "notion_sim/reports/result_json.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <optional>
+#include <sstream>
+
+#include "notion_sim/reports/text.h"
 
 namespace notion_sim::reports {
+namespace {
 
-nlohmann::json ResultToJson(const scenarios::RunResult& r) {
-  const engine::RunSummary& s = r.summary;
-  return nlohmann::json{
-      {"schema_version", kResultSchemaVersion},
-      {"scenario", r.scenario},
-      {"path", r.path},
-      {"scenario_hash", r.scenario_hash},
-      {"seed", r.seed},
-      {"digest", s.digest},
-      {"ops",
-       {{"started", s.ops_started},
-        {"succeeded", s.ops_succeeded},
-        {"served_fallback", s.ops_fallback},
-        {"failed", s.ops_failed},
-        {"dead_lettered", s.ops_dead_lettered},
-        {"unfinished", s.ops_unfinished}}},
-      {"attempts", s.attempts},
-      {"events", s.events},
-      {"server", {{"writes", r.server_writes}, {"pages", r.server_pages}}},
-      {"virtual_time_s", static_cast<double>(s.virtual_time_us) / 1e6},
-      {"last_finish_s", static_cast<double>(s.last_finish_us) / 1e6},
-      {"wall_time_ms", r.wall_time_ms},
-  };
+using nlohmann::json;
+using scenarios::RunResult;
+
+// Writing and reading share one description of every struct (the Fields functions below), so
+// the two cannot drift apart. JsonOut writes; JsonIn reads, remembering the first error with its
+// JSON pointer.
+class JsonOut {
+ public:
+  explicit JsonOut(json& j) : j_(j) { j_ = json::object(); }
+  void U64(const char* k, std::uint64_t& v) { j_[k] = v; }
+  void I64(const char* k, std::int64_t& v) { j_[k] = v; }
+  void U32(const char* k, std::uint32_t& v) { j_[k] = v; }
+  void U16(const char* k, std::uint16_t& v) { j_[k] = v; }
+  void Dbl(const char* k, double& v) {
+    if (std::isfinite(v)) {
+      j_[k] = v;
+    } else {
+      j_[k] = nullptr;
+    }
+  }
+  void OptDbl(const char* k, std::optional<double>& v) {
+    if (v && std::isfinite(*v)) {
+      j_[k] = *v;
+    } else {
+      j_[k] = nullptr;
+    }
+  }
+  void Str(const char* k, std::string& v) { j_[k] = v; }
+  template <typename E>
+  void Enum(const char* k, E& v, std::string_view (*name)(E), int count) {
+    (void)count;
+    j_[k] = std::string(name(v));
+  }
+  template <typename F>
+  void Obj(const char* k, F f) {
+    JsonOut sub(j_[k]);
+    f(sub);
+  }
+  template <typename T, typename F>
+  void Arr(const char* k, std::vector<T>& v, F f) {
+    json a = json::array();
+    for (T& x : v) {
+      json e;
+      JsonOut o(e);
+      f(o, x);
+      a.push_back(std::move(e));
+    }
+    j_[k] = std::move(a);
+  }
+  template <typename T, std::size_t N>
+  void U64Array(const char* k, std::array<T, N>& v) {
+    j_[k] = v;
+  }
+
+ private:
+  json& j_;
+};
+
+class JsonIn {
+ public:
+  JsonIn(const json& j, std::string path, std::string where, std::optional<Error>* error)
+      : j_(j), path_(std::move(path)), where_(std::move(where)), error_(error) {}
+
+  void U64(const char* k, std::uint64_t& v) {
+    if (const json* x = Get(k, "a non-negative integer")) {
+      if (x->is_number_unsigned() || (x->is_number_integer() && x->get<std::int64_t>() >= 0)) {
+        v = x->get<std::uint64_t>();
+      } else {
+        Fail(k, "expected a non-negative integer");
+      }
+    }
+  }
+  void I64(const char* k, std::int64_t& v) {
+    if (const json* x = Get(k, "an integer")) {
+      if (x->is_number_integer()) {
+        v = x->get<std::int64_t>();
+      } else {
+        Fail(k, "expected an integer");
+      }
+    }
+  }
+  void U32(const char* k, std::uint32_t& v) {
+    std::uint64_t w = 0;
+    U64(k, w);
+    if (w > UINT32_MAX) Fail(k, "expected an integer below 2^32");
+    v = static_cast<std::uint32_t>(w);
+  }
+  void U16(const char* k, std::uint16_t& v) {
+    std::uint64_t w = 0;
+    U64(k, w);
+    if (w > UINT16_MAX) Fail(k, "expected an integer below 65536");
+    v = static_cast<std::uint16_t>(w);
+  }
+  void Dbl(const char* k, double& v) {
+    if (const json* x = Get(k, "a number")) {
+      if (x->is_number()) {
+        v = x->get<double>();
+      } else if (x->is_null()) {
+        v = std::numeric_limits<double>::quiet_NaN();
+      } else {
+        Fail(k, "expected a number");
+      }
+    }
+  }
+  void OptDbl(const char* k, std::optional<double>& v) {
+    if (const json* x = Get(k, "a number or null")) {
+      if (x->is_number()) {
+        v = x->get<double>();
+      } else if (x->is_null()) {
+        v.reset();
+      } else {
+        Fail(k, "expected a number or null");
+      }
+    }
+  }
+  void Str(const char* k, std::string& v) {
+    if (const json* x = Get(k, "a string")) {
+      if (x->is_string()) {
+        v = x->get<std::string>();
+      } else {
+        Fail(k, "expected a string");
+      }
+    }
+  }
+  template <typename E>
+  void Enum(const char* k, E& v, std::string_view (*name)(E), int count) {
+    std::string s;
+    Str(k, s);
+    if (error_->has_value()) return;
+    std::string known;
+    for (int i = 0; i < count; ++i) {
+      const std::string_view n = name(static_cast<E>(i));
+      if (n == s) {
+        v = static_cast<E>(i);
+        return;
+      }
+      known += (known.empty() ? "" : ", ") + std::string(n);
+    }
+    Fail(k, "unknown value \"" + s + "\" (expected one of " + known + ")");
+  }
+  template <typename F>
+  void Obj(const char* k, F f) {
+    if (const json* x = Get(k, "an object")) {
+      if (!x->is_object()) {
+        Fail(k, "expected an object");
+        return;
+      }
+      JsonIn sub(*x, path_ + "/" + k, where_, error_);
+      f(sub);
+    }
+  }
+  template <typename T, typename F>
+  void Arr(const char* k, std::vector<T>& v, F f) {
+    v.clear();
+    const json* x = Get(k, "an array");
+    if (x == nullptr) return;
+    if (!x->is_array()) {
+      Fail(k, "expected an array");
+      return;
+    }
+    for (std::size_t i = 0; i < x->size() && !error_->has_value(); ++i) {
+      if (!(*x)[i].is_object()) {
+        Fail(std::string(k) + "/" + std::to_string(i), "expected an object");
+        return;
+      }
+      JsonIn e((*x)[i], path_ + "/" + k + "/" + std::to_string(i), where_, error_);
+      T item{};
+      f(e, item);
+      v.push_back(std::move(item));
+    }
+  }
+  template <typename T, std::size_t N>
+  void U64Array(const char* k, std::array<T, N>& v) {
+    const json* x = Get(k, "an array");
+    if (x == nullptr) return;
+    if (!x->is_array() || x->size() != N) {
+      Fail(k, "expected an array of " + std::to_string(N) + " integers");
+      return;
+    }
+    for (std::size_t i = 0; i < N; ++i) {
+      if (!(*x)[i].is_number_unsigned() && !(*x)[i].is_number_integer()) {
+        Fail(std::string(k) + "/" + std::to_string(i), "expected an integer");
+        return;
+      }
+      v[i] = (*x)[i].get<T>();
+    }
+  }
+
+ private:
+  const json* Get(const char* k, const char* what) {
+    if (error_->has_value()) return nullptr;
+    if (!j_.is_object() || !j_.contains(k)) {
+      Fail(k, std::string("missing field (") + what + ")");
+      return nullptr;
+    }
+    return &j_.at(k);
+  }
+  void Fail(const std::string& k, const std::string& what) {
+    if (error_->has_value()) return;
+    *error_ = InvalidInput(where_ + ": at " + path_ + "/" + k + ": " + what);
+  }
+
+  const json& j_;
+  std::string path_;
+  std::string where_;
+  std::optional<Error>* error_;
+};
+
+// --- Field descriptions ------------------------------------------------------------------------
+
+std::string_view OperationNameOf(engine::Operation op) { return engine::OperationName(op); }
+std::string_view BreakerStateNameOf(engine::BreakerState s) { return engine::BreakerStateName(s); }
+std::string_view CauseName(engine::TransitionCause c) {
+  return c == engine::TransitionCause::kManual ? "manual" : "automatic";
+}
+std::string_view EventKindNameOf(engine::EventKind k) { return engine::EventKindName(k); }
+
+template <typename IO>
+void OutcomeFields(IO& io, engine::OutcomeCounts& c) {
+  io.U64("started", c.started);
+  io.U64("succeeded", c.succeeded);
+  io.U64("served_fallback", c.served_fallback);
+  io.U64("failed", c.failed);
+  io.U64("dead_lettered", c.dead_lettered);
+  io.U64("unfinished", c.unfinished);
 }
 
-Status WriteJsonFile(const std::string& path, const nlohmann::json& json) {
+template <typename IO>
+void LatencyFields(IO& io, engine::LatencySummary& l) {
+  io.U64("count", l.count);
+  io.I64("p50_us", l.p50_us);
+  io.I64("p90_us", l.p90_us);
+  io.I64("p99_us", l.p99_us);
+  io.I64("max_us", l.max_us);
+  io.I64("mean_us", l.mean_us);
+}
+
+template <typename IO>
+void MetricsFields(IO& io, engine::MetricsReport& m) {
+  io.I64("first_start_us", m.first_start_us);
+  io.I64("last_finish_us", m.last_finish_us);
+  io.I64("end_us", m.end_us);
+  io.I64("span_us", m.span_us);
+  io.Obj("ops", [&](IO& o) { OutcomeFields(o, m.ops); });
+  io.Obj("latency", [&](IO& o) { LatencyFields(o, m.latency); });
+  io.U64Array("attempts_histogram", m.attempts_histogram);
+  io.Arr("operations", m.operations, [](IO& o, engine::OperationMetrics& p) {
+    o.Enum("operation", p.operation, &OperationNameOf, engine::kOperationCount);
+    o.Obj("ops", [&](IO& x) { OutcomeFields(x, p.ops); });
+    o.Obj("latency", [&](IO& x) { LatencyFields(x, p.latency); });
+    o.U64Array("attempts_histogram", p.attempts_histogram);
+    o.U64("attempts", p.attempts);
+    o.U64("reconcile_lookups", p.reconcile_lookups);
+    o.Dbl("api_calls_per_op", p.api_calls_per_op);
+    o.Dbl("success_ratio", p.success_ratio);
+    o.Dbl("throughput_per_s", p.throughput_per_s);
+  });
+  io.Obj("requests", [&](IO& o) {
+    o.U64("attempts", m.attempts);
+    o.U64("reconcile_lookups", m.reconcile_lookups);
+    o.U64("total", m.requests);
+    o.U64("outside_ops", m.requests_outside_ops);
+    o.U64("retries", m.retries);
+    o.U64("retries_scheduled", m.retries_scheduled);
+    o.U64("retries_gave_up", m.retries_gave_up);
+    o.U64("retry_after_honored", m.retry_after_honored);
+    o.U64("budget_exhausted", m.budget_exhausted);
+    o.Dbl("api_calls_per_op", m.api_calls_per_op);
+    o.Dbl("retry_ratio", m.retry_ratio);
+    o.Dbl("per_min", m.requests_per_min);
+  });
+  io.Dbl("throughput_per_s", m.throughput_per_s);
+  io.Obj("responses", [&](IO& o) {
+    o.U64("http_2xx", m.http_2xx);
+    o.U64("http_429", m.http_429);
+    o.U64("http_4xx", m.http_4xx);
+    o.U64("http_5xx", m.http_5xx);
+    o.U64("transport_errors", m.transport_errors);
+    o.U64("timeouts_fired", m.timeouts_fired);
+    o.U64("faults_injected", m.faults_injected);
+  });
+  io.Obj("limiter", [&](IO& o) {
+    o.U64("delays", m.limiter_delays);
+    o.I64("delay_total_us", m.limiter_delay_total_us);
+    o.I64("delay_max_us", m.limiter_delay_max_us);
+    o.U64("rejections", m.limiter_rejections);
+  });
+  io.U64("breaker_rejections", m.breaker_rejections);
+  io.U64("bulkhead_rejections", m.bulkhead_rejections);
+  io.U64("fallbacks_served", m.fallbacks_served);
+  io.Obj("dlq", [&](IO& o) {
+    o.U64("enqueued", m.dlq_enqueued);
+    o.U64("retried", m.dlq_retried);
+    o.U64("permanent", m.dlq_permanent);
+    o.U64("drained", m.dlq_drained);
+    o.I64("depth_max", m.dlq_depth_max);
+    o.I64("depth_end", m.dlq_depth_end);
+  });
+  io.U64("breaker_opens", m.breaker_opens);
+  io.Arr("breakers", m.breakers, [](IO& o, engine::BreakerTimeline& b) {
+    o.U16("key", b.key);
+    o.U64("opens", b.opens);
+    o.Enum("final_state", b.final_state, &BreakerStateNameOf, 5);
+    o.I64("not_closed_us", b.not_closed_us);
+    o.U64("dropped", b.dropped);
+    o.Arr("changes", b.changes, [](IO& c, engine::BreakerChange& ch) {
+      c.I64("at_us", ch.at_us);
+      c.Enum("from", ch.from, &BreakerStateNameOf, 5);
+      c.Enum("to", ch.to, &BreakerStateNameOf, 5);
+      c.Enum("cause", ch.cause, &CauseName, 2);
+    });
+  });
+  io.Obj("slo", [&](IO& o) {
+    o.Dbl("target", m.slo_target);
+    o.Dbl("success_ratio", m.success_ratio);
+    o.Dbl("error_budget_burn", m.error_budget_burn);
+  });
+  io.Obj("recovery", [&](IO& o) {
+    o.Enum("state", m.recovery, &engine::RecoveryName, 3);
+    o.I64("fault_end_us", m.fault_end_us);
+    o.I64("recovered_at_us", m.recovered_at_us);
+    o.I64("recovery_us", m.recovery_us);
+  });
+  io.Obj("series", [&](IO& o) {
+    o.I64("bucket_us", m.bucket_us);
+    o.Arr("buckets", m.series, [](IO& b, engine::SeriesBucket& s) {
+      b.I64("start_us", s.start_us);
+      b.U64("started", s.started);
+      b.U64("succeeded", s.succeeded);
+      b.U64("served_fallback", s.served_fallback);
+      b.U64("failed", s.failed);
+      b.U64("dead_lettered", s.dead_lettered);
+      b.U64("requests", s.requests);
+      b.U64("http_429", s.http_429);
+      b.U64("http_5xx", s.http_5xx);
+      b.I64("dlq_depth_max", s.dlq_depth_max);
+      b.I64("dlq_depth_end", s.dlq_depth_end);
+      b.I64("breakers_open_max", s.breakers_open_max);
+      b.I64("breakers_open_end", s.breakers_open_end);
+      b.I64("latency_p50_us", s.latency_p50_us);
+      b.I64("latency_p99_us", s.latency_p99_us);
+    });
+  });
+}
+
+template <typename IO>
+void EventFields(IO& io, engine::Event& e) {
+  io.I64("at_us", e.at_us);
+  io.U64("op_id", e.op_id);
+  io.Enum("kind", e.kind, &EventKindNameOf, static_cast<int>(engine::EventKind::kCount));
+  io.U32("attempt", e.attempt);
+  io.U16("key", e.key);
+  io.I64("a", e.a);
+  io.I64("b", e.b);
+}
+
+template <typename IO>
+void InvariantFields(IO& io, engine::InvariantResult& r) {
+  io.Str("name", r.name);
+  io.Enum("verdict", r.verdict, &engine::VerdictName, 3);
+  io.U64("checked_count", r.checked_count);
+  io.U64("violation_count", r.violation_count);
+  io.Str("first_violation", r.first_violation);
+  io.Arr("violations", r.violations, [](IO& o, engine::Violation& v) {
+    o.I64("at_us", v.at_us);
+    o.U64("op_id", v.op_id);
+    o.Str("text", v.text);
+    o.Arr("events", v.events, [](IO& x, engine::Event& e) { EventFields(x, e); });
+  });
+}
+
+template <typename IO>
+void GateFields(IO& io, engine::GateResult& g) {
+  io.Str("metric", g.gate.metric);
+  io.OptDbl("min", g.gate.min);
+  io.OptDbl("max", g.gate.max);
+  io.Enum("verdict", g.verdict, &engine::GateVerdictName, 3);
+  io.OptDbl("measured", g.measured);
+  io.Str("text", g.text);
+}
+
+template <typename IO>
+void ResultFields(IO& io, RunResult& r) {
+  engine::RunSummary& s = r.summary;
+  io.Str("scenario", r.scenario);
+  io.Str("purpose", r.purpose);
+  io.Str("path", r.path);
+  io.Str("scenario_hash", r.scenario_hash);
+  io.Str("profile", r.profile);
+  io.U64("seed", r.seed);
+  io.Str("digest", s.digest);
+  io.Str("reproduce", r.reproduce);
+  io.Enum("verdict", r.verdict, &engine::RunVerdictName, 2);
+  io.Obj("ops", [&](IO& o) {
+    o.U64("started", s.ops_started);
+    o.U64("succeeded", s.ops_succeeded);
+    o.U64("served_fallback", s.ops_fallback);
+    o.U64("failed", s.ops_failed);
+    o.U64("dead_lettered", s.ops_dead_lettered);
+    o.U64("unfinished", s.ops_unfinished);
+    o.U64("double_finished", s.ops_double_finished);
+  });
+  io.U64("attempts", s.attempts);
+  io.U64("events", s.events);
+  io.I64("virtual_time_us", s.virtual_time_us);
+  io.I64("last_finish_us", s.last_finish_us);
+  io.Dbl("wall_time_ms", r.wall_time_ms);
+  io.Obj("server", [&](IO& o) {
+    o.U64("requests", r.server_requests);
+    o.U64("writes", r.server_writes);
+    o.U64("faults_injected", r.server_faults_injected);
+    o.U64("rate_limited", r.server_rate_limited);
+    o.U64("pages", r.server_pages);
+  });
+  io.Obj("dlq", [&](IO& o) {
+    o.U64("depth_end", r.dlq_depth_end);
+    o.U64("permanent", r.dlq_permanent);
+  });
+  io.Arr("checkpoints", r.checkpoints, [](IO& o, scenarios::CheckpointResult& c) {
+    o.Str("job", c.job);
+    o.Str("approach", c.approach);
+    o.U32("records", c.records);
+    o.U32("checkpoint", c.checkpoint);
+    o.U64("succeeded", c.succeeded);
+    o.U64("failed", c.failed);
+    o.U64("dead_lettered", c.dead_lettered);
+  });
+  io.Arr("alerts", r.alerts, [](IO& o, scenarios::AlertCount& a) {
+    o.Str("kind", a.kind);
+    o.U64("count", a.count);
+    o.I64("first_us", a.first_us);
+  });
+  io.Obj("metrics", [&](IO& o) { MetricsFields(o, r.checks.metrics); });
+  io.Arr("invariants", r.checks.invariants,
+         [](IO& o, engine::InvariantResult& i) { InvariantFields(o, i); });
+  io.Arr("gates", r.checks.gates, [](IO& o, engine::GateResult& g) { GateFields(o, g); });
+}
+
+json Headline(const RunResult& r) {
+  const engine::MetricsReport& m = r.checks.metrics;
+  json h = {
+      {"capacity", CapacityLine(r)},
+      {"success_ratio", m.success_ratio},
+      {"latency_ms_p50", static_cast<double>(m.latency.p50_us) / 1e3},
+      {"latency_ms_p99", static_cast<double>(m.latency.p99_us) / 1e3},
+      {"api_calls_per_op", m.api_calls_per_op},
+      {"requests_per_min", m.requests_per_min},
+      {"invariants_violated", 0},
+      {"gates_failed", 0},
+  };
+  int violated = 0;
+  for (const auto& i : r.checks.invariants) violated += i.held() ? 0 : 1;
+  int failed = 0;
+  for (const auto& g : r.checks.gates) failed += g.passed() ? 0 : 1;
+  h["invariants_violated"] = violated;
+  h["gates_failed"] = failed;
+  if (m.recovery == engine::Recovery::kRecovered) {
+    h["recovery_s"] = static_cast<double>(m.recovery_us) / 1e6;
+  } else {
+    h["recovery_s"] = nullptr;
+  }
+  return h;
+}
+
+}  // namespace
+
+json ResultToJson(const RunResult& result) {
+  RunResult copy = result;  // the field descriptions take non-const references
+  json j;
+  JsonOut out(j);
+  ResultFields(out, copy);
+  j["schema_version"] = kResultSchemaVersion;
+  j["headline"] = Headline(result);
+  return j;
+}
+
+Result<RunResult> ResultFromJson(const json& j, const std::string& where) {
+  if (!j.is_object()) return InvalidInput(where + ": expected a JSON object (a run result)");
+  if (!j.contains("schema_version") || !j.at("schema_version").is_number_integer()) {
+    return InvalidInput(where + ": at /schema_version: missing (not a notion-sim result file?)");
+  }
+  const auto version = j.at("schema_version").get<std::int64_t>();
+  if (version != kResultSchemaVersion) {
+    return InvalidInput(where + ": at /schema_version: version " + std::to_string(version) +
+                        " is not supported (this notion-sim reads version " +
+                        std::to_string(kResultSchemaVersion) + "; re-run the scenarios)");
+  }
+  RunResult r;
+  std::optional<Error> error;
+  JsonIn in(j, "", where, &error);
+  ResultFields(in, r);
+  if (error) return *error;
+  return r;
+}
+
+json IndexToJson(const std::vector<json>& results) {
+  return json{{"schema_version", kResultSchemaVersion}, {"results", results}};
+}
+
+namespace {
+
+Result<json> ReadJsonFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error{ErrorCode::kNotFound, path + ": cannot open file (does it exist?)"};
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  try {
+    return json::parse(ss.str());
+  } catch (const json::parse_error& e) {
+    return InvalidInput(path + ": not valid JSON: " + e.what());
+  }
+}
+
+Status AppendFromFile(const std::string& path, std::vector<RunResult>& out) {
+  Result<json> j = ReadJsonFile(path);
+  if (!j.ok()) return j.error();
+  if (j->is_object() && j->contains("results")) {
+    const json& list = j->at("results");
+    if (!list.is_array()) return InvalidInput(path + ": at /results: expected an array");
+    // Each result carries (and is checked for) its own schema version; the index is a list.
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      Result<RunResult> r = ResultFromJson(list[i], path + ": in /results/" + std::to_string(i));
+      if (!r.ok()) return r.error();
+      out.push_back(std::move(r).value());
+    }
+    return {};
+  }
+  Result<RunResult> r = ResultFromJson(*j, path);
+  if (!r.ok()) return r.error();
+  out.push_back(std::move(r).value());
+  return {};
+}
+
+}  // namespace
+
+Result<std::vector<RunResult>> LoadResults(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  std::vector<RunResult> out;
+  if (!fs::exists(path, ec))
+    return Error{ErrorCode::kNotFound, path + ": no such file or directory"};
+  if (!fs::is_directory(path, ec)) {
+    Status st = AppendFromFile(path, out);
+    if (!st.ok()) return st.error();
+    return out;
+  }
+  const fs::path index = fs::path(path) / "results.json";
+  if (fs::exists(index, ec)) {
+    Status st = AppendFromFile(index.string(), out);
+    if (!st.ok()) return st.error();
+    return out;
+  }
+  std::vector<std::string> files;
+  for (const auto& entry : fs::directory_iterator(path, ec)) {
+    const std::string name = entry.path().filename().string();
+    const std::string suffix = ".result.json";
+    if (entry.is_regular_file() && name.size() > suffix.size() &&
+        name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      files.push_back(entry.path().string());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  if (files.empty()) {
+    return InvalidInput(path + ": holds neither results.json nor *.result.json files");
+  }
+  for (const std::string& f : files) {
+    Status st = AppendFromFile(f, out);
+    if (!st.ok()) return st.error();
+  }
+  return out;
+}
+
+Status WriteTextFile(const std::string& path, const std::string& text) {
   namespace fs = std::filesystem;
   std::error_code ec;
   const fs::path p(path);
@@ -41,7 +596,7 @@ Status WriteJsonFile(const std::string& path, const nlohmann::json& json) {
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) return Error{ErrorCode::kIo, tmp + ": cannot write"};
-    out << json.dump(2) << "\n";
+    out << text;
     if (!out) return Error{ErrorCode::kIo, tmp + ": write failed"};
   }
   fs::rename(tmp, p, ec);
@@ -49,20 +604,32 @@ Status WriteJsonFile(const std::string& path, const nlohmann::json& json) {
   return {};
 }
 
-std::string SummaryLine(const scenarios::RunResult& r) {
+Status WriteJsonFile(const std::string& path, const json& j) {
+  return WriteTextFile(path, j.dump(2) + "\n");
+}
+
+std::string SummaryLine(const RunResult& r) {
   const engine::RunSummary& s = r.summary;
-  char buf[512];
-  std::snprintf(buf, sizeof buf,
-                "%s: %llu ops (%llu ok, %llu failed, %llu dlq, %llu unfinished), %llu attempts, "
-                "virtual %.1f s, wall %.1f ms, seed %llu, digest %s",
-                r.scenario.c_str(), static_cast<unsigned long long>(s.ops_started),
-                static_cast<unsigned long long>(s.ops_succeeded + s.ops_fallback),
-                static_cast<unsigned long long>(s.ops_failed),
-                static_cast<unsigned long long>(s.ops_dead_lettered),
-                static_cast<unsigned long long>(s.ops_unfinished),
-                static_cast<unsigned long long>(s.attempts),
-                static_cast<double>(s.virtual_time_us) / 1e6, r.wall_time_ms,
-                static_cast<unsigned long long>(r.seed), s.digest.c_str());
+  int violated = 0;
+  for (const auto& i : r.checks.invariants) violated += i.held() ? 0 : 1;
+  int failed = 0;
+  for (const auto& g : r.checks.gates) failed += g.passed() ? 0 : 1;
+  char buf[768];
+  std::snprintf(
+      buf, sizeof buf,
+      "%s: %s, %llu ops (%llu ok, %llu failed, %llu dlq, %llu unfinished), %llu attempts, "
+      "p99 %s, %d invariant(s) violated, %d gate(s) failed, virtual %.1f s, wall %.1f ms, "
+      "seed %llu, digest %s",
+      r.scenario.c_str(), std::string(engine::RunVerdictName(r.verdict)).c_str(),
+      static_cast<unsigned long long>(s.ops_started),
+      static_cast<unsigned long long>(s.ops_succeeded + s.ops_fallback),
+      static_cast<unsigned long long>(s.ops_failed),
+      static_cast<unsigned long long>(s.ops_dead_lettered),
+      static_cast<unsigned long long>(s.ops_unfinished),
+      static_cast<unsigned long long>(s.attempts),
+      DurationText(r.checks.metrics.latency.p99_us).c_str(), violated, failed,
+      static_cast<double>(s.virtual_time_us) / 1e6, r.wall_time_ms,
+      static_cast<unsigned long long>(r.seed), s.digest.c_str());
   return buf;
 }
 

@@ -1,8 +1,19 @@
-// The JSON result of a run: stable field names with units last, and a schema version.
-// Thread-safe: pure functions.
+// The JSON result of a run, and reading it back.
+//
+// One schema, versioned (`schema_version`), with stable field names and units last: times inside
+// "metrics" are integer microseconds (`*_us`, exact), ratios are plain numbers, and a "headline"
+// object repeats the figures people read first in friendlier units (derived; ignored on reading).
+// Reading is the exact inverse of writing (ResultToJson(ResultFromJson(j)) == j for what this
+// version wrote), so `notion-sim report` and `notion-sim gate` work from result files alone.
+// Errors name the file and the JSON pointer. Thread-safe: pure functions.
+//
+//   nlohmann::json j = ResultToJson(result);
+//   Status st = WriteJsonFile("out/steady.result.json", j);
+//   Result<std::vector<RunResult>> back = LoadResults("out/");   // a file or a directory
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -11,12 +22,25 @@
 
 namespace notion_sim::reports {
 
-inline constexpr int kResultSchemaVersion = 1;
+inline constexpr int kResultSchemaVersion = 2;
 
 nlohmann::json ResultToJson(const scenarios::RunResult& result);
+// `where` names the document in errors ("out/a.result.json" or "out/results.json: at /results/3").
+Result<scenarios::RunResult> ResultFromJson(const nlohmann::json& json, const std::string& where);
+
+// The index of a run over several scenarios: {"schema_version", "results": [...]}.
+nlohmann::json IndexToJson(const std::vector<nlohmann::json>& results);
+
+// Result files named by `path`: a *.result.json file, an index (results.json), or a directory
+// (its results.json if present, else every *.result.json in it, sorted by name).
+Result<std::vector<scenarios::RunResult>> LoadResults(const std::string& path);
+
 // Writes `json` to `path` atomically (temp file + rename), creating parent directories.
 Status WriteJsonFile(const std::string& path, const nlohmann::json& json);
-// One line for the terminal: name, counts, virtual and wall time, seed, digest.
+// Writes text the same way.
+Status WriteTextFile(const std::string& path, const std::string& text);
+
+// One line for the terminal: name, verdict, counts, virtual and wall time, seed, digest.
 std::string SummaryLine(const scenarios::RunResult& result);
 
 }  // namespace notion_sim::reports

@@ -1,0 +1,154 @@
+#include "notion_sim/reports/baseline.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <set>
+
+namespace notion_sim::reports {
+namespace {
+
+std::optional<double> ParseFraction(std::string text) {
+  bool percent = false;
+  if (!text.empty() && text.back() == '%') {
+    percent = true;
+    text.pop_back();
+  }
+  if (text.empty()) return std::nullopt;
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (end == nullptr || *end != '\0' || !std::isfinite(v) || v < 0) return std::nullopt;
+  return percent ? v / 100 : v;
+}
+
+std::string Pct(double fraction) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%+.1f %%", fraction * 100);
+  return buf;
+}
+
+std::string Opt(const std::optional<double>& v) {
+  return v ? engine::FormatNumber(*v) : std::string("no data");
+}
+
+const scenarios::RunResult* Match(const std::vector<scenarios::RunResult>& pool,
+                                  const scenarios::RunResult& r) {
+  const scenarios::RunResult* by_name = nullptr;
+  for (const auto& b : pool) {
+    if (b.scenario != r.scenario) continue;
+    if (b.seed == r.seed) return &b;
+    if (by_name == nullptr) by_name = &b;
+  }
+  return by_name;
+}
+
+}  // namespace
+
+double Tolerances::For(const std::string& metric) const {
+  auto it = per_metric.find(metric);
+  return it == per_metric.end() ? global : it->second;
+}
+
+Status ParseTolerance(const std::string& text, Tolerances& t) {
+  const std::size_t eq = text.find('=');
+  const std::string value = eq == std::string::npos ? text : text.substr(eq + 1);
+  const std::optional<double> f = ParseFraction(value);
+  if (!f) {
+    return InvalidInput("--tolerance " + text +
+                        ": expected a fraction (0.1) or a percentage (10%)" +
+                        (eq == std::string::npos ? "" : " after '='"));
+  }
+  if (eq == std::string::npos) {
+    t.global = *f;
+    return {};
+  }
+  const std::string metric = text.substr(0, eq);
+  if (!engine::FindMetric(metric)) {
+    return InvalidInput("--tolerance " + text + ": unknown metric \"" + metric +
+                        "\" (the valid names are listed in `notion-sim gate --help`)");
+  }
+  t.per_metric[metric] = *f;
+  return {};
+}
+
+std::string_view ChangeName(Change change) {
+  switch (change) {
+    case Change::kWithin:
+      return "within";
+    case Change::kImproved:
+      return "improved";
+    case Change::kRegressed:
+      return "regressed";
+    case Change::kLostData:
+      return "lost_data";
+  }
+  return "?";
+}
+
+Comparison CompareToBaseline(const std::vector<scenarios::RunResult>& baseline,
+                             const std::vector<scenarios::RunResult>& current,
+                             const Tolerances& tolerances,
+                             const std::vector<std::string>& metrics) {
+  Comparison out;
+  for (const scenarios::RunResult& r : current) {
+    const scenarios::RunResult* b = Match(baseline, r);
+    if (b == nullptr) {
+      out.without_baseline.push_back(r.scenario);
+      continue;
+    }
+    std::vector<engine::MetricInfo> names;
+    if (metrics.empty()) {
+      for (const engine::MetricInfo& info : engine::MetricNames()) {
+        if (info.better != engine::Better::kNeither) names.push_back(info);
+      }
+    } else {
+      for (const std::string& n : metrics) {
+        if (auto info = engine::FindMetric(n)) names.push_back(*info);
+      }
+    }
+    for (const engine::MetricInfo& info : names) {
+      MetricDelta d;
+      d.scenario = r.scenario;
+      d.metric = info.name;
+      d.baseline = engine::MetricValue(b->checks.metrics, info.name);
+      d.current = engine::MetricValue(r.checks.metrics, info.name);
+      d.tolerance = tolerances.For(info.name);
+      if (!d.baseline && !d.current) continue;  // neither run measured it
+      if (!d.current) {
+        d.change = Change::kLostData;
+        d.text = info.name + " " + Opt(d.baseline) + " -> no data (the run no longer measures it)";
+      } else if (!d.baseline) {
+        continue;  // new data: nothing to compare against
+      } else {
+        const double base = *d.baseline;
+        const double now = *d.current;
+        const double slack = d.tolerance * std::fabs(base);
+        // Worse by more than the slack (and by more than rounding), in the metric's direction.
+        const double worse = info.better == engine::Better::kLower ? now - base : base - now;
+        const bool both_inf = std::isinf(base) && std::isinf(now) && (base > 0) == (now > 0);
+        if (both_inf || worse == 0) {
+          d.change = Change::kWithin;
+        } else if (worse > slack && worse > 1e-12) {
+          d.change = Change::kRegressed;
+        } else if (-worse > slack && -worse > 1e-12) {
+          d.change = Change::kImproved;
+        }
+        std::string rel;
+        if (base != 0 && std::isfinite(base) && std::isfinite(now)) {
+          rel = Pct((now - base) / std::fabs(base)) + ", ";
+        }
+        d.text = info.name + " " + Opt(d.baseline) + " -> " + Opt(d.current) + " (" + rel +
+                 "tolerance " + engine::FormatNumber(d.tolerance * 100) + " %)";
+      }
+      if (d.change == Change::kRegressed || d.change == Change::kLostData) ++out.regressions;
+      out.deltas.push_back(std::move(d));
+    }
+  }
+  for (const scenarios::RunResult& b : baseline) {
+    bool found = false;
+    for (const auto& r : current) found = found || r.scenario == b.scenario;
+    if (!found) out.missing.push_back(b.scenario);
+  }
+  return out;
+}
+
+}  // namespace notion_sim::reports

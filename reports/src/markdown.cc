@@ -1,0 +1,94 @@
+#include "notion_sim/reports/markdown.h"
+
+#include <cstdio>
+
+#include "notion_sim/reports/text.h"
+
+namespace notion_sim::reports {
+namespace {
+
+std::string InvariantCell(const scenarios::RunResult& r) {
+  int held = 0;
+  int violated = 0;
+  int off = 0;
+  for (const engine::InvariantResult& i : r.checks.invariants) {
+    switch (i.verdict) {
+      case engine::Verdict::kHeld:
+        ++held;
+        break;
+      case engine::Verdict::kViolated:
+        ++violated;
+        break;
+      case engine::Verdict::kOff:
+        ++off;
+        break;
+    }
+  }
+  std::string s = violated > 0 ? "**" + std::to_string(violated) + " violated**, " : "";
+  s += std::to_string(held) + " held";
+  if (off > 0) s += ", " + std::to_string(off) + " off";
+  return s;
+}
+
+std::string GateCell(const scenarios::RunResult& r) {
+  if (r.checks.gates.empty()) return "none";
+  int passed = 0;
+  for (const engine::GateResult& g : r.checks.gates) passed += g.passed() ? 1 : 0;
+  const int total = static_cast<int>(r.checks.gates.size());
+  const std::string s = std::to_string(passed) + "/" + std::to_string(total) + " passed";
+  return passed == total ? s : "**" + s + "**";
+}
+
+}  // namespace
+
+std::string MarkdownSummary(const std::vector<scenarios::RunResult>& results) {
+  int failed = 0;
+  for (const auto& r : results) failed += r.verdict == engine::RunVerdict::kFail ? 1 : 0;
+  std::string md = "# notion-sim results\n\n";
+  md += std::to_string(results.size()) +
+        " scenario(s): " + std::to_string(static_cast<int>(results.size()) - failed) + " passed, " +
+        std::to_string(failed) + " failed.\n\n";
+  md +=
+      "| scenario | verdict | ops | succeeded | p99 | API calls/op | invariants | gates | seed | "
+      "digest |\n";
+  md += "|---|---|--:|--:|--:|--:|---|---|--:|---|\n";
+  for (const auto& r : results) {
+    const engine::MetricsReport& m = r.checks.metrics;
+    char calls[32];
+    std::snprintf(calls, sizeof calls, "%.2f", m.api_calls_per_op);
+    md += "| " + MarkdownCell(r.scenario) + " | " +
+          (r.verdict == engine::RunVerdict::kPass ? "✅ pass" : "❌ **FAIL**") + " | " +
+          CountText(m.ops.started) + " | " + PercentText(m.success_ratio) + " | " +
+          DurationText(m.latency.p99_us) + " | " + calls + " | " + InvariantCell(r) + " | " +
+          GateCell(r) + " | " + std::to_string(r.seed) + " | `" + r.summary.digest + "` |\n";
+  }
+  md += "\n## Capacity\n\n";
+  for (const auto& r : results) {
+    md += "- **" + MarkdownCell(r.scenario) + "**: " + CapacityLine(r) + "\n";
+  }
+  if (failed == 0) return md;
+  md += "\n## Failures\n";
+  for (const auto& r : results) {
+    if (r.verdict != engine::RunVerdict::kFail) continue;
+    md += "\n### " + MarkdownCell(r.scenario) + "\n\nReproduce: `" + r.reproduce + "`\n\n";
+    for (const engine::InvariantResult& i : r.checks.invariants) {
+      if (i.held()) continue;
+      md += "- invariant **" + i.name + "** violated (" + CountText(i.violation_count) +
+            " violation(s), " + CountText(i.checked_count) + " checked):\n\n  ```\n";
+      std::string text = i.first_violation;
+      std::string indented = "  ";
+      for (char c : text) {
+        indented += c;
+        if (c == '\n') indented += "  ";
+      }
+      md += indented + "\n  ```\n";
+    }
+    for (const engine::GateResult& g : r.checks.gates) {
+      if (g.passed()) continue;
+      md += "- gate **" + MarkdownCell(g.gate.metric) + "**: " + MarkdownCell(g.text) + "\n";
+    }
+  }
+  return md;
+}
+
+}  // namespace notion_sim::reports

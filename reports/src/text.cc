@@ -1,0 +1,142 @@
+#include "notion_sim/reports/text.h"
+
+#include <cmath>
+#include <cstdio>
+
+namespace notion_sim::reports {
+namespace {
+
+// At most three significant digits, no trailing zeros: 1.90 -> "1.9", 58.0 -> "58".
+std::string Sig3(double v) {
+  char buf[64];
+  if (v >= 100) {
+    std::snprintf(buf, sizeof buf, "%.0f", v);
+  } else if (v >= 10) {
+    std::snprintf(buf, sizeof buf, "%.1f", v);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.2f", v);
+  }
+  std::string s = buf;
+  if (s.find('.') != std::string::npos) {
+    while (s.back() == '0') s.pop_back();
+    if (s.back() == '.') s.pop_back();
+  }
+  return s;
+}
+
+}  // namespace
+
+std::string DurationText(TimeUs us) {
+  const double v = static_cast<double>(us);
+  if (us < kUsPerMs) return std::to_string(us) + " us";
+  if (us < kUsPerSec) return Sig3(v / 1e3) + " ms";
+  if (us < kUsPerMin) return Sig3(v / 1e6) + " s";
+  if (us < kUsPerHour) return Sig3(v / 6e7) + " min";
+  return Sig3(v / 3.6e9) + " h";
+}
+
+std::string CountText(std::uint64_t n) {
+  std::string digits = std::to_string(n);
+  std::string out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+std::string PercentText(double ratio) {
+  if (!std::isfinite(ratio)) return "n/a";
+  const double p = ratio * 100;
+  if (p == 0 || p == 100) return Sig3(p) + " %";
+  // Keep the digits that tell 99.9 from 100 and 0.04 from 0.
+  char buf[64];
+  if (p >= 99 && p < 100) {
+    std::snprintf(buf, sizeof buf, "%.2f", std::floor(p * 100) / 100);
+  } else if (p < 1) {
+    std::snprintf(buf, sizeof buf, "%.2g", p);
+  } else {
+    return Sig3(p) + " %";
+  }
+  std::string s = buf;
+  if (s.find('.') != std::string::npos && s.find('e') == std::string::npos) {
+    while (s.back() == '0') s.pop_back();
+    if (s.back() == '.') s.pop_back();
+  }
+  return s + " %";
+}
+
+std::string CapacityLine(const scenarios::RunResult& r) {
+  const engine::MetricsReport& m = r.checks.metrics;
+  std::string what;
+  if (m.operations.size() == 1) {
+    what = CountText(m.ops.started) + " " +
+           std::string(engine::OperationName(m.operations.front().operation));
+  } else {
+    what = CountText(m.ops.started) + " ops";
+    if (!m.operations.empty()) {
+      std::string parts;
+      for (const engine::OperationMetrics& op : m.operations) {
+        parts += (parts.empty() ? "" : ", ") + CountText(op.ops.started) + " " +
+                 std::string(engine::OperationName(op.operation));
+      }
+      what += " (" + parts + ")";
+    }
+  }
+  char rate[64];
+  std::snprintf(rate, sizeof rate, "%.0f", m.requests_per_min);
+  std::string line = what + " in " + DurationText(m.span_us) + " at " + rate + " req/min; " +
+                     PercentText(m.retry_ratio) + " retries; p99 " +
+                     DurationText(m.latency.p99_us) + "; " + PercentText(m.success_ratio) +
+                     " succeeded";
+  if (m.ops.dead_lettered > 0) line += "; " + CountText(m.ops.dead_lettered) + " dead-lettered";
+  return line;
+}
+
+std::string XmlEscape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        // Control characters other than tab/newline are not allowed in XML 1.0.
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t' && c != '\r') {
+          out += '?';
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out;
+}
+
+std::string MarkdownCell(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '|') {
+      out += "\\|";
+    } else if (c == '\n') {
+      out += "<br>";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace notion_sim::reports

@@ -1,0 +1,542 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <optional>
+
+#include "fixture.h"
+#include "notion_sim/reports/baseline.h"
+#include "notion_sim/reports/html.h"
+#include "notion_sim/reports/junit.h"
+#include "notion_sim/reports/markdown.h"
+#include "notion_sim/reports/render.h"
+#include "notion_sim/reports/result_json.h"
+#include "notion_sim/reports/text.h"
+
+namespace notion_sim::reports {
+namespace {
+
+using testing::SampleOptions;
+using testing::SampleResult;
+
+// --- A small strict XML reader, enough to check that JUnit output is well formed -------------
+
+struct XmlNode {
+  std::string name;
+  std::map<std::string, std::string> attrs;
+  std::vector<std::unique_ptr<XmlNode>> children;
+  std::string text;
+  std::vector<const XmlNode*> All(const std::string& n) const {
+    std::vector<const XmlNode*> out;
+    for (const auto& c : children) {
+      if (c->name == n) out.push_back(c.get());
+      for (const XmlNode* d : c->All(n)) out.push_back(d);
+    }
+    return out;
+  }
+};
+
+class XmlParser {
+ public:
+  explicit XmlParser(std::string s) : s_(std::move(s)) {}
+  // nullptr and error() on malformed input.
+  std::unique_ptr<XmlNode> Parse() {
+    Skip();
+    if (s_.compare(i_, 5, "<?xml") == 0) {
+      const std::size_t end = s_.find("?>", i_);
+      if (end == std::string::npos) return Fail("unterminated declaration");
+      i_ = end + 2;
+    }
+    Skip();
+    auto root = Element();
+    Skip();
+    if (root && i_ != s_.size()) return Fail("content after the root element");
+    return root;
+  }
+  const std::string& error() const { return error_; }
+
+ private:
+  std::unique_ptr<XmlNode> Fail(const std::string& what) {
+    if (error_.empty()) error_ = what + " at byte " + std::to_string(i_);
+    return nullptr;
+  }
+  void Skip() {
+    while (i_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[i_]))) ++i_;
+  }
+  std::string Name() {
+    const std::size_t start = i_;
+    while (i_ < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[i_])) || s_[i_] == '_' ||
+                              s_[i_] == '-' || s_[i_] == '.' || s_[i_] == ':')) {
+      ++i_;
+    }
+    return s_.substr(start, i_ - start);
+  }
+  std::optional<std::string> Text(char stop) {
+    std::string out;
+    while (i_ < s_.size() && s_[i_] != stop) {
+      if (s_[i_] == '<' && stop == '"') return std::nullopt;
+      if (s_[i_] == '&') {
+        const std::size_t semi = s_.find(';', i_);
+        if (semi == std::string::npos) return std::nullopt;
+        const std::string ent = s_.substr(i_ + 1, semi - i_ - 1);
+        static const std::map<std::string, char> kEntities = {
+            {"amp", '&'}, {"lt", '<'}, {"gt", '>'}, {"quot", '"'}, {"apos", '\''}, {"#39", '\''}};
+        auto it = kEntities.find(ent);
+        if (it == kEntities.end()) return std::nullopt;
+        out += it->second;
+        i_ = semi + 1;
+      } else {
+        out += s_[i_++];
+      }
+    }
+    return out;
+  }
+  std::unique_ptr<XmlNode> Element() {
+    if (i_ >= s_.size() || s_[i_] != '<') return Fail("expected '<'");
+    ++i_;
+    auto node = std::make_unique<XmlNode>();
+    node->name = Name();
+    if (node->name.empty()) return Fail("empty element name");
+    while (true) {
+      Skip();
+      if (i_ >= s_.size()) return Fail("unterminated tag");
+      if (s_.compare(i_, 2, "/>") == 0) {
+        i_ += 2;
+        return node;
+      }
+      if (s_[i_] == '>') {
+        ++i_;
+        break;
+      }
+      const std::string attr = Name();
+      if (attr.empty() || i_ + 1 >= s_.size() || s_[i_] != '=' || s_[i_ + 1] != '"') {
+        return Fail("bad attribute");
+      }
+      i_ += 2;
+      std::optional<std::string> value = Text('"');
+      if (!value || i_ >= s_.size()) return Fail("bad attribute value");
+      ++i_;
+      if (!node->attrs.emplace(attr, *value).second) return Fail("duplicate attribute " + attr);
+    }
+    while (true) {
+      std::optional<std::string> text = Text('<');
+      if (!text) return Fail("bad character data");
+      node->text += *text;
+      if (i_ >= s_.size()) return Fail("unterminated element " + node->name);
+      if (s_.compare(i_, 2, "</") == 0) {
+        i_ += 2;
+        if (Name() != node->name) return Fail("mismatched end tag for " + node->name);
+        Skip();
+        if (i_ >= s_.size() || s_[i_] != '>') return Fail("bad end tag");
+        ++i_;
+        return node;
+      }
+      auto child = Element();
+      if (!child) return nullptr;
+      node->children.push_back(std::move(child));
+    }
+  }
+
+  const std::string s_;
+  std::size_t i_ = 0;
+  std::string error_;
+};
+
+SampleOptions Failing() {
+  SampleOptions o;
+  o.name = "storm_broken";
+  o.break_attempts = true;
+  o.min_success = 0.999;
+  return o;
+}
+
+// --- The fixture itself ------------------------------------------------------------------------
+
+TEST(Fixture, IsTheRunWeThinkItIs) {
+  const scenarios::RunResult r = SampleResult();
+  const engine::MetricsReport& m = r.checks.metrics;
+  EXPECT_EQ(r.verdict, engine::RunVerdict::kPass);
+  EXPECT_EQ(m.ops.started, 600u);
+  EXPECT_EQ(m.ops.dead_lettered, 11u);
+  EXPECT_EQ(m.recovery, engine::Recovery::kRecovered);
+  ASSERT_EQ(m.breakers.size(), 1u);
+  EXPECT_EQ(m.breakers[0].opens, 2u);
+  for (const auto& i : r.checks.invariants) EXPECT_TRUE(i.held()) << i.first_violation;
+  const scenarios::RunResult bad = SampleResult(Failing());
+  EXPECT_EQ(bad.verdict, engine::RunVerdict::kFail);
+}
+
+// --- JSON --------------------------------------------------------------------------------------
+
+TEST(ResultJson, RoundTripsExactly) {
+  for (const SampleOptions& o : {SampleOptions{}, Failing()}) {
+    const nlohmann::json j = ResultToJson(SampleResult(o));
+    Result<scenarios::RunResult> back = ResultFromJson(j, "x.json");
+    ASSERT_TRUE(back.ok()) << back.error().message;
+    EXPECT_EQ(ResultToJson(*back), j);
+  }
+}
+
+TEST(ResultJson, HasAVersionStableNamesAndUnitsLast) {
+  const scenarios::RunResult r = SampleResult();
+  const nlohmann::json j = ResultToJson(r);
+  EXPECT_EQ(j.at("schema_version"), kResultSchemaVersion);
+  EXPECT_EQ(j.at("scenario"), "storm_creates");
+  EXPECT_EQ(j.at("seed"), 7);
+  EXPECT_EQ(j.at("reproduce"), "notion-sim run scenarios/library/storm_creates.json --seed 7");
+  EXPECT_EQ(j.at("verdict"), "pass");
+  EXPECT_EQ(j.at("digest"), r.summary.digest);
+  EXPECT_EQ(j.at("metrics").at("latency").at("p99_us"), r.checks.metrics.latency.p99_us);
+  EXPECT_EQ(j.at("metrics").at("recovery").at("state"), "recovered");
+  EXPECT_EQ(j.at("metrics").at("breakers").at(0).at("changes").at(0).at("to"), "open");
+  EXPECT_EQ(j.at("metrics").at("operations").at(0).at("operation"), "create_page");
+  EXPECT_EQ(j.at("invariants").size(), static_cast<std::size_t>(engine::kInvariantCount));
+  EXPECT_EQ(j.at("invariants").at(0).at("name"), "no_duplicate_creates");
+  EXPECT_EQ(j.at("gates").at(1).at("metric"), "latency_ms.p99");
+  EXPECT_EQ(j.at("gates").at(1).at("max"), 2000.0);
+  EXPECT_TRUE(j.at("gates").at(1).at("min").is_null());
+  EXPECT_EQ(j.at("headline").at("capacity"), CapacityLine(r));
+}
+
+TEST(ResultJson, ErrorsNameTheFileAndPointer) {
+  nlohmann::json j = ResultToJson(SampleResult());
+  j["metrics"]["latency"].erase("p99_us");
+  Result<scenarios::RunResult> r = ResultFromJson(j, "out/a.result.json");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message,
+            "out/a.result.json: at /metrics/latency/p99_us: missing field (an integer)");
+  j = ResultToJson(SampleResult());
+  j["invariants"][2]["verdict"] = "maybe";
+  r = ResultFromJson(j, "f");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message,
+            "f: at /invariants/2/verdict: unknown value \"maybe\" (expected one of held, "
+            "violated, off)");
+  j = ResultToJson(SampleResult());
+  j["ops"]["started"] = "many";
+  r = ResultFromJson(j, "f");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message, "f: at /ops/started: expected a non-negative integer");
+  j["schema_version"] = 1;
+  r = ResultFromJson(j, "old.json");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("old.json: at /schema_version: version 1 is not supported"),
+            std::string::npos);
+}
+
+class TempDir : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("nsim_reports_" +
+            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string Path(const std::string& name) const { return (dir_ / name).string(); }
+  std::filesystem::path dir_;
+};
+
+using LoadResultsTest = TempDir;
+
+TEST_F(LoadResultsTest, ReadsFilesIndexesAndDirectories) {
+  const nlohmann::json a = ResultToJson(SampleResult());
+  const nlohmann::json b = ResultToJson(SampleResult(Failing()));
+  ASSERT_TRUE(WriteJsonFile(Path("one/a.result.json"), a).ok());
+  ASSERT_TRUE(WriteJsonFile(Path("one/b.result.json"), b).ok());
+  ASSERT_TRUE(WriteJsonFile(Path("two/results.json"), IndexToJson({b, a})).ok());
+  ASSERT_TRUE(WriteJsonFile(Path("two/ignored.result.json"), a).ok());
+
+  auto file = LoadResults(Path("one/a.result.json"));
+  ASSERT_TRUE(file.ok()) << file.error().message;
+  ASSERT_EQ(file->size(), 1u);
+  auto dir = LoadResults(Path("one"));
+  ASSERT_TRUE(dir.ok()) << dir.error().message;
+  ASSERT_EQ(dir->size(), 2u);
+  EXPECT_EQ((*dir)[0].scenario, "storm_creates");  // sorted by file name
+  auto index = LoadResults(Path("two"));
+  ASSERT_TRUE(index.ok()) << index.error().message;
+  ASSERT_EQ(index->size(), 2u);  // the index wins over loose files
+  EXPECT_EQ((*index)[0].scenario, "storm_broken");
+
+  nlohmann::json broken = IndexToJson({a, b});
+  broken["results"][1]["metrics"]["dlq"]["depth_max"] = -1.5;
+  ASSERT_TRUE(WriteJsonFile(Path("bad/results.json"), broken).ok());
+  auto bad = LoadResults(Path("bad"));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message, Path("bad/results.json") +
+                                     ": in /results/1: at /metrics/dlq/depth_max: expected an "
+                                     "integer");
+  EXPECT_EQ(LoadResults(Path("nope")).error().code, ErrorCode::kNotFound);
+  std::ofstream(Path("junk.json")) << "{not json";
+  EXPECT_NE(LoadResults(Path("junk.json")).error().message.find("junk.json: not valid JSON"),
+            std::string::npos);
+}
+
+// --- Text --------------------------------------------------------------------------------------
+
+TEST(Text, FiguresReadLikeAPersonWroteThem) {
+  EXPECT_EQ(DurationText(850), "850 us");
+  EXPECT_EQ(DurationText(Ms(12) + 340), "12.3 ms");
+  EXPECT_EQ(DurationText(Ms(1900)), "1.9 s");
+  EXPECT_EQ(DurationText(Min(58)), "58 min");
+  EXPECT_EQ(DurationText(kUsPerHour * 3 + Min(12)), "3.2 h");
+  EXPECT_EQ(CountText(10000), "10,000");
+  EXPECT_EQ(CountText(999), "999");
+  EXPECT_EQ(CountText(1234567), "1,234,567");
+  EXPECT_EQ(PercentText(0.03), "3 %");
+  EXPECT_EQ(PercentText(0.999), "99.9 %");
+  EXPECT_EQ(PercentText(0.99999), "99.99 %");
+  EXPECT_EQ(PercentText(1.0), "100 %");
+  EXPECT_EQ(PercentText(0.0042), "0.42 %");
+  EXPECT_EQ(XmlEscape("a<b & \"c\"'"), "a&lt;b &amp; &quot;c&quot;&#39;");
+}
+
+TEST(Text, CapacityLineStatesThePlanningFigures) {
+  scenarios::RunResult r;
+  engine::MetricsReport& m = r.checks.metrics;
+  m.ops.started = 10000;
+  m.ops.succeeded = 10000;
+  m.span_us = Min(58);
+  m.requests_per_min = 180.2;
+  m.retry_ratio = 0.03;
+  m.latency.p99_us = Ms(1900);
+  m.success_ratio = 1;
+  m.operations.resize(1);
+  EXPECT_EQ(CapacityLine(r),
+            "10,000 create_page in 58 min at 180 req/min; 3 % retries; p99 1.9 s; 100 % "
+            "succeeded");
+  const scenarios::RunResult s = SampleResult();
+  EXPECT_EQ(CapacityLine(s).substr(0, 50), "600 ops (480 create_page, 120 query_data_source) i");
+}
+
+// --- Markdown ----------------------------------------------------------------------------------
+
+TEST(Markdown, TableOfVerdictsThenFailuresWithReproduceCommands) {
+  const scenarios::RunResult good = SampleResult();
+  const scenarios::RunResult bad = SampleResult(Failing());
+  const std::string md = MarkdownSummary({good, bad});
+  EXPECT_EQ(md.rfind("# notion-sim results\n\n2 scenario(s): 1 passed, 1 failed.\n\n", 0), 0u)
+      << md;
+  EXPECT_NE(md.find("| scenario | verdict | ops | succeeded | p99 | API calls/op | invariants | "
+                    "gates | seed | digest |"),
+            std::string::npos);
+  EXPECT_NE(
+      md.find(
+          "| storm_creates | ✅ pass | 600 | 98.2 % | 1.17 s | 1.15 | 9 held | 3/3 passed | 7 | `"),
+      std::string::npos)
+      << md;
+  EXPECT_NE(md.find("| storm_broken | ❌ **FAIL** | 600 | "), std::string::npos);
+  EXPECT_NE(
+      md.find("| **1 violated**, 8 held | **2/3 passed** | 7 | `" + bad.summary.digest + "` |"),
+      std::string::npos)
+      << md;
+  EXPECT_NE(md.find("- **storm_creates**: " + CapacityLine(good) + "\n"), std::string::npos);
+  const std::size_t failures = md.find("## Failures");
+  ASSERT_NE(failures, std::string::npos);
+  EXPECT_EQ(md.find("### storm_creates", failures), std::string::npos);
+  EXPECT_NE(md.find("### storm_broken\n\nReproduce: `notion-sim run "
+                    "scenarios/library/storm_broken.json --seed 7`\n",
+                    failures),
+            std::string::npos);
+  EXPECT_NE(
+      md.find("- invariant **attempts_bounded** violated (1 violation(s), 600 checked):\n\n"
+              "  ```\n  op 43: attempt 4 sent at 42.088004 s, more than max_attempts 3\n"
+              "      42.000000 s op=43 #0 key=0 op_started operation=create_page lane=normal\n"),
+      std::string::npos)
+      << md;
+  EXPECT_NE(md.find("- gate **ops.success_ratio**: ops.success_ratio = 0.981667 (min 0.999): "
+                    "fail\n"),
+            std::string::npos)
+      << md;
+  EXPECT_EQ(MarkdownSummary({good}).find("## Failures"), std::string::npos);
+}
+
+// --- JUnit -------------------------------------------------------------------------------------
+
+TEST(Junit, ParsesAsXmlWithACasePerInvariantAndGate) {
+  const std::string xml = JunitXml({SampleResult(), SampleResult(Failing())});
+  XmlParser parser(xml);
+  std::unique_ptr<XmlNode> root = parser.Parse();
+  ASSERT_NE(root, nullptr) << parser.error() << "\n" << xml;
+  EXPECT_EQ(root->name, "testsuites");
+  const std::size_t per_suite = static_cast<std::size_t>(engine::kInvariantCount) + 3;
+  EXPECT_EQ(root->attrs.at("tests"), std::to_string(2 * per_suite));
+  EXPECT_EQ(root->attrs.at("failures"), "2");
+  EXPECT_EQ(root->attrs.at("skipped"), "0");
+  const auto suites = root->All("testsuite");
+  ASSERT_EQ(suites.size(), 2u);
+  EXPECT_EQ(suites[0]->attrs.at("name"), "storm_creates");
+  EXPECT_EQ(suites[0]->attrs.at("failures"), "0");
+  EXPECT_EQ(suites[0]->attrs.at("time"), "0.013");
+  EXPECT_EQ(suites[0]->All("testcase").size(), per_suite);
+  EXPECT_EQ(suites[1]->attrs.at("failures"), "2");
+  const auto cases = suites[1]->All("testcase");
+  const auto attempts = std::find_if(cases.begin(), cases.end(), [](const XmlNode* c) {
+    return c->attrs.at("name") == "attempts_bounded";
+  });
+  ASSERT_NE(attempts, cases.end());
+  EXPECT_EQ((*attempts)->attrs.at("classname"), "storm_broken.invariants");
+  const auto failure = (*attempts)->All("failure");
+  ASSERT_EQ(failure.size(), 1u);
+  EXPECT_EQ(failure[0]->attrs.at("message").rfind("op 43: attempt 4 sent at", 0), 0u);
+  EXPECT_NE(failure[0]->text.find("attempt_sent operation=create_page"), std::string::npos);
+  EXPECT_NE(failure[0]->text.find(
+                "reproduce: notion-sim run scenarios/library/storm_broken.json --seed 7"),
+            std::string::npos);
+  const auto gate = std::find_if(cases.begin(), cases.end(), [](const XmlNode* c) {
+    return c->attrs.at("name") == "ops.success_ratio min 0.999";
+  });
+  ASSERT_NE(gate, cases.end());
+  EXPECT_EQ((*gate)->attrs.at("classname"), "storm_broken.gates");
+  EXPECT_EQ((*gate)->All("failure").size(), 1u);
+  const auto props = suites[0]->All("property");
+  ASSERT_EQ(props.size(), 4u);
+  EXPECT_EQ(props[3]->attrs.at("value"),
+            "notion-sim run scenarios/library/storm_creates.json --seed 7");
+}
+
+TEST(Junit, EscapesWhatWouldBreakTheXml) {
+  scenarios::RunResult r = SampleResult(Failing());
+  r.scenario = "a<b>&\"c\"";
+  r.checks.invariants[1].first_violation = "op 1: <evil> & \"quotes\"\nline two";
+  XmlParser parser(JunitXml({r}));
+  auto root = parser.Parse();
+  ASSERT_NE(root, nullptr) << parser.error();
+  EXPECT_EQ(root->All("testsuite")[0]->attrs.at("name"), "a<b>&\"c\"");
+  EXPECT_EQ(root->All("failure")[0]->attrs.at("message"), "op 1: <evil> & \"quotes\"");
+}
+
+// --- HTML --------------------------------------------------------------------------------------
+
+std::size_t Count(const std::string& s, const std::string& what) {
+  std::size_t n = 0;
+  for (std::size_t at = s.find(what); at != std::string::npos; at = s.find(what, at + 1)) ++n;
+  return n;
+}
+
+TEST(Html, SelfContainedWithAnSvgPerChart) {
+  const scenarios::RunResult r = SampleResult();
+  const std::string html = HtmlReport(r);
+  EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
+  EXPECT_EQ(Count(html, "<svg "), 5u);  // outcomes, requests, breakers, DLQ, latency
+  EXPECT_EQ(Count(html, "</svg>"), 5u);
+  for (const char* chart :
+       {"Operation outcomes over time", "Requests sent, and responses 429",
+        "Breaker states over time", "Dead-letter queue depth", "Latency percentiles"}) {
+    EXPECT_NE(html.find(chart), std::string::npos) << chart;
+  }
+  EXPECT_EQ(html.find("http://"), std::string::npos);
+  EXPECT_EQ(html.find("https://"), std::string::npos);
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+  EXPECT_EQ(html.find("<link"), std::string::npos);
+  EXPECT_EQ(html.find("@import"), std::string::npos);
+  EXPECT_NE(html.find(XmlEscape(CapacityLine(r))), std::string::npos);
+  EXPECT_NE(html.find("<code>notion-sim run scenarios/library/storm_creates.json --seed 7</code>"),
+            std::string::npos);
+  EXPECT_NE(html.find(">faults end</text>"), std::string::npos);
+  EXPECT_NE(html.find(">recovered</text>"), std::string::npos);
+  EXPECT_NE(html.find("<title>key 1: open 2.17 min"), std::string::npos);
+  // Breaker rows, DLQ bars, latency lines, outcome bars all drew something.
+  EXPECT_GT(Count(html, "<rect "), 100u);
+  EXPECT_EQ(Count(html, "<path d="), 2u);
+  EXPECT_EQ(Count(html, "<html"), 1u);
+  EXPECT_EQ(Count(html, "</html>"), 1u);
+}
+
+TEST(Html, EscapesScenarioTextAndShowsFailures) {
+  scenarios::RunResult r = SampleResult(Failing());
+  r.purpose = "<script>alert(1)</script>";
+  const std::string html = HtmlReport(r);
+  EXPECT_EQ(html.find("<script>"), std::string::npos);
+  EXPECT_NE(html.find("&lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos);
+  EXPECT_NE(html.find("class=\"verdict fail\">FAIL"), std::string::npos);
+  EXPECT_NE(html.find("<pre>op 43: attempt 4 sent at"), std::string::npos);
+}
+
+TEST(Html, ARunWithoutBreakersOrDlqStillDrawsEveryChart) {
+  scenarios::RunResult r;
+  r.scenario = "empty";
+  const std::string html = HtmlReport(r);
+  EXPECT_EQ(Count(html, "<svg "), 5u);
+  EXPECT_NE(html.find("no breaker changed state in this run"), std::string::npos);
+}
+
+using RenderTest = TempDir;
+
+TEST_F(RenderTest, WritesMarkdownJunitAndOneHtmlPerResult) {
+  scenarios::RunResult again = SampleResult();
+  again.seed = 8;
+  auto written = WriteReports({SampleResult(), again, SampleResult(Failing())}, Path("r"));
+  ASSERT_TRUE(written.ok()) << written.error().message;
+  const std::vector<std::string> expected = {
+      Path("r/summary.md"), Path("r/junit.xml"), Path("r/storm_creates-seed7.html"),
+      Path("r/storm_creates-seed8.html"), Path("r/storm_broken.html")};
+  EXPECT_EQ(*written, expected);
+  for (const std::string& f : expected) EXPECT_TRUE(std::filesystem::exists(f)) << f;
+}
+
+// --- Baseline ----------------------------------------------------------------------------------
+
+TEST(Baseline, FlagsMetricsThatGotWorseBeyondTolerance) {
+  SampleOptions slower;
+  slower.extra_latency_us = Ms(300);
+  const scenarios::RunResult base = SampleResult();
+  const scenarios::RunResult now = SampleResult(slower);
+  ASSERT_EQ(now.verdict, engine::RunVerdict::kPass);  // absolute gates still pass
+  Tolerances t;
+  const Comparison c = CompareToBaseline({base}, {now}, t);
+  EXPECT_GT(c.regressions, 0u);
+  const auto p99 = std::find_if(c.deltas.begin(), c.deltas.end(),
+                                [](const MetricDelta& d) { return d.metric == "latency_ms.p99"; });
+  ASSERT_NE(p99, c.deltas.end());
+  EXPECT_EQ(p99->change, Change::kRegressed);
+  EXPECT_EQ(p99->text, "latency_ms.p99 " + engine::FormatNumber(*p99->baseline) + " -> " +
+                           engine::FormatNumber(*p99->current) + " (+" +
+                           p99->text.substr(p99->text.find('(') + 2, 4) + " %, tolerance 5 %)");
+  const auto ok = std::find_if(c.deltas.begin(), c.deltas.end(),
+                               [](const MetricDelta& d) { return d.metric == "http_5xx"; });
+  ASSERT_NE(ok, c.deltas.end());
+  EXPECT_EQ(ok->change, Change::kWithin);
+  // The same run is never a regression; a generous tolerance forgives the slowdown.
+  EXPECT_EQ(CompareToBaseline({base}, {base}, t).regressions, 0u);
+  Tolerances loose;
+  ASSERT_TRUE(ParseTolerance("400%", loose).ok());
+  EXPECT_EQ(CompareToBaseline({base}, {now}, loose).regressions, 0u);
+  // Improvements are reported as such.
+  const Comparison back = CompareToBaseline({now}, {base}, t, {"latency_ms.p99"});
+  ASSERT_EQ(back.deltas.size(), 1u);
+  EXPECT_EQ(back.deltas[0].change, Change::kImproved);
+}
+
+TEST(Baseline, MatchesByNameAndReportsScenariosWithoutBaseline) {
+  scenarios::RunResult other = SampleResult();
+  other.scenario = "new_one";
+  const Comparison c = CompareToBaseline({SampleResult(Failing())}, {SampleResult(), other},
+                                         Tolerances{}, {"ops.failed"});
+  EXPECT_EQ(c.without_baseline, std::vector<std::string>({"storm_creates", "new_one"}));
+  EXPECT_EQ(c.missing, std::vector<std::string>({"storm_broken"}));
+  EXPECT_TRUE(c.deltas.empty());
+}
+
+TEST(Baseline, ToleranceSyntax) {
+  Tolerances t;
+  ASSERT_TRUE(ParseTolerance("0.1", t).ok());
+  EXPECT_EQ(t.global, 0.1);
+  ASSERT_TRUE(ParseTolerance("latency_ms.p99=20%", t).ok());
+  EXPECT_DOUBLE_EQ(t.For("latency_ms.p99"), 0.2);
+  EXPECT_EQ(t.For("http_429"), 0.1);
+  EXPECT_FALSE(ParseTolerance("latency.p99=0.1", t).ok());
+  EXPECT_NE(ParseTolerance("latency.p99=0.1", t).error().message.find("unknown metric"),
+            std::string::npos);
+  EXPECT_FALSE(ParseTolerance("ten", t).ok());
+  EXPECT_FALSE(ParseTolerance("-1", t).ok());
+}
+
+}  // namespace
+}  // namespace notion_sim::reports
