@@ -89,12 +89,14 @@ class Chart {
     body_ += "<path d=\"" + d + "\" fill=\"none\" stroke=\"" + color + "\" stroke-width=\"1.8\"" +
              (*dash ? std::string(" stroke-dasharray=\"") + dash + "\"" : "") + "/>";
   }
-  void Marker(TimeUs t, const std::string& label, const char* color) {
+  // A dashed vertical line with its label; `row` staggers labels of markers close together.
+  void Marker(TimeUs t, const std::string& label, const char* color, int row = 0) {
     const double x = X(t);
     body_ += "<line x1=\"" + Num(x) + "\" x2=\"" + Num(x) + "\" y1=\"" + Num(kTop) + "\" y2=\"" +
              Num(PlotBottom()) + "\" stroke=\"" + color +
-             "\" stroke-dasharray=\"4 3\"/><text x=\"" + Num(x + 3) + "\" y=\"" + Num(kTop + 10) +
-             "\" class=\"mk\" fill=\"" + color + "\">" + XmlEscape(label) + "</text>";
+             "\" stroke-dasharray=\"4 3\"/><text x=\"" + Num(x + 3) + "\" y=\"" +
+             Num(kTop + 10 + 11 * row) + "\" class=\"mk\" fill=\"" + color + "\">" +
+             XmlEscape(label) + "</text>";
   }
 
   std::string Svg(const std::string& label, bool y_axis = true) const {
@@ -108,9 +110,11 @@ class Chart {
         s += "<line x1=\"" + Num(kLeft) + "\" x2=\"" + Num(kWidth - kRight) + "\" y1=\"" + Num(y) +
              "\" y2=\"" + Num(y) + "\" class=\"grid\"/>";
         s += "<text x=\"" + Num(kLeft - 6) + "\" y=\"" + Num(y + 4) +
-             "\" class=\"ax\" text-anchor=\"end\">" + XmlEscape(ValueText(v)) +
-             (i == 4 ? " " + XmlEscape(y_unit_) : "") + "</text>";
+             "\" class=\"ax\" text-anchor=\"end\">" + XmlEscape(ValueText(v)) + "</text>";
       }
+      // The unit sits inside the plot's top-left corner, where long tick labels cannot clip it.
+      s += "<text x=\"" + Num(kLeft + 4) + "\" y=\"" + Num(kTop + 9) + "\" class=\"ax\">" +
+           XmlEscape(y_unit_) + "</text>";
     }
     // Time ticks at a round step.
     static constexpr std::array<TimeUs, 18> kSteps = {
@@ -167,7 +171,7 @@ void AddFaultMarkers(Chart& c, const MetricsReport& m) {
   if (m.recovery == engine::Recovery::kNoFaults) return;
   c.Marker(m.fault_end_us, "faults end", "#7a4d00");
   if (m.recovery == engine::Recovery::kRecovered) {
-    c.Marker(m.recovered_at_us, "recovered", "#1b7a32");
+    c.Marker(m.recovered_at_us, "recovered", "#1b7a32", 1);
   }
 }
 
@@ -240,6 +244,11 @@ std::string RequestsChart(const MetricsReport& m) {
                 Legend({{"requests", kRequests}, {"429", k429}, {"5xx", k5xx}}));
 }
 
+// The policies give the global breaker the key 65535; per-tenant breakers use the tenant index.
+std::string BreakerKeyText(std::uint16_t key) {
+  return key == UINT16_MAX ? "global" : "key " + std::to_string(key);
+}
+
 const char* StateColor(BreakerState s) {
   switch (s) {
     case BreakerState::kClosed:
@@ -272,7 +281,7 @@ std::string BreakersChart(const MetricsReport& m) {
     const engine::BreakerTimeline& b = m.breakers[i];
     const double y = Chart::kTop + static_cast<double>(i) * kRow + 2;
     c.Add("<text x=\"" + Num(Chart::kLeft - 6) + "\" y=\"" + Num(y + kRow / 2 + 2) +
-          "\" class=\"ax\" text-anchor=\"end\">key " + std::to_string(b.key) + "</text>");
+          "\" class=\"ax\" text-anchor=\"end\">" + BreakerKeyText(b.key) + "</text>");
     TimeUs from = 0;
     BreakerState state = BreakerState::kClosed;
     auto segment = [&](TimeUs until) {
@@ -326,6 +335,11 @@ std::string DlqChart(const MetricsReport& m) {
 }
 
 std::string LatencyChart(const MetricsReport& m) {
+  TimeUs top_us = 0;
+  for (const SeriesBucket& b : m.series) top_us = std::max(top_us, b.latency_p99_us);
+  // Milliseconds, or seconds once the slowest bucket passes ten of them.
+  const bool in_s = top_us >= Sec(10);
+  const double per_unit_us = in_s ? 1e6 : 1e3;
   double y_max = 1;
   std::vector<std::pair<TimeUs, double>> p50;
   std::vector<std::pair<TimeUs, double>> p99;
@@ -333,11 +347,11 @@ std::string LatencyChart(const MetricsReport& m) {
     const std::uint64_t done = b.succeeded + b.served_fallback + b.failed + b.dead_lettered;
     const TimeUs mid = b.start_us + (BucketEnd(m, b) - b.start_us) / 2;
     const double nan = std::nan("");
-    p50.emplace_back(mid, done ? static_cast<double>(b.latency_p50_us) / 1e3 : nan);
-    p99.emplace_back(mid, done ? static_cast<double>(b.latency_p99_us) / 1e3 : nan);
-    if (done) y_max = std::max(y_max, static_cast<double>(b.latency_p99_us) / 1e3);
+    p50.emplace_back(mid, done ? static_cast<double>(b.latency_p50_us) / per_unit_us : nan);
+    p99.emplace_back(mid, done ? static_cast<double>(b.latency_p99_us) / per_unit_us : nan);
+    if (done) y_max = std::max(y_max, static_cast<double>(b.latency_p99_us) / per_unit_us);
   }
-  Chart c(m.end_us, 200, y_max, "ms");
+  Chart c(m.end_us, 200, y_max, in_s ? "s" : "ms");
   c.Line(p99, "#c92a2a");
   c.Line(p50, "#1c7ed6");
   AddFaultMarkers(c, m);
@@ -515,7 +529,7 @@ std::string HtmlReport(const scenarios::RunResult& r) {
     h += "<h2>Breakers</h2><table>" +
          Row({"key", "opens", "time not closed", "final state", "transitions"}, true);
     for (const engine::BreakerTimeline& b : m.breakers) {
-      h += Row({std::to_string(b.key), CountText(b.opens), DurationText(b.not_closed_us),
+      h += Row({BreakerKeyText(b.key), CountText(b.opens), DurationText(b.not_closed_us),
                 std::string(engine::BreakerStateName(b.final_state)),
                 CountText(b.changes.size() + b.dropped)});
     }
