@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "command.h"
+#include "notion_sim/reports/render.h"
 #include "notion_sim/reports/result_json.h"
 #include "notion_sim/scenarios/run.h"
 #include "notion_sim/scenarios/scenario.h"
@@ -57,7 +58,9 @@ int Run(const RunArgs& args) {
     specs.push_back(std::move(spec).value());
   }
   int exit_code = kExitOk;
-  nlohmann::json index = nlohmann::json::array();
+  std::vector<nlohmann::json> index;
+  std::vector<ns::scenarios::RunResult> results;
+  std::vector<std::string> failures;
   for (std::size_t i = 0; i < specs.size(); ++i) {
     const auto& spec = specs[i];
     if (!args.quiet) {
@@ -73,9 +76,19 @@ int Run(const RunArgs& args) {
       exit_code = std::max(exit_code, ExitCodeOf(result.error()));
       continue;
     }
-    result->wall_time_ms =
-        std::chrono::duration<double, std::milli>(stop - start).count();
+    result->wall_time_ms = std::chrono::duration<double, std::milli>(stop - start).count();
     std::cout << ns::reports::SummaryLine(*result) << "\n";
+    if (result->verdict == ns::engine::RunVerdict::kFail) {
+      exit_code = std::max(exit_code, kExitFailed);
+      std::string what;
+      for (const auto& inv : result->checks.invariants) {
+        if (!inv.held()) what += "  invariant " + inv.name + ": " + inv.first_violation + "\n";
+      }
+      for (const auto& gate : result->checks.gates) {
+        if (gate.verdict != ns::engine::GateVerdict::kPass) what += "  gate " + gate.text + "\n";
+      }
+      failures.push_back(spec.name + " failed:\n" + what + "  reproduce: " + result->reproduce);
+    }
     nlohmann::json j = ns::reports::ResultToJson(*result);
     const std::string file = args.out_dir + "/" + spec.name + ".result.json";
     if (auto st = ns::reports::WriteJsonFile(file, j); !st.ok()) {
@@ -83,15 +96,25 @@ int Run(const RunArgs& args) {
       return kExitBadInput;
     }
     index.push_back(std::move(j));
+    results.push_back(std::move(result).value());
   }
   if (auto st = ns::reports::WriteJsonFile(args.out_dir + "/results.json",
-                                           nlohmann::json{{"schema_version", 1},
-                                                          {"results", index}});
+                                           ns::reports::IndexToJson(index));
       !st.ok()) {
     std::cerr << "notion-sim: " << st.error().message << "\n";
     return kExitBadInput;
   }
-  if (!args.quiet) std::cerr << "results written to " << args.out_dir << "/\n";
+  auto written = ns::reports::WriteReports(results, args.out_dir);
+  if (!written.ok()) {
+    std::cerr << "notion-sim: " << written.error().message << "\n";
+    return kExitBadInput;
+  }
+  for (const std::string& f : failures) std::cerr << "\n" << f << "\n";
+  if (!args.quiet) {
+    std::cerr << "\n" << results.size() << " scenario(s), " << failures.size()
+              << " failed; results, summary.md, junit.xml and HTML reports in " << args.out_dir
+              << "/\n";
+  }
   return exit_code;
 }
 
