@@ -12,7 +12,7 @@ check() {  # check NAME EXPECTED_EXIT ACTUAL_EXIT [grep-pattern file]
   fi
   echo "ok   $1"
 }
-sample="$src/scenarios/library/steady_creates.json"
+sample="$src/scenarios/library/sync_checkpoints.json"
 
 "$bin" --help > "$out/help.txt" 2>&1; check help 0 $? 'run' "$out/help.txt"
 "$bin" run --help > "$out/runhelp.txt" 2>&1; check run-help 0 $? '--out' "$out/runhelp.txt"
