@@ -111,7 +111,8 @@ int Run(const RunArgs& args) {
   }
   for (const std::string& f : failures) std::cerr << "\n" << f << "\n";
   if (!args.quiet) {
-    std::cerr << "\n" << results.size() << " scenario(s), " << failures.size()
+    std::cerr << "\n"
+              << results.size() << " scenario(s), " << failures.size()
               << " failed; results, summary.md, junit.xml and HTML reports in " << args.out_dir
               << "/\n";
   }
@@ -135,7 +136,6 @@ int Validate(const std::vector<std::string>& paths) {
 }
 
 }  // namespace
-
 
 Command AddRunCommand(CLI::App& app) {
   auto args = std::make_shared<RunArgs>();

@@ -220,8 +220,9 @@ const nlohmann::json* ObjectReader::Get(const std::string& key, const char* expe
                                         bool required) {
   seen_.push_back(key);
   if (!node_->is_object() || !node_->contains(key)) {
-    if (required) reader_->Fail(pointer_, std::string("missing required field \"") + key +
-                                               "\" (" + expected + ")");
+    if (required)
+      reader_->Fail(pointer_,
+                    std::string("missing required field \"") + key + "\" (" + expected + ")");
     return nullptr;
   }
   return &(*node_)[key];
@@ -399,8 +400,9 @@ void ObjectReader::Finish() {
   for (auto it = node_->begin(); it != node_->end(); ++it) {
     if (std::find(seen_.begin(), seen_.end(), it.key()) == seen_.end()) {
       reader_->Fail(PathOf(it.key()) + "#key",
-                    "unknown field \"" + it.key() + "\" (a typo would silently run a "
-                    "different scenario, so unknown fields are errors)");
+                    "unknown field \"" + it.key() +
+                        "\" (a typo would silently run a "
+                        "different scenario, so unknown fields are errors)");
       return;
     }
   }

@@ -64,10 +64,14 @@ constexpr std::array<std::string_view, static_cast<int>(ApiCode::kOther) + 1> kC
 
 std::string_view MethodName(Method method) {
   switch (method) {
-    case Method::kGet: return "GET";
-    case Method::kPost: return "POST";
-    case Method::kPatch: return "PATCH";
-    case Method::kDelete: return "DELETE";
+    case Method::kGet:
+      return "GET";
+    case Method::kPost:
+      return "POST";
+    case Method::kPatch:
+      return "PATCH";
+    case Method::kDelete:
+      return "DELETE";
   }
   return "?";
 }
@@ -139,51 +143,78 @@ ApiCode ParseApiCode(std::string_view name) {
 
 int DefaultStatusOf(ApiCode code) {
   switch (code) {
-    case ApiCode::kNone: return 200;
-    case ApiCode::kUnauthorized: return 401;
-    case ApiCode::kRestrictedResource: return 403;
-    case ApiCode::kObjectNotFound: return 404;
-    case ApiCode::kConflictError: return 409;
-    case ApiCode::kRateLimited: return 429;
-    case ApiCode::kInternalServerError: return 500;
-    case ApiCode::kBadGateway: return 502;
+    case ApiCode::kNone:
+      return 200;
+    case ApiCode::kUnauthorized:
+      return 401;
+    case ApiCode::kRestrictedResource:
+      return 403;
+    case ApiCode::kObjectNotFound:
+      return 404;
+    case ApiCode::kConflictError:
+      return 409;
+    case ApiCode::kRateLimited:
+      return 429;
+    case ApiCode::kInternalServerError:
+      return 500;
+    case ApiCode::kBadGateway:
+      return 502;
     case ApiCode::kServiceUnavailable:
-    case ApiCode::kDatabaseConnectionUnavailable: return 503;
-    case ApiCode::kGatewayTimeout: return 504;
-    case ApiCode::kServiceOverload: return 529;
-    case ApiCode::kOther: return 500;
-    default: return 400;
+    case ApiCode::kDatabaseConnectionUnavailable:
+      return 503;
+    case ApiCode::kGatewayTimeout:
+      return 504;
+    case ApiCode::kServiceOverload:
+      return 529;
+    case ApiCode::kOther:
+      return 500;
+    default:
+      return 400;
   }
 }
 
 std::string_view LaneName(Lane lane) {
   switch (lane) {
-    case Lane::kCritical: return "critical";
-    case Lane::kNormal: return "normal";
-    case Lane::kBulk: return "bulk";
+    case Lane::kCritical:
+      return "critical";
+    case Lane::kNormal:
+      return "normal";
+    case Lane::kBulk:
+      return "bulk";
   }
   return "?";
 }
 
 std::string_view TransportOutcomeName(TransportOutcome outcome) {
   switch (outcome) {
-    case TransportOutcome::kResponse: return "response";
-    case TransportOutcome::kTimeout: return "timeout";
-    case TransportOutcome::kConnectionReset: return "connection_reset";
-    case TransportOutcome::kConnectionRefused: return "connection_refused";
-    case TransportOutcome::kDnsFailure: return "dns_failure";
-    case TransportOutcome::kTlsFailure: return "tls_failure";
-    case TransportOutcome::kMalformed: return "malformed";
+    case TransportOutcome::kResponse:
+      return "response";
+    case TransportOutcome::kTimeout:
+      return "timeout";
+    case TransportOutcome::kConnectionReset:
+      return "connection_reset";
+    case TransportOutcome::kConnectionRefused:
+      return "connection_refused";
+    case TransportOutcome::kDnsFailure:
+      return "dns_failure";
+    case TransportOutcome::kTlsFailure:
+      return "tls_failure";
+    case TransportOutcome::kMalformed:
+      return "malformed";
   }
   return "?";
 }
 
 std::string_view OpStatusName(OpStatus status) {
   switch (status) {
-    case OpStatus::kSucceeded: return "succeeded";
-    case OpStatus::kServedFallback: return "served_fallback";
-    case OpStatus::kFailed: return "failed";
-    case OpStatus::kDeadLettered: return "dead_lettered";
+    case OpStatus::kSucceeded:
+      return "succeeded";
+    case OpStatus::kServedFallback:
+      return "served_fallback";
+    case OpStatus::kFailed:
+      return "failed";
+    case OpStatus::kDeadLettered:
+      return "dead_lettered";
   }
   return "?";
 }

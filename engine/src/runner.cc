@@ -54,10 +54,18 @@ void Runner::Finish(std::uint64_t op_id, const OpResult& result) {
   summary_.attempts += result.attempts;
   summary_.last_finish_us = loop_.NowUs();
   switch (result.status) {
-    case OpStatus::kSucceeded: ++summary_.ops_succeeded; break;
-    case OpStatus::kServedFallback: ++summary_.ops_fallback; break;
-    case OpStatus::kFailed: ++summary_.ops_failed; break;
-    case OpStatus::kDeadLettered: ++summary_.ops_dead_lettered; break;
+    case OpStatus::kSucceeded:
+      ++summary_.ops_succeeded;
+      break;
+    case OpStatus::kServedFallback:
+      ++summary_.ops_fallback;
+      break;
+    case OpStatus::kFailed:
+      ++summary_.ops_failed;
+      break;
+    case OpStatus::kDeadLettered:
+      ++summary_.ops_dead_lettered;
+      break;
   }
   trace_.Emit(EventKind::kOpFinished, loop_.NowUs(), op_id, result.attempts, 0,
               static_cast<std::int64_t>(result.status), result.last.status);

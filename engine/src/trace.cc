@@ -8,19 +8,19 @@ namespace notion_sim::engine {
 namespace {
 
 constexpr std::array<std::string_view, static_cast<int>(EventKind::kCount)> kNames = {
-    "op_started",        "op_finished",        "attempt_sent",       "attempt_done",
-    "retry_scheduled",   "retry_gave_up",      "retry_after_honored", "budget_exhausted",
-    "breaker_transition", "breaker_rejected",  "breaker_late_result", "bulkhead_admitted",
-    "bulkhead_queued",   "bulkhead_rejected",  "bulkhead_released",  "limiter_delayed",
-    "limiter_rejected",  "limiter_rate_changed", "timeout_fired",    "fallback_served",
-    "reconcile_lookup",  "dlq_enqueued",       "dlq_retried",        "dlq_permanent",
-    "dlq_drained",       "checkpoint_advanced", "health_changed",    "alert_raised",
-    "fault_injected",    "server_write",       "request_received",   "phase_changed",
-    "retry_after_given", "reconcile_sent",     "record_started",
+    "op_started",         "op_finished",          "attempt_sent",        "attempt_done",
+    "retry_scheduled",    "retry_gave_up",        "retry_after_honored", "budget_exhausted",
+    "breaker_transition", "breaker_rejected",     "breaker_late_result", "bulkhead_admitted",
+    "bulkhead_queued",    "bulkhead_rejected",    "bulkhead_released",   "limiter_delayed",
+    "limiter_rejected",   "limiter_rate_changed", "timeout_fired",       "fallback_served",
+    "reconcile_lookup",   "dlq_enqueued",         "dlq_retried",         "dlq_permanent",
+    "dlq_drained",        "checkpoint_advanced",  "health_changed",      "alert_raised",
+    "fault_injected",     "server_write",         "request_received",    "phase_changed",
+    "retry_after_given",  "reconcile_sent",       "record_started",
 };
 
-constexpr std::array<std::string_view, 5> kBreakerStateNames = {
-    "closed", "open", "half_open", "forced_open", "disabled"};
+constexpr std::array<std::string_view, 5> kBreakerStateNames = {"closed", "open", "half_open",
+                                                                "forced_open", "disabled"};
 
 }  // namespace
 

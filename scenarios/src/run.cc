@@ -77,9 +77,8 @@ void DeriveInvariants(const ScenarioSpec& spec, const policies::StackConfig& sta
   }
   if (!said.contains("op_deadline_ms")) {
     // Without a deadline in the stack, an operation may take the whole run plus its drain.
-    inv.op_deadline_us = stack.retry.deadline_us > 0
-                             ? stack.retry.deadline_us + Min(10)
-                             : spec.duration_us + spec.drain_limit_us;
+    inv.op_deadline_us = stack.retry.deadline_us > 0 ? stack.retry.deadline_us + Min(10)
+                                                     : spec.duration_us + spec.drain_limit_us;
   }
   if (!said.contains("client_rate")) {
     // In any window of length W a fixed window admits at most 2 x limit (the end of one window

@@ -92,7 +92,8 @@ class SpecReader {
       if (spec_.tenants[i].name == name) return static_cast<std::uint16_t>(i);
     }
     std::string known;
-    for (const TenantSpec& t : spec_.tenants) known += (known.empty() ? "\"" : ", \"") + t.name + "\"";
+    for (const TenantSpec& t : spec_.tenants)
+      known += (known.empty() ? "\"" : ", \"") + t.name + "\"";
     r.Fail("tenant", "unknown tenant \"" + name + "\" (the scenario's tenants are " + known + ")");
     return 0;
   }
@@ -185,7 +186,7 @@ class SpecReader {
       batch.start_us = Sec(b.Int("start_s", 0, 0, 30LL * 24 * 3600));
       batch.pace_us = Ms(b.Int("pace_ms", 0, 0, 3'600'000));
       batch.approach = b.Enum("checkpoint", {"A", "B"}, "A") == "B" ? CheckpointApproach::kB
-                                                                     : CheckpointApproach::kA;
+                                                                    : CheckpointApproach::kA;
       batch.tenant = TenantIndex(b);
       batch.lane = ParseLane(b, engine::Lane::kBulk);
       b.Finish();
@@ -193,8 +194,7 @@ class SpecReader {
     }
     for (ObjectReader& e : workload.Objects("enrich")) {
       EnrichSpec enrich;
-      const std::string degrade =
-          e.Enum("degrade", {"dead_letter", "placeholder"}, "dead_letter");
+      const std::string degrade = e.Enum("degrade", {"dead_letter", "placeholder"}, "dead_letter");
       enrich.degrade =
           degrade == "placeholder" ? EnrichDegrade::kPlaceholder : EnrichDegrade::kDeadLetter;
       enrich.arrivals = ReadArrivals(e, /*with_operation=*/false);
@@ -222,10 +222,14 @@ Result<ScenarioSpec> Read(const JsonDocument& doc) {
 
 std::string_view ArrivalName(Arrival arrival) {
   switch (arrival) {
-    case Arrival::kConstant: return "constant";
-    case Arrival::kPoisson: return "poisson";
-    case Arrival::kBursts: return "bursts";
-    case Arrival::kDaily: return "daily";
+    case Arrival::kConstant:
+      return "constant";
+    case Arrival::kPoisson:
+      return "poisson";
+    case Arrival::kBursts:
+      return "bursts";
+    case Arrival::kDaily:
+      return "daily";
   }
   return "?";
 }

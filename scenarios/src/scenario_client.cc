@@ -20,7 +20,7 @@ struct ScenarioClient::Enrich {
   engine::LogicalOp op;
   engine::OpCompletion done;
   std::uint32_t attempts = 0;
-  bool replay = false;                      // a DLQ reprocess of the upstream + write-back steps
+  bool replay = false;  // a DLQ reprocess of the upstream + write-back steps
   policies::DeadLetterQueue::Done replay_done;
 };
 
@@ -28,11 +28,11 @@ ScenarioClient::ScenarioClient(const ScenarioSpec& spec, engine::Loop& loop, eng
                                engine::Client& notion, engine::Client* upstream)
     : spec_(spec), loop_(loop), trace_(trace), notion_(notion), upstream_(upstream) {
   for (std::size_t i = 0; i < spec_.batches.size(); ++i) {
-    batches_.push_back(std::make_unique<policies::BatchSync>(
-        &trace_, static_cast<std::uint16_t>(i + 1),
-        spec_.batches[i].approach == CheckpointApproach::kA
-            ? policies::CheckpointMode::kAdvanceOnSuccess
-            : policies::CheckpointMode::kAdvanceWithDlq));
+    batches_.push_back(
+        std::make_unique<policies::BatchSync>(&trace_, static_cast<std::uint16_t>(i + 1),
+                                              spec_.batches[i].approach == CheckpointApproach::kA
+                                                  ? policies::CheckpointMode::kAdvanceOnSuccess
+                                                  : policies::CheckpointMode::kAdvanceWithDlq));
   }
   if (!spec_.enrich.empty()) {
     enrich_dlq_ = std::make_unique<policies::DeadLetterQueue>(
@@ -117,8 +117,8 @@ void ScenarioClient::AskUpstream(std::uint64_t id) {
           EndEnrich(id, std::move(result));
           return;
         }
-        const EnrichDegrade degrade = spec_.enrich.empty() ? EnrichDegrade::kDeadLetter
-                                                           : spec_.enrich.front().degrade;
+        const EnrichDegrade degrade =
+            spec_.enrich.empty() ? EnrichDegrade::kDeadLetter : spec_.enrich.front().degrade;
         if (degrade == EnrichDegrade::kPlaceholder) {
           WriteBack(id, /*placeholder=*/true);
           return;

@@ -37,7 +37,8 @@ double DailyRate(const OpStream& s, TimeUs t_us) {
 ScenarioWorkload::ScenarioWorkload(const ScenarioSpec& spec, WorkloadTargets targets,
                                    engine::Rng rng)
     : spec_(spec), targets_(std::move(targets)), rng_(rng) {
-  update_payload_ = MakePayload({{"properties", {{"Status", {{"rich_text", {{{"text", {{"content", "synced"}}}}}}}}}}});
+  update_payload_ = MakePayload(
+      {{"properties", {{"Status", {{"rich_text", {{{"text", {{"content", "synced"}}}}}}}}}}});
   search_payload_ = MakePayload({{"query", "notion-sim"}, {"page_size", 100}});
   block_update_payload_ = MakePayload({{"paragraph", Paragraph("edited")["paragraph"]}});
   for (const OpStream& s : spec_.streams) {
@@ -162,17 +163,16 @@ engine::LogicalOp ScenarioWorkload::MakeOp(Source& s, TimeUs at_us) {
     op.tenant = s.stream.tenant;
     op.lane = s.stream.lane;
   }
-  const std::size_t stream_index = s.kind == Source::Kind::kStream
-                                       ? static_cast<std::size_t>(&s - sources_.data())
-                                       : 0;
+  const std::size_t stream_index =
+      s.kind == Source::Kind::kStream ? static_cast<std::size_t>(&s - sources_.data()) : 0;
   switch (op.operation) {
     case engine::Operation::kCreatePage:
       // Unique content per logical create: a content-derived idempotency key must not collide
       // between two creates the user meant as different pages.
-      op.payload = MakePayload(
-          {{"properties",
-            {{"Name", Title("record " + std::to_string(op.batch) + "-" +
-                            std::to_string(op.record ? op.record : op.op_id))}}}});
+      op.payload =
+          MakePayload({{"properties",
+                        {{"Name", Title("record " + std::to_string(op.batch) + "-" +
+                                        std::to_string(op.record ? op.record : op.op_id))}}}});
       break;
     case engine::Operation::kUpdatePage:
       op.target = Pick(targets_.pages);

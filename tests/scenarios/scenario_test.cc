@@ -12,7 +12,8 @@ std::string ErrorOf(const std::string& text) {
 
 TEST(Scenario, LoadsAMinimalScenario) {
   auto r = ParseScenario(R"({"name": "x", "seed": 9, "duration_s": 60,
-      "workload": {"streams": [{"operation": "create_page", "rate_per_s": 2}]}})", "s.json");
+      "workload": {"streams": [{"operation": "create_page", "rate_per_s": 2}]}})",
+                         "s.json");
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->name, "x");
   EXPECT_EQ(r->seed, 9u);
@@ -29,9 +30,11 @@ TEST(Scenario, ErrorsNameFileLineColumnAndPath) {
                     "[{\"operation\": \"create_page\"}]}}"),
             "s.json:3:2: at /sed: unknown field \"sed\" (a typo would silently run a different "
             "scenario, so unknown fields are errors)");
-  EXPECT_EQ(ErrorOf(R"({"name": "x", "workload": {"streams": [{"operation": "create_page", "rate_per_s": -1}]}})"),
-            "s.json:1:83: at /workload/streams/0/rate_per_s: expected a number in [1e-06, 1e+06], "
-            "found -1");
+  EXPECT_EQ(
+      ErrorOf(
+          R"({"name": "x", "workload": {"streams": [{"operation": "create_page", "rate_per_s": -1}]}})"),
+      "s.json:1:83: at /workload/streams/0/rate_per_s: expected a number in [1e-06, 1e+06], "
+      "found -1");
   EXPECT_EQ(ErrorOf(R"({"workload": {"streams": [{"operation": "create_page"}]}})"),
             "s.json:1:1: at /: missing required field \"name\" (a string)");
   EXPECT_NE(ErrorOf("{\"name\": ").find("s.json:1:10: not valid JSON"), std::string::npos)
@@ -39,7 +42,8 @@ TEST(Scenario, ErrorsNameFileLineColumnAndPath) {
   EXPECT_EQ(ErrorOf(R"({"name": "x", "workload": {"streams": []}})"),
             "s.json:1:27: at /workload: expected at least one of \"streams\", \"batches\" or "
             "\"enrich\"");
-  EXPECT_EQ(ErrorOf("[1]"), "s.json:1:1: at /: expected a JSON object at the top level, found an array");
+  EXPECT_EQ(ErrorOf("[1]"),
+            "s.json:1:1: at /: expected a JSON object at the top level, found an array");
 }
 
 TEST(Scenario, TenantsPhasesBatchesAndEnrich) {
@@ -54,7 +58,8 @@ TEST(Scenario, TenantsPhasesBatchesAndEnrich) {
                    "peak_per_s": 5, "period_s": 600, "lane": "critical"}],
       "batches": [{"name": "sync", "records": 50, "pace_ms": 100, "checkpoint": "B"}],
       "enrich": [{"rate_per_s": 0.5, "degrade": "placeholder"}]
-    }})", "s.json");
+    }})",
+                         "s.json");
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->duration_us, Sec(900));
   EXPECT_EQ(r->phases.safety_us, Sec(600));
@@ -75,13 +80,16 @@ TEST(Scenario, TenantsPhasesBatchesAndEnrich) {
 }
 
 TEST(Scenario, CrossFieldErrorsAreNamed) {
-  EXPECT_NE(ErrorOf(R"({"name": "x", "workload": {"streams": [{"operation": "create_page", "tenant": "nobody"}]}})")
-                .find("at /workload/streams/0/tenant: unknown tenant \"nobody\""),
-            std::string::npos);
-  EXPECT_NE(ErrorOf(R"({"name": "x", "duration_s": 100, "phases": {"safety_s": 60, "liveness_s": 60},
+  EXPECT_NE(
+      ErrorOf(
+          R"({"name": "x", "workload": {"streams": [{"operation": "create_page", "tenant": "nobody"}]}})")
+          .find("at /workload/streams/0/tenant: unknown tenant \"nobody\""),
+      std::string::npos);
+  EXPECT_NE(
+      ErrorOf(R"({"name": "x", "duration_s": 100, "phases": {"safety_s": 60, "liveness_s": 60},
                         "workload": {"streams": [{"operation": "create_page"}]}})")
-                .find("differs from phases.safety_s + phases.liveness_s (120)"),
-            std::string::npos);
+          .find("differs from phases.safety_s + phases.liveness_s (120)"),
+      std::string::npos);
   EXPECT_NE(ErrorOf(R"({"name": "a b", "workload": {"streams": [{"operation": "create_page"}]}})")
                 .find("at /name: expected a name of letters"),
             std::string::npos);

@@ -17,23 +17,23 @@ std::optional<Method> ParseMethod(std::string_view name);
 
 // A logical operation: one call of the public API (or of the second upstream).
 enum class Operation : std::uint8_t {
-  kCreatePage,         // POST   /v1/pages
-  kRetrievePage,       // GET    /v1/pages/{id}
-  kUpdatePage,         // PATCH  /v1/pages/{id}
-  kQueryDataSource,    // POST   /v1/data_sources/{id}/query
-  kQueryDatabase,      // POST   /v1/databases/{id}/query (2022-06-28)
-  kRetrieveDatabase,   // GET    /v1/databases/{id}
-  kRetrieveDataSource, // GET    /v1/data_sources/{id}
-  kAppendBlocks,       // PATCH  /v1/blocks/{id}/children
-  kListBlockChildren,  // GET    /v1/blocks/{id}/children
-  kRetrieveBlock,      // GET    /v1/blocks/{id}
-  kUpdateBlock,        // PATCH  /v1/blocks/{id}
-  kDeleteBlock,        // DELETE /v1/blocks/{id}
-  kSearch,             // POST   /v1/search
-  kUsersMe,            // GET    /v1/users/me
-  kListUsers,          // GET    /v1/users
-  kRetrieveUser,       // GET    /v1/users/{id}
-  kUpstreamComplete,   // POST   /upstream/v1/complete (the second upstream)
+  kCreatePage,          // POST   /v1/pages
+  kRetrievePage,        // GET    /v1/pages/{id}
+  kUpdatePage,          // PATCH  /v1/pages/{id}
+  kQueryDataSource,     // POST   /v1/data_sources/{id}/query
+  kQueryDatabase,       // POST   /v1/databases/{id}/query (2022-06-28)
+  kRetrieveDatabase,    // GET    /v1/databases/{id}
+  kRetrieveDataSource,  // GET    /v1/data_sources/{id}
+  kAppendBlocks,        // PATCH  /v1/blocks/{id}/children
+  kListBlockChildren,   // GET    /v1/blocks/{id}/children
+  kRetrieveBlock,       // GET    /v1/blocks/{id}
+  kUpdateBlock,         // PATCH  /v1/blocks/{id}
+  kDeleteBlock,         // DELETE /v1/blocks/{id}
+  kSearch,              // POST   /v1/search
+  kUsersMe,             // GET    /v1/users/me
+  kListUsers,           // GET    /v1/users
+  kRetrieveUser,        // GET    /v1/users/{id}
+  kUpstreamComplete,    // POST   /upstream/v1/complete (the second upstream)
   kCount,
 };
 inline constexpr int kOperationCount = static_cast<int>(Operation::kCount);
@@ -85,7 +85,7 @@ enum class ApiCode : std::uint8_t {
   kOther,
 };
 
-std::string_view ApiCodeName(ApiCode code);  // "rate_limited", ...
+std::string_view ApiCodeName(ApiCode code);   // "rate_limited", ...
 ApiCode ParseApiCode(std::string_view name);  // kOther if unknown, kNone if empty
 // The HTTP status Notion answers with for a code (429 for rate_limited, ...).
 int DefaultStatusOf(ApiCode code);

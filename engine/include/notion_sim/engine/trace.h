@@ -30,31 +30,31 @@ enum class EventKind : std::uint8_t {
   // moved it (0 for timers), with the bit kManualTransition set when an operator moved it
   // (force open, disable, reset): only such moves may enter or leave forced_open and disabled.
   kBreakerTransition,
-  kBreakerRejected,    // key = breaker key: (state, 0)
-  kBreakerLateResult,  // a result from an earlier epoch: (epoch of call, current epoch)
-  kBulkheadAdmitted,   // key = lane: (in_flight, queued)
-  kBulkheadQueued,     // key = lane: (in_flight, queued)
-  kBulkheadRejected,   // key = lane: (in_flight, queued)
-  kBulkheadReleased,   // key = lane: (in_flight, queued)
-  kLimiterDelayed,     // (delay_us, tokens_milli)
-  kLimiterRejected,    // (tokens_milli, 0)
-  kLimiterRateChanged, // (old rate milli-per-s, new rate milli-per-s)
-  kTimeoutFired,       // (timeout kind, timeout_us)
-  kFallbackServed,     // (staleness tier, age_us)
-  kReconcileLookup,    // reconcile-before-retry: (found 0/1, 0)
-  kDlqEnqueued,        // (depth, attempts)
-  kDlqRetried,         // (depth, attempts)
-  kDlqPermanent,       // (depth, attempts)
-  kDlqDrained,         // an entry left the DLQ done: (depth, attempts)
+  kBreakerRejected,     // key = breaker key: (state, 0)
+  kBreakerLateResult,   // a result from an earlier epoch: (epoch of call, current epoch)
+  kBulkheadAdmitted,    // key = lane: (in_flight, queued)
+  kBulkheadQueued,      // key = lane: (in_flight, queued)
+  kBulkheadRejected,    // key = lane: (in_flight, queued)
+  kBulkheadReleased,    // key = lane: (in_flight, queued)
+  kLimiterDelayed,      // (delay_us, tokens_milli)
+  kLimiterRejected,     // (tokens_milli, 0)
+  kLimiterRateChanged,  // (old rate milli-per-s, new rate milli-per-s)
+  kTimeoutFired,        // (timeout kind, timeout_us)
+  kFallbackServed,      // (staleness tier, age_us)
+  kReconcileLookup,     // reconcile-before-retry: (found 0/1, 0)
+  kDlqEnqueued,         // (depth, attempts)
+  kDlqRetried,          // (depth, attempts)
+  kDlqPermanent,        // (depth, attempts)
+  kDlqDrained,          // an entry left the DLQ done: (depth, attempts)
   // key = job (LogicalOp::batch): (record, 0): every record of the job with an index <= `record`
   // is settled (succeeded, or failed and in the DLQ); records are numbered from 1.
   kCheckpointAdvanced,
-  kHealthChanged,      // key = service: (from, to)
-  kAlertRaised,        // (alert kind, value)
-  kFaultInjected,      // the fake applied a fault: (FaultAction, status)
-  kServerWrite,        // the fake committed a write: (operation, object id low bits)
-  kRequestReceived,    // the fake saw a request: (operation, status it will answer)
-  kPhaseChanged,       // (phase index, 0)
+  kHealthChanged,    // key = service: (from, to)
+  kAlertRaised,      // (alert kind, value)
+  kFaultInjected,    // the fake applied a fault: (FaultAction, status)
+  kServerWrite,      // the fake committed a write: (operation, object id low bits)
+  kRequestReceived,  // the fake saw a request: (operation, status it will answer)
+  kPhaseChanged,     // (phase index, 0)
   // The transport delivered a response carrying Retry-After (emitted by the transport, the ground
   // truth of what the client received): (not_before_us: the earliest time the header allows the
   // next attempt, absolute; 1 if the header was an HTTP-date else 0).

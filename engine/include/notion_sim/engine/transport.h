@@ -38,23 +38,23 @@ enum class Workflow : std::uint8_t {
 
 // One unit of work from the workload. It ends exactly once (see OpStatus).
 struct LogicalOp {
-  std::uint64_t op_id = 0;        // unique in a run, > 0
+  std::uint64_t op_id = 0;  // unique in a run, > 0
   Operation operation = Operation::kRetrievePage;
-  std::uint16_t tenant = 0;       // index into the scenario's tenants
+  std::uint16_t tenant = 0;  // index into the scenario's tenants
   Lane lane = Lane::kNormal;
-  ObjectId target;                // the object in the path (page, block, data source, user)
-  ObjectId parent;                // for creates: the parent page / data source
-  Payload payload;                // request body template (properties, children...), may be null
+  ObjectId target;  // the object in the path (page, block, data source, user)
+  ObjectId parent;  // for creates: the parent page / data source
+  Payload payload;  // request body template (properties, children...), may be null
   TimeUs arrival_us = 0;
-  std::uint32_t record = 0;       // batch sync: the record index (0 = not part of a batch)
-  std::uint16_t batch = 0;        // batch sync: 1 + the batch's index (0 = not part of a batch)
+  std::uint32_t record = 0;  // batch sync: the record index (0 = not part of a batch)
+  std::uint16_t batch = 0;   // batch sync: 1 + the batch's index (0 = not part of a batch)
   Workflow workflow = Workflow::kSingle;
 };
 
 // One attempt of a logical operation, as sent to a target.
 struct Request {
   std::uint64_t op_id = 0;
-  std::uint32_t attempt = 1;      // 1-based
+  std::uint32_t attempt = 1;  // 1-based
   Operation operation = Operation::kRetrievePage;
   Method method = Method::kGet;
   std::uint16_t tenant = 0;
@@ -76,13 +76,13 @@ struct Request {
 
 // What became of an attempt at the transport level.
 enum class TransportOutcome : std::uint8_t {
-  kResponse,           // an HTTP response arrived (any status)
-  kTimeout,            // no complete response within the attempt's timeout
-  kConnectionReset,    // the connection dropped mid-exchange
+  kResponse,         // an HTTP response arrived (any status)
+  kTimeout,          // no complete response within the attempt's timeout
+  kConnectionReset,  // the connection dropped mid-exchange
   kConnectionRefused,
   kDnsFailure,
   kTlsFailure,
-  kMalformed,          // a response arrived but could not be read (bad JSON in a 2xx, ...)
+  kMalformed,  // a response arrived but could not be read (bad JSON in a 2xx, ...)
 };
 std::string_view TransportOutcomeName(TransportOutcome outcome);
 
@@ -98,12 +98,14 @@ struct Response {
   bool found = false;              // reconcile lookup: a page with the key exists
   std::uint32_t result_count = 0;  // list endpoints: results in this page
   bool has_more = false;
-  std::uint64_t next_cursor = 0;   // list endpoints: pass as Request::start_cursor; 0 = none
-  Payload body;                    // parsed body where a caller needs it; may be null in simulation
+  std::uint64_t next_cursor = 0;  // list endpoints: pass as Request::start_cursor; 0 = none
+  Payload body;                   // parsed body where a caller needs it; may be null in simulation
   TimeUs sent_us = 0;
   TimeUs received_us = 0;
 
-  bool ok() const { return outcome == TransportOutcome::kResponse && status >= 200 && status < 300; }
+  bool ok() const {
+    return outcome == TransportOutcome::kResponse && status >= 200 && status < 300;
+  }
 };
 
 using Completion = std::function<void(Response)>;

@@ -18,9 +18,9 @@ namespace notion_sim::scenarios {
 
 struct CheckpointResult {
   std::string job;
-  std::string approach;             // "A" or "B"
+  std::string approach;  // "A" or "B"
   std::uint32_t records = 0;
-  std::uint32_t checkpoint = 0;     // every record up to here is settled
+  std::uint32_t checkpoint = 0;  // every record up to here is settled
   std::uint64_t succeeded = 0;
   std::uint64_t failed = 0;
   std::uint64_t dead_lettered = 0;
@@ -39,9 +39,9 @@ struct RunResult {
   std::string scenario_hash;
   std::string profile;
   std::uint64_t seed = 0;
-  std::string reproduce;            // one command that reproduces this run
+  std::string reproduce;  // one command that reproduces this run
   engine::RunSummary summary;
-  engine::RunChecks checks;         // metrics, invariants, gates
+  engine::RunChecks checks;  // metrics, invariants, gates
   engine::RunVerdict verdict = engine::RunVerdict::kPass;
   std::vector<CheckpointResult> checkpoints;
   std::vector<AlertCount> alerts;

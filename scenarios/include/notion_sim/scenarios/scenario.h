@@ -42,17 +42,17 @@ struct OpStream {
   engine::Operation operation = engine::Operation::kCreatePage;
   Arrival arrival = Arrival::kConstant;
   double rate_per_s = 1.0;
-  TimeUs from_us = 0;               // no arrival before
-  TimeUs until_us = kTimeNever;     // no arrival at or after (the run's duration caps it too)
+  TimeUs from_us = 0;            // no arrival before
+  TimeUs until_us = kTimeNever;  // no arrival at or after (the run's duration caps it too)
   std::uint64_t max_ops = UINT64_MAX;
-  TimeUs burst_every_us = Min(1);   // kBursts
-  std::uint32_t burst_size = 10;    // kBursts
-  double peak_per_s = 0;            // kDaily (rate_per_s is the trough)
+  TimeUs burst_every_us = Min(1);      // kBursts
+  std::uint32_t burst_size = 10;       // kBursts
+  double peak_per_s = 0;               // kDaily (rate_per_s is the trough)
   TimeUs period_us = kUsPerHour * 24;  // kDaily
   std::uint16_t tenant = 0;
   engine::Lane lane = engine::Lane::kNormal;
-  std::uint32_t children = 3;       // append_blocks: children per request (> 100 is invalid)
-  std::uint32_t page_size = 100;    // list/query/search
+  std::uint32_t children = 3;     // append_blocks: children per request (> 100 is invalid)
+  std::uint32_t page_size = 100;  // list/query/search
 };
 
 enum class CheckpointApproach : std::uint8_t {
@@ -86,16 +86,16 @@ struct EnrichSpec {
 };
 
 struct Phases {
-  TimeUs safety_us = 0;            // faults are active only in [0, safety_us) (0 = whole run)
-  TimeUs liveness_us = 0;          // then no faults for this long
-  TimeUs recover_within_us = 0;    // the stack must recover this soon after faults end (0 = no check)
+  TimeUs safety_us = 0;          // faults are active only in [0, safety_us) (0 = whole run)
+  TimeUs liveness_us = 0;        // then no faults for this long
+  TimeUs recover_within_us = 0;  // the stack must recover this soon after faults end (0 = no check)
 };
 
 struct ScenarioSpec {
   std::string name;
   std::string purpose;
-  std::string path;          // where it was loaded from
-  std::string hash;          // 16 hex digits over the canonical JSON of the whole file
+  std::string path;  // where it was loaded from
+  std::string hash;  // 16 hex digits over the canonical JSON of the whole file
   std::uint64_t seed = 1;
   TimeUs duration_us = Min(10);  // safety + liveness when phases are given
   TimeUs drain_limit_us = Min(10);
@@ -104,7 +104,7 @@ struct ScenarioSpec {
   std::vector<OpStream> streams;
   std::vector<BatchSpec> batches;
   std::vector<EnrichSpec> enrich;
-  nlohmann::json source;     // the whole file as loaded (the other folders' sections included)
+  nlohmann::json source;  // the whole file as loaded (the other folders' sections included)
 };
 
 // Loads and validates a scenario file.

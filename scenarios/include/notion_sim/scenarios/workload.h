@@ -17,9 +17,9 @@ namespace notion_sim::scenarios {
 
 // What the workload's operations aim at.
 struct WorkloadTargets {
-  engine::ObjectId data_source;         // creates go under it; queries read it
-  std::vector<engine::ObjectId> pages;  // reads, updates, appends pick from these
-  std::vector<engine::ObjectId> blocks; // deletes and block reads pick from these
+  engine::ObjectId data_source;          // creates go under it; queries read it
+  std::vector<engine::ObjectId> pages;   // reads, updates, appends pick from these
+  std::vector<engine::ObjectId> blocks;  // deletes and block reads pick from these
   std::vector<engine::ObjectId> users;
 };
 
@@ -32,10 +32,10 @@ class ScenarioWorkload final : public engine::Workload {
   // One arrival source: a stream, a batch or an enrich stream.
   struct Source {
     enum class Kind : std::uint8_t { kStream, kBatch, kEnrich } kind;
-    OpStream stream;                 // kStream / kEnrich: the arrival process
-    std::size_t index = 0;           // into spec batches / enrich
+    OpStream stream;        // kStream / kEnrich: the arrival process
+    std::size_t index = 0;  // into spec batches / enrich
     TimeUs next_us = 0;
-    double exact_us = 0;             // constant arrivals: exact time, so no drift
+    double exact_us = 0;  // constant arrivals: exact time, so no drift
     std::uint64_t emitted = 0;
     std::uint32_t pending_in_burst = 0;
     bool done = false;
