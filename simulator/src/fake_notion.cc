@@ -495,6 +495,7 @@ void FakeNotion::Impl::Finish(Call& c, const FaultDecision& d, Answer& a, std::s
     // Rounded up to the next whole second: a client honouring the date is never early.
     const std::int64_t now_s = (c.now_us + kUsPerSec - 1) / kUsPerSec;
     r.retry_after = HttpDate(config.workspace.epoch_unix_s + now_s + c.retry_after_s);
+    a.retry_after_date_in_s = c.retry_after_s;
   }
 
   if (c.render) {

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <cassert>
 #include <charconv>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <map>
@@ -26,6 +27,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "core.h"
 #include "notion_sim/engine/json_reader.h"
 #include "notion_sim/engine/object_id.h"
 #include "notion_sim/engine/protocol.h"
@@ -42,7 +44,10 @@ using SteadyTime = std::chrono::steady_clock::time_point;
 constexpr TimeUs kHoldSliceUs = Ms(20);     // how often a hold looks at stop and the client
 constexpr TimeUs kListenStartUs = Sec(10);  // bound of the wait for httplib's listening loop
 constexpr std::size_t kKeepAliveMaxRequests = 1'000;  // per connection, then it closes
-constexpr std::size_t kMaxFdScan = 65'536;            // bound of the connection-socket lookup
+// httplib 0.11 listens with a backlog of 5: a burst of new connections (a load generator, a
+// worker pool starting up) overflows it and waits out SYN retransmits. We listen again with this.
+constexpr int kListenBacklog = 256;
+constexpr std::size_t kMaxFdScan = 65'536;  // bound of the connection-socket lookup
 constexpr std::size_t kLedgerPageDefault = 1'000;
 constexpr std::size_t kLedgerPageMax = 100'000;
 constexpr std::size_t kJournalPageDefault = 100;
@@ -349,6 +354,7 @@ struct HttpServer::Impl {
   httplib::Server server;
   std::thread listener;
   int bound_port = 0;
+  int listen_fd = -1;  // the listening socket, seen through httplib's socket-options hook
   bool started = false;
   std::atomic<bool> stopping{false};
   std::atomic<bool> listen_returned{false};
@@ -546,10 +552,20 @@ void HttpServer::Impl::HandleCore(const httplib::Request& req, httplib::Response
   for (const auto& [name, value] : answer.headers) {
     if (EqualsIgnoreCase(name, "content-type")) {
       content_type = value;
+    } else if (answer.retry_after_date_in_s >= 0 && EqualsIgnoreCase(name, "retry-after")) {
+      // The core dates it on the workspace's virtual epoch; a client over HTTP compares it with
+      // its wall clock. Rounded up to the next whole second, so honouring it is never early.
+      const auto wall_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+      const std::int64_t wall_s = (wall_us + kUsPerSec - 1) / kUsPerSec;
+      res.set_header(name, HttpDate(wall_s + answer.retry_after_date_in_s));
     } else {
       res.set_header(name, value);
     }
   }
+  // Reports tell injected from emergent failures (engine::HttpAnswer::injected reads this).
+  if (answer.injected) res.set_header("x-notion-sim-injected", "1");
   if (answer.action == FaultAction::kStallBody) {
     if (!AcquireHold()) {
       drop(Outcome::kHoldRefused);
@@ -941,6 +957,13 @@ Result<int> HttpServer::Start() {
   // httplib closes a keep-alive connection after 5 requests by default; SDK clients reuse theirs.
   m.server.set_keep_alive_max_count(kKeepAliveMaxRequests);
   m.server.set_payload_max_length(m.options.max_body_bytes);
+  // Small keep-alive answers must not wait for Nagle and the peer's delayed ACK (~40 ms each).
+  // Accepted sockets inherit the option from the listening one.
+  m.server.set_tcp_nodelay(true);
+  m.server.set_socket_options([&m](int fd) {
+    httplib::default_socket_options(fd);
+    m.listen_fd = fd;
+  });
   const std::string all = ".*";
   auto handler = [&m](const httplib::Request& req, httplib::Response& res) {
     m.Handle(req, res, std::string());
@@ -979,6 +1002,11 @@ Result<int> HttpServer::Start() {
     return Error{ErrorCode::kIo, "cannot listen on " + m.options.bind_address + ":" +
                                      std::to_string(m.options.port) +
                                      " (address in use, or not an address of this machine)"};
+  }
+  // Listening again on a listening socket only changes its backlog (Linux, BSD).
+  if (m.listen_fd < 0 || ::listen(m.listen_fd, kListenBacklog) != 0) {
+    return Error{ErrorCode::kIo, "cannot set the listen backlog on " + m.options.bind_address +
+                                     ":" + std::to_string(m.bound_port)};
   }
   m.started = true;
   m.started_at = std::chrono::steady_clock::now();

@@ -4,10 +4,12 @@
 // Bounded: curl timeouts of at most 2 s, servers with a 3 s hold bound, stopped in TearDown.
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <ctime>
 #include <memory>
 #include <regex>
 #include <string>
@@ -332,6 +334,108 @@ TEST_F(HttpDoorTest, RateLimitedWithRetryAfterHttpDate) {
   EXPECT_TRUE(std::regex_match(
       date, std::regex(R"([A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT)")))
       << date;
+}
+
+std::int64_t WallUnixS() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Over HTTP the client compares the date with its wall clock, not with the fake's virtual epoch
+// (2026-01-01 unless the workspace says otherwise).
+TEST_F(HttpDoorTest, RetryAfterHttpDateIsOnTheWallClock) {
+  AddFault({{"trigger", {{"first", 1}}},
+            {"action", "respond"},
+            {"status", 429},
+            {"retry_after_s", 30},
+            {"retry_after_form", "http_date"}});
+  const std::int64_t before_s = WallUnixS();
+  HttpReply r = client_->Get("/v1/users/me");
+  const std::int64_t after_s = WallUnixS();
+  ExpectNotionError(r, 429, "rate_limited");
+  const std::string date = r.Header("retry-after").value_or("");
+  std::tm tm{};
+  ASSERT_NE(strptime(date.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm), nullptr) << date;
+  const std::int64_t at_s = timegm(&tm);
+  // Rounded up to a whole second, never early: in [before + 30, after + 31].
+  EXPECT_GE(at_s, before_s + 30) << date;
+  EXPECT_LE(at_s, after_s + 31) << date;
+  EXPECT_EQ(r.Json()["additional_data"]["retry_after"], "30");
+}
+
+TEST_F(HttpDoorTest, InjectedAnswersAreMarked) {
+  AddFault({{"match", {{"path", "/v1/users/me"}}},
+            {"trigger", {{"first", 1}}},
+            {"action", "respond"},
+            {"status", 503}});
+  HttpReply injected = client_->Get("/v1/users/me");
+  EXPECT_EQ(injected.status, 503);
+  EXPECT_EQ(injected.Header("x-notion-sim-injected").value_or(""), "1");
+  HttpReply plain = client_->Get("/v1/users/me");
+  EXPECT_EQ(plain.status, 200);
+  EXPECT_FALSE(plain.Header("x-notion-sim-injected").has_value());
+  // An emergent error (validation, not the plan) is not marked either.
+  HttpReply missing = client_->Get("/v1/pages/00000000-0000-0000-0000-000000000000");
+  EXPECT_GE(missing.status, 400);
+  EXPECT_FALSE(missing.Header("x-notion-sim-injected").has_value());
+}
+
+TEST_F(HttpDoorTest, InjectedHtmlEdgeAnswersAreMarked) {
+  AddFault({{"trigger", {{"first", 1}}}, {"action", "html_edge"}, {"status", 502}});
+  HttpReply r = client_->Get("/v1/users/me");
+  EXPECT_EQ(r.status, 502);
+  EXPECT_EQ(r.Header("x-notion-sim-injected").value_or(""), "1");
+}
+
+// The local port of a socket, or -1.
+int LocalPort(int fd) {
+  sockaddr_storage local{};
+  socklen_t len = sizeof local;
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len) != 0) return -1;
+  if (local.ss_family == AF_INET) return ntohs(reinterpret_cast<sockaddr_in*>(&local)->sin_port);
+  if (local.ss_family == AF_INET6) {
+    return ntohs(reinterpret_cast<sockaddr_in6*>(&local)->sin6_port);
+  }
+  return -1;
+}
+
+// Small keep-alive answers must not sit behind Nagle's algorithm: the listening socket and every
+// connection it accepted (this process's sockets whose local port is the server's) have
+// TCP_NODELAY.
+TEST_F(HttpDoorTest, ServerSocketsHaveNoDelay) {
+  const int port = server_->port();
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  timeval tv{2, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  const std::string request =
+      std::string("GET /v1/users/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ") + kToken +
+      "\r\nNotion-Version: 2025-09-03\r\n\r\n";
+  ASSERT_EQ(write(fd, request.data(), request.size()), static_cast<ssize_t>(request.size()));
+  char buf[4096];
+  ASSERT_GT(read(fd, buf, sizeof buf), 0);  // answered: the server has accepted the connection
+
+  int listening = 0;
+  int accepted = 0;
+  for (int other = 0; other < 4096; ++other) {
+    if (other == fd || LocalPort(other) != port) continue;
+    int nodelay = 0;
+    socklen_t len = sizeof nodelay;
+    if (getsockopt(other, IPPROTO_TCP, TCP_NODELAY, &nodelay, &len) != 0) continue;
+    int is_listening = 0;
+    len = sizeof is_listening;
+    getsockopt(other, SOL_SOCKET, SO_ACCEPTCONN, &is_listening, &len);
+    ++(is_listening ? listening : accepted);
+    EXPECT_NE(nodelay, 0) << "fd " << other << (is_listening ? " (listening)" : " (accepted)");
+  }
+  close(fd);
+  EXPECT_EQ(listening, 1);
+  EXPECT_GE(accepted, 1);
 }
 
 struct StatusCase {

@@ -93,6 +93,9 @@ struct Answer {
   std::uint64_t fault_rule_id = 0;
   std::uint64_t seq = 0;               // the journal's request number (for Journal::AmendLatency)
   LossMode loss = LossMode::kTimeout;  // kLoseAfterCommit: how the client notices
+  // When Retry-After is an HTTP-date: the seconds past now it names. The date in the headers is
+  // on the workspace's virtual epoch; the HTTP door re-dates it on the wall clock. -1 otherwise.
+  std::int64_t retry_after_date_in_s = -1;
 };
 
 // Counters kept by the core (also in MetricsText and HealthJson).
