@@ -12,9 +12,9 @@ int main(int argc, char** argv) {
       "Exit codes: 0 all held, 1 an invariant or gate failed, 2 bad input or usage."};
   app.require_subcommand(1);
   app.set_version_flag("--version", "notion-sim 0.1.0");
-  const std::vector<Command> commands = {AddRunCommand(app), AddValidateCommand(app),
-                                         AddGateCommand(app), AddReportCommand(app),
-                                         AddServeCommand(app)};
+  const std::vector<Command> commands = {
+      AddRunCommand(app),   AddValidateCommand(app), AddGateCommand(app),  AddReportCommand(app),
+      AddServeCommand(app), AddExploreCommand(app),  AddSweepCommand(app), AddMergeCommand(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

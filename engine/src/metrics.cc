@@ -195,6 +195,11 @@ void MetricsSink::OnEvent(const Event& e) {
       OnFinished(e);
       break;
     case EventKind::kAttemptSent:
+      for (auto& [key, n] : half_open_attempts_) {
+        totals_.half_open_attempts_max = std::max(totals_.half_open_attempts_max, ++n);
+      }
+      OnRequest(e);
+      break;
     case EventKind::kReconcileSent:
       OnRequest(e);
       break;
@@ -221,6 +226,7 @@ void MetricsSink::OnEvent(const Event& e) {
       break;
     case EventKind::kRetryAfterHonored:
       ++totals_.retry_after_honored;
+      if (e.a > e.b) ++totals_.retry_after_over_backoff;
       break;
     case EventKind::kBudgetExhausted:
       ++totals_.budget_exhausted;
@@ -356,6 +362,12 @@ void MetricsSink::OnBreaker(const Event& e) {
   if (to == BreakerState::kOpen || to == BreakerState::kForcedOpen) {
     ++b.timeline.opens;
     ++totals_.breaker_opens;
+  }
+  if (to == BreakerState::kHalfOpen) {
+    ++totals_.breaker_half_opens;
+    half_open_attempts_[e.key] = 0;
+  } else {
+    half_open_attempts_.erase(e.key);
   }
   b.timeline.final_state = to;
   b.since_us = e.at_us;

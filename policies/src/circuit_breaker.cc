@@ -366,6 +366,10 @@ BreakerPermit CircuitBreaker::TryAcquire(std::uint64_t op_id, std::uint32_t atte
       return TryAcquire(op_id, attempt);  // half-open now: not a second fire (not opossum)
     }
     case BreakerState::kHalfOpen: {
+      if (config_.planted_half_open_admits_all) {  // TEST ONLY: the planted bug
+        ++half_open_.admitted;
+        return BreakerPermit{BreakerDecision::kAllowed, epoch_, op_id, attempt};
+      }
       if (config_.mode == BreakerMode::kCountWindow || config_.mode == BreakerMode::kTimeWindow) {
         if (half_open_.admitted >= config_.permitted_number_of_calls_in_half_open_state) {
           return Reject(BreakerDecision::kRejectedHalfOpenFull, op_id, attempt);

@@ -149,7 +149,9 @@ LimiterVerdict RateLimiter::Acquire(TimeUs now_us, std::uint64_t op_id, std::uin
       }
       left_milli = tokens_pt_ / (kPicoPerToken / 1000);
       if (delay_us > max_wait) break;
-      tokens_pt_ -= kPicoPerToken;  // may go negative: the debt is the queue of reservations
+      // May go negative: the debt is the queue of reservations. The planted leak (TEST ONLY)
+      // charges half a token.
+      tokens_pt_ -= config_.planted_leak ? kPicoPerToken / 2 : kPicoPerToken;
       break;
     }
     case LimiterKind::kFixedWindow: {

@@ -342,6 +342,11 @@ Result<StackConfig> ParseStackConfig(ObjectReader& stack) {
   if (std::optional<ObjectReader> r = stack.OptionalObject("alerts")) {
     ReadSection(*r, c.alerts, ParseAlertConfig);
   }
+  if (stack.Has("planted_bug")) {  // TEST ONLY: see StackConfig::planted_bug
+    c.planted_bug = stack.Enum("planted_bug", {"half_open_admits_all", "limiter_leaks"}, "");
+    c.breaker.planted_half_open_admits_all = c.planted_bug == "half_open_admits_all";
+    c.limiter.planted_leak = c.planted_bug == "limiter_leaks";
+  }
   stack.Finish();
   if (!stack.ok()) return stack.error();
   if (Status s = ValidateStackConfig(c); !s.ok()) {

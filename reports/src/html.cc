@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "notion_sim/reports/chart.h"
 #include "notion_sim/reports/text.h"
 
 namespace notion_sim::reports {
@@ -559,6 +560,113 @@ std::string HtmlReport(const scenarios::RunResult& r) {
        CountText(r.server_pages) + " pages. All times are virtual.</p>\n";
   h += "</body></html>\n";
   return h;
+}
+
+}  // namespace notion_sim::reports
+
+// Sweep pages (chart.h) reuse the helpers above.
+namespace notion_sim::reports {
+
+std::string ScatterSvg(const std::string& x_label, const std::string& y_label,
+                       const std::vector<ScatterPoint>& points) {
+  constexpr double kW = 720;
+  constexpr double kH = 420;
+  constexpr double kL = 70;
+  constexpr double kR = 20;
+  constexpr double kT = 16;
+  constexpr double kB = 44;
+  std::vector<const ScatterPoint*> shown;
+  std::size_t left_out = 0;
+  for (const ScatterPoint& p : points) {
+    if (std::isfinite(p.x) && std::isfinite(p.y)) {
+      shown.push_back(&p);
+    } else {
+      ++left_out;
+    }
+  }
+  double x_lo = 0;
+  double x_hi = 1;
+  double y_lo = 0;
+  double y_hi = 1;
+  if (!shown.empty()) {
+    x_lo = x_hi = shown.front()->x;
+    y_lo = y_hi = shown.front()->y;
+    for (const ScatterPoint* p : shown) {
+      x_lo = std::min(x_lo, p->x);
+      x_hi = std::max(x_hi, p->x);
+      y_lo = std::min(y_lo, p->y);
+      y_hi = std::max(y_hi, p->y);
+    }
+  }
+  // A margin of 8 % of the range (or of the value) on each side.
+  const auto pad = [](double& lo, double& hi) {
+    const double span = hi - lo > 0 ? hi - lo : std::max(std::abs(hi), 1.0);
+    lo -= span * 0.08;
+    hi += span * 0.08;
+  };
+  pad(x_lo, x_hi);
+  pad(y_lo, y_hi);
+  const auto X = [&](double v) { return kL + (v - x_lo) / (x_hi - x_lo) * (kW - kL - kR); };
+  const auto Y = [&](double v) { return kH - kB - (v - y_lo) / (y_hi - y_lo) * (kH - kT - kB); };
+  std::string s = "<svg viewBox=\"0 0 " + Num(kW) + " " + Num(kH) +
+                  "\" width=\"100%\" role=\"img\" aria-label=\"" +
+                  XmlEscape(y_label + " against " + x_label) + "\">";
+  char buf[32];
+  for (int i = 0; i <= 4; ++i) {
+    const double yv = y_lo + (y_hi - y_lo) * i / 4;
+    const double xv = x_lo + (x_hi - x_lo) * i / 4;
+    s += "<line x1=\"" + Num(kL) + "\" x2=\"" + Num(kW - kR) + "\" y1=\"" + Num(Y(yv)) +
+         "\" y2=\"" + Num(Y(yv)) + "\" class=\"grid\"/>";
+    std::snprintf(buf, sizeof buf, "%.4g", yv);
+    s += "<text x=\"" + Num(kL - 6) + "\" y=\"" + Num(Y(yv) + 4) +
+         "\" class=\"ax\" text-anchor=\"end\">" + XmlEscape(buf) + "</text>";
+    std::snprintf(buf, sizeof buf, "%.4g", xv);
+    s += "<text x=\"" + Num(X(xv)) + "\" y=\"" + Num(kH - kB + 16) +
+         "\" class=\"ax\" text-anchor=\"middle\">" + XmlEscape(buf) + "</text>";
+  }
+  s += "<line x1=\"" + Num(kL) + "\" x2=\"" + Num(kW - kR) + "\" y1=\"" + Num(kH - kB) +
+       "\" y2=\"" + Num(kH - kB) + "\" class=\"axl\"/>";
+  s += "<text x=\"" + Num((kL + kW - kR) / 2) + "\" y=\"" + Num(kH - 8) +
+       "\" class=\"ax\" text-anchor=\"middle\">" + XmlEscape(x_label) + "</text>";
+  s += "<text x=\"" + Num(kL + 4) + "\" y=\"" + Num(kT + 9) + "\" class=\"ax\">" +
+       XmlEscape(y_label) + "</text>";
+  std::vector<const ScatterPoint*> front;
+  for (const ScatterPoint* p : shown) {
+    if (p->highlighted) front.push_back(p);
+  }
+  std::stable_sort(front.begin(), front.end(),
+                   [](const ScatterPoint* a, const ScatterPoint* b) { return a->x < b->x; });
+  if (front.size() > 1) {
+    std::string d;
+    for (const ScatterPoint* p : front) {
+      d += (d.empty() ? "M" : " L") + Num(X(p->x)) + " " + Num(Y(p->y));
+    }
+    s += "<path d=\"" + d + "\" fill=\"none\" stroke=\"#1c7ed6\" stroke-width=\"1.5\" " +
+         "stroke-dasharray=\"5 3\"/>";
+  }
+  for (const ScatterPoint* p : shown) {
+    const char* color = p->muted ? "#ced4da" : p->highlighted ? "#1c7ed6" : "#868e96";
+    const double r = p->highlighted ? 5.5 : 4;
+    s += "<circle cx=\"" + Num(X(p->x)) + "\" cy=\"" + Num(Y(p->y)) + "\" r=\"" + Num(r) +
+         "\" fill=\"" + color + "\"><title>" + XmlEscape(p->label) + "</title></circle>";
+    if (p->marked) {
+      s += "<circle cx=\"" + Num(X(p->x)) + "\" cy=\"" + Num(Y(p->y)) +
+           "\" r=\"10\" fill=\"none\" stroke=\"#2e9d4a\" stroke-width=\"2.5\"/>";
+    }
+  }
+  s += "</svg>";
+  if (left_out > 0) {
+    s += "<p class=\"note\">" + std::to_string(left_out) +
+         " point(s) not drawn (a value was infinite or not measured).</p>";
+  }
+  return s;
+}
+
+std::string HtmlPage(const std::string& title, const std::string& body) {
+  return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>" +
+         XmlEscape(title) + " — notion-sim</title><style>" + kStyle +
+         "</style></head><body>\n<h1>" + XmlEscape(title) + "</h1>\n" + body + "</body></html>\n";
 }
 
 }  // namespace notion_sim::reports

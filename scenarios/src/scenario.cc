@@ -59,6 +59,17 @@ class SpecReader {
     if (reader_.ok()) (void)ValidateFake(root, spec_);
     if (reader_.ok()) (void)ValidateGates(root, spec_);
     ReadWorkload(root);
+    if (root.Has("sometimes")) {
+      for (const std::string& goal : root.Strings("sometimes")) {
+        const auto& known = SometimesGoalNames();
+        if (std::find(known.begin(), known.end(), goal) == known.end()) {
+          std::string list;
+          for (const std::string& k : known) list += (list.empty() ? "" : ", ") + k;
+          root.Fail("sometimes", "unknown goal \"" + goal + "\" (expected one of " + list + ")");
+        }
+        spec_.sometimes.push_back(goal);
+      }
+    }
     root.Finish();
     if (!reader_.ok()) return reader_.error();
     return spec_;
@@ -219,6 +230,16 @@ Result<ScenarioSpec> Read(const JsonDocument& doc) {
 }
 
 }  // namespace
+
+const std::vector<std::string>& SometimesGoalNames() {
+  static const std::vector<std::string> kNames = {
+      "breaker_opened",   "breaker_half_open",   "breaker_closed_again",
+      "retried",          "retry_after_honored", "retry_after_over_backoff",
+      "budget_exhausted", "limiter_delayed",     "timeout_fired",
+      "reconciled",       "fallback_served",     "dlq_enqueued",
+      "dlq_drained",      "recovered",           "faults_injected"};
+  return kNames;
+}
 
 std::string_view ArrivalName(Arrival arrival) {
   switch (arrival) {

@@ -210,6 +210,13 @@ struct MetricsReport {
 
   std::vector<BreakerTimeline> breakers;  // by key
   std::uint64_t breaker_opens = 0;        // over all keys
+  std::uint64_t breaker_half_opens = 0;   // transitions into half_open, over all keys
+  // The most attempts (kAttemptSent, any tenant) sent while one breaker key was half-open, in one
+  // half-open episode. Exact for a global breaker that every attempt passes (ordered after
+  // retry); with per-tenant breakers other tenants' attempts count too (an upper bound).
+  std::uint64_t half_open_attempts_max = 0;
+  // kRetryAfterHonored where the Retry-After was longer than the backoff it replaced.
+  std::uint64_t retry_after_over_backoff = 0;
 
   double slo_target = 0.99;
   double success_ratio = 1;
@@ -272,6 +279,7 @@ class MetricsSink final : public TraceSink {
   std::array<PerOperation, kOperationCount> per_op_;
   std::map<std::uint64_t, OpenOp> open_;
   std::map<std::uint16_t, Breaker> breakers_;
+  std::map<std::uint16_t, std::uint64_t> half_open_attempts_;  // half-open keys -> attempts
   std::int64_t breakers_not_closed_ = 0;
   std::int64_t dlq_depth_ = 0;
   bool any_start_ = false;

@@ -127,6 +127,10 @@ struct BreakerConfig {
   double open_duration_multiplier = 1.0;
   TimeUs max_open_duration_us = Min(30);
   LateResults late_results = LateResults::kCount;
+  // TEST ONLY (a planted bug for the explore property tests, set by the stack's
+  // "planted_bug": "half_open_admits_all"): half-open admits every call instead of its probes.
+  // Never set it in a real stack; it exists to prove the checks catch a broken breaker.
+  bool planted_half_open_admits_all = false;
 };
 
 // Reads a breaker object ({"mode": "opossum", "reset_timeout_ms": 30000, ...}); absent fields keep

@@ -64,6 +64,10 @@ struct RateLimiterConfig {
   double cubic_scale = 0.4;
   double measure_smoothing = 0.8;
   TimeUs measure_bucket_us = Ms(500);
+  // TEST ONLY (a planted bug for the explore property tests, set by the stack's
+  // "planted_bug": "limiter_leaks"): the token bucket charges half a token per admission, so it
+  // lets through twice its rate. Never set it in a real stack.
+  bool planted_leak = false;
 };
 
 enum class LimiterDecision : std::uint8_t {

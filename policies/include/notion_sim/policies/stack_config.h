@@ -110,6 +110,11 @@ struct StackConfig {
   // Read and validated here; the runner attaches the health and alert sinks to the trace.
   HealthConfig health;
   AlertConfig alerts;
+
+  // TEST ONLY: "planted_bug" names a deliberate defect that the explore property tests must catch
+  // ("half_open_admits_all" sets BreakerConfig::planted_half_open_admits_all, "limiter_leaks"
+  // sets RateLimiterConfig::planted_leak); "" = none. Never set it in a real scenario.
+  std::string planted_bug;
 };
 
 // Checks a config built in code; the message names the first bad field.

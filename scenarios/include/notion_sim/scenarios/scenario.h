@@ -104,8 +104,17 @@ struct ScenarioSpec {
   std::vector<OpStream> streams;
   std::vector<BatchSpec> batches;
   std::vector<EnrichSpec> enrich;
+  // "Sometimes" goals (SometimesGoalNames): paths a suite claims to exercise. `notion-sim
+  // explore` requires each to be reached by at least one of its seeds.
+  std::vector<std::string> sometimes;
   nlohmann::json source;  // the whole file as loaded (the other folders' sections included)
 };
+
+// The goals a scenario may list under "sometimes": "breaker_opened", "breaker_half_open",
+// "breaker_closed_again", "retried", "retry_after_honored", "retry_after_over_backoff",
+// "budget_exhausted", "limiter_delayed", "timeout_fired", "reconciled", "fallback_served",
+// "dlq_enqueued", "dlq_drained", "recovered", "faults_injected". explore/ evaluates them.
+const std::vector<std::string>& SometimesGoalNames();
 
 // Loads and validates a scenario file.
 Result<ScenarioSpec> LoadScenario(const std::string& path);
