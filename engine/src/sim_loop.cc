@@ -24,6 +24,15 @@ EventId SimLoop::ScheduleAt(TimeUs at_us, Task task) {
     slot = free_slots_.back();
     free_slots_.pop_back();
   } else {
+    if (slots_.size() > kSlotMask || next_seq_ >> (64 - kSlotBits) != 0) {
+      // Slots outlive their task while a cancelled entry waits in the heap, so this can come
+      // before max_queued_events when most timers are cancelled long before they are due.
+      status_ =
+          Error{ErrorCode::kLimitExceeded,
+                "SimLoop: more than " + std::to_string(kSlotMask + 1) +
+                    " timers (live or cancelled) pending at t=" + std::to_string(now_us_) + " us"};
+      return {};
+    }
     slot = static_cast<std::uint32_t>(slots_.size());
     slots_.emplace_back();
   }
@@ -31,9 +40,44 @@ EventId SimLoop::ScheduleAt(TimeUs at_us, Task task) {
   s.task = std::move(task);
   s.live = true;
   ++live_;
-  heap_.push_back(Entry{std::max(at_us, now_us_), next_seq_++, slot});
-  std::push_heap(heap_.begin(), heap_.end(), Later);
+  HeapPush(Entry{std::max(at_us, now_us_), (next_seq_++ << kSlotBits) | slot});
   return EventId{slot, s.generation};
+}
+
+void SimLoop::HeapPush(Entry e) {
+  std::size_t i = heap_.size();
+  heap_.push_back(e);
+  while (i > 0) {
+    const std::size_t parent = (i - 1) / 4;
+    if (!Earlier(e, heap_[parent])) break;
+    heap_[i] = heap_[parent];
+    i = parent;
+  }
+  heap_[i] = e;
+}
+
+SimLoop::Entry SimLoop::HeapPop() {
+  const Entry top = heap_.front();
+  const Entry last = heap_.back();
+  heap_.pop_back();
+  const std::size_t n = heap_.size();
+  if (n == 0) return top;
+  // Sift the last entry down from the root through the earliest child of each node.
+  std::size_t i = 0;
+  while (true) {
+    const std::size_t first = 4 * i + 1;
+    if (first >= n) break;
+    std::size_t best = first;
+    const std::size_t end = std::min(first + 4, n);
+    for (std::size_t c = first + 1; c < end; ++c) {
+      if (Earlier(heap_[c], heap_[best])) best = c;
+    }
+    if (!Earlier(heap_[best], last)) break;
+    heap_[i] = heap_[best];
+    i = best;
+  }
+  heap_[i] = last;
+  return top;
 }
 
 bool SimLoop::Cancel(EventId id) {
@@ -53,19 +97,18 @@ void SimLoop::FreeSlot(std::uint32_t slot) {
 
 bool SimLoop::PopAndRun() {
   if (heap_.empty()) return false;
-  std::pop_heap(heap_.begin(), heap_.end(), Later);
-  const Entry e = heap_.back();
-  heap_.pop_back();
-  Slot& s = slots_[e.slot];
+  const Entry e = HeapPop();
+  const std::uint32_t slot = e.slot();
+  Slot& s = slots_[slot];
   if (!s.live) {
-    FreeSlot(e.slot);
+    FreeSlot(slot);
     return true;
   }
   now_us_ = e.at_us;
   Task task = std::move(s.task);
   s.live = false;
   --live_;
-  FreeSlot(e.slot);
+  FreeSlot(slot);
   ++events_run_;
   task();
   return true;

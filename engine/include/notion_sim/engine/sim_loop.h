@@ -39,19 +39,27 @@ class SimLoop final : public Loop {
   std::uint64_t EventsRun() const { return events_run_; }
 
  private:
+  // 16 bytes, four to a cache line: the sequence number in the high bits of `key`, the slot in
+  // the low kSlotBits, so (at_us, key) orders like (at_us, seq).
+  static constexpr int kSlotBits = 24;
+  static constexpr std::uint64_t kSlotMask = (std::uint64_t{1} << kSlotBits) - 1;
   struct Entry {
     TimeUs at_us;
-    std::uint64_t seq;
-    std::uint32_t slot;
+    std::uint64_t key;
+    std::uint32_t slot() const { return static_cast<std::uint32_t>(key & kSlotMask); }
   };
   struct Slot {
     Task task;
     std::uint32_t generation = 0;
     bool live = false;
   };
-  static bool Later(const Entry& a, const Entry& b) {
-    return a.at_us != b.at_us ? a.at_us > b.at_us : a.seq > b.seq;
+  static bool Earlier(const Entry& a, const Entry& b) {
+    return a.at_us != b.at_us ? a.at_us < b.at_us : a.key < b.key;
   }
+  // A 4-ary min-heap on (at_us, key): half the depth of a binary heap, and a node's children
+  // share a cache line.
+  void HeapPush(Entry e);
+  Entry HeapPop();
   // Pops the top entry; runs it if live. Returns false if the queue is empty.
   bool PopAndRun();
   void FreeSlot(std::uint32_t slot);
