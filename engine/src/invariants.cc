@@ -266,8 +266,17 @@ void EvidenceLog::OnEvent(const Event& e) {
       finished_.pop_front();
     }
   }
-  // Operations that never finish (or come back as DLQ replays) must not grow this without bound.
-  if (rings_.size() > kMaxRings) rings_.erase(rings_.begin());
+  // Operations that never finish (or come back as DLQ replays) must not grow this without bound:
+  // past it, the rings of the lowest (oldest) eighth of the ids go at once, so the eviction's
+  // cost is amortized over many events and does not depend on the hash order.
+  if (rings_.size() > kMaxRings) {
+    std::vector<std::uint64_t> ids;
+    ids.reserve(rings_.size());
+    for (const auto& [id, ring] : rings_) ids.push_back(id);
+    const std::size_t evict = ids.size() / 8 + 1;
+    std::nth_element(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(evict - 1), ids.end());
+    for (std::size_t i = 0; i < evict; ++i) rings_.erase(ids[i]);
+  }
 }
 
 std::vector<Event> EvidenceLog::Recent(std::uint64_t op_id) const {

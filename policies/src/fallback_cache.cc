@@ -41,17 +41,34 @@ std::uint64_t FallbackKeyFor(const engine::LogicalOp& op) {
 }
 
 void FallbackCache::Put(std::uint64_t key, const engine::Response& response, TimeUs now_us) {
+  const std::uint64_t seq = next_seq_++;
   auto it = entries_.find(key);
   if (it != entries_.end()) {
-    by_seq_.erase(it->second.seq);
-  } else if (entries_.size() >= config_.max_entries && !by_seq_.empty()) {
-    // Evict the value stored longest ago.
-    entries_.erase(by_seq_.begin()->second);
-    by_seq_.erase(by_seq_.begin());
+    it->second = Entry{response, now_us, seq};  // its older by_seq_ element is now stale
+  } else {
+    if (entries_.size() >= config_.max_entries) {
+      // Evict the value stored longest ago: the first live element in put order.
+      while (!by_seq_.empty()) {
+        const auto [old_seq, old_key] = by_seq_.front();
+        by_seq_.pop_front();
+        const auto old = entries_.find(old_key);
+        if (old != entries_.end() && old->second.seq == old_seq) {
+          entries_.erase(old);
+          break;
+        }
+      }
+    }
+    entries_.emplace(key, Entry{response, now_us, seq});
   }
-  const std::uint64_t seq = next_seq_++;
-  entries_[key] = Entry{response, now_us, seq};
-  by_seq_.emplace(seq, key);
+  by_seq_.emplace_back(seq, key);
+  if (by_seq_.size() > 2 * entries_.size() + 1024) {
+    std::deque<std::pair<std::uint64_t, std::uint64_t>> live;
+    for (const auto& [s, k] : by_seq_) {
+      const auto e = entries_.find(k);
+      if (e != entries_.end() && e->second.seq == s) live.emplace_back(s, k);
+    }
+    by_seq_.swap(live);
+  }
 }
 
 std::optional<Staleness> FallbackCache::TierOf(TimeUs age_us) const {

@@ -9,23 +9,36 @@
 namespace notion_sim::policies {
 namespace {
 
-nlohmann::json IdOrNull(const engine::ObjectId& id) {
-  return id.empty() ? nlohmann::json(nullptr) : nlohmann::json(id.ToString());
+// An id as canonical JSON: the quoted UUID text (hex digits and dashes: nothing to escape), or
+// null.
+void AppendIdOrNull(std::string& out, const engine::ObjectId& id) {
+  if (id.empty()) {
+    out += "null";
+  } else {
+    out += '"';
+    out += id.ToString();
+    out += '"';
+  }
 }
 
 }  // namespace
 
 std::string CanonicalOpJson(const engine::LogicalOp& op) {
-  // nlohmann::json objects are std::map-ordered, so dump() sorts keys at every level and writes
-  // no whitespace: one text per value.
-  nlohmann::json params = nlohmann::json::object();
-  params["parent"] = IdOrNull(op.parent);
-  params["target"] = IdOrNull(op.target);
-  params["payload"] = op.payload != nullptr ? *op.payload : nlohmann::json(nullptr);
-  nlohmann::json doc = nlohmann::json::object();
-  doc["operation"] = std::string(engine::OperationName(op.operation));
-  doc["params"] = std::move(params);
-  return doc.dump();
+  // The text nlohmann::json's dump() gives for
+  //   {"operation": name, "params": {"parent": id|null, "payload": payload|null, "target":
+  //   id|null}}
+  // (std::map-ordered keys at every level, no whitespace), written directly: building that
+  // document would deep-copy the payload once per create.
+  std::string out = R"({"operation":)";
+  out += nlohmann::json(std::string(engine::OperationName(op.operation))).dump();
+  out += R"(,"params":{"parent":)";
+  AppendIdOrNull(out, op.parent);
+  out += R"(,"payload":)";
+  out += op.payload != nullptr ? op.payload->dump() : std::string("null");
+  out += R"(,"target":)";
+  AppendIdOrNull(out, op.target);
+  out += "}}";
+  return out;
 }
 
 IdempotencyKey Sha256(std::string_view bytes) {

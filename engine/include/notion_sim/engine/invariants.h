@@ -58,6 +58,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "notion_sim/engine/json_reader.h"
@@ -176,7 +177,9 @@ class EvidenceLog final : public TraceSink {
     void Push(const Event& e);
     std::vector<Event> InOrder() const;
   };
-  std::map<std::uint64_t, Ring> rings_;
+  // Hashed: one lookup per event of the run. Never iterated on an output path; the bound evicts
+  // by key order (see OnEvent), so which rings remain does not depend on the hash order.
+  std::unordered_map<std::uint64_t, Ring> rings_;
   std::deque<std::uint64_t> finished_;  // ops whose ring is kept a little after they end
 };
 

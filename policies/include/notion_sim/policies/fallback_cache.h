@@ -9,9 +9,11 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
+#include <deque>
 #include <optional>
 #include <string_view>
+#include <unordered_map>
+#include <utility>
 
 #include "notion_sim/engine/json_reader.h"
 #include "notion_sim/engine/status.h"
@@ -62,8 +64,11 @@ class FallbackCache {
     std::uint64_t seq = 0;
   };
   FallbackConfig config_;
-  std::map<std::uint64_t, Entry> entries_;
-  std::map<std::uint64_t, std::uint64_t> by_seq_;  // put sequence → key (eviction order)
+  // Looked up once per successful read; never iterated (eviction follows put order, below).
+  std::unordered_map<std::uint64_t, Entry> entries_;
+  // (put sequence, key) in put order; an element whose sequence is no longer its key's (the key
+  // was put again) is stale and skipped. Compacted when stale ones outnumber the live ones.
+  std::deque<std::pair<std::uint64_t, std::uint64_t>> by_seq_;
   std::uint64_t next_seq_ = 0;
 };
 
