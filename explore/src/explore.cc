@@ -185,7 +185,7 @@ SeedRecord ExploreSeed(const nlohmann::json& source, const std::string& name, st
   }
   rec.digest = result->summary.digest;
   rec.ops = result->checks.metrics.ops.started;
-  rec.failures = CheckRun(*spec, *result, CheckOptions{.gates = !swarm});
+  rec.failures = CheckRun(*spec, *result, CheckOptions{.gates = !swarm, .recovery_bound = !swarm});
   rec.goals = GoalsReached(result->checks.metrics);
   if (recheck) {
     rec.rechecked = true;

@@ -3,8 +3,10 @@
 // Each seed runs the scenario with that seed; with swarm testing each seed also draws the bad day
 // and the stack's thresholds within the ranges below (some fault rules switched off, the rest
 // sharper or milder), so N seeds try N different worlds. Every run is checked (properties.h):
-// safety during the faults, then liveness (recovery) after them; failures are deduped by
-// signature and each distinct one gets a scenario file that `notion-sim run` reproduces exactly.
+// safety during the faults, then liveness after them (recovery within the scenario's
+// recover_within_s on its own bad day; before the run ends on a swarm-drawn one, for which that
+// bound was not set; no operation left open). Failures are deduped by signature and each
+// distinct one gets a scenario file that `notion-sim run` reproduces exactly.
 // Seeds that failed before (the corpus) run first. A sample of seeds runs twice and the trace
 // digests must match. The scenario's "sometimes" goals must each be reached by some seed.
 //

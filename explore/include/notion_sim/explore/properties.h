@@ -1,7 +1,8 @@
 // The properties every explored or generated run must keep, and what a failure looks like.
 //
 // A run fails when (safety) an invariant of engine/invariants.h was violated or the breaker's
-// half-open state let more calls through than its probes, (liveness) the stack did not recover
+// half-open state let more calls through than its probes (checked where the trace shows it exactly:
+// one global breaker ordered after retry, no enrich upstream), (liveness) the stack did not recover
 // within the scenario's `recover_within_s` after faults stopped or operations never ended,
 // (gate) a gate of the scenario did not pass (only when asked: swarm runs change the bad day, so
 // their gates no longer apply), or (determinism) the same seed gave another trace digest.
@@ -43,6 +44,10 @@ Failure FailureFromJson(const nlohmann::json& json);
 
 struct CheckOptions {
   bool gates = true;  // count failed gates (other than the recovery gate) as failures
+  // Liveness: with the bound, the stack must recover within the scenario's recover_within_s;
+  // without it (swarm runs, whose bad day is not the one the bound was set for), it must recover
+  // before the run ends.
+  bool recovery_bound = true;
 };
 
 // Every property on one run. Empty when all held.
