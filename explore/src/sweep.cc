@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 #include <limits>
+#include <map>
 #include <set>
 #include <sstream>
 #include <string>
@@ -421,6 +422,23 @@ SweepSummary SummarizeSweep(const SweepRun& run) {
       if (Better(best.metrics[i].mean, c.metrics[i].mean, objectives[i])) break;
     }
   }
+  std::map<std::vector<std::string>, std::vector<std::size_t>> by_digests;
+  {
+    std::vector<std::vector<std::string>> digests(configs.size());
+    std::vector<bool> complete(configs.size(), true);
+    for (const SweepRecord& r : run.runs) {
+      if (r.config >= configs.size()) continue;
+      if (!r.error.empty() || r.digest.empty()) complete[r.config] = false;
+      digests[r.config].push_back(r.digest);
+    }
+    for (std::size_t c = 0; c < configs.size(); ++c) {
+      if (complete[c] && !digests[c].empty()) by_digests[digests[c]].push_back(c);
+    }
+  }
+  for (const auto& [digests, members] : by_digests) {
+    if (members.size() > 1) s.identical.push_back(members);
+  }
+  std::sort(s.identical.begin(), s.identical.end());
   std::string constraints;
   for (const Constraint& k : run.spec.constraints) {
     constraints += (constraints.empty() ? "" : ", ") + k.Text();
@@ -466,6 +484,7 @@ nlohmann::json SweepToJson(const SweepRun& run) {
   j["configs"] = configs;
   j["recommended"] = s.recommended ? nlohmann::json(*s.recommended) : nlohmann::json(nullptr);
   j["why"] = s.why;
+  j["identical"] = s.identical;
   nlohmann::json runs = nlohmann::json::array();
   for (const SweepRecord& r : run.runs) {
     nlohmann::json values = nlohmann::json::array();
@@ -598,6 +617,11 @@ Result<std::string> WriteSweep(const SweepRun& run, const std::string& out_dir) 
     for (const std::string& u : c.unmet) unmet += (unmet.empty() ? "unmet: " : ", ") + u;
     md << " " << (unmet.empty() ? "met" : unmet) << " |\n";
   }
+  for (const std::vector<std::size_t>& group : s.identical) {
+    md << "\nNo effect: these configurations ran identically (same trace digest on every seed):";
+    for (std::size_t c : group) md << " `" << s.configs[c].label << "`;";
+    md << "\n";
+  }
   md << "\n**Recommended:** "
      << (s.recommended ? s.configs[*s.recommended].label : std::string("none")) << " — " << s.why
      << ".\n";
@@ -622,13 +646,29 @@ Result<std::string> WriteSweep(const SweepRun& run, const std::string& out_dir) 
   // HTML: the frontier of the first objective against each other one, then the table.
   std::string body = "<p>" + reports::XmlEscape(run.scenario) + ": " +
                      std::to_string(s.configs.size()) + " configuration(s) x " +
-                     std::to_string(run.spec.seeds) + " seed(s). Blue points joined by the " +
-                     "dashed line are the Pareto frontier; grey ones are dominated; light grey " +
-                     "ones broke an invariant; the ringed one is recommended.</p>\n";
+                     std::to_string(run.spec.seeds) + " seed(s). Blue points are on the Pareto " +
+                     "frontier over all the objectives; the dashed line joins each chart's own " +
+                     "two-objective frontier; grey points are dominated; light grey ones broke " +
+                     "an invariant; the ringed one is recommended.</p>\n";
   body += "<div class=\"capacity\">Recommended: " +
           reports::XmlEscape(s.recommended ? s.configs[*s.recommended].label : "none") + " — " +
           reports::XmlEscape(s.why) + ".</div>\n";
   for (std::size_t j = 1; j < n_obj && j <= 3; ++j) {
+    // The line joins this pair's own frontier (safe configurations no other safe one beats on
+    // both); blue points are on the frontier over all the objectives.
+    const std::vector<Objective> pair = {run.spec.objectives[0], run.spec.objectives[j]};
+    const auto on_pair_frontier = [&](const ConfigSummary& c) {
+      if (!c.safe) return false;
+      return std::none_of(s.configs.begin(), s.configs.end(), [&](const ConfigSummary& o) {
+        if (!o.safe || o.config == c.config) return false;
+        const double ox = o.metrics[j].mean;
+        const double oy = o.metrics[0].mean;
+        const double cx = c.metrics[j].mean;
+        const double cy = c.metrics[0].mean;
+        const bool no_worse = !Better(cx, ox, pair[1]) && !Better(cy, oy, pair[0]);
+        return no_worse && (Better(ox, cx, pair[1]) || Better(oy, cy, pair[0]));
+      });
+    };
     std::vector<reports::ScatterPoint> points;
     for (const ConfigSummary& c : s.configs) {
       reports::ScatterPoint p;
@@ -637,6 +677,7 @@ Result<std::string> WriteSweep(const SweepRun& run, const std::string& out_dir) 
       p.label =
           c.label + ": " + s.metrics[0] + " " + Short(p.y) + ", " + s.metrics[j] + " " + Short(p.x);
       p.highlighted = c.on_frontier;
+      p.joined = on_pair_frontier(c);
       p.marked = s.recommended && *s.recommended == c.config;
       p.muted = !c.safe;
       points.push_back(p);
@@ -687,6 +728,12 @@ Result<std::string> WriteSweep(const SweepRun& run, const std::string& out_dir) 
     }
     if (c.violated) text << " INVARIANTS BROKEN in " << c.violated << " run(s);";
     text << "\n";
+  }
+  if (!s.identical.empty()) {
+    text << "note: " << s.identical.size() << " group(s) of configurations ran identically on "
+         << "every seed (a setting that had no effect here; see sweep.md), e.g. "
+         << s.configs[s.identical.front()[0]].label << " = "
+         << s.configs[s.identical.front()[1]].label << "\n";
   }
   text << "recommended: " << (s.recommended ? s.configs[*s.recommended].label : "none") << " ("
        << s.why << ")\n"

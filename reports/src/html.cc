@@ -621,8 +621,10 @@ std::string ScatterSvg(const std::string& x_label, const std::string& y_label,
     s += "<text x=\"" + Num(kL - 6) + "\" y=\"" + Num(Y(yv) + 4) +
          "\" class=\"ax\" text-anchor=\"end\">" + XmlEscape(buf) + "</text>";
     std::snprintf(buf, sizeof buf, "%.4g", xv);
+    // The end labels align inwards so they are not clipped.
+    const char* anchor = i == 4 ? "end" : i == 0 ? "start" : "middle";
     s += "<text x=\"" + Num(X(xv)) + "\" y=\"" + Num(kH - kB + 16) +
-         "\" class=\"ax\" text-anchor=\"middle\">" + XmlEscape(buf) + "</text>";
+         "\" class=\"ax\" text-anchor=\"" + anchor + "\">" + XmlEscape(buf) + "</text>";
   }
   s += "<line x1=\"" + Num(kL) + "\" x2=\"" + Num(kW - kR) + "\" y1=\"" + Num(kH - kB) +
        "\" y2=\"" + Num(kH - kB) + "\" class=\"axl\"/>";
@@ -632,7 +634,7 @@ std::string ScatterSvg(const std::string& x_label, const std::string& y_label,
        XmlEscape(y_label) + "</text>";
   std::vector<const ScatterPoint*> front;
   for (const ScatterPoint* p : shown) {
-    if (p->highlighted) front.push_back(p);
+    if (p->joined) front.push_back(p);
   }
   std::stable_sort(front.begin(), front.end(),
                    [](const ScatterPoint* a, const ScatterPoint* b) { return a->x < b->x; });

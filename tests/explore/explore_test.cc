@@ -240,6 +240,20 @@ TEST(Sweep, ConfigurationsVaryTheLastAxisFastest) {
   EXPECT_EQ(ConfigLabel(configs[1]), "retry.max_attempts=2, retry.backoff=b");
 }
 
+TEST(Sweep, SettingsWithoutEffectAreReported) {
+  // fixed-delay ignores Retry-After, so the cap on it changes nothing.
+  const scenarios::ScenarioSpec spec = Spec(SmallScenario("fixed-delay"));
+  SweepSpec s;
+  s.grid = {Axis{"stack.retry.max_retry_after_ms", {60000, 120000}}};
+  s.seeds = 2;
+  ASSERT_TRUE(PrepareSweep(spec, s).ok());
+  auto run = RunSweep(spec, s, Shard{}, 1);
+  ASSERT_TRUE(run.ok());
+  const SweepSummary sum = SummarizeSweep(*run);
+  ASSERT_EQ(sum.identical.size(), 1u);
+  EXPECT_EQ(sum.identical[0], (std::vector<std::size_t>{0, 1}));
+}
+
 TEST(Sweep, BadGridValueIsBadInputNamingTheConfiguration) {
   const scenarios::ScenarioSpec spec = Spec(SmallScenario("recommended"));
   SweepSpec s;
@@ -271,7 +285,6 @@ TEST(Sweep, FrontierRecommendationAndShardsMatchOneMachine) {
   std::size_t on_frontier = 0;
   for (const ConfigSummary& c : sum.configs) on_frontier += c.on_frontier ? 1 : 0;
   EXPECT_GE(on_frontier, 1u);
-  // No frontier member is dominated by another safe configuration.
   auto two = RunSweep(spec, s, Shard{}, 2);
   ASSERT_TRUE(two.ok());
   EXPECT_EQ(SweepToJson(*whole).dump(), SweepToJson(*two).dump());

@@ -132,6 +132,9 @@ struct SweepSummary {
   std::vector<ConfigSummary> configs;
   std::optional<std::size_t> recommended;
   std::string why;  // one sentence
+  // Configurations whose runs had the same trace digest on every seed: the settings that differ
+  // between them had no effect on this scenario (e.g. a threshold of a breaker that never opens).
+  std::vector<std::vector<std::size_t>> identical;
 };
 
 SweepSummary SummarizeSweep(const SweepRun& run);

@@ -12,7 +12,8 @@ struct ScatterPoint {
   double x = 0;
   double y = 0;
   std::string label;         // shown on hover, and next to highlighted points
-  bool highlighted = false;  // drawn larger, in the accent colour, and joined in x order
+  bool highlighted = false;  // drawn larger, in the accent colour
+  bool joined = false;       // on the line drawn through the joined points in x order
   bool marked = false;       // drawn with a ring (e.g. the recommended point)
   bool muted = false;        // drawn grey (e.g. unsafe configurations)
 };
