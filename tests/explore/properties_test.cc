@@ -61,6 +61,8 @@ struct Hunt {
 // the same on every run), writing each failing case to OUT/<name>.json.
 Hunt Check(const std::string& name, const rc::Gen<CaseModel>& gen, int max_success) {
   Hunt hunt;
+  std::error_code ec;
+  std::filesystem::remove(OutDir() + "/" + name + ".json", ec);  // no stale case from a past run
   const auto property = [&] {
     const CaseModel c = *gen;
     ++hunt.cases;
@@ -106,9 +108,11 @@ bool Has(const std::vector<Failure>& failures, const std::string& check) {
 
 // `notion-sim run FILE` on the minimal case: exit 1 and the check named in its output.
 void ExpectCliReproduces(const Hunt& hunt, const std::string& check) {
-  const std::string log = OutDir() + "/" + hunt.minimal.stack.profile + "-" + check + ".log";
+  // Per test (CTest may run the tests of this binary in parallel).
+  const std::string stem = std::filesystem::path(hunt.path).stem().string();
+  const std::string log = OutDir() + "/" + stem + ".rerun.log";
   const std::string cmd = std::string(NSIM_CLI) + " run " + hunt.path + " --out " + OutDir() +
-                          "/rerun --quiet > " + log + " 2>&1";
+                          "/rerun-" + stem + " --quiet > " + log + " 2>&1";
   const int status = std::system(cmd.c_str());
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 1) << cmd;
