@@ -420,9 +420,10 @@ Result<std::string> WriteExplore(const ExploreRun& run, const std::string& out_d
          << " seed(s), first " << d.first_seed << "\n"
          << "    " << d.failure.detail << "\n";
     if (!d.failure.pattern.empty()) text << "    events: " << d.failure.pattern << "\n";
-    text << "    reproduce: notion-sim run " << path << "\n";
+    text << "    reproduce: " << d.failure.Reproduce(path) << "\n";
     md << "| `" << d.failure.signature << "` | " << d.failure.Title() << " | " << d.seeds.size()
-       << " | " << d.first_seed << " | `notion-sim run " << d.file << "` (from this folder) |\n";
+       << " | " << d.first_seed << " | `" << d.failure.Reproduce(d.file)
+       << "` (from this folder) |\n";
   }
   if (!s.goals.empty()) {
     text << "  sometimes:";

@@ -61,6 +61,11 @@ std::uint64_t HalfOpenBound(const scenarios::ScenarioSpec& spec) {
 
 }  // namespace
 
+std::string Failure::Reproduce(const std::string& file) const {
+  if (SeenByRun()) return "notion-sim run " + file;
+  return "notion-sim explore " + file + " --seeds 1 --no-corpus --recheck-every 1";
+}
+
 Failure MakeFailure(std::string kind, std::string check, std::string profile, std::string detail) {
   Failure f;
   f.kind = std::move(kind);

@@ -78,8 +78,9 @@ Hunt Check(const std::string& name, const rc::Gen<CaseModel>& gen, int max_succe
     hunt.path = *path;
     hunt.minimal = c;
     hunt.failures = failures;
-    RC_FAIL(failures.front().Title() + ": " + failures.front().detail + "\n  case: " +
-            DescribeCase(c) + "\n  scenario: " + *path + "\n  reproduce: notion-sim run " + *path);
+    RC_FAIL(failures.front().Title() + ": " + failures.front().detail +
+            "\n  case: " + DescribeCase(c) + "\n  scenario: " + *path +
+            "\n  reproduce: " + failures.front().Reproduce(*path));
   };
   rc::detail::TestMetadata metadata;
   metadata.id = name;
@@ -106,24 +107,34 @@ bool Has(const std::vector<Failure>& failures, const std::string& check) {
   return false;
 }
 
-// `notion-sim run FILE` on the minimal case: exit 1 and the check named in its output.
+// The failure's reproduce command on the minimal case (`notion-sim run FILE`, or `notion-sim
+// explore FILE --seeds 1` for explore's own checks): exit 1 and the check named in its output.
 void ExpectCliReproduces(const Hunt& hunt, const std::string& check) {
   // Per test (CTest may run the tests of this binary in parallel).
   const std::string stem = std::filesystem::path(hunt.path).stem().string();
   const std::string log = OutDir() + "/" + stem + ".rerun.log";
-  const std::string cmd = std::string(NSIM_CLI) + " run " + hunt.path + " --out " + OutDir() +
-                          "/rerun-" + stem + " --quiet > " + log + " 2>&1";
+  Failure failure;
+  for (const Failure& f : hunt.failures) {
+    if (f.check == check) failure = f;
+  }
+  ASSERT_EQ(failure.check, check);
+  const std::string reproduce = failure.Reproduce(hunt.path);
+  const std::string out = " --out " + OutDir() + "/rerun-" + stem;
+  const std::string cmd = std::string(NSIM_CLI) + reproduce.substr(reproduce.find(' ')) + out +
+                          " --quiet > " + log + " 2>&1";
   const int status = std::system(cmd.c_str());
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 1) << cmd;
   std::ifstream in(log);
   std::stringstream text;
   text << in.rdbuf();
-  if (check != "half_open_probes") {
+  if (failure.SeenByRun()) {
     EXPECT_NE(text.str().find("invariant " + check), std::string::npos) << text.str();
+    EXPECT_NE(text.str().find("reproduce: notion-sim run " + hunt.path), std::string::npos)
+        << text.str();
+  } else {
+    EXPECT_NE(text.str().find("safety: " + check), std::string::npos) << text.str();
   }
-  EXPECT_NE(text.str().find("reproduce: notion-sim run " + hunt.path), std::string::npos)
-      << text.str();
 }
 
 // The written file, loaded as `notion-sim run` loads it, fails the same check again.
@@ -179,6 +190,8 @@ TEST(PlantedBugs, HalfOpenAdmittingEveryCallIsCaughtAndShrunk) {
   EXPECT_EQ(hunt.minimal.faults.size(), 1u);
   EXPECT_EQ(hunt.minimal.streams.size(), 1u);
   ExpectFileReproduces(hunt, "half_open_probes");
+  // The half-open bound is explore's check: its command is `notion-sim explore FILE --seeds 1`.
+  ExpectCliReproduces(hunt, "half_open_probes");
 }
 
 TEST(PlantedBugs, IgnoringRetryAfterIsCaughtAndShrunk) {

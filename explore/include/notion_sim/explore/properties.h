@@ -37,6 +37,12 @@ struct Failure {
   std::string detail;     // the first violation, one line
 
   std::string Title() const { return kind + ": " + check + " (" + profile + ")"; }
+  // Whether `notion-sim run` judges it (invariants, gates, recovery) or only explore's own checks
+  // do (the half-open bound, determinism).
+  bool SeenByRun() const { return kind != "determinism" && check != "half_open_probes"; }
+  // The command that reproduces it from a scenario file whose seed is the failing one:
+  // "notion-sim run FILE", or for explore's own checks "notion-sim explore FILE --seeds 1 ...".
+  std::string Reproduce(const std::string& file) const;
 };
 
 nlohmann::json FailureToJson(const Failure& failure);
