@@ -184,6 +184,19 @@ void BM_HttpCreateRendered(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 
+// What `notion-sim serve` spends in the core per GET /v1/pages/{id}: parse, auth, lookup, render.
+void BM_HttpRetrieveRendered(benchmark::State& state) {
+  engine::ManualClock clock;
+  FakeNotion fake(clock, engine::Rng(5), nullptr, BenchConfig());
+  HttpCall create = HttpCall::Notion("POST", "/v1/pages", "secret_bench");
+  create.body = R"({"parent":{"data_source_id":"11111111-1111-4111-8111-111111111111"},
+      "properties":{"Name":{"title":[{"text":{"content":"Benchmark page"}}]}}})";
+  const std::string id = nlohmann::json::parse(create.SendTo(fake).body).at("id");
+  HttpCall call = HttpCall::Notion("GET", "/v1/pages/" + id, "secret_bench");
+  for (auto _ : state) benchmark::DoNotOptimize(call.SendTo(fake).body.size());
+  state.SetItemsProcessed(state.iterations());
+}
+
 // Resident bytes per page for a workspace of `pages` pages created in-process (with the ledger
 // entry each create leaves, and the bounded journal).
 void BM_MemoryPerPage(benchmark::State& state) {
@@ -211,6 +224,7 @@ void BM_MemoryPerPage(benchmark::State& state) {
 int main(int argc, char** argv) {
   using namespace notion_sim::sim;
   benchmark::RegisterBenchmark("BM_HandleCreate", BM_HandleCreate);
+  benchmark::RegisterBenchmark("BM_HttpRetrieveRendered", BM_HttpRetrieveRendered);
   benchmark::RegisterBenchmark("BM_HandleCreateWithKey", BM_HandleCreateWithKey);
   BENCHMARK_REGISTER_F(Populated, Retrieve);
   BENCHMARK_REGISTER_F(Populated, ReconcileLookup);

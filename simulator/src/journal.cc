@@ -5,7 +5,10 @@
 namespace notion_sim::sim {
 
 Journal::Journal(std::size_t capacity) : capacity_(capacity) {
-  // Grown on demand up to capacity: a large bound costs nothing until it is used.
+  // Reserved, not grown: growing moved every held entry at each doubling (a few percent of a
+  // simulated run). A large reservation is address space; pages become resident as entries are
+  // written, so a large bound still costs nothing until it is used.
+  ring_.reserve(capacity_);
 }
 
 void Journal::Add(JournalEntry entry) {
