@@ -46,6 +46,10 @@ const std::vector<Entry>& Global() {
        [](const MetricsReport& r) { return Value(D(r.ops.unfinished)); }},
       {"ops.success_ratio", B::kHigher,
        [](const MetricsReport& r) { return IfOps(r, r.success_ratio); }},
+      {"ops.answered_ratio", B::kHigher,
+       [](const MetricsReport& r) {
+         return IfOps(r, D(r.ops.succeeded + r.ops.served_fallback) / D(r.ops.finished()));
+       }},
       {"error_budget_burn", B::kLower,
        [](const MetricsReport& r) { return IfOps(r, r.error_budget_burn); }},
       {"latency_ms.p50", B::kLower,

@@ -49,9 +49,15 @@ struct Pipeline::Op {
   bool have_last = false;
   TimeUs sent_us = 0;
   AttemptTimeouts timeouts;
+  TimeUs held_since_us = 0;  // a replay waiting for its breaker to close
 };
 
 namespace {
+
+// How long a DLQ replay waits for its breaker to close before it is tried (and fails) anyway, and
+// how often a half-open breaker is looked at again.
+constexpr TimeUs kMaxReplayHoldUs = kUsPerHour;
+constexpr TimeUs kReplayPollUs = Sec(1);
 
 std::int64_t StatusField(const Response& r) {
   return r.outcome == TransportOutcome::kResponse ? r.status
@@ -229,8 +235,33 @@ void Pipeline::Begin(const engine::LogicalOp& logical, engine::OpCompletion done
   }
   ops_.emplace(ctx_id, std::move(owned));
   ++entered_;
-  RunGates(op, Scope::kOperation, 0);
+  if (op.replay) {
+    op.held_since_us = now;
+    HoldReplay(op);
+  } else {
+    RunGates(op, Scope::kOperation, 0);
+  }
   --entered_;
+}
+
+void Pipeline::HoldReplay(Op& op) {
+  // A replay sent into an open breaker would only be refused and pushed back by the DLQ's
+  // schedule (minutes, then hours): parked work waits for the breaker to close instead.
+  const TimeUs now = loop_.NowUs();
+  if (breakers_ && now - op.held_since_us < kMaxReplayHoldUs) {
+    const CircuitBreaker& breaker = breakers_->For(op.op.tenant);
+    const BreakerState state = breaker.State();
+    if (state == BreakerState::kOpen || state == BreakerState::kHalfOpen ||
+        state == BreakerState::kForcedOpen) {
+      TimeUs at = now + kReplayPollUs;
+      if (state == BreakerState::kOpen && breaker.OpenUntilUs() != kTimeNever) {
+        at = std::max(breaker.OpenUntilUs(), now + 1);
+      }
+      Later(std::min(at, op.held_since_us + kMaxReplayHoldUs), op.ctx_id, &Pipeline::HoldReplay);
+      return;
+    }
+  }
+  RunGates(op, Scope::kOperation, 0);
 }
 
 void Pipeline::RunGates(Op& op, Scope scope, std::size_t index) {

@@ -134,16 +134,23 @@ StackConfig FixedDelay() {
 //    API is not hammered;
 //  - per-tenant AIMD limiter at 2.95/s with a burst of 3: never more than 180 requests in any
 //    60 s window (3 + 2.95 x 60), halved on 429/529 and recovering by 0.05/s each second;
-//  - a global breaker counting only service errors (opossum window, 25 % over >= 20 calls), 3
-//    half-open probes of which 2 must pass, open time doubling up to 5 minutes, late results of
+//  - a global breaker counting only service errors (opossum window, 50 % over >= 20 calls: a
+//    lossy network's 10-15 % of timeouts must not open it, an outage's ~100 % does), 3
+//    half-open probes of which 2 must pass, open time growing 1.5x up to 1 minute (probes cost
+//    three requests; a long open time only delays recovery after an outage), late results of
 //    earlier epochs ignored;
-//  - lanes 10 / 5 / 2 held per operation; the seed's timeout hierarchy; fallback cache for reads;
-//    DLQ for writes. The limiter and breaker sit inside the retry loop: retries and lookups spend
+//  - lanes 20 / 10 / 4 held per attempt (a backoff sleep holds no slot): twice the seed's, as
+//    concurrency = rate x latency and at Notion's 3/s a tenth of the calls hanging for the 30 s
+//    request timeout already keeps 9 slots busy; the seed's timeout hierarchy; fallback cache
+//    for reads;
+//    DLQ for writes, reprocessed after 1, 2, 5, 15, 60 min, then 6 h, 10 times before manual
+//    review (seed-patterns.md §3), each replay waiting for the breaker to close. The limiter and
+//    breaker sit inside the retry loop: retries and lookups spend
 //    Notion's budget too and must not hit an open breaker.
 StackConfig Recommended() {
   StackConfig c;
   c.profile = "recommended";
-  c.order = {Stage::kBulkhead, Stage::kRetry, Stage::kLimiter, Stage::kBreaker};
+  c.order = {Stage::kRetry, Stage::kBulkhead, Stage::kLimiter, Stage::kBreaker};
   c.retry.max_attempts = 5;
   c.retry.rules = RetryRules::kClassified;
   c.retry.backoff = BackoffConfig{BackoffKind::kDecorrelatedJitter, Ms(500), Sec(30), 2.0};
@@ -161,7 +168,7 @@ StackConfig Recommended() {
   c.limiter.max_wait_us = Sec(60);
   c.limiter.adapt = LimiterAdapt::kAimd;
   c.bulkhead.enabled = true;
-  c.bulkhead.lanes = {LaneLimits{10, 200}, LaneLimits{5, 200}, LaneLimits{2, 200}};
+  c.bulkhead.lanes = {LaneLimits{20, 500}, LaneLimits{10, 500}, LaneLimits{4, 500}};
   c.timeouts.enabled = true;
   c.timeouts.connect_us = Sec(5);
   c.timeouts.request_us = Sec(30);
@@ -170,13 +177,13 @@ StackConfig Recommended() {
   c.breaker_enabled = true;
   c.breaker = BreakerConfig{};
   c.breaker.mode = BreakerMode::kOpossum;
-  c.breaker.error_threshold_percentage = 25;
+  c.breaker.error_threshold_percentage = 50;
   c.breaker.volume_threshold = 20;
   c.breaker.reset_timeout_us = Sec(30);
   c.breaker.half_open_probes = 3;
   c.breaker.half_open_success_threshold = 2;
-  c.breaker.open_duration_multiplier = 2.0;
-  c.breaker.max_open_duration_us = Min(5);
+  c.breaker.open_duration_multiplier = 1.5;
+  c.breaker.max_open_duration_us = Min(1);
   c.breaker.late_results = LateResults::kIgnore;
   c.breaker_scope = BreakerScope::kGlobal;
   c.breaker_failures = BreakerFailures::kServiceErrors;
@@ -185,6 +192,8 @@ StackConfig Recommended() {
   c.updates_idempotent = true;
   c.fallback_enabled = true;
   c.dlq_enabled = true;
+  c.dlq.retry_delays_us = {Min(1), Min(2), Min(5), Min(15), Min(60), 6 * kUsPerHour};
+  c.dlq.max_attempts = 10;
   c.ambiguous_writes = AmbiguousWrites::kSurface;
   return c;
 }

@@ -99,8 +99,11 @@ void RetryBudget::OnSuccess(std::uint32_t attempt, std::int64_t last_retry_cost_
     case BudgetKind::kAwsStandard:
     case BudgetKind::kAwsStandard2026:
       NSIM_POLICY_CHECK(last_retry_cost_milli >= 0);
-      tokens_milli_ = std::min(tokens_milli_ + (attempt <= 1 ? config_.no_retry_increment * 1000
-                                                             : last_retry_cost_milli),
+      // A retry that was paid for and then succeeded (or found, by a reconcile lookup, that the
+      // lost create had happened) is refunded; a first-try success earns the increment.
+      tokens_milli_ = std::min(tokens_milli_ + (last_retry_cost_milli > 0 ? last_retry_cost_milli
+                                                : attempt <= 1 ? config_.no_retry_increment * 1000
+                                                               : 0),
                                max_milli_);
       return;
   }

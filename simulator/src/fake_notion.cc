@@ -688,6 +688,12 @@ Answer FakeNotion::Handle(const engine::Request& request) {
           c.Fail(400, ApiCode::kValidationError,
                  "body failed validation: body.page_size should be ≤ `100`, instead was `" +
                      std::to_string(c.page_size) + "`.");
+        } else if (c.cursor_given && (c.start_cursor & 0xFFFFFFFFULL) == 0) {
+          // Every cursor we hand out names a position >= 1; anything else was made up.
+          c.Fail(400, ApiCode::kValidationError,
+                 "body failed validation: body.start_cursor should be a valid cursor, instead "
+                 "was `" +
+                     std::to_string(c.start_cursor) + "`.");
         } else {
           m.Execute(c);
         }

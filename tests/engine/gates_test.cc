@@ -103,6 +103,10 @@ TEST(Gates, MetricValuesUseTheDocumentedUnits) {
   const MetricsReport r = SampleReport();
   EXPECT_EQ(MetricValue(r, "latency_ms.p99"), 1843.2);
   EXPECT_EQ(MetricValue(r, "ops.success_ratio"), 0.97);
+  MetricsReport degraded = r;
+  degraded.ops.succeeded = 60;
+  degraded.ops.served_fallback = 37;
+  EXPECT_EQ(MetricValue(degraded, "ops.answered_ratio"), 0.97);
   EXPECT_EQ(MetricValue(r, "recovery_s"), 42.0);
   EXPECT_EQ(MetricValue(r, "op.create_page.api_calls_per_op"), 1.5);
   EXPECT_FALSE(MetricValue(r, "op.search.latency_ms.p99").has_value());  // no search ran

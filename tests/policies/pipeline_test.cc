@@ -283,6 +283,8 @@ TEST(PipelineReconcile, LostCreateFoundByTheLookupIsCreatedOnce) {
   const auto found = h.Events(EventKind::kReconcileLookup);
   ASSERT_EQ(found.size(), 1u);
   EXPECT_EQ(found[0].a, 1);
+  // The retry paid for the lookup (14 tokens, a timeout) and is refunded: the create succeeded.
+  EXPECT_EQ(h.pipeline.budget().tokens_milli(), 500'000);
   EXPECT_EQ(h.Events(EventKind::kReconcileSent).size(), 1u);
 }
 
@@ -484,14 +486,19 @@ TEST(PipelineGates, ARejectedOperationEndsLaterNotInsideExecute) {
   EXPECT_TRUE(ended);
 }
 
-TEST(PipelineEdge, ADrainOfManyEntriesRejectedAtTheBreakerDoesNotRecurse) {
+TEST(PipelineEdge, ADrainOfManyEntriesRejectedAtAGateDoesNotRecurse) {
   StackConfig c = ReconcilingStack();
   c.retry.max_attempts = 1;
-  c.limiter = RateLimiterConfig{};
+  c.breaker_enabled = false;
   c.bulkhead.enabled = false;
+  c.limiter = RateLimiterConfig{};
+  c.limiter.kind = LimiterKind::kTokenBucket;
+  c.limiter.rate_per_s = 0.001;  // one request, then every other is refused at once
+  c.limiter.burst = 1;
+  c.limiter.max_wait_us = 0;
   Harness h(c);
+  h.transport.Script(Http(429, ApiCode::kRateLimited));
   const int n = 20'000;
-  for (int i = 0; i < n; ++i) h.transport.Script(Http(429, ApiCode::kRateLimited));
   int parked = 0;
   for (int i = 1; i <= n; ++i) {
     h.pipeline.Execute(Op(static_cast<std::uint64_t>(i), Operation::kUpdatePage),
@@ -499,12 +506,36 @@ TEST(PipelineEdge, ADrainOfManyEntriesRejectedAtTheBreakerDoesNotRecurse) {
   }
   h.loop.RunUntil(Sec(5));
   EXPECT_EQ(parked, n);
-  h.pipeline.breakers()->For(0).ForceOpen();
+  EXPECT_EQ(h.transport.sent().size(), 1u);
   h.pipeline.Finish();
   h.loop.RunUntilIdle(Min(30));
   EXPECT_EQ(h.pipeline.dlq()->Depth(), static_cast<std::size_t>(n));
   EXPECT_EQ(h.pipeline.dlq()->totals().reprocesses, static_cast<std::uint64_t>(n));
   EXPECT_EQ(h.pipeline.InFlight(), 0u);
+  EXPECT_EQ(h.loop.Pending(), 0u);
+}
+
+TEST(PipelineEdge, ReplaysWaitForTheBreakerToClose) {
+  StackConfig c = ReconcilingStack();
+  c.retry.max_attempts = 1;
+  c.breaker.open_duration_multiplier = 1.0;
+  Harness h(c);
+  h.transport.Script(Http(429, ApiCode::kRateLimited));
+  std::optional<OpResult> r;
+  h.pipeline.Execute(Op(1, Operation::kUpdatePage), [&](OpResult got) { r = got; });
+  h.loop.RunUntil(Sec(1));
+  ASSERT_TRUE(r.has_value());
+  ASSERT_EQ(r->status, OpStatus::kDeadLettered);
+  CircuitBreaker& breaker = h.pipeline.breakers()->For(0);
+  h.loop.ScheduleAt(Sec(50), [&] { breaker.ForceOpen(); });
+  h.loop.ScheduleAt(Sec(200), [&] { breaker.Reset(); });
+  h.loop.RunUntil(Sec(300));
+  // The DLQ's first reprocess was due at 1 min 0.1 s; it waited for the reset at 200 s.
+  EXPECT_EQ(h.pipeline.dlq()->Depth(), 0u);
+  EXPECT_EQ(h.pipeline.dlq()->totals().reprocesses, 1u);
+  ASSERT_EQ(h.transport.sent().size(), 2u);
+  EXPECT_GE(h.transport.sent()[1].at_us, Sec(200));
+  EXPECT_LT(h.transport.sent()[1].at_us, Sec(202));
 }
 
 // ---- Properties ----

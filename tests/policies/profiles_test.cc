@@ -177,7 +177,7 @@ TEST(StackConfigParse, ProfileWithOverrides) {
   EXPECT_TRUE(c->bulkhead.enabled);
   EXPECT_EQ(c->bulkhead.lanes[2].max_concurrent, 1u);
   EXPECT_EQ(c->bulkhead.lanes[2].max_queued, 7u);
-  EXPECT_EQ(c->bulkhead.lanes[0].max_concurrent, 10u);
+  EXPECT_EQ(c->bulkhead.lanes[0].max_concurrent, 20u);  // kept from the profile
   EXPECT_EQ(c->timeouts.request_us, Ms(20000));
   EXPECT_EQ(c->timeouts.connect_us, Sec(5));
   EXPECT_EQ(c->timeouts.kind_of[static_cast<std::size_t>(engine::Operation::kSearch)],

@@ -38,6 +38,11 @@ TEST(RetryBudget, AwsStandardClassicCosts) {
   EXPECT_EQ(b.tokens_milli(), 495000);
   b.OnSuccess(1, 0);  // first-try success: +1
   EXPECT_EQ(b.tokens_milli(), 496000);
+  // A retry spent on a reconcile lookup that found the lost create: one attempt, refunded.
+  v = b.TryAcquireRetry(ErrorClass::kTransient, true);
+  EXPECT_EQ(b.tokens_milli(), 486000);
+  b.OnSuccess(1, v.cost_milli);
+  EXPECT_EQ(b.tokens_milli(), 496000);
   // From full, 500 tokens are 100 retries at cost 5.
   RetryBudget full(DefaultBudgetConfig(BudgetKind::kAwsStandard));
   int allowed = 0;

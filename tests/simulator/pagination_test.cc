@@ -172,6 +172,9 @@ TEST(PaginationTest, InProcessCursorsAreNumbers) {
     q.start_cursor = a.response.next_cursor;
   }
   EXPECT_EQ(counts, (std::vector<std::uint32_t>{60, 60, 60, 60, 10}));
+  // A cursor we never handed out is refused, not followed.
+  q.start_cursor = 1ULL << 32;
+  EXPECT_EQ(fake.Handle(q).response.code, ApiCode::kValidationError);
   // The text form of an in-process cursor is a valid-looking, opaque id.
   EXPECT_TRUE(ObjectId::Parse(fake.CursorText(61)).has_value());
 }

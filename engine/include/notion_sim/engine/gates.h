@@ -7,7 +7,8 @@
 //
 // Metric names (MetricNames() lists them all; units are last in the name):
 //   ops.started ops.succeeded ops.served_fallback ops.failed ops.dead_lettered ops.unfinished
-//   ops.success_ratio error_budget_burn
+//   ops.success_ratio (succeeded / finished) ops.answered_ratio (succeeded or served a fallback,
+//   / finished) error_budget_burn
 //   latency_ms.p50 latency_ms.p90 latency_ms.p99 latency_ms.max latency_ms.mean
 //   throughput_per_s requests_per_min requests api_calls_per_op retries retry_ratio
 //   http_429 http_5xx transport_errors timeouts budget_exhausted

@@ -19,7 +19,9 @@
 // pass the per-attempt gates and Retry-After, but are not attempts of the operation.
 //
 // The DLQ reprocesses parked writes through the same pipeline without its edge (no fallback, no
-// re-enqueue); Finish() lets one drain pass run and then stops the DLQ's timers.
+// re-enqueue); a replay waits while its breaker is not closed (up to an hour) rather than being
+// refused and pushed back by the DLQ's schedule. Finish() lets one drain pass run and then stops
+// the DLQ's timers.
 //
 // Events (fields as in engine/trace.h): kAttemptSent / kAttemptDone for every attempt (as
 // PassThroughClient), kReconcileSent / kReconcileLookup, kRetryScheduled (delay_us, ErrorClass),
@@ -106,6 +108,7 @@ class Pipeline final : public engine::Client {
   void ResumeAdmitted(std::uint64_t ticket);
   void Reprocess(const engine::LogicalOp& op, DeadLetterQueue::Done done);
   void Begin(const engine::LogicalOp& op, engine::OpCompletion done, DeadLetterQueue::Done replay);
+  void HoldReplay(Op& op);
   void Later(TimeUs at_us, std::uint64_t ctx_id, void (Pipeline::*step)(Op&));
   CallOutcome BreakerOutcome(const engine::Response& response) const;
   WriteProtection ProtectionOf(const Op& op) const;

@@ -60,7 +60,8 @@ class RetryBudget {
   // now (and remembers it for the refund).
   BudgetVerdict TryAcquireRetry(ErrorClass cls, bool timeout);
   // The operation succeeded on attempt `attempt` (1 = first); `last_retry_cost_milli` is what
-  // the last retry took.
+  // the last retry took (refunded; a retry spent on a reconcile lookup that found the lost
+  // create counts as succeeded even though no second attempt was made).
   void OnSuccess(std::uint32_t attempt, std::int64_t last_retry_cost_milli);
 
   std::int64_t tokens_milli() const { return tokens_milli_; }
