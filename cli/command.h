@@ -26,5 +26,7 @@ Command AddServeCommand(CLI::App& app);
 Command AddExploreCommand(CLI::App& app);
 Command AddSweepCommand(CLI::App& app);
 Command AddMergeCommand(CLI::App& app);
+Command AddReplayCommand(CLI::App& app);
+Command AddCompareCommand(CLI::App& app);
 
 }  // namespace notion_sim::cli

@@ -13,8 +13,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "notion-sim 0.1.0");
   const std::vector<Command> commands = {
-      AddRunCommand(app),   AddValidateCommand(app), AddGateCommand(app),  AddReportCommand(app),
-      AddServeCommand(app), AddExploreCommand(app),  AddSweepCommand(app), AddMergeCommand(app)};
+      AddRunCommand(app),    AddValidateCommand(app), AddGateCommand(app),  AddReportCommand(app),
+      AddServeCommand(app),  AddExploreCommand(app),  AddSweepCommand(app), AddMergeCommand(app),
+      AddReplayCommand(app), AddCompareCommand(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -220,6 +220,8 @@ void MetricsSink::OnEvent(const Event& e) {
       break;
     case EventKind::kRetryScheduled:
       ++totals_.retries_scheduled;
+      totals_.retry_delay_total_us += e.a;
+      totals_.retry_delay_max_us = std::max<TimeUs>(totals_.retry_delay_max_us, e.a);
       break;
     case EventKind::kRetryGaveUp:
       ++totals_.retries_gave_up;

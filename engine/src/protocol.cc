@@ -35,6 +35,8 @@ constexpr std::array<OpInfo, kOperationCount> kOps = {{
     {"list_users", Method::kGet, false, false, "/v1/users", "", false},
     {"retrieve_user", Method::kGet, false, false, "/v1/users/", "", true},
     {"upstream_complete", Method::kPost, false, false, "/upstream/v1/complete", "", false},
+    {"create_database", Method::kPost, true, true, "/v1/databases", "", false},
+    {"update_database", Method::kPatch, true, false, "/v1/databases/", "", true},
 }};
 
 constexpr std::array<std::string_view, static_cast<int>(ApiCode::kOther) + 1> kCodes = {

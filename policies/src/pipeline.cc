@@ -226,11 +226,16 @@ void Pipeline::Begin(const engine::LogicalOp& logical, engine::OpCompletion done
   op.lookup_retry.started_us = now;
   if (config_.retry.deadline_us > 0) op.deadline_at_us = now + config_.retry.deadline_us;
   if (Reconciles(op)) op.key = IdempotencyKeyFor(logical);
+  op.maybe_applied = logical.maybe_applied;
   if (op.replay) {
     const auto it = parked_.find(logical.op_id);
     if (it != parked_.end()) {
       op.not_before_us = it->second.not_before_us;
       op.maybe_applied = it->second.maybe_applied;
+    } else {
+      // Parked by an earlier process (a durable DLQ reloaded on resume): nothing says whether its
+      // attempts were applied, so a create looks first.
+      op.maybe_applied = true;
     }
   }
   ops_.emplace(ctx_id, std::move(owned));
@@ -332,8 +337,9 @@ void Pipeline::AfterGates(Op& op, Scope scope) {
     SendNow(op);
     return;
   }
-  // A replayed create whose earlier attempts may have been applied looks before it creates.
-  op.next = op.replay && op.maybe_applied && Reconciles(op) ? Send::kLookup : Send::kAttempt;
+  // A create whose earlier attempts may have been applied (a DLQ replay, or an operation of a
+  // resumed run) looks before it creates.
+  op.next = op.maybe_applied && Reconciles(op) ? Send::kLookup : Send::kAttempt;
   Pace(op);
 }
 

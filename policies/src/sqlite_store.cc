@@ -8,7 +8,7 @@
 
 #include "notion_sim/policies/dead_letter.h"
 #include "notion_sim/policies/idempotency.h"
-#include "sqlite_util.h"
+#include "notion_sim/policies/sqlite_util.h"
 
 namespace notion_sim::policies {
 namespace {

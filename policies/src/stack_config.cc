@@ -367,13 +367,13 @@ Result<StackConfig> ParseStackConfigText(const std::string& text, const std::str
 
 std::unique_ptr<engine::Client> BuildStack(const StackConfig& config, engine::Loop& loop,
                                            engine::Trace& trace, engine::Transport& transport,
-                                           engine::Rng rng) {
+                                           engine::Rng rng, DeadLetterStore* dlq_store) {
   const bool bare = config.retry.max_attempts == 1 && config.limiter.kind == LimiterKind::kNone &&
                     !config.bulkhead.enabled && !config.breaker_enabled &&
                     !config.timeouts.enabled && !config.fallback_enabled && !config.dlq_enabled &&
                     config.reconcile == Reconcile::kOff && config.retry.deadline_us == 0;
   if (bare) return std::make_unique<PassThroughClient>(loop, trace, transport);
-  return std::make_unique<Pipeline>(config, loop, trace, transport, rng);
+  return std::make_unique<Pipeline>(config, loop, trace, transport, rng, dlq_store);
 }
 
 }  // namespace notion_sim::policies

@@ -278,6 +278,8 @@ void MetricsFields(IO& io, engine::MetricsReport& m) {
     o.U64("outside_ops", m.requests_outside_ops);
     o.U64("retries", m.retries);
     o.U64("retries_scheduled", m.retries_scheduled);
+    o.I64("retry_delay_total_us", m.retry_delay_total_us);
+    o.I64("retry_delay_max_us", m.retry_delay_max_us);
     o.U64("retries_gave_up", m.retries_gave_up);
     o.U64("retry_after_honored", m.retry_after_honored);
     o.U64("budget_exhausted", m.budget_exhausted);
@@ -398,6 +400,8 @@ void GateFields(IO& io, engine::GateResult& g) {
 template <typename IO>
 void ResultFields(IO& io, RunResult& r) {
   engine::RunSummary& s = r.summary;
+  io.Str("mode", r.mode);
+  io.Str("base_url", r.base_url);
   io.Str("scenario", r.scenario);
   io.Str("purpose", r.purpose);
   io.Str("path", r.path);
@@ -415,6 +419,7 @@ void ResultFields(IO& io, RunResult& r) {
     o.U64("dead_lettered", s.ops_dead_lettered);
     o.U64("unfinished", s.ops_unfinished);
     o.U64("double_finished", s.ops_double_finished);
+    o.U64("resumed", r.ops_resumed);
   });
   io.U64("attempts", s.attempts);
   io.U64("events", s.events);

@@ -15,126 +15,10 @@
 #include "notion_sim/simulator/fake_notion.h"
 #include "notion_sim/simulator/in_process.h"
 #include "scenario_client.h"
+#include "world.h"
 
 namespace notion_sim::scenarios {
 namespace {
-
-// The sections of a scenario, parsed into their owners' types.
-struct Sections {
-  policies::StackConfig stack;
-  sim::FakeConfig fake;
-  sim::NetworkModel network;
-  engine::InvariantConfig invariants;
-  std::vector<engine::Gate> gates;
-};
-
-Result<Sections> ParseSections(const ScenarioSpec& spec) {
-  auto doc = engine::JsonDocument::Parse(spec.source.dump(), spec.path);
-  if (!doc.ok()) return doc.error();
-  engine::JsonReader reader(*doc);
-  engine::ObjectReader root = reader.Root();
-  Sections s;
-  {
-    engine::ObjectReader stack = root.Has("stack") ? root.Object("stack") : root;
-    if (root.Has("stack")) {
-      auto parsed = policies::ParseStackConfig(stack);
-      if (!parsed.ok()) return parsed.error();
-      s.stack = std::move(parsed).value();
-    }
-  }
-  auto fake = sim::ParseFakeConfig(root);
-  if (!fake.ok()) return fake.error();
-  s.fake = std::move(fake).value();
-  if (root.Has("network")) {
-    engine::ObjectReader net = root.Object("network");
-    auto parsed = sim::ParseNetworkModel(net);
-    if (!parsed.ok()) return parsed.error();
-    s.network = parsed.value();
-  }
-  if (root.Has("invariants")) {
-    engine::ObjectReader inv = root.Object("invariants");
-    auto parsed = engine::ParseInvariantConfig(inv);
-    if (!parsed.ok()) return parsed.error();
-    s.invariants = parsed.value();
-  }
-  auto gates = engine::ParseGates(root);
-  if (!gates.ok()) return gates.error();
-  s.gates = std::move(gates).value();
-  if (!reader.ok()) return reader.error();
-  return s;
-}
-
-// What the scenario did not say about its invariants follows from its stack: the attempt bound,
-// the limiter's budget and the lanes' limits are the stack's own promises.
-void DeriveInvariants(const ScenarioSpec& spec, const policies::StackConfig& stack,
-                      engine::InvariantConfig& inv) {
-  static const nlohmann::json kNone = nlohmann::json::object();
-  const nlohmann::json& said =
-      spec.source.contains("invariants") ? spec.source.at("invariants") : kNone;
-  if (!said.contains("max_attempts")) inv.max_attempts = std::max(1u, stack.retry.max_attempts);
-  if (!said.contains("max_reconcile_lookups")) {
-    inv.max_reconcile_lookups = std::max(1u, stack.max_reconcile_lookups);
-  }
-  if (!said.contains("op_deadline_ms")) {
-    // Without a deadline in the stack, an operation may take the whole run plus its drain.
-    inv.op_deadline_us = stack.retry.deadline_us > 0 ? stack.retry.deadline_us + Min(10)
-                                                     : spec.duration_us + spec.drain_limit_us;
-  }
-  if (!said.contains("client_rate")) {
-    // In any window of length W a fixed window admits at most 2 x limit (the end of one window
-    // and the start of the next); a token bucket at most burst + rate x W. Checked over 60 s.
-    if (stack.limiter.kind == policies::LimiterKind::kFixedWindow ||
-        stack.limiter.kind == policies::LimiterKind::kSlidingWindow) {
-      inv.rate_window_us = stack.limiter.window_us;
-      inv.rate_budget = stack.limiter.kind == policies::LimiterKind::kFixedWindow
-                            ? 2 * stack.limiter.limit
-                            : stack.limiter.limit;
-    } else if (stack.limiter.kind == policies::LimiterKind::kTokenBucket) {
-      // Adaptive limiters only ever go below the configured rate, so the same bound holds.
-      inv.rate_window_us = Sec(60);
-      inv.rate_budget = static_cast<std::int64_t>(
-          std::ceil(stack.limiter.burst + stack.limiter.rate_per_s * 60.0));
-    }
-  }
-  if (!said.contains("bulkhead") && stack.bulkhead.enabled) {
-    for (std::size_t i = 0; i < 3; ++i) {
-      inv.lanes[i].max_in_flight = stack.bulkhead.lanes[i].max_concurrent;
-      inv.lanes[i].max_queued = stack.bulkhead.lanes[i].max_queued;
-    }
-  }
-}
-
-// The world's shape: scenario tenants become the fake's tokens; a workspace without databases
-// gets one data source with seeded pages for reads to aim at; faults stop with the safety phase.
-void ShapeWorld(const ScenarioSpec& spec, sim::FakeConfig& fake) {
-  sim::Workspace& ws = fake.workspace;
-  if (ws.tokens.empty()) {
-    for (std::size_t i = 0; i < spec.tenants.size(); ++i) {
-      sim::TokenSpec t;
-      t.token = spec.tenants[i].token;
-      t.name = spec.tenants[i].name;
-      t.tenant = static_cast<std::uint16_t>(i);
-      ws.tokens.push_back(t);
-    }
-  }
-  if (ws.databases.empty()) {
-    sim::DataSourceSpec ds;
-    ds.title = "Tasks";
-    ds.pages = 200;
-    sim::DatabaseSpec db;
-    db.title = "Tasks";
-    db.data_sources.push_back(ds);
-    ws.databases.push_back(db);
-  }
-  if (spec.phases.safety_us > 0) {
-    std::vector<sim::FaultRule> rules = fake.faults.rules();
-    fake.faults.Clear();
-    for (sim::FaultRule rule : rules) {
-      rule.match.until_us = std::min(rule.match.until_us, spec.phases.safety_us);
-      (void)fake.faults.Add(rule);
-    }
-  }
-}
 
 // The ids the workload aims at, read the way a client would: through the API of a fresh fake with
 // the same seed and workspace (ids depend only on those), without faults.
@@ -191,34 +75,18 @@ std::string Reproduce(const ScenarioSpec& spec) {
 
 }  // namespace
 
-Result<RunResult> RunScenario(const ScenarioSpec& spec) {
-  auto sections = ParseSections(spec);
+Result<RunResult> RunScenario(const ScenarioSpec& spec, const SimOptions& options) {
+  auto sections = PrepareSections(spec);
   if (!sections.ok()) return sections.error();
   Sections& s = sections.value();
-  ShapeWorld(spec, s.fake);
-  DeriveInvariants(spec, s.stack, s.invariants);
-  if (spec.phases.recover_within_us > 0) {
-    s.gates.push_back(engine::Gate{"recovery_s", std::nullopt,
-                                   static_cast<double>(spec.phases.recover_within_us) / 1e6});
-  }
-
   engine::Rng root(spec.seed);
   auto targets = DiscoverTargets(spec, s.fake, root.Fork("simulator"));
   if (!targets.ok()) return targets.error();
+  if (options.replay) s.fake.faults.SetReplay(*options.replay, sim::ReplayKey::kOpAttempt);
 
   engine::SimLoop loop;
-  engine::Trace trace;
-  engine::MetricsConfig metrics_config;
-  if (spec.phases.safety_us > 0) metrics_config.fault_end_us = spec.phases.safety_us;
-  engine::MetricsSink metrics(metrics_config);
-  engine::InvariantSuite invariants(s.invariants);
-  policies::HealthSink health(&trace, s.stack.health);
-  policies::AlertMonitor alerts(&trace, s.stack.alerts);
-  trace.AddSink(&metrics);
-  trace.AddSink(&invariants);
-  trace.AddSink(&health);
-  trace.AddSink(&alerts);
-
+  Observers observers(spec, s);
+  engine::Trace& trace = observers.trace;
   sim::FakeNotion fake(loop, root.Fork("simulator"), &trace, s.fake);
   sim::InProcessTransport transport(loop, fake, s.network, root.Fork("network"), &trace);
   transport.set_epoch_unix_s(s.fake.workspace.epoch_unix_s);
@@ -232,45 +100,15 @@ Result<RunResult> RunScenario(const ScenarioSpec& spec) {
   ScenarioWorkload workload(spec, targets.value(), root.Fork("workload"));
   engine::Runner runner(loop, trace, workload, client);
 
-  RunResult result;
-  result.scenario = spec.name;
-  result.purpose = spec.purpose;
-  result.path = spec.path;
-  result.scenario_hash = spec.hash;
-  result.profile = s.stack.profile;
-  result.seed = spec.seed;
+  engine::RunSummary summary =
+      runner.Run(engine::RunOptions{spec.duration_us, spec.drain_limit_us});
+  if (!summary.status.ok()) return summary.status.error();
+  RunResult result =
+      Conclude(spec, s, observers, client, std::move(summary), loop.NowUs(), &fake.ledger());
   result.reproduce = Reproduce(spec);
-  result.summary = runner.Run(engine::RunOptions{spec.duration_us, spec.drain_limit_us});
-  if (!result.summary.status.ok()) return result.summary.status.error();
-
-  result.checks.metrics = metrics.Finish(loop.NowUs());
-  result.checks.invariants = invariants.Finish(result.summary, &fake.ledger());
-  result.checks.gates = engine::EvaluateGates(s.gates, result.checks.metrics);
-  result.verdict = engine::Judge(result.checks);
-  for (std::size_t i = 0; i < client.batches().size(); ++i) {
-    const policies::BatchSync& b = *client.batches()[i];
-    CheckpointResult c;
-    c.job = spec.batches[i].name;
-    c.approach = spec.batches[i].approach == CheckpointApproach::kA ? "A" : "B";
-    c.records = spec.batches[i].records;
-    c.checkpoint = b.Checkpoint();
-    c.succeeded = b.counts().succeeded;
-    c.failed = b.counts().failed;
-    c.dead_lettered = b.counts().dead_lettered;
-    result.checkpoints.push_back(c);
+  if (options.replay) {
+    result.reproduce += " (replayed with recorded fault decisions: notion-sim replay)";
   }
-  for (const auto& a : alerts.alerts()) {
-    const std::string kind(policies::AlertKindName(a.kind));
-    auto it = std::find_if(result.alerts.begin(), result.alerts.end(),
-                           [&](const AlertCount& c) { return c.kind == kind; });
-    if (it == result.alerts.end()) {
-      result.alerts.push_back(AlertCount{kind, 1, a.at_us});
-    } else {
-      ++it->count;
-    }
-  }
-  result.dlq_depth_end = static_cast<std::uint64_t>(result.checks.metrics.dlq_depth_end);
-  result.dlq_permanent = result.checks.metrics.dlq_permanent;
   const sim::FakeStats& stats = fake.stats();
   result.server_requests = stats.requests;
   result.server_writes = stats.writes;

@@ -271,6 +271,8 @@ struct FakeNotion::Impl {
   void QueryDataSource(Call& call);
   void QueryDatabase(Call& call);
   void RetrieveDatabase(Call& call);
+  void CreateDatabase(Call& call);
+  void UpdateDatabase(Call& call);
   void RetrieveDataSource(Call& call);
   void AppendBlocks(Call& call);
   void ListChildren(Call& call);

@@ -88,6 +88,7 @@ std::string_view PathParamName(Operation op) {
       return "data_source_id";
     case Operation::kQueryDatabase:
     case Operation::kRetrieveDatabase:
+    case Operation::kUpdateDatabase:
       return "database_id";
     case Operation::kRetrieveUser:
       return "user_id";
@@ -103,6 +104,7 @@ bool HasTarget(Operation op) {
     case Operation::kUsersMe:
     case Operation::kListUsers:
     case Operation::kUpstreamComplete:
+    case Operation::kCreateDatabase:
       return false;
     default:
       return true;

@@ -214,6 +214,7 @@ void FaultPlan::Clear() {
 
 void FaultPlan::Reseed(engine::Rng rng) {
   rng_ = rng;
+  if (replay_) replay_->seen.clear();
   for (std::size_t i = 0; i < rules_.size(); ++i) {
     states_[i] = RuleState{};
     states_[i].rng = rng_.Fork("rule/" + std::to_string(rules_[i].id));
@@ -279,8 +280,10 @@ bool FaultPlan::Fires(const FaultRule& rule, RuleState& s) {
 
 FaultDecision FaultPlan::Decide(const FaultContext& c) {
   if (replay_) {
-    const auto key = replay_->key == ReplayKey::kSequence ? std::make_pair(c.seq, std::uint32_t{0})
-                                                          : std::make_pair(c.op_id, c.attempt);
+    const auto key = replay_->key == ReplayKey::kSequence
+                         ? std::make_tuple(c.seq, std::uint32_t{0}, std::uint32_t{0})
+                         : std::make_tuple(c.op_id, c.attempt,
+                                           replay_->seen[std::make_pair(c.op_id, c.attempt)]++);
     auto it = replay_->by_key.find(key);
     return it == replay_->by_key.end() ? FaultDecision{} : it->second;
   }
@@ -334,8 +337,9 @@ void FaultPlan::SetReplay(std::vector<RecordedDecision> decisions, ReplayKey key
   Replay r;
   r.key = key;
   for (RecordedDecision& d : decisions) {
-    const auto k = key == ReplayKey::kSequence ? std::make_pair(d.seq, std::uint32_t{0})
-                                               : std::make_pair(d.op_id, d.attempt);
+    const auto k = key == ReplayKey::kSequence
+                       ? std::make_tuple(d.seq, std::uint32_t{0}, std::uint32_t{0})
+                       : std::make_tuple(d.op_id, d.attempt, d.occurrence);
     r.by_key[k] = std::move(d.decision);
   }
   replay_ = std::move(r);
@@ -551,6 +555,7 @@ Result<std::vector<RecordedDecision>> ParseRecordedDecisions(engine::ObjectReade
     rd.seq = static_cast<std::uint64_t>(o.Int("seq", 0, 0));
     rd.op_id = static_cast<std::uint64_t>(o.Int("op_id", 0, 0));
     rd.attempt = static_cast<std::uint32_t>(o.Int("attempt", 0, 0, UINT32_MAX));
+    rd.occurrence = static_cast<std::uint32_t>(o.Int("occurrence", 0, 0, UINT32_MAX));
     ReadDecisionFields(o, &rd.decision);
     o.Finish();
     if (!o.ok()) return o.error();

@@ -1,5 +1,6 @@
 #include "notion_sim/simulator/journal.h"
 
+#include <map>
 #include <utility>
 
 namespace notion_sim::sim {
@@ -93,13 +94,18 @@ nlohmann::json Journal::ToJson(std::size_t limit) const {
 
 nlohmann::json Journal::DecisionsJson() const {
   nlohmann::json decisions = nlohmann::json::array();
+  // How many held requests carried each (op_id, attempt) so far: a replay keyed by op and attempt
+  // tells a create from the reconcile lookup or the DLQ replay that repeats its numbers.
+  std::map<std::pair<std::uint64_t, std::uint32_t>, std::uint32_t> seen;
   for (std::size_t k = 0; k < size_; ++k) {
     const JournalEntry& e = ring_[(head_ + k) % capacity_];
+    const std::uint32_t occurrence = seen[{e.op_id, e.attempt}]++;
     if (!e.fault.fired()) continue;
     nlohmann::json d = FaultDecisionToJson(e.fault);
     d["seq"] = e.seq;
     if (e.op_id != 0) d["op_id"] = e.op_id;
     if (e.attempt != 0) d["attempt"] = e.attempt;
+    if (occurrence != 0) d["occurrence"] = occurrence;
     decisions.push_back(std::move(d));
   }
   return {{"decisions", std::move(decisions)}};

@@ -630,6 +630,12 @@ void FakeNotion::Impl::Execute(Call& c) {
     case Operation::kRetrieveDatabase:
       RetrieveDatabase(c);
       break;
+    case Operation::kCreateDatabase:
+      CreateDatabase(c);
+      break;
+    case Operation::kUpdateDatabase:
+      UpdateDatabase(c);
+      break;
     case Operation::kRetrieveDataSource:
       RetrieveDataSource(c);
       break;
@@ -1145,6 +1151,105 @@ void FakeNotion::Impl::RetrieveDatabase(Call& c) {
     }
     return;
   }
+  c.object = db.id;
+  if (c.render) c.result = RenderDatabase(db, c.version);
+}
+
+void FakeNotion::Impl::CreateDatabase(Call& c) {
+  if (c.version == ApiVersion::k20220628) {
+    c.Fail(400, ApiCode::kValidationError,
+           "notion-sim: creating a database is modelled for Notion-Version 2025-09-03 and later.");
+    return;
+  }
+  const json empty = json::object();
+  const json& body = c.body != nullptr && c.body->is_object() ? *c.body : empty;
+  const auto parent_it = body.find("parent");
+  if (parent_it == body.end() || !parent_it->is_object() || !parent_it->contains("page_id") ||
+      !(*parent_it)["page_id"].is_string()) {
+    c.Fail(400, ApiCode::kValidationError,
+           "body failed validation: body.parent.page_id should be defined, instead was "
+           "`undefined`.");
+    return;
+  }
+  const std::optional<ObjectId> parent =
+      ObjectId::Parse((*parent_it)["page_id"].get<std::string>());
+  const Ref* ref = parent ? Find(*parent) : nullptr;
+  if (ref == nullptr || ref->kind != Kind::kPage || pages[ref->index].in_trash) {
+    NotFound(c, "page", parent.value_or(ObjectId{}));
+    return;
+  }
+  if (!Allowed(c, *parent, kCapInsert, "page")) return;
+  std::vector<PropertySpec> schema;
+  const auto ids_it = body.find("initial_data_source");
+  if (ids_it != body.end()) {
+    const json* props = ids_it->is_object() && ids_it->contains("properties")
+                            ? &(*ids_it)["properties"]
+                            : nullptr;
+    if (props == nullptr || !props->is_object()) {
+      c.Fail(400, ApiCode::kValidationError,
+             "body failed validation: body.initial_data_source.properties should be an object.");
+      return;
+    }
+    int titles = 0;
+    for (auto it = props->begin(); it != props->end(); ++it) {
+      if (!it->is_object() || it->size() != 1) {
+        c.Fail(400, ApiCode::kValidationError,
+               "body failed validation: body.initial_data_source.properties." + it.key() +
+                   " should name exactly one property type.");
+        return;
+      }
+      const std::string type = it->begin().key();
+      if (type == "title") ++titles;
+      schema.push_back(PropertySpec{it.key(), type});
+    }
+    if (titles != 1) {
+      c.Fail(400, ApiCode::kValidationError,
+             "body failed validation: a data source needs exactly one title property.");
+      return;
+    }
+  } else {
+    schema.push_back(PropertySpec{"Name", "title"});
+  }
+  std::string title = body.contains("title") ? PlainText(body["title"]) : std::string();
+  if (title.empty()) title = "Untitled";
+  const ObjectId db_id = ObjectId::Random(ids);
+  const std::uint32_t db = NewDatabase(db_id, title);
+  databases[db].created_us = c.now_us;
+  const std::uint32_t ds = NewDataSource(ObjectId::Random(ids), title, std::move(schema), db);
+  data_sources[ds].created_us = c.now_us;
+  data_sources[ds].edited_us = c.now_us;
+  Record(c, db_id);
+  c.object = db_id;
+  if (c.render) c.result = RenderDatabase(databases[db], c.version);
+}
+
+void FakeNotion::Impl::UpdateDatabase(Call& c) {
+  const Ref* ref = Find(c.target);
+  if (ref == nullptr || ref->kind != Kind::kDatabase) {
+    NotFound(c, "database", c.target);
+    return;
+  }
+  if (!Allowed(c, c.target, kCapUpdate, "database")) return;
+  const json empty = json::object();
+  const json& body = c.body != nullptr && c.body->is_object() ? *c.body : empty;
+  DatabaseRec& db = databases[ref->index];
+  for (const char* key : {"in_trash", "archived"}) {
+    auto it = body.find(key);
+    if (it == body.end()) continue;
+    if (!it->is_boolean()) {
+      c.Fail(400, ApiCode::kValidationError,
+             std::string("body failed validation: body.") + key +
+                 " should be a boolean, instead was `" + Quoted(*it) + "`.");
+      return;
+    }
+    db.in_trash = it->get<bool>();
+    for (std::uint32_t ds : db.data_sources) data_sources[ds].in_trash = db.in_trash;
+  }
+  if (auto it = body.find("title"); it != body.end()) {
+    const std::string title = PlainText(*it);
+    if (!title.empty()) db.title = title;
+  }
+  Record(c, db.id);
   c.object = db.id;
   if (c.render) c.result = RenderDatabase(db, c.version);
 }

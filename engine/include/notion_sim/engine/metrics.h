@@ -177,6 +177,8 @@ struct MetricsReport {
   std::uint64_t requests_outside_ops = 0;  // sent for no open op (DLQ replays, workflow steps)
   std::uint64_t retries = 0;               // attempts numbered above 1
   std::uint64_t retries_scheduled = 0;     // kRetryScheduled
+  TimeUs retry_delay_total_us = 0;         // sum of the delays kRetryScheduled announced
+  TimeUs retry_delay_max_us = 0;
   std::uint64_t retries_gave_up = 0;       // kRetryGaveUp
   std::uint64_t retry_after_honored = 0;
   std::uint64_t budget_exhausted = 0;

@@ -34,6 +34,8 @@ enum class Operation : std::uint8_t {
   kListUsers,           // GET    /v1/users
   kRetrieveUser,        // GET    /v1/users/{id}
   kUpstreamComplete,    // POST   /upstream/v1/complete (the second upstream)
+  kCreateDatabase,      // POST   /v1/databases (live runs make their sandbox with it)
+  kUpdateDatabase,      // PATCH  /v1/databases/{id} (title, in_trash)
   kCount,
 };
 inline constexpr int kOperationCount = static_cast<int>(Operation::kCount);

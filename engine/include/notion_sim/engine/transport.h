@@ -49,6 +49,9 @@ struct LogicalOp {
   std::uint32_t record = 0;  // batch sync: the record index (0 = not part of a batch)
   std::uint16_t batch = 0;   // batch sync: 1 + the batch's index (0 = not part of a batch)
   Workflow workflow = Workflow::kSingle;
+  // A create an earlier run of the same work may have applied (a resumed live run found its key
+  // claimed and never completed): a stack that reconciles looks before the first attempt.
+  bool maybe_applied = false;
 };
 
 // One attempt of a logical operation, as sent to a target.

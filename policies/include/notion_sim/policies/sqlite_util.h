@@ -1,6 +1,6 @@
-// Small RAII helpers over the SQLite C API for the durable stores (DLQ, idempotency keys). Errors
-// become Status values naming the statement and SQLite's message. Not thread-safe: one connection
-// per store, used from the loop's thread.
+// Small RAII helpers over the SQLite C API for the durable stores (DLQ, idempotency keys) and the
+// live run's state file. Errors become Status values naming the statement and SQLite's message.
+// Not thread-safe: one connection per store, used from the loop's thread.
 #pragma once
 
 #include <cstdint>

@@ -126,9 +126,11 @@ Result<StackConfig> ParseStackConfig(engine::ObjectReader& stack);
 Result<StackConfig> ParseStackConfigText(const std::string& text, const std::string& name);
 
 // Builds the stack. `rng` is the stack's own fork (jitter); the loop, trace and transport must
-// outlive the client.
+// outlive the client. `dlq_store` (may be null: in memory) keeps the DLQ, e.g. in SQLite for a
+// live run; it must outlive the client too.
 std::unique_ptr<engine::Client> BuildStack(const StackConfig& config, engine::Loop& loop,
                                            engine::Trace& trace, engine::Transport& transport,
-                                           engine::Rng rng);
+                                           engine::Rng rng,
+                                           DeadLetterStore* dlq_store = nullptr);
 
 }  // namespace notion_sim::policies

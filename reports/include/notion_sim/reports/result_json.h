@@ -22,7 +22,7 @@
 
 namespace notion_sim::reports {
 
-inline constexpr int kResultSchemaVersion = 2;
+inline constexpr int kResultSchemaVersion = 3;
 
 nlohmann::json ResultToJson(const scenarios::RunResult& result);
 // `where` names the document in errors ("out/a.result.json" or "out/results.json: at /results/3").

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,7 @@
 #include "notion_sim/engine/metrics.h"
 #include "notion_sim/engine/runner.h"
 #include "notion_sim/scenarios/scenario.h"
+#include "notion_sim/simulator/fault_plan.h"
 
 namespace notion_sim::scenarios {
 
@@ -33,6 +35,8 @@ struct AlertCount {
 };
 
 struct RunResult {
+  std::string mode = "sim";  // "sim" or "live"
+  std::string base_url;      // live: where the run went
   std::string scenario;
   std::string purpose;
   std::string path;
@@ -53,8 +57,15 @@ struct RunResult {
   std::uint64_t server_rate_limited = 0;
   std::uint64_t server_pages = 0;
   double wall_time_ms = 0;  // filled in by the caller that timed the run
+  std::uint64_t ops_resumed = 0;  // live --resume: operations that ended in earlier runs
 };
 
-Result<RunResult> RunScenario(const ScenarioSpec& spec);
+struct SimOptions {
+  // `notion-sim replay`: the fault decisions a live run's server journaled, applied to the
+  // requests with the same (op id, attempt) instead of the scenario's fault rules.
+  std::optional<std::vector<sim::RecordedDecision>> replay;
+};
+
+Result<RunResult> RunScenario(const ScenarioSpec& spec, const SimOptions& options = {});
 
 }  // namespace notion_sim::scenarios

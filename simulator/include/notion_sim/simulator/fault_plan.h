@@ -31,6 +31,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -154,13 +155,16 @@ struct RecordedDecision {
   std::uint64_t seq = 0;
   std::uint64_t op_id = 0;
   std::uint32_t attempt = 0;
+  // Requests with the same (op_id, attempt) the server saw before this one: a reconcile lookup
+  // carries its create's attempt number, and a DLQ replay starts again at attempt 1.
+  std::uint32_t occurrence = 0;
   FaultDecision decision;
 };
 
 // How replayed decisions find their request.
 enum class ReplayKey : std::uint8_t {
   kSequence,   // the fake's request number (same order of arrival)
-  kOpAttempt,  // (op_id, attempt) sent by our stack; robust to reordering
+  kOpAttempt,  // (op_id, attempt, occurrence) sent by our stack; robust to reordering
 };
 
 class FaultPlan {
@@ -199,7 +203,8 @@ class FaultPlan {
   };
   struct Replay {
     ReplayKey key = ReplayKey::kSequence;
-    std::map<std::pair<std::uint64_t, std::uint32_t>, FaultDecision> by_key;
+    std::map<std::tuple<std::uint64_t, std::uint32_t, std::uint32_t>, FaultDecision> by_key;
+    std::map<std::pair<std::uint64_t, std::uint32_t>, std::uint32_t> seen;  // kOpAttempt
   };
   bool Fires(const FaultRule& rule, RuleState& state);
   static bool Matches(const FaultRule& rule, const FaultContext& context);

@@ -1,0 +1,57 @@
+// The parts of a scenario run that do not depend on the world it runs in: the sections parsed
+// into their owners' types (with what the scenario left unsaid derived from its stack), the sinks
+// that watch the trace, and the RunResult made from them. Shared by the simulated run (run.cc) and
+// the live run (live_run.cc), so both judge a run the same way.
+#pragma once
+
+#include <vector>
+
+#include "notion_sim/engine/gates.h"
+#include "notion_sim/engine/invariants.h"
+#include "notion_sim/engine/ledger.h"
+#include "notion_sim/engine/metrics.h"
+#include "notion_sim/engine/trace.h"
+#include "notion_sim/policies/error_budget.h"
+#include "notion_sim/policies/health.h"
+#include "notion_sim/policies/stack_config.h"
+#include "notion_sim/scenarios/run.h"
+#include "notion_sim/simulator/fake_notion.h"
+#include "notion_sim/simulator/network.h"
+#include "scenario_client.h"
+
+namespace notion_sim::scenarios {
+
+// The sections of a scenario, parsed into their owners' types.
+struct Sections {
+  policies::StackConfig stack;
+  sim::FakeConfig fake;
+  sim::NetworkModel network;
+  engine::InvariantConfig invariants;
+  std::vector<engine::Gate> gates;
+};
+
+// Parses the sections and shapes them for a run: tenants become the fake's tokens, a workspace
+// without databases gets one data source with seeded pages, faults stop with the safety phase,
+// unsaid invariants follow from the stack, and recover_within becomes a recovery gate.
+Result<Sections> PrepareSections(const ScenarioSpec& spec);
+
+// The sinks on one trace: metrics, invariants, health and alerts.
+struct Observers {
+  Observers(const ScenarioSpec& spec, const Sections& sections);
+  Observers(const Observers&) = delete;
+  Observers& operator=(const Observers&) = delete;
+
+  engine::Trace trace;
+  engine::MetricsSink metrics;
+  engine::InvariantSuite invariants;
+  policies::HealthSink health;
+  policies::AlertMonitor alerts;
+};
+
+// The result of a finished run: checks judged at `end_us`, the ledger (null: not known) checked
+// for duplicate creates, checkpoints and alerts collected. The server_* fields are the caller's.
+RunResult Conclude(const ScenarioSpec& spec, const Sections& sections, Observers& observers,
+                   const ScenarioClient& client, engine::RunSummary summary, TimeUs end_us,
+                   const engine::Ledger* ledger);
+
+}  // namespace notion_sim::scenarios

@@ -1,0 +1,267 @@
+// `notion-sim run --live` as a user runs it, against the fake's HTTP door started by the test on
+// 127.0.0.1: killed with SIGKILL at random points and resumed (no duplicate create, no operation
+// lost), the token absent from everything the run writes or prints, `compare` of the simulated
+// and the live result, and the flag errors (exit 2, naming the flag).
+#include <signal.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "http_test_util.h"
+#include "notion_sim/engine/rng.h"
+#include "notion_sim/simulator/fake_notion.h"
+#include "notion_sim/simulator/http_server.h"
+
+namespace notion_sim {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+constexpr const char* kCli = NSIM_CLI_PATH;
+constexpr const char* kToken = "ntn_SECRET_8c1d7e55aa09bb3f";
+
+class LiveCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    sim::FakeConfig config;
+    config.workspace = sim::DefaultServeWorkspace(9);
+    sim::TokenSpec t;
+    t.token = kToken;
+    t.name = "integration";
+    config.workspace.tokens.push_back(t);
+    fake_ = std::make_unique<sim::FakeNotion>(clock_, engine::Rng(9).Fork("fake"), nullptr,
+                                              std::move(config));
+    sim::HttpServerOptions options;
+    options.max_hold_us = Sec(5);
+    options.log = [this](std::string_view line) {
+      std::lock_guard<std::mutex> lock(log_mu_);
+      server_log_ += std::string(line) + "\n";
+    };
+    server_ = std::make_unique<sim::HttpServer>(*fake_, options);
+    ASSERT_TRUE(server_->Start().ok());
+    dir_ = fs::temp_directory_path() /
+           ("nsim-live-cli-" +
+            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override {
+    server_->Stop();
+    fs::remove_all(dir_);
+  }
+
+  std::string WriteScenario(const json& j) {
+    const std::string path = (dir_ / (j.at("name").get<std::string>() + ".json")).string();
+    std::ofstream(path) << j.dump(2);
+    return path;
+  }
+  std::vector<std::string> LiveArgs(const std::string& scenario, const std::string& out) {
+    return {kCli, "run", "--live", "--base-url", server_->BaseUrl(), "--out", out, scenario};
+  }
+  std::map<std::uint64_t, int> CreatesByOp() {
+    return server_->WithCore([](sim::FakeNotion& f) {
+      std::map<std::uint64_t, int> n;
+      for (const engine::LedgerEntry& e : f.ledger()) {
+        if (e.operation == engine::Operation::kCreatePage && e.op_id != 0) ++n[e.op_id];
+      }
+      return n;
+    });
+  }
+
+  sim::SteadyClock clock_;
+  std::unique_ptr<sim::FakeNotion> fake_;
+  std::unique_ptr<sim::HttpServer> server_;
+  std::mutex log_mu_;
+  std::string server_log_;
+  fs::path dir_;
+};
+
+// Creates whose responses get lost or become 503s after they committed: the duplicate-create trap,
+// at a steady pace so that the number of operations is known (4/s for 3 s plus reads).
+json CreateTrap(const std::string& name) {
+  return {{"name", name},
+          {"seed", 21},
+          {"duration_s", 3},
+          {"drain_limit_s", 30},
+          {"stack",
+           {{"profile", "recommended"},
+            {"timeouts", {{"request_ms", 600}}},
+            {"retry", {{"initial_delay_ms", 50}, {"max_delay_ms", 300}}},
+            {"dlq", {{"retry_delays_ms", json::array({200})}}}}},
+          {"faults", json::array({{{"match", {{"operation", "create_page"}}},
+                                   {"trigger", {{"probability", 0.25}}},
+                                   {"action", "lose_after_commit"},
+                                   {"loss", "timeout"}},
+                                  {{"match", {{"operation", "create_page"}}},
+                                   {"trigger", {{"probability", 0.1}}},
+                                   {"action", "commit_then_503"}}})},
+          {"workload",
+           {{"streams", json::array({{{"operation", "create_page"}, {"rate_per_s", 4}},
+                                     {{"operation", "retrieve_page"}, {"rate_per_s", 2}}})}}}};
+}
+
+// Everything the (exited) child wrote to stdout.
+std::string Stdout(httptest::ChildProcess& child) {
+  while (child.ReadLine(200)) {
+  }
+  return child.stdout_text();
+}
+
+std::string ReadAll(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+TEST_F(LiveCli, KilledAtRandomPointsAndResumedLosesNothingAndCreatesNothingTwice) {
+  const std::string scenario = WriteScenario(CreateTrap("create_trap"));
+  constexpr std::uint64_t kOps = 12 + 6;  // creates 4/s and reads 2/s over 3 s
+  engine::Rng rng(20261122);
+  for (int round = 0; round < 2; ++round) {
+    const std::string out = (dir_ / ("out" + std::to_string(round))).string();
+    const long kill_after_ms = 500 + static_cast<long>(rng.Below(2300));
+    auto child = httptest::ChildProcess::Start(LiveArgs(scenario, out),
+                                               {std::string("NOTION_TOKEN=") + kToken});
+    ASSERT_TRUE(child.has_value());
+    std::this_thread::sleep_for(std::chrono::milliseconds(kill_after_ms));
+    child->SignalAndWait(SIGKILL, 5000);  // mid-run (or, rarely, just after it ended)
+
+    std::vector<std::string> resume = LiveArgs(scenario, out);
+    resume.push_back("--resume");
+    auto again = httptest::ChildProcess::Start(resume, {std::string("NOTION_TOKEN=") + kToken});
+    ASSERT_TRUE(again.has_value());
+    const std::optional<int> code = again->Wait(60000);
+    ASSERT_TRUE(code.has_value()) << "the resumed run did not end";
+    EXPECT_EQ(*code, 0) << "killed after " << kill_after_ms << " ms\n" << again->Stderr();
+
+    const json r = json::parse(ReadAll(fs::path(out) / "create_trap.result.json"));
+    // Every operation is accounted for: ended before the kill or in the resumed run.
+    EXPECT_EQ(r["ops"]["started"].get<std::uint64_t>() + r["ops"]["resumed"].get<std::uint64_t>(),
+              kOps)
+        << "killed after " << kill_after_ms << " ms";
+    EXPECT_EQ(r["ops"]["unfinished"], 0);
+    EXPECT_EQ(r["verdict"], "pass") << again->Stderr();
+    // No create committed twice, over both processes (the run's invariant saw the same ledger).
+    const auto creates = CreatesByOp();
+    for (const auto& [op_id, n] : creates) EXPECT_EQ(n, 1) << "op " << op_id;
+    // Every create operation that succeeded made its page.
+    EXPECT_EQ(creates.size(), 12u) << "killed after " << kill_after_ms << " ms";
+    server_->WithCore([](sim::FakeNotion& f) {
+      f.Reset();
+      return 0;
+    });
+  }
+}
+
+TEST_F(LiveCli, TheTokenAppearsInNothingTheRunWritesOrPrints) {
+  const std::string scenario = WriteScenario(CreateTrap("secretive"));
+  const std::string live_out = (dir_ / "live").string();
+  auto child = httptest::ChildProcess::Start(LiveArgs(scenario, live_out),
+                                             {std::string("NOTION_TOKEN=") + kToken});
+  ASSERT_TRUE(child.has_value());
+  const std::optional<int> code = child->Wait(60000);
+  ASSERT_TRUE(code.has_value());
+  EXPECT_EQ(*code, 0) << child->Stderr();
+  const std::string printed = Stdout(*child) + child->Stderr();
+  EXPECT_NE(printed.find("secretive"), std::string::npos);  // it did print its summary
+  EXPECT_EQ(printed.find(kToken), std::string::npos);
+  std::size_t files = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(live_out)) {
+    if (!entry.is_regular_file()) continue;
+    ++files;
+    EXPECT_EQ(ReadAll(entry.path()).find(kToken), std::string::npos) << entry.path();
+  }
+  EXPECT_GE(files, 5u);  // result, index, summary, JUnit, HTML, state, decisions
+  const httptest::NotionClient api(server_->BaseUrl(), kToken);
+  EXPECT_EQ(api.Admin("GET", "/__admin/journal").body.find(kToken), std::string::npos);
+  {
+    std::lock_guard<std::mutex> lock(log_mu_);
+    EXPECT_FALSE(server_log_.empty());
+    EXPECT_EQ(server_log_.find(kToken), std::string::npos);
+  }
+
+  // A wrong token: the run fails on the 401, and says so without echoing the token.
+  const std::string wrong = "ntn_WRONG_5b0f1e2d3c4b5a69";
+  auto denied = httptest::ChildProcess::Start(LiveArgs(scenario, (dir_ / "denied").string()),
+                                              {"NOTION_TOKEN=" + wrong});
+  ASSERT_TRUE(denied.has_value());
+  const std::optional<int> denied_code = denied->Wait(30000);
+  ASSERT_TRUE(denied_code.has_value());
+  EXPECT_NE(*denied_code, 0);
+  const std::string denied_text = Stdout(*denied) + denied->Stderr();
+  EXPECT_NE(denied_text.find("401"), std::string::npos) << denied_text;
+  EXPECT_EQ(denied_text.find(wrong), std::string::npos);
+
+  // compare: the same invariants held in simulation and live.
+  const std::string sim_out = (dir_ / "sim").string();
+  auto sim = httptest::ChildProcess::Start({kCli, "run", "--quiet", "--out", sim_out, scenario});
+  ASSERT_TRUE(sim.has_value());
+  ASSERT_EQ(sim->Wait(60000), std::optional<int>(0)) << sim->Stderr();
+  auto cmp = httptest::ChildProcess::Start(
+      {kCli, "compare", sim_out + "/secretive.result.json", live_out + "/secretive.result.json"});
+  ASSERT_TRUE(cmp.has_value());
+  EXPECT_EQ(cmp->Wait(30000), std::optional<int>(0)) << cmp->Stderr();
+  const std::string table = Stdout(*cmp);
+  EXPECT_NE(table.find("held in both"), std::string::npos) << table;
+  EXPECT_NE(table.find("| attempts per op |"), std::string::npos) << table;
+  // Swapped arguments are an error of use.
+  auto swapped = httptest::ChildProcess::Start(
+      {kCli, "compare", live_out + "/secretive.result.json", sim_out + "/secretive.result.json"});
+  ASSERT_TRUE(swapped.has_value());
+  EXPECT_EQ(swapped->Wait(30000), std::optional<int>(2));
+}
+
+struct FlagCase {
+  std::vector<std::string> args;  // after "run"
+  std::vector<std::string> env;
+  std::string message;  // part of what stderr must say
+};
+
+TEST_F(LiveCli, BadLiveFlagsExitTwoAndNameWhatIsWrong) {
+  const std::string scenario = WriteScenario(CreateTrap("flags"));
+  const std::string url = server_->BaseUrl();
+  const std::string token = std::string("NOTION_TOKEN=") + kToken;
+  const std::vector<FlagCase> cases = {
+      {{"--live", scenario}, {token}, "--base-url"},
+      {{"--live", "--base-url", url, scenario}, {"NOTION_TOKEN="}, "NOTION_TOKEN"},
+      {{"--live", "--base-url", url, "--token-env", "MY_TOKEN", scenario}, {token}, "MY_TOKEN"},
+      {{"--resume", scenario}, {token}, "add --live"},
+      {{"--live", "--base-url", "https://api.notion.com", scenario},
+       {token},
+       "--allow-writes --sandbox-parent"},
+      {{"--live", "--base-url", url, "--allow-writes", scenario}, {token}, "--sandbox-parent"},
+      {{"--live", "--base-url", "notion.so", scenario}, {token}, "--base-url"},
+      {{"--live", "--base-url", url, "--resume", "--state", (dir_ / "no.sqlite").string(),
+        scenario},
+       {token},
+       "holds none"},
+  };
+  for (const FlagCase& c : cases) {
+    std::vector<std::string> argv = {kCli, "run", "--out", (dir_ / "o").string()};
+    argv.insert(argv.end(), c.args.begin(), c.args.end());
+    auto child = httptest::ChildProcess::Start(argv, c.env);
+    ASSERT_TRUE(child.has_value());
+    const std::optional<int> code = child->Wait(30000);
+    std::string shown;
+    for (const std::string& a : c.args) shown += a + " ";
+    EXPECT_EQ(code, std::optional<int>(2)) << shown << "\n" << child->Stderr();
+    EXPECT_NE(child->Stderr().find(c.message), std::string::npos) << shown << "\n"
+                                                                  << child->Stderr();
+  }
+}
+
+}  // namespace
+}  // namespace notion_sim

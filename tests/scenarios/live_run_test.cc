@@ -1,0 +1,340 @@
+// Live runs (RunScenarioLive) against the fake's HTTP door on 127.0.0.1, started by the test: the
+// scenario's faults installed on the server and seen through libcurl, the invariants judged with
+// the server's ledger, the fault decisions replayed in simulation, the sandbox trashed, the
+// safety rules and the state file's rules. Each run lasts a few seconds of real time.
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "http_test_util.h"
+#include "notion_sim/engine/json_reader.h"
+#include "notion_sim/scenarios/live.h"
+#include "notion_sim/scenarios/run.h"
+#include "notion_sim/scenarios/scenario.h"
+#include "notion_sim/simulator/fake_notion.h"
+#include "notion_sim/simulator/fault_plan.h"
+#include "notion_sim/simulator/http_server.h"
+
+namespace notion_sim::scenarios {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+constexpr const char* kToken = "ntn_live_test_token_4f2a";
+
+class LiveRun : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    sim::FakeConfig config;
+    config.workspace = sim::DefaultServeWorkspace(7);
+    sim::TokenSpec t;
+    t.token = kToken;
+    t.name = "integration";
+    config.workspace.tokens.push_back(t);
+    fake_ = std::make_unique<sim::FakeNotion>(clock_, engine::Rng(7).Fork("fake"), nullptr,
+                                              std::move(config));
+    auto root = sim::CreateRootPage(*fake_, kToken);
+    ASSERT_TRUE(root.ok()) << root.error().message;
+    root_page_ = root->ToString();
+    sim::HttpServerOptions options;
+    options.max_hold_us = Sec(5);
+    server_ = std::make_unique<sim::HttpServer>(*fake_, options);
+    ASSERT_TRUE(server_->Start().ok());
+    dir_ = fs::temp_directory_path() /
+           ("nsim-live-" +
+            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override {
+    server_->Stop();
+    fs::remove_all(dir_);
+  }
+
+  ScenarioSpec Spec(const json& j) {
+    const std::string path = (dir_ / (j.at("name").get<std::string>() + ".json")).string();
+    std::ofstream(path) << j.dump(2);
+    auto spec = LoadScenario(path);
+    EXPECT_TRUE(spec.ok()) << spec.error().message;
+    return spec.ok() ? std::move(spec).value() : ScenarioSpec{};
+  }
+  LiveOptions Options(const std::string& name) {
+    LiveOptions o;
+    o.base_url = server_->BaseUrl();
+    o.tokens = {kToken};
+    o.state_path = (dir_ / (name + ".live.sqlite")).string();
+    o.decisions_path = (dir_ / (name + ".decisions.json")).string();
+    return o;
+  }
+  // Creates committed on the server, by op id (the x-notion-sim-op-id header of the stack).
+  std::map<std::uint64_t, int> CreatesByOp() {
+    return server_->WithCore([](sim::FakeNotion& f) {
+      std::map<std::uint64_t, int> n;
+      for (const engine::LedgerEntry& e : f.ledger()) {
+        // Op id 0: the run's own set-up (seed pages), not the workload.
+        if (e.operation == engine::Operation::kCreatePage && e.op_id != 0) ++n[e.op_id];
+      }
+      return n;
+    });
+  }
+
+  sim::SteadyClock clock_;
+  std::unique_ptr<sim::FakeNotion> fake_;
+  std::unique_ptr<sim::HttpServer> server_;
+  std::string root_page_;
+  fs::path dir_;
+};
+
+// A short day with every kind of fault, aimed at the stack the library recommends, with its
+// timeouts and DLQ sized for seconds instead of minutes.
+json FaultyDay(const std::string& name) {
+  return {{"name", name},
+          {"seed", 11},
+          {"duration_s", 3},
+          {"drain_limit_s", 30},
+          {"stack",
+           {{"profile", "recommended"},
+            {"timeouts", {{"request_ms", 700}, {"connect_ms", 500}}},
+            {"retry", {{"initial_delay_ms", 50}, {"max_delay_ms", 400}}},
+            {"dlq", {{"retry_delays_ms", json::array({200})}}}}},
+          {"faults", json::array({
+                         {{"match", {{"operation", "retrieve_page"}}},
+                          {"trigger", {{"first", 2}}},
+                          {"action", "respond"},
+                          {"status", 429},
+                          {"code", "rate_limited"},
+                          {"retry_after_s", 1}},
+                         {{"match", {{"operation", "update_page"}}},
+                          {"trigger", {{"first", 2}}},
+                          {"action", "respond"},
+                          {"status", 503},
+                          {"code", "service_unavailable"}},
+                         {{"match", {{"operation", "retrieve_page"}}},
+                          {"trigger", {{"first", 1}}},
+                          {"action", "hang"}},
+                         {{"match", {{"operation", "query_data_source"}}},
+                          {"trigger", {{"first", 1}}},
+                          {"action", "stall_body"}},
+                         {{"match", {{"operation", "retrieve_page"}}},
+                          {"trigger", {{"first", 1}}},
+                          {"action", "reset"}},
+                         {{"match", {{"operation", "create_page"}}},
+                          {"trigger", {{"first", 2}}},
+                          {"action", "lose_after_commit"},
+                          {"loss", "timeout"}},
+                         {{"match", {{"operation", "create_page"}}},
+                          {"trigger", {{"first", 1}}},
+                          {"action", "commit_then_503"}},
+                     })},
+          {"workload",
+           {{"streams", json::array({{{"operation", "retrieve_page"}, {"rate_per_s", 4}},
+                                     {{"operation", "create_page"}, {"rate_per_s", 2}},
+                                     {{"operation", "update_page"}, {"rate_per_s", 1}},
+                                     {{"operation", "query_data_source"}, {"rate_per_s", 1}}})}}}};
+}
+
+const engine::InvariantResult* Invariant(const RunResult& r, const std::string& name) {
+  for (const auto& inv : r.checks.invariants) {
+    if (inv.name == name) return &inv;
+  }
+  return nullptr;
+}
+
+TEST_F(LiveRun, ServesTheScenariosFaultsAndTheStackHandlesEachAsInSimulation) {
+  const ScenarioSpec spec = Spec(FaultyDay("faulty_day"));
+  const LiveOptions options = Options("faulty_day");
+  auto result = RunScenarioLive(spec, options);
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  const RunResult& r = *result;
+  EXPECT_EQ(r.mode, "live");
+  for (const auto& inv : r.checks.invariants) {
+    EXPECT_TRUE(inv.held()) << inv.name << ": " << inv.first_violation;
+  }
+  EXPECT_EQ(r.summary.ops_unfinished, 0u);
+  EXPECT_EQ(r.summary.ops_double_finished, 0u);
+  EXPECT_GE(r.summary.ops_started, 20u);
+  const engine::MetricsReport& m = r.checks.metrics;
+  // Every action was seen through libcurl: 429 (with its Retry-After honoured), 503, a hang and a
+  // stalled body (timeouts), a reset, and lost creates.
+  EXPECT_GE(m.http_429, 2u);
+  EXPECT_GE(m.retry_after_honored, 2u);
+  EXPECT_GE(m.http_5xx, 3u);
+  EXPECT_GE(m.timeouts_fired, 2u);
+  EXPECT_GE(m.transport_errors, 4u);   // hang, stall, reset, two lost creates
+  EXPECT_GE(m.reconcile_lookups, 3u);  // each ambiguous create looked before creating again
+  EXPECT_GE(r.server_faults_injected, 10u);
+  // No create twice, judged on the server's ledger and checked here directly.
+  const engine::InvariantResult* dup = Invariant(r, "no_duplicate_creates");
+  ASSERT_NE(dup, nullptr);
+  EXPECT_TRUE(dup->held());
+  EXPECT_GE(dup->checked_count, 5u);
+  const auto creates = CreatesByOp();
+  EXPECT_GE(creates.size(), 5u);
+  for (const auto& [op_id, n] : creates) EXPECT_EQ(n, 1) << "op " << op_id;
+
+  // The decisions serve journaled replay in simulation: the faults hit the same requests.
+  auto doc = engine::JsonDocument::Load(options.decisions_path);
+  ASSERT_TRUE(doc.ok()) << doc.error().message;
+  engine::JsonReader reader(*doc);
+  engine::ObjectReader root = reader.Root();
+  auto decisions = sim::ParseRecordedDecisions(root);
+  ASSERT_TRUE(decisions.ok()) << decisions.error().message;
+  EXPECT_GE(decisions->size(), 10u);
+  SimOptions replay;
+  replay.replay = *decisions;
+  auto sim1 = RunScenario(spec, replay);
+  auto sim2 = RunScenario(spec, replay);
+  ASSERT_TRUE(sim1.ok() && sim2.ok());
+  EXPECT_EQ(sim1->summary.digest, sim2->summary.digest);
+  EXPECT_GE(sim1->server_faults_injected, 8u);
+  EXPECT_LE(sim1->server_faults_injected, decisions->size());
+  EXPECT_GE(sim1->checks.metrics.http_429, 2u);
+  EXPECT_GE(sim1->checks.metrics.reconcile_lookups, 3u);
+  // An empty journal replays no fault at all: the rules are not consulted.
+  SimOptions none;
+  none.replay = std::vector<sim::RecordedDecision>{};
+  auto clean = RunScenario(spec, none);
+  ASSERT_TRUE(clean.ok());
+  EXPECT_EQ(clean->server_faults_injected, 0u);
+}
+
+TEST_F(LiveRun, ASandboxRunPutsEverythingUnderTheParentAndTrashesIt) {
+  json j = {{"name", "sandboxed"},
+            {"seed", 3},
+            {"duration_s", 2},
+            {"drain_limit_s", 20},
+            {"stack", {{"profile", "recommended"}}},
+            {"workload",
+             {{"streams", json::array({{{"operation", "create_page"}, {"rate_per_s", 4}},
+                                       {{"operation", "update_page"}, {"rate_per_s", 2}},
+                                       {{"operation", "retrieve_page"}, {"rate_per_s", 2}}})}}}};
+  const ScenarioSpec spec = Spec(j);
+  LiveOptions options = Options("sandboxed");
+  options.allow_writes = true;
+  options.sandbox_parent = root_page_;
+  auto result = RunScenarioLive(spec, options);
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_EQ(result->verdict, engine::RunVerdict::kPass);
+  EXPECT_GE(result->summary.ops_succeeded, 10u);
+
+  const httptest::NotionClient api(server_->BaseUrl(), kToken);
+  std::vector<std::string> made;  // everything the run created: one database, its pages
+  std::string database;
+  server_->WithCore([&](sim::FakeNotion& f) {
+    for (const engine::LedgerEntry& e : f.ledger()) {
+      if (e.operation == engine::Operation::kCreateDatabase) database = e.object.ToString();
+      if (e.operation == engine::Operation::kCreatePage) made.push_back(e.object.ToString());
+    }
+  });
+  ASSERT_FALSE(database.empty());
+  EXPECT_GE(made.size(), 8u + 5u);  // the workload's creates and five seed pages
+  const httptest::HttpReply db = api.Get("/v1/databases/" + database);
+  ASSERT_EQ(db.status, 200) << db.body;
+  EXPECT_TRUE(db.Json()["in_trash"].get<bool>());
+  const std::string ds = db.Json()["data_sources"][0]["id"].get<std::string>();
+  for (const std::string& page : made) {
+    if (page == root_page_) continue;
+    const httptest::HttpReply p = api.Get("/v1/pages/" + page);
+    ASSERT_EQ(p.status, 200) << p.body;
+    EXPECT_TRUE(p.Json()["in_trash"].get<bool>()) << page;
+    EXPECT_EQ(p.Json()["parent"]["data_source_id"], ds) << page << " is outside the sandbox";
+  }
+  // The updates touched only sandbox pages: every committed write aimed inside it.
+  server_->WithCore([&](sim::FakeNotion& f) {
+    for (const engine::LedgerEntry& e : f.ledger()) {
+      if (e.operation == engine::Operation::kUpdatePage) {
+        EXPECT_NE(std::find(made.begin(), made.end(), e.object.ToString()), made.end());
+      }
+    }
+  });
+}
+
+TEST_F(LiveRun, RefusesUnsafeRunsBeforeSendingAnything) {
+  json j = FaultyDay("writer");
+  const ScenarioSpec writer = Spec(j);
+  LiveOptions real = Options("writer");
+  real.base_url = "https://api.notion.com";
+  Status st = CheckLiveSafety(writer, real);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, ErrorCode::kInvalidInput);
+  EXPECT_NE(st.error().message.find("--allow-writes --sandbox-parent"), std::string::npos);
+  EXPECT_NE(st.error().message.find("create_page"), std::string::npos);
+
+  real.allow_writes = true;
+  st = CheckLiveSafety(writer, real);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.error().message.find("--sandbox-parent"), std::string::npos);
+  real.sandbox_parent = "not-an-id";
+  st = CheckLiveSafety(writer, real);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.error().message.find("not a page id"), std::string::npos);
+
+  // A limiter above Notion's budget is refused for Notion's host, and nothing is sent.
+  json reader = {{"name", "fast_reader"},
+                 {"duration_s", 1},
+                 {"stack",
+                  {{"profile", "recommended"},
+                   {"limiter", {{"kind", "token_bucket"}, {"rate_per_s", 10}, {"burst", 10}}}}},
+                 {"workload", {{"streams", json::array({{{"operation", "retrieve_page"}}})}}}};
+  const ScenarioSpec fast = Spec(reader);
+  LiveOptions o = Options("fast_reader");
+  o.base_url = "https://api.notion.com";
+  auto refused = RunScenarioLive(fast, o);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::kInvalidInput);
+  EXPECT_NE(refused.error().message.find("/stack/limiter"), std::string::npos)
+      << refused.error().message;
+  EXPECT_NE(refused.error().message.find("budget"), std::string::npos);
+  EXPECT_FALSE(fs::exists(o.state_path));
+
+  o.base_url = "ftp://127.0.0.1/";
+  EXPECT_FALSE(CheckLiveSafety(fast, o).ok());
+}
+
+TEST_F(LiveRun, AStateFileBelongsToOneRun) {
+  json j = {{"name", "reader"},
+            {"seed", 5},
+            {"duration_s", 1},
+            {"drain_limit_s", 10},
+            {"stack", {{"profile", "recommended"}}},
+            {"workload",
+             {{"streams", json::array({{{"operation", "retrieve_page"}, {"rate_per_s", 5}}})}}}};
+  const ScenarioSpec spec = Spec(j);
+  const LiveOptions options = Options("reader");
+  auto first = RunScenarioLive(spec, options);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_EQ(first->summary.ops_started, 5u);
+
+  auto again = RunScenarioLive(spec, options);  // not --resume: the file holds a run
+  ASSERT_FALSE(again.ok());
+  EXPECT_NE(again.error().message.find("--resume"), std::string::npos);
+
+  LiveOptions resume = options;
+  resume.resume = true;
+  auto finished = RunScenarioLive(spec, resume);  // everything ended: nothing is sent again
+  ASSERT_TRUE(finished.ok()) << finished.error().message;
+  EXPECT_EQ(finished->summary.ops_started, 0u);
+  EXPECT_EQ(finished->ops_resumed, 5u);
+
+  ScenarioSpec other = spec;
+  other.seed = 6;
+  auto mismatch = RunScenarioLive(other, resume);
+  ASSERT_FALSE(mismatch.ok());
+  EXPECT_NE(mismatch.error().message.find("seed"), std::string::npos);
+
+  LiveOptions fresh = options;
+  fresh.state_path = (dir_ / "none.sqlite").string();
+  fresh.resume = true;
+  auto nothing = RunScenarioLive(spec, fresh);
+  ASSERT_FALSE(nothing.ok());
+  EXPECT_NE(nothing.error().message.find("holds none"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace notion_sim::scenarios
