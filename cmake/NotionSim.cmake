@@ -25,8 +25,10 @@ function(nsim_add_test name)
   add_executable(${name} ${ARG_SOURCES})
   target_compile_options(${name} PRIVATE ${NSIM_WARNINGS})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
+  # Each discovered test is labelled with its binary, so `ctest -L live_test` runs one binary's.
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
-                       PROPERTIES ENVIRONMENT "NSIM_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+                       PROPERTIES ENVIRONMENT "NSIM_SOURCE_DIR=${PROJECT_SOURCE_DIR}"
+                                  LABELS ${name})
 endfunction()
 
 # nsim_add_bench(NAME SOURCES ... DEPS ...): a Google Benchmark binary that also runs as a short

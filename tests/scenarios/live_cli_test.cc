@@ -98,6 +98,7 @@ json CreateTrap(const std::string& name) {
           {"stack",
            {{"profile", "recommended"},
             {"timeouts", {{"request_ms", 600}}},
+            {"limiter", {{"rate_per_s", 20}, {"burst", 20}}},  // loopback is not Notion
             {"retry", {{"initial_delay_ms", 50}, {"max_delay_ms", 300}}},
             {"dlq", {{"retry_delays_ms", json::array({200})}}}}},
           {"faults", json::array({{{"match", {{"operation", "create_page"}}},

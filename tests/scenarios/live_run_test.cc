@@ -101,6 +101,8 @@ json FaultyDay(const std::string& name) {
           {"stack",
            {{"profile", "recommended"},
             {"timeouts", {{"request_ms", 700}, {"connect_ms", 500}}},
+        // Loopback is not Notion: a faster budget keeps the test to seconds.
+        {"limiter", {{"rate_per_s", 20}, {"burst", 20}}},
             {"retry", {{"initial_delay_ms", 50}, {"max_delay_ms", 400}}},
             {"dlq", {{"retry_delays_ms", json::array({200})}}}}},
           {"faults", json::array({
