@@ -25,6 +25,15 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
+    // CLI11 reports a mistyped subcommand as "A subcommand is required"; name the word instead.
+    bool known = false;
+    for (const Command& c : commands) known = known || (argc > 1 && c.app->get_name() == argv[1]);
+    if (argc > 1 && argv[1][0] != '-' && !known) {
+      std::cerr << "notion-sim: unknown subcommand \"" << argv[1]
+                << "\" (run, validate, gate, report, serve, explore, sweep, merge, replay, "
+                   "compare)\n(see notion-sim --help)\n";
+      return kExitBadInput;
+    }
     std::cerr << "notion-sim: " << e.what() << "\n(see notion-sim --help)\n";
     return kExitBadInput;
   }

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <fstream>
+#include <optional>
 #include <sstream>
+#include <utility>
 
 namespace notion_sim::engine {
 namespace {
@@ -30,6 +32,8 @@ class PositionIndexer {
     SkipSpace();
     Value("");
   }
+  // The first key that appears twice in one object (its pointer and offset), if any.
+  const std::optional<std::pair<std::string, std::size_t>>& duplicate() const { return duplicate_; }
 
  private:
   void SkipSpace() {
@@ -72,7 +76,10 @@ class PositionIndexer {
         const std::size_t key_pos = pos_;
         const std::string key = StringToken();
         const std::string child = pointer + "/" + EscapePointerToken(key);
-        out_.emplace(child + "#key", key_pos);
+        // nlohmann keeps the last of two equal keys: the first would be silently ignored.
+        if (!out_.emplace(child + "#key", key_pos).second && !duplicate_) {
+          duplicate_ = std::make_pair(child, key_pos);
+        }
         SkipSpace();
         ++pos_;  // ':'
         Value(child);
@@ -115,6 +122,7 @@ class PositionIndexer {
   const std::string& text_;
   std::map<std::string, std::size_t>& out_;
   std::size_t pos_ = 0;
+  std::optional<std::pair<std::string, std::size_t>> duplicate_;
 };
 
 std::string LineCol(const std::string& text, std::size_t offset) {
@@ -164,7 +172,14 @@ Result<JsonDocument> JsonDocument::Parse(std::string text, std::string name) {
     if (cut != std::string::npos) what = what.substr(cut);
     return InvalidInput(doc.name_ + ":" + LineCol(doc.text_, at) + ": not valid JSON: " + what);
   }
-  PositionIndexer(doc.text_, doc.offsets_).Run();
+  PositionIndexer indexer(doc.text_, doc.offsets_);
+  indexer.Run();
+  if (const auto& dup = indexer.duplicate()) {
+    const std::string& pointer = dup->first;
+    return InvalidInput(doc.name_ + ":" + LineCol(doc.text_, dup->second) + ": at " + pointer +
+                        ": duplicate key \"" + pointer.substr(pointer.rfind('/') + 1) +
+                        "\" (the first one would be ignored)");
+  }
   return doc;
 }
 

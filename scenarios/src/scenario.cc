@@ -191,6 +191,10 @@ class SpecReader {
     for (ObjectReader& b : workload.Objects("batches")) {
       BatchSpec batch;
       batch.name = b.String("name");
+      for (const BatchSpec& other : spec_.batches) {
+        // Batches are told apart by name (checkpoints, reports): two with one name would mix.
+        if (other.name == batch.name) b.Fail("name", "duplicate batch \"" + batch.name + "\"");
+      }
       const std::string op = b.Enum("operation", {"create_page", "update_page"}, "update_page");
       batch.operation = *engine::ParseOperation(op);
       batch.records = static_cast<std::uint32_t>(b.Int("records", 100, 1, 10'000'000));
