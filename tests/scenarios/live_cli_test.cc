@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "http_test_util.h"
+#include "loopback_serve.h"
 #include "notion_sim/engine/rng.h"
 #include "notion_sim/simulator/fake_notion.h"
 #include "notion_sim/simulator/http_server.h"
@@ -32,60 +33,12 @@ namespace fs = std::filesystem;
 constexpr const char* kCli = NSIM_CLI_PATH;
 constexpr const char* kToken = "ntn_SECRET_8c1d7e55aa09bb3f";
 
-class LiveCli : public ::testing::Test {
+class LiveCli : public testing::LoopbackServe {
  protected:
-  void SetUp() override {
-    sim::FakeConfig config;
-    config.workspace = sim::DefaultServeWorkspace(9);
-    sim::TokenSpec t;
-    t.token = kToken;
-    t.name = "integration";
-    config.workspace.tokens.push_back(t);
-    fake_ = std::make_unique<sim::FakeNotion>(clock_, engine::Rng(9).Fork("fake"), nullptr,
-                                              std::move(config));
-    sim::HttpServerOptions options;
-    options.max_hold_us = Sec(5);
-    options.log = [this](std::string_view line) {
-      std::lock_guard<std::mutex> lock(log_mu_);
-      server_log_ += std::string(line) + "\n";
-    };
-    server_ = std::make_unique<sim::HttpServer>(*fake_, options);
-    ASSERT_TRUE(server_->Start().ok());
-    dir_ = fs::temp_directory_path() /
-           ("nsim-live-cli-" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override {
-    server_->Stop();
-    fs::remove_all(dir_);
-  }
-
-  std::string WriteScenario(const json& j) {
-    const std::string path = (dir_ / (j.at("name").get<std::string>() + ".json")).string();
-    std::ofstream(path) << j.dump(2);
-    return path;
-  }
+  LiveCli() : LoopbackServe(kToken, 9) {}
   std::vector<std::string> LiveArgs(const std::string& scenario, const std::string& out) {
     return {kCli, "run", "--live", "--base-url", server_->BaseUrl(), "--out", out, scenario};
   }
-  std::map<std::uint64_t, int> CreatesByOp() {
-    return server_->WithCore([](sim::FakeNotion& f) {
-      std::map<std::uint64_t, int> n;
-      for (const engine::LedgerEntry& e : f.ledger()) {
-        if (e.operation == engine::Operation::kCreatePage && e.op_id != 0) ++n[e.op_id];
-      }
-      return n;
-    });
-  }
-
-  sim::SteadyClock clock_;
-  std::unique_ptr<sim::FakeNotion> fake_;
-  std::unique_ptr<sim::HttpServer> server_;
-  std::mutex log_mu_;
-  std::string server_log_;
-  fs::path dir_;
 };
 
 // Creates whose responses get lost or become 503s after they committed: the duplicate-create trap,
@@ -188,11 +141,9 @@ TEST_F(LiveCli, TheTokenAppearsInNothingTheRunWritesOrPrints) {
   EXPECT_GE(files, 5u);  // result, index, summary, JUnit, HTML, state, decisions
   const httptest::NotionClient api(server_->BaseUrl(), kToken);
   EXPECT_EQ(api.Admin("GET", "/__admin/journal").body.find(kToken), std::string::npos);
-  {
-    std::lock_guard<std::mutex> lock(log_mu_);
-    EXPECT_FALSE(server_log_.empty());
-    EXPECT_EQ(server_log_.find(kToken), std::string::npos);
-  }
+  const std::string log = ServerLog();
+  EXPECT_FALSE(log.empty());
+  EXPECT_EQ(log.find(kToken), std::string::npos);
 
   // A wrong token: the run fails on the 401, and says so without echoing the token.
   const std::string wrong = "ntn_WRONG_5b0f1e2d3c4b5a69";

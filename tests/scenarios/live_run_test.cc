@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "http_test_util.h"
+#include "loopback_serve.h"
 #include "notion_sim/engine/json_reader.h"
 #include "notion_sim/scenarios/live.h"
 #include "notion_sim/scenarios/run.h"
@@ -28,39 +29,11 @@ namespace fs = std::filesystem;
 
 constexpr const char* kToken = "ntn_live_test_token_4f2a";
 
-class LiveRun : public ::testing::Test {
+class LiveRun : public testing::LoopbackServe {
  protected:
-  void SetUp() override {
-    sim::FakeConfig config;
-    config.workspace = sim::DefaultServeWorkspace(7);
-    sim::TokenSpec t;
-    t.token = kToken;
-    t.name = "integration";
-    config.workspace.tokens.push_back(t);
-    fake_ = std::make_unique<sim::FakeNotion>(clock_, engine::Rng(7).Fork("fake"), nullptr,
-                                              std::move(config));
-    auto root = sim::CreateRootPage(*fake_, kToken);
-    ASSERT_TRUE(root.ok()) << root.error().message;
-    root_page_ = root->ToString();
-    sim::HttpServerOptions options;
-    options.max_hold_us = Sec(5);
-    server_ = std::make_unique<sim::HttpServer>(*fake_, options);
-    ASSERT_TRUE(server_->Start().ok());
-    dir_ = fs::temp_directory_path() /
-           ("nsim-live-" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override {
-    server_->Stop();
-    fs::remove_all(dir_);
-  }
-
+  LiveRun() : LoopbackServe(kToken, 7) {}
   ScenarioSpec Spec(const json& j) {
-    const std::string path = (dir_ / (j.at("name").get<std::string>() + ".json")).string();
-    std::ofstream(path) << j.dump(2);
-    auto spec = LoadScenario(path);
+    auto spec = LoadScenario(WriteScenario(j));
     EXPECT_TRUE(spec.ok()) << spec.error().message;
     return spec.ok() ? std::move(spec).value() : ScenarioSpec{};
   }
@@ -72,23 +45,6 @@ class LiveRun : public ::testing::Test {
     o.decisions_path = (dir_ / (name + ".decisions.json")).string();
     return o;
   }
-  // Creates committed on the server, by op id (the x-notion-sim-op-id header of the stack).
-  std::map<std::uint64_t, int> CreatesByOp() {
-    return server_->WithCore([](sim::FakeNotion& f) {
-      std::map<std::uint64_t, int> n;
-      for (const engine::LedgerEntry& e : f.ledger()) {
-        // Op id 0: the run's own set-up (seed pages), not the workload.
-        if (e.operation == engine::Operation::kCreatePage && e.op_id != 0) ++n[e.op_id];
-      }
-      return n;
-    });
-  }
-
-  sim::SteadyClock clock_;
-  std::unique_ptr<sim::FakeNotion> fake_;
-  std::unique_ptr<sim::HttpServer> server_;
-  std::string root_page_;
-  fs::path dir_;
 };
 
 // A short day with every kind of fault, aimed at the stack the library recommends, with its
@@ -101,8 +57,8 @@ json FaultyDay(const std::string& name) {
           {"stack",
            {{"profile", "recommended"},
             {"timeouts", {{"request_ms", 700}, {"connect_ms", 500}}},
-        // Loopback is not Notion: a faster budget keeps the test to seconds.
-        {"limiter", {{"rate_per_s", 20}, {"burst", 20}}},
+            // Loopback is not Notion: a faster budget keeps the test to seconds.
+            {"limiter", {{"rate_per_s", 20}, {"burst", 20}}},
             {"retry", {{"initial_delay_ms", 50}, {"max_delay_ms", 400}}},
             {"dlq", {{"retry_delays_ms", json::array({200})}}}}},
           {"faults", json::array({
