@@ -171,6 +171,13 @@ Result<JsonDocument> JsonDocument::Parse(std::string text, std::string name) {
     const std::size_t cut = what.find("syntax error");
     if (cut != std::string::npos) what = what.substr(cut);
     return InvalidInput(doc.name_ + ":" + LineCol(doc.text_, at) + ": not valid JSON: " + what);
+  } catch (const nlohmann::json::out_of_range& e) {
+    // A number too large for a double ("1e5555") throws out_of_range, not parse_error (found by
+    // fuzz/scenario_fuzz); without this catch it escaped and ended the process.
+    std::string what = e.what();
+    const std::size_t cut = what.find("number overflow");
+    if (cut != std::string::npos) what = what.substr(cut);
+    return InvalidInput(doc.name_ + ": not valid JSON: " + what);
   }
   PositionIndexer indexer(doc.text_, doc.offsets_);
   indexer.Run();

@@ -198,7 +198,8 @@ void DeadLetterQueue::RunNext() {
   auto called = std::make_shared<bool>(false);
   std::weak_ptr<bool> alive = alive_;
   const engine::LogicalOp op = e.op;  // the callback may outlive the entry
-  reprocess_(op, [this, alive, called, id](bool ok, std::string error) {
+  // A copy: clang before 16 cannot capture a structured binding (the fuzz build uses clang-14).
+  reprocess_(op, [this, alive, called, id = id](bool ok, std::string error) {
     NSIM_POLICY_CHECK(!*called);  // Done runs exactly once
     *called = true;
     const std::shared_ptr<bool> live = alive.lock();
