@@ -26,13 +26,13 @@ cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz
 
 targets=(scenario fault_plan fake_request retry_after cursor)
-mkdir -p build/fuzz/artifacts
+mkdir -p build/fuzz/artifacts build/fuzz/logs
 failed=0
 printf '%-14s %12s %8s  %s\n' target executions seconds result
 for t in "${targets[@]}"; do
   work="build/fuzz/corpus/$t"
   mkdir -p "$work"
-  log="build/fuzz/$t.log"
+  log="build/fuzz/logs/$t.log"
   start=$(date +%s%N)
   rc=0
   "build/fuzz/fuzz/${t}_fuzz" "$limit" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
