@@ -259,10 +259,14 @@ Workspace DefaultServeWorkspace(std::uint64_t seed, std::uint32_t seeded_pages) 
   source.id = engine::ObjectId::Random(rng);
   source.title = "Tasks";
   source.properties = {
-      {"Name", "title"},     {"Done", "checkbox"}, {"Notes", "rich_text"}, {"Count", "number"},
+      {"Name", "title"},
+      {"Done", "checkbox"},
+      {"Notes", "rich_text"},
+      {"Count", "number"},
       // What a scenario's updates set, and where a protected create keeps its idempotency key
       // (reconcile-before-retry looks it up): a live run's workload fits this data source.
-      {"Status", "rich_text"}, {"idempotency_key", "rich_text"}};
+      {"Status", "rich_text"},
+      {"idempotency_key", "rich_text"}};
   source.pages = seeded_pages;
   DatabaseSpec database;
   database.id = engine::ObjectId::Random(rng);

@@ -1182,9 +1182,8 @@ void FakeNotion::Impl::CreateDatabase(Call& c) {
   std::vector<PropertySpec> schema;
   const auto ids_it = body.find("initial_data_source");
   if (ids_it != body.end()) {
-    const json* props = ids_it->is_object() && ids_it->contains("properties")
-                            ? &(*ids_it)["properties"]
-                            : nullptr;
+    const json* props =
+        ids_it->is_object() && ids_it->contains("properties") ? &(*ids_it)["properties"] : nullptr;
     if (props == nullptr || !props->is_object()) {
       c.Fail(400, ApiCode::kValidationError,
              "body failed validation: body.initial_data_source.properties should be an object.");

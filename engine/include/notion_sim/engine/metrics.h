@@ -179,7 +179,7 @@ struct MetricsReport {
   std::uint64_t retries_scheduled = 0;     // kRetryScheduled
   TimeUs retry_delay_total_us = 0;         // sum of the delays kRetryScheduled announced
   TimeUs retry_delay_max_us = 0;
-  std::uint64_t retries_gave_up = 0;       // kRetryGaveUp
+  std::uint64_t retries_gave_up = 0;  // kRetryGaveUp
   std::uint64_t retry_after_honored = 0;
   std::uint64_t budget_exhausted = 0;
   double api_calls_per_op = 0;

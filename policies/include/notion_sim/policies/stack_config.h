@@ -130,7 +130,6 @@ Result<StackConfig> ParseStackConfigText(const std::string& text, const std::str
 // live run; it must outlive the client too.
 std::unique_ptr<engine::Client> BuildStack(const StackConfig& config, engine::Loop& loop,
                                            engine::Trace& trace, engine::Transport& transport,
-                                           engine::Rng rng,
-                                           DeadLetterStore* dlq_store = nullptr);
+                                           engine::Rng rng, DeadLetterStore* dlq_store = nullptr);
 
 }  // namespace notion_sim::policies

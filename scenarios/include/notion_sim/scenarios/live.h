@@ -6,7 +6,8 @@
 // rules are installed on the server, shifted to start with the run; the server's ledger is read
 // at the end for the no-duplicate-creates invariant and its fault decisions are written out for
 // `notion-sim replay` (exact while serve's journal, --journal-size, held the whole run). An empty
-// data source there gets five seed pages for reads and updates to aim at. Against any other host only real faults happen, and the safety rules hold:
+// data source there gets five seed pages for reads and updates to aim at. Against any other host
+// only real faults happen, and the safety rules hold:
 // - a scenario that writes needs `allow_writes` and a sandbox parent page. The run then creates a
 //   database under that page (Name: title, Status and idempotency_key: text — what the workload
 //   writes), makes every page in it, aims every read and write at it, and moves its pages and the

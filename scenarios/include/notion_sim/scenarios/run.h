@@ -56,7 +56,7 @@ struct RunResult {
   std::uint64_t server_faults_injected = 0;
   std::uint64_t server_rate_limited = 0;
   std::uint64_t server_pages = 0;
-  double wall_time_ms = 0;  // filled in by the caller that timed the run
+  double wall_time_ms = 0;        // filled in by the caller that timed the run
   std::uint64_t ops_resumed = 0;  // live --resume: operations that ended in earlier runs
 };
 
