@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -125,26 +126,38 @@ class Pacer {
   int calls_ = 0;
 };
 
-// Every page of a data source (up to `max`), in the order the query returns them.
-Result<std::vector<engine::ObjectId>> QueryAll(const LiveHttp& api, Pacer& pacer,
-                                               const engine::ObjectId& data_source,
-                                               std::size_t max) {
-  std::vector<engine::ObjectId> pages;
+// Hands every page a data source's query returns (up to `max`), in order, to `each`.
+Status ForEachPage(const LiveHttp& api, Pacer& pacer, const engine::ObjectId& data_source,
+                   std::size_t max, const std::function<void(const json&)>& each) {
   std::string cursor;
   const std::string path = "/v1/data_sources/" + data_source.ToString() + "/query";
-  while (pages.size() < max) {
+  std::size_t seen = 0;
+  while (seen < max) {
     json body = {{"page_size", 100}};
     if (!cursor.empty()) body["start_cursor"] = cursor;
     pacer.Wait();
     auto list = api.Json("POST", path, body);
     if (!list.ok()) return list.error();
-    auto ids = IdsOf(*list, "POST " + path);
-    if (!ids.ok()) return ids.error();
-    pages.insert(pages.end(), ids->begin(), ids->end());
+    const json& results = (*list)["results"];
+    if (!results.is_array()) return Error{ErrorCode::kIo, "POST " + path + ": no results array"};
+    for (const json& page : results) {
+      if (seen++ == max) break;
+      if (page.is_object()) each(page);
+    }
     if (!list->value("has_more", false) || !(*list)["next_cursor"].is_string()) break;
     cursor = (*list)["next_cursor"].get<std::string>();
   }
-  if (pages.size() > max) pages.resize(max);
+  return {};
+}
+
+Result<std::vector<engine::ObjectId>> QueryAll(const LiveHttp& api, Pacer& pacer,
+                                               const engine::ObjectId& data_source,
+                                               std::size_t max) {
+  std::vector<engine::ObjectId> pages;
+  Status st = ForEachPage(api, pacer, data_source, max, [&](const json& page) {
+    if (auto id = engine::ObjectId::Parse(page.value("id", std::string()))) pages.push_back(*id);
+  });
+  if (!st.ok()) return st.error();
   return pages;
 }
 
@@ -361,28 +374,21 @@ engine::Ledger LedgerFromJson(const json& list, std::size_t skip) {
 Result<engine::Ledger> SandboxLedger(const LiveHttp& api, Pacer& pacer,
                                      const engine::ObjectId& data_source) {
   engine::Ledger ledger;
-  std::string cursor;
-  const std::string path = "/v1/data_sources/" + data_source.ToString() + "/query";
-  for (;;) {
-    json body = {{"page_size", 100}};
-    if (!cursor.empty()) body["start_cursor"] = cursor;
-    pacer.Wait();
-    auto list = api.Json("POST", path, body);
-    if (!list.ok()) return list.error();
-    for (const json& page : (*list)["results"]) {
-      const json& key = page["properties"]["idempotency_key"]["rich_text"];
-      if (!key.is_array() || key.empty()) continue;
-      const std::string hex = key[0].value("plain_text", key[0]["text"].value("content", ""));
-      engine::LedgerEntry entry;
-      entry.operation = engine::Operation::kCreatePage;
-      entry.fingerprint = std::hash<std::string>{}(hex);
-      entry.object =
-          engine::ObjectId::Parse(page.value("id", std::string())).value_or(engine::ObjectId{});
-      ledger.push_back(entry);
-    }
-    if (!list->value("has_more", false) || !(*list)["next_cursor"].is_string()) break;
-    cursor = (*list)["next_cursor"].get<std::string>();
-  }
+  static const json::json_pointer kKey("/properties/idempotency_key/rich_text/0");
+  Status st = ForEachPage(api, pacer, data_source, SIZE_MAX, [&](const json& page) {
+    if (!page.contains(kKey) || !page[kKey].is_object()) return;
+    const json& key = page[kKey];
+    const std::string hex =
+        key.value("plain_text", key.value(json::json_pointer("/text/content"), std::string()));
+    if (hex.empty()) return;
+    engine::LedgerEntry entry;
+    entry.operation = engine::Operation::kCreatePage;
+    entry.fingerprint = std::hash<std::string>{}(hex);
+    entry.object =
+        engine::ObjectId::Parse(page.value("id", std::string())).value_or(engine::ObjectId{});
+    ledger.push_back(entry);
+  });
+  if (!st.ok()) return st.error();
   return ledger;
 }
 

@@ -213,6 +213,38 @@ TEST_F(LiveRun, ASandboxRunPutsEverythingUnderTheParentAndTrashesIt) {
   });
 }
 
+// Without serve's admin API (it needs a token the run does not have) the run treats the host like
+// Notion: no faults installed, and duplicate creates judged from the sandbox's own pages.
+class LiveRunWithoutAdmin : public LiveRun {
+ protected:
+  LiveRunWithoutAdmin() { admin_token_ = "admin-secret-not-given"; }
+};
+
+TEST_F(LiveRunWithoutAdmin, JudgesDuplicateCreatesFromTheSandboxPages) {
+  json j = {
+      {"name", "no_admin"},
+      {"seed", 4},
+      {"duration_s", 2},
+      {"drain_limit_s", 20},
+      {"stack", {{"profile", "recommended"}, {"limiter", {{"rate_per_s", 20}, {"burst", 20}}}}},
+      {"workload",
+       {{"streams", json::array({{{"operation", "create_page"}, {"rate_per_s", 5}}})}}}};
+  const ScenarioSpec spec = Spec(j);
+  LiveOptions options = Options("no_admin");
+  options.allow_writes = true;
+  options.sandbox_parent = root_page_;
+  auto result = RunScenarioLive(spec, options);
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_EQ(result->verdict, engine::RunVerdict::kPass);
+  EXPECT_EQ(result->server_requests, 0u);  // no admin API: nothing known about the server
+  EXPECT_FALSE(fs::exists(options.decisions_path));
+  const engine::InvariantResult* dup = Invariant(*result, "no_duplicate_creates");
+  ASSERT_NE(dup, nullptr);
+  EXPECT_TRUE(dup->held());
+  EXPECT_EQ(dup->checked_count, 10u);  // the ten creates, read back from the sandbox by key
+  EXPECT_EQ(CreatesByOp().size(), 10u);
+}
+
 TEST_F(LiveRun, RefusesUnsafeRunsBeforeSendingAnything) {
   json j = FaultyDay("writer");
   const ScenarioSpec writer = Spec(j);

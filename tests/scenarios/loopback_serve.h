@@ -42,6 +42,7 @@ class LoopbackServe : public ::testing::Test {
     root_page_ = root->ToString();
     sim::HttpServerOptions options;
     options.max_hold_us = Sec(5);
+    options.admin_token = admin_token_;
     options.log = [this](std::string_view line) {
       std::lock_guard<std::mutex> lock(log_mu_);
       server_log_ += std::string(line) + "\n";
@@ -81,6 +82,7 @@ class LoopbackServe : public ::testing::Test {
 
   std::string token_;
   std::uint64_t seed_;
+  std::string admin_token_;  // set before SetUp: the admin API then needs it
   sim::SteadyClock clock_;
   std::unique_ptr<sim::FakeNotion> fake_;
   std::unique_ptr<sim::HttpServer> server_;
