@@ -10,7 +10,7 @@ SimLoop::SimLoop(Options options) : options_(options) {
   slots_.reserve(1024);
 }
 
-EventId SimLoop::ScheduleAt(TimeUs at_us, Task task) {
+EventId SimLoop::Schedule(TimeUs at_us, Task task, bool background) {
   if (!status_.ok()) return {};
   if (live_ >= options_.max_queued_events) {
     status_ = Error{ErrorCode::kLimitExceeded,
@@ -39,7 +39,9 @@ EventId SimLoop::ScheduleAt(TimeUs at_us, Task task) {
   Slot& s = slots_[slot];
   s.task = std::move(task);
   s.live = true;
+  s.background = background;
   ++live_;
+  if (background) ++background_;
   HeapPush(Entry{std::max(at_us, now_us_), (next_seq_++ << kSlotBits) | slot});
   return EventId{slot, s.generation};
 }
@@ -84,10 +86,15 @@ bool SimLoop::Cancel(EventId id) {
   if (!id.valid() || id.slot >= slots_.size()) return false;
   Slot& s = slots_[id.slot];
   if (s.generation != id.generation || !s.live) return false;
-  s.live = false;
   s.task = nullptr;
-  --live_;
+  Retire(s);
   return true;  // the heap entry stays; it is skipped and its slot freed when popped
+}
+
+void SimLoop::Retire(Slot& s) {
+  s.live = false;
+  --live_;
+  if (s.background) --background_;
 }
 
 void SimLoop::FreeSlot(std::uint32_t slot) {
@@ -106,8 +113,7 @@ bool SimLoop::PopAndRun() {
   }
   now_us_ = e.at_us;
   Task task = std::move(s.task);
-  s.live = false;
-  --live_;
+  Retire(s);
   FreeSlot(slot);
   ++events_run_;
   task();
@@ -129,7 +135,7 @@ void SimLoop::RunUntil(TimeUs until_us) {
 }
 
 void SimLoop::RunUntilIdle(TimeUs limit_us) {
-  while (status_.ok() && live_ > 0 && !heap_.empty() && heap_.front().at_us <= limit_us) {
+  while (status_.ok() && live_ > background_ && !heap_.empty() && heap_.front().at_us <= limit_us) {
     PopAndRun();
   }
 }

@@ -313,13 +313,14 @@ void CircuitBreaker::Reset() {
 
 // opossum rotates on a setInterval started at construction. Rotating an all-zero window changes
 // nothing, so the timer runs only while the window holds counts, at the same phase
-// (created + k × interval); the loop can then go idle between bursts.
+// (created + k × interval); the loop can then go idle between bursts. Like opossum's interval
+// (unref'd), the timer does not keep the loop busy: a run ends when its work does.
 void CircuitBreaker::ArmRotation() {
   if (rotation_timer_.valid()) return;
   const TimeUs interval = OpossumBucketUs(config_);
   const TimeUs now = loop_.NowUs();
   const TimeUs next = created_us_ + ((now - created_us_) / interval + 1) * interval;
-  rotation_timer_ = loop_.ScheduleAt(next, [this] {
+  rotation_timer_ = loop_.ScheduleBackgroundAt(next, [this] {
     rotation_timer_ = {};
     Rotate();
   });

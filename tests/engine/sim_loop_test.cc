@@ -108,6 +108,33 @@ TEST(SimLoop, RunUntilIdleRespectsItsLimit) {
   EXPECT_EQ(loop.Pending(), 1u);
 }
 
+TEST(SimLoop, BackgroundTasksRunInOrderButDoNotKeepTheLoopBusy) {
+  SimLoop loop;
+  std::vector<int> ran;
+  // A background tick that re-arms itself (opossum's unref'd rolling-window interval).
+  std::function<void()> tick = [&] {
+    ran.push_back(0);
+    loop.ScheduleBackgroundAt(loop.NowUs() + Sec(1), tick);
+  };
+  loop.ScheduleBackgroundAt(Sec(1), tick);
+  loop.ScheduleAt(Ms(2500), [&] { ran.push_back(1); });
+  EXPECT_EQ(loop.Pending(), 1u);  // the background tick is not counted
+  loop.RunUntilIdle(kTimeNever);
+  EXPECT_EQ(ran, (std::vector<int>{0, 0, 1}));  // ticks at 1 s and 2 s, then the work
+  EXPECT_EQ(loop.NowUs(), Ms(2500));             // and no waiting for the tick at 3 s
+  EXPECT_EQ(loop.Pending(), 0u);
+  // Cancelling a background task keeps the counts right.
+  const EventId bg = loop.ScheduleBackgroundAt(Sec(5), [&] { ran.push_back(2); });
+  EXPECT_TRUE(loop.Cancel(bg));
+  loop.ScheduleAt(Sec(6), [&] { ran.push_back(3); });
+  loop.RunUntilIdle(kTimeNever);
+  EXPECT_EQ(ran, (std::vector<int>{0, 0, 1, 0, 0, 0, 3}));  // the tick still ran while busy
+  EXPECT_EQ(loop.Pending(), 0u);
+  // RunUntil still runs background tasks.
+  loop.RunUntil(Sec(8));
+  EXPECT_EQ(ran.size(), 10u);  // ticks at 6, 7 and 8 s
+}
+
 TEST(SimLoop, BoundOnQueuedEventsStopsWithAClearError) {
   SimLoop loop(SimLoop::Options{.max_queued_events = 3});
   for (int i = 0; i < 3; ++i) EXPECT_TRUE(loop.ScheduleAt(Ms(i), [] {}).valid());

@@ -127,6 +127,23 @@ TEST(LiveLoop, TimersScheduledByTasksRun) {
   }
 }
 
+TEST(LiveLoop, RunUntilIdleDoesNotWaitForBackgroundTimers) {
+  LiveLoop loop;
+  const TimeUs base = loop.NowUs();
+  int background = 0;
+  bool work = false;
+  loop.ScheduleBackgroundAt(base + Ms(5), [&] { ++background; });
+  loop.ScheduleBackgroundAt(base + Sec(30), [&] { ++background; });
+  loop.ScheduleAt(base + Ms(20), [&] { work = true; });
+  EXPECT_EQ(loop.Pending(), 1u);
+  loop.RunUntilIdle(base + Sec(60));
+  EXPECT_TRUE(work);
+  EXPECT_EQ(background, 1);                  // the one due before the work ran
+  EXPECT_LT(loop.NowUs(), base + Sec(30));   // returned without waiting for the other
+  EXPECT_EQ(loop.Pending(), 0u);
+  EXPECT_EQ(loop.TimersPending(), 1u);       // which is still queued
+}
+
 TEST(LiveLoop, BoundOnQueuedTimersStopsTheLoopWithAClearError) {
   LiveLoop::Options options;
   options.max_queued_timers = 3;

@@ -65,7 +65,7 @@ void LiveLoop::Stop(Error error) {
   if (status_.ok()) status_ = std::move(error);
 }
 
-EventId LiveLoop::ScheduleAt(TimeUs at_us, Task task) {
+EventId LiveLoop::Schedule(TimeUs at_us, Task task, bool background) {
   if (!status_.ok()) return {};
   if (live_timers_ >= options_.max_queued_timers) {
     Stop(Error{ErrorCode::kLimitExceeded, "LiveLoop: more than " +
@@ -85,7 +85,9 @@ EventId LiveLoop::ScheduleAt(TimeUs at_us, Task task) {
   Slot& s = slots_[slot];
   s.task = std::move(task);
   s.live = true;
+  s.background = background;
   ++live_timers_;
+  if (background) ++background_timers_;
   // A past time means now; never earlier than the clock, so order stays (time, sequence).
   heap_.push_back(Entry{std::max(at_us, NowUs()), next_seq_++, slot});
   std::push_heap(heap_.begin(), heap_.end(), Later);
@@ -96,10 +98,15 @@ bool LiveLoop::Cancel(EventId id) {
   if (!id.valid() || id.slot >= slots_.size()) return false;
   Slot& s = slots_[id.slot];
   if (s.generation != id.generation || !s.live) return false;
-  s.live = false;
   s.task = nullptr;
-  --live_timers_;
+  Retire(s);
   return true;  // the heap entry stays; it is skipped and its slot freed when popped
+}
+
+void LiveLoop::Retire(Slot& s) {
+  s.live = false;
+  --live_timers_;
+  if (s.background) --background_timers_;
 }
 
 void LiveLoop::FreeSlot(std::uint32_t slot) {
@@ -119,8 +126,7 @@ void LiveLoop::RunDueTimers(TimeUs limit_us) {
       continue;
     }
     Task task = std::move(s.task);
-    s.live = false;
-    --live_timers_;
+    Retire(s);
     FreeSlot(e.slot);
     ++tasks_run_;
     task();
@@ -207,7 +213,7 @@ void LiveLoop::Run(TimeUs until_us, Mode mode) {
     RunDueTimers(std::min(NowUs(), until_us));
     if (!transfers_.empty()) PerformTransfers();
     if (!status_.ok()) break;
-    if (mode == Mode::kIdle && live_timers_ == 0 && transfers_.empty()) break;
+    if (mode == Mode::kIdle && live_timers_ == background_timers_ && transfers_.empty()) break;
     const TimeUs now = NowUs();
     if (now >= until_us) {
       // Time is up: run what was due by the target, then stop.

@@ -60,16 +60,22 @@ class LiveLoop final : public Loop {
   // loop's construction, so make the loop right before the run (arrivals already in the past run
   // at once, in order).
   TimeUs NowUs() const override;
-  EventId ScheduleAt(TimeUs at_us, Task task) override;
+  EventId ScheduleAt(TimeUs at_us, Task task) override { return Schedule(at_us, std::move(task), false); }
+  EventId ScheduleBackgroundAt(TimeUs at_us, Task task) override {
+    return Schedule(at_us, std::move(task), true);
+  }
   bool Cancel(EventId id) override;
   // Waits in real time until `until_us`, running timers due up to then and transfer completions as
   // they arrive. Returns when NowUs() >= until_us (or at once on an error).
   void RunUntil(TimeUs until_us) override;
-  // Runs until no timer and no transfer is pending, or until `limit_us`. Returns without waiting
+  // Runs until no timer (background ones excepted) and no transfer is pending, or until `limit_us`. Returns without waiting
   // when the only timers left are due after `limit_us`.
   void RunUntilIdle(TimeUs limit_us) override;
-  // Timers not yet run plus transfers not yet completed: zero means idle.
-  std::size_t Pending() const override { return live_timers_ + transfers_.size(); }
+  // Timers not yet run (background ones excepted) plus transfers not yet completed: zero means
+  // idle.
+  std::size_t Pending() const override {
+    return live_timers_ - background_timers_ + transfers_.size();
+  }
   const Status& status() const override { return status_; }
 
   // Starts `easy` (fully configured by the caller) on the loop's multi handle; `done` runs once,
@@ -95,11 +101,15 @@ class LiveLoop final : public Loop {
     Task task;
     std::uint32_t generation = 0;
     bool live = false;
+    bool background = false;
   };
   enum class Mode : std::uint8_t { kUntil, kIdle };
   static bool Later(const Entry& a, const Entry& b) {
     return a.at_us != b.at_us ? a.at_us > b.at_us : a.seq > b.seq;
   }
+  EventId Schedule(TimeUs at_us, Task task, bool background);
+  // A live slot stops being live (it ran or was cancelled).
+  void Retire(Slot& s);
   void Run(TimeUs until_us, Mode mode);
   // Runs timers due at or before `limit_us`, at most a bounded number per call (so a task that
   // keeps rescheduling itself "now" cannot starve the transfers).
@@ -117,7 +127,8 @@ class LiveLoop final : public Loop {
   std::uint64_t next_seq_ = 0;
   std::uint64_t tasks_run_ = 0;
   std::uint64_t transfers_completed_ = 0;
-  std::size_t live_timers_ = 0;
+  std::size_t live_timers_ = 0;        // background ones included
+  std::size_t background_timers_ = 0;  // live background timers
   std::vector<Entry> heap_;
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> free_slots_;

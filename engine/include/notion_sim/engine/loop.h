@@ -52,6 +52,10 @@ class Loop : public Clock {
   EventId ScheduleAfter(TimeUs delay_us, Task task) {
     return ScheduleAt(NowUs() + (delay_us > 0 ? delay_us : 0), std::move(task));
   }
+  // Like ScheduleAt, for a task that must not keep the loop busy (Node's `timer.unref()`, which
+  // opossum uses for its rolling window): Pending() does not count it and RunUntilIdle ends when
+  // only such tasks remain. While the loop runs it still runs, in order with the others.
+  virtual EventId ScheduleBackgroundAt(TimeUs at_us, Task task) = 0;
   // Cancels a task that has not run. Returns false if it already ran or was cancelled.
   virtual bool Cancel(EventId id) = 0;
   // Runs every task due up to `until_us`, then sets now to `until_us` (virtual time) or waits
@@ -59,7 +63,7 @@ class Loop : public Clock {
   virtual void RunUntil(TimeUs until_us) = 0;
   // Runs until no task is pending or `limit_us` is reached, whichever comes first.
   virtual void RunUntilIdle(TimeUs limit_us) = 0;
-  // Tasks scheduled and not yet run.
+  // Tasks scheduled and not yet run, background tasks excepted.
   virtual std::size_t Pending() const = 0;
   // OK, or the error that stopped the loop (e.g. the bound on queued events).
   virtual const Status& status() const = 0;

@@ -26,11 +26,14 @@ class SimLoop final : public Loop {
   explicit SimLoop(Options options);
 
   TimeUs NowUs() const override { return now_us_; }
-  EventId ScheduleAt(TimeUs at_us, Task task) override;
+  EventId ScheduleAt(TimeUs at_us, Task task) override { return Schedule(at_us, std::move(task), false); }
+  EventId ScheduleBackgroundAt(TimeUs at_us, Task task) override {
+    return Schedule(at_us, std::move(task), true);
+  }
   bool Cancel(EventId id) override;
   void RunUntil(TimeUs until_us) override;
   void RunUntilIdle(TimeUs limit_us) override;
-  std::size_t Pending() const override { return live_; }
+  std::size_t Pending() const override { return live_ - background_; }
   const Status& status() const override { return status_; }
 
   // Runs the next due task, if any. Returns false when nothing is pending.
@@ -52,12 +55,16 @@ class SimLoop final : public Loop {
     Task task;
     std::uint32_t generation = 0;
     bool live = false;
+    bool background = false;
   };
   static bool Earlier(const Entry& a, const Entry& b) {
     return a.at_us != b.at_us ? a.at_us < b.at_us : a.key < b.key;
   }
   // A 4-ary min-heap on (at_us, key): half the depth of a binary heap, and a node's children
   // share a cache line.
+  EventId Schedule(TimeUs at_us, Task task, bool background);
+  // A live slot stops being live (it ran or was cancelled).
+  void Retire(Slot& s);
   void HeapPush(Entry e);
   Entry HeapPop();
   // Pops the top entry; runs it if live. Returns false if the queue is empty.
@@ -68,7 +75,8 @@ class SimLoop final : public Loop {
   TimeUs now_us_ = 0;
   std::uint64_t next_seq_ = 0;
   std::uint64_t events_run_ = 0;
-  std::size_t live_ = 0;
+  std::size_t live_ = 0;        // live slots, background ones included
+  std::size_t background_ = 0;  // live background slots
   std::vector<Entry> heap_;
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> free_slots_;
