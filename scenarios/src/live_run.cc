@@ -485,7 +485,10 @@ Result<RunResult> RunScenarioLive(const ScenarioSpec& spec, const LiveOptions& o
   auto state = LiveState::Open(options.state_path, identity, options.resume);
   if (!state.ok()) return state.error();
   LiveState& st = **state;
-  if (log != nullptr && options.resume) {
+  if (log != nullptr && st.began_anew()) {
+    *log << "live: " << st.path() << " holds no earlier run of " << spec.name
+         << " (it ended before its first write); starting from the beginning\n";
+  } else if (log != nullptr && options.resume) {
     *log << "live: resuming " << spec.name << ": " << st.EndedCount()
          << " operation(s) ended in earlier runs\n";
   }
@@ -525,7 +528,7 @@ Result<RunResult> RunScenarioLive(const ScenarioSpec& spec, const LiveOptions& o
              << "\n";
       }
     }
-    if (!options.resume) (void)admin.Json("DELETE", "/__admin/journal");
+    if (!options.resume || st.began_anew()) (void)admin.Json("DELETE", "/__admin/journal");
   }
 
   Observers observers(spec, s);

@@ -46,12 +46,9 @@ Result<std::unique_ptr<LiveState>> LiveState::Open(const std::string& path,
                      ": holds the state of an earlier live run; pass --resume to finish that "
                      "run, or remove the file (or name another with --state) to start anew"};
   }
-  if (resume && !has_run) {
-    return Error{ErrorCode::kInvalidInput,
-                 path +
-                     ": --resume needs the state file of an earlier live run, and this one "
-                     "holds none"};
-  }
+  // Nothing else happens before the identity is written (LiveRun opens the state first), so a
+  // file without one is a run killed before it did anything.
+  state->began_anew_ = resume && !has_run;
   if (has_run) {
     nlohmann::json before = nlohmann::json::parse(meta["identity"], nullptr, false);
     if (before.is_discarded() || !before.is_object()) {

@@ -31,8 +31,9 @@ namespace notion_sim::scenarios {
 
 class LiveState {
  public:
-  // Opens (creating) `path`. A fresh run needs a file without a run in it; `resume` needs one whose
-  // meta matches `identity` (scenario hash, seed, base URL) — a mismatch names the field.
+  // Opens (creating) `path`. A fresh run needs a file without a run in it; with `resume`, a run in
+  // it must match `identity` (scenario hash, seed, base URL) — a mismatch names the field — and a
+  // file holding no run (killed before its first write) starts the run anew (see began_anew()).
   static Result<std::unique_ptr<LiveState>> Open(const std::string& path,
                                                  const nlohmann::json& identity, bool resume);
   ~LiveState();
@@ -52,6 +53,8 @@ class LiveState {
   policies::KeyStore& keys() { return *keys_; }
   policies::DeadLetterStore& dlq() { return *dlq_; }
   const std::string& path() const { return path_; }
+  // A resume found no earlier run in the file: nothing of it had happened, so it starts afresh.
+  bool began_anew() const { return began_anew_; }
 
  private:
   LiveState() = default;
@@ -62,6 +65,7 @@ class LiveState {
   std::map<std::uint64_t, engine::OpStatus> ended_;
   std::unique_ptr<policies::SqliteKeyStore> keys_;
   std::unique_ptr<policies::SqliteDeadLetterStore> dlq_;
+  bool began_anew_ = false;
 };
 
 }  // namespace notion_sim::scenarios
