@@ -39,6 +39,10 @@ int Compare(const CompareArgs& args) {
   auto live = Pick(args.live, "");
   if (!live.ok()) {
     std::cerr << "notion-sim compare: " << live.error().message << "\n";
+    // Name every unreadable input at once, not one per attempt.
+    if (auto sim = ns::reports::LoadResults(args.sim); !sim.ok()) {
+      std::cerr << "notion-sim compare: " << sim.error().message << "\n";
+    }
     return kExitBadInput;
   }
   auto sim = Pick(args.sim, live->scenario);

@@ -416,6 +416,13 @@ Result<FaultRule> ParseFaultRule(engine::ObjectReader& r) {
                              : rule.action == FaultAction::kMalformedJson ? 200
                                                                           : 503;
   rule.status = static_cast<int>(r.Int("status", default_status, 100, 599));
+  // A scripted answer or Notion's committed 503 is an error; only a broken body rides on a 2xx.
+  if ((rule.action == FaultAction::kRespond || rule.action == FaultAction::kCommitThen503) &&
+      r.Has("status") && rule.status < 400) {
+    r.Fail("status", "a \"" + std::string(FaultActionName(rule.action)) +
+                         "\" fault answers an error: expected 400..599, got " +
+                         std::to_string(rule.status));
+  }
   const std::string code = r.String("code", "");
   rule.code = engine::ParseApiCode(code);
   if (rule.code == engine::ApiCode::kOther) {

@@ -66,7 +66,8 @@ TEST(JournalTest, FakeJournalsEveryRequestWithinItsBound) {
   }
   EXPECT_EQ(fake.journal().size(), 3u);
   EXPECT_EQ(fake.journal().total(), 10u);
-  const JournalEntry& last = fake.journal().Entries().back();
+  const auto entries = fake.journal().Entries();  // a copy: keep it alive
+  const JournalEntry& last = entries.back();
   EXPECT_EQ(last.seq, 10u);
   EXPECT_EQ(last.at_us, Ms(10));
   EXPECT_EQ(last.method, engine::Method::kGet);
