@@ -76,38 +76,43 @@ std::int64_t RssKb() {
   return 0;
 }
 
-const json kStormFaults = {
-    {"faults", json::array({
-                   {{"trigger", {{"probability", 0.02}}},
-                    {"action", "respond"},
-                    {"status", 429},
-                    {"retry_after_s", 1}},
-                   {{"trigger", {{"probability", 0.02}}}, {"action", "respond"}, {"status", 503}},
-                   {{"trigger", {{"probability", 0.01}}}, {"action", "respond"}, {"status", 500}},
-                   {{"trigger", {{"probability", 0.01}}}, {"action", "reset"}},
-                   {{"match", {{"operation", "create_page"}}},
-                    {"trigger", {{"probability", 0.05}}},
-                    {"action", "lose_after_commit"},
-                    {"loss", "reset"}},
-                   {{"match", {{"operation", "update_page"}}},
-                    {"trigger", {{"probability", 0.02}}},
-                    {"action", "lose_after_commit"},
-                    {"loss", "timeout"}},  // held for kMaxHoldUs, then dropped
-                   {{"trigger", {{"probability", 0.02}}}, {"action", "delay"}, {"delay_ms", 10}},
-                   {{"trigger", {{"probability", 0.005}}}, {"action", "malformed_json"}},
-               })}};
+// "loss": "timeout" holds the connection for kMaxHoldUs, then drops it.
+json StormFaults() {
+  return {
+      {"faults", json::array({
+                     {{"trigger", {{"probability", 0.02}}},
+                      {"action", "respond"},
+                      {"status", 429},
+                      {"retry_after_s", 1}},
+                     {{"trigger", {{"probability", 0.02}}}, {"action", "respond"}, {"status", 503}},
+                     {{"trigger", {{"probability", 0.01}}}, {"action", "respond"}, {"status", 500}},
+                     {{"trigger", {{"probability", 0.01}}}, {"action", "reset"}},
+                     {{"match", {{"operation", "create_page"}}},
+                      {"trigger", {{"probability", 0.05}}},
+                      {"action", "lose_after_commit"},
+                      {"loss", "reset"}},
+                     {{"match", {{"operation", "update_page"}}},
+                      {"trigger", {{"probability", 0.02}}},
+                      {"action", "lose_after_commit"},
+                      {"loss", "timeout"}},
+                     {{"trigger", {{"probability", 0.02}}}, {"action", "delay"}, {"delay_ms", 10}},
+                     {{"trigger", {{"probability", 0.005}}}, {"action", "malformed_json"}},
+                 })}};
+}
 
 // Only whole answers: nothing here touches the connection.
-const json kSteadyFaults = {
-    {"faults", json::array({
-                   {{"trigger", {{"probability", 0.02}}},
-                    {"action", "respond"},
-                    {"status", 429},
-                    {"retry_after_s", 1}},
-                   {{"trigger", {{"probability", 0.02}}}, {"action", "respond"}, {"status", 503}},
-                   {{"trigger", {{"probability", 0.01}}}, {"action", "respond"}, {"status", 500}},
-                   {{"trigger", {{"probability", 0.01}}}, {"action", "html_edge"}, {"status", 502}},
-               })}};
+json SteadyFaults() {
+  return {{"faults",
+           json::array({
+               {{"trigger", {{"probability", 0.02}}},
+                {"action", "respond"},
+                {"status", 429},
+                {"retry_after_s", 1}},
+               {{"trigger", {{"probability", 0.02}}}, {"action", "respond"}, {"status", 503}},
+               {{"trigger", {{"probability", 0.01}}}, {"action", "respond"}, {"status", 500}},
+               {{"trigger", {{"probability", 0.01}}}, {"action", "html_edge"}, {"status", 502}},
+           })}};
+}
 
 // What the clients saw in one phase. Thread-safe.
 struct Tally {
@@ -302,6 +307,7 @@ class ServeLoadTest : public ::testing::Test {
       samples_.clear();
     }
     std::vector<std::thread> clients;
+    clients.reserve(kConnections);
     for (int w = 0; w < kConnections; ++w) {
       clients.emplace_back(
           [this, w, writes, start, time, &tally] { Drive(w, writes, start + time, tally); });
@@ -344,14 +350,14 @@ TEST_F(ServeLoadTest, ManyKeepAliveConnectionsWithFaultsStayHealthyAndBounded) {
   std::atomic<bool> done{false};
   std::thread sampler([this, &done] { SampleRss(done); });
 
-  Admin("POST", "/__admin/faults", kStormFaults);
+  Admin("POST", "/__admin/faults", StormFaults());
   Tally storm;
   const std::uint64_t dropped_before = DroppedAtServer();
   const double storm_s = RunPhase(/*writes=*/true, kStormTime, storm);
   const std::uint64_t dropped = DroppedAtServer() - dropped_before;
 
   Admin("DELETE", "/__admin/faults");
-  Admin("POST", "/__admin/faults", kSteadyFaults);
+  Admin("POST", "/__admin/faults", SteadyFaults());
   Tally steady;
   const double steady_s = RunPhase(/*writes=*/false, kSteadyTime, steady);
 
