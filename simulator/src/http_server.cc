@@ -17,9 +17,12 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
+#include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <sstream>
+#include <system_error>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -247,6 +250,70 @@ std::string PromEscape(std::string_view s) {
   }
   return out;
 }
+
+// The serving threads. httplib runs a connection on one pool thread for as long as it stays open,
+// keep-alive included, so with httplib's fixed pool of N threads connection N+1 got no answer
+// until another connection closed (after 1000 requests or keep_alive_timeout_us idle): seconds
+// of silence for a client with more connections than threads. This pool starts `min_threads` and
+// one more whenever a connection would wait for a thread, up to `max_threads`; past that,
+// connections wait their turn. Threads are not retired: a serve's peak is bounded by max_threads.
+// Drains its queue on shutdown (each job closes its socket). Thread-safe.
+class ConnectionPool final : public httplib::TaskQueue {
+ public:
+  ConnectionPool(std::size_t min_threads, std::size_t max_threads) : max_threads_(max_threads) {
+    std::lock_guard<std::mutex> lock(mu_);
+    while (threads_.size() < min_threads) threads_.emplace_back([this] { Work(); });
+  }
+
+  void enqueue(std::function<void()> fn) override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      jobs_.push_back(std::move(fn));
+      if (jobs_.size() > idle_ && threads_.size() < max_threads_ && !shutdown_) {
+        try {
+          threads_.emplace_back([this] { Work(); });
+        } catch (const std::system_error&) {
+          // No thread to be had (a resource limit): the connection waits for a busy one.
+        }
+      }
+    }
+    cv_.notify_one();
+  }
+
+  void shutdown() override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      shutdown_ = true;
+    }
+    cv_.notify_all();
+    // No thread is added once shutdown_ is set, so threads_ no longer changes.
+    for (std::thread& t : threads_) t.join();
+  }
+
+ private:
+  void Work() {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (true) {
+      ++idle_;
+      cv_.wait(lock, [this] { return !jobs_.empty() || shutdown_; });
+      --idle_;
+      if (jobs_.empty()) return;  // shutting down, and nothing left to serve
+      std::function<void()> job = std::move(jobs_.front());
+      jobs_.pop_front();
+      lock.unlock();
+      job();
+      lock.lock();
+    }
+  }
+
+  const std::size_t max_threads_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> jobs_;
+  std::vector<std::thread> threads_;
+  std::size_t idle_ = 0;  // threads waiting for a job
+  bool shutdown_ = false;
+};
 
 }  // namespace
 
@@ -679,6 +746,7 @@ void HttpServer::Impl::HandleAdmin(const httplib::Request& req, httplib::Respons
                             {"uptime_s", UsSince(started_at) / kUsPerSec},
                             {"holds_in_flight", holds_in_flight.load()},
                             {"threads", options.threads},
+                            {"max_threads", options.max_threads},
                             {"max_hold_ms", options.max_hold_us / kUsPerMs}};
     SendJson(res, 200, health);
   } else {
@@ -955,9 +1023,11 @@ Result<int> HttpServer::Start() {
   if (m.started) return Error{ErrorCode::kInternal, "HttpServer::Start called twice"};
   // A client that disconnects while we write must not kill the process.
   signal(SIGPIPE, SIG_IGN);
-  const int threads = std::max(2, m.options.threads);
-  m.server.new_task_queue = [threads] {
-    return new httplib::ThreadPool(static_cast<std::size_t>(threads));
+  const auto threads = static_cast<std::size_t>(std::max(2, m.options.threads));
+  const auto max_threads =
+      static_cast<std::size_t>(std::max({2, m.options.threads, m.options.max_threads}));
+  m.server.new_task_queue = [threads, max_threads] {
+    return new ConnectionPool(threads, max_threads);
   };
   m.server.set_keep_alive_timeout(
       static_cast<time_t>(std::max<TimeUs>(1, m.options.keep_alive_timeout_us / kUsPerSec)));

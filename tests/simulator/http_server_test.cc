@@ -14,6 +14,7 @@
 #include <regex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -263,8 +264,9 @@ TEST_F(HttpDoorTest, OversizedBodyIsAJsonErrorNotACrash) {
 
 // Writes raw bytes on a fresh loopback connection and returns the first response (or nothing).
 // Reading stops at the end of the first response, when the server closes, or after 1 s of
-// silence. The write side stays open: httplib answers nothing to a half-closed connection.
-std::string RawExchange(int port, const std::string& bytes) {
+// silence. The write side stays open: httplib answers nothing to a half-closed connection. With
+// `keep_fd`, the connection stays open and its descriptor goes there (the caller closes it).
+std::string RawExchange(int port, const std::string& bytes, int* keep_fd = nullptr) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -288,7 +290,11 @@ std::string RawExchange(int port, const std::string& bytes) {
       if (out.size() >= head_end + 4 + length) break;
     }
   }
-  close(fd);
+  if (keep_fd != nullptr) {
+    *keep_fd = fd;
+  } else {
+    close(fd);
+  }
   return out;
 }
 
@@ -436,6 +442,27 @@ TEST_F(HttpDoorTest, ServerSocketsHaveNoDelay) {
   close(fd);
   EXPECT_EQ(listening, 1);
   EXPECT_GE(accepted, 1);
+}
+
+// httplib serves a connection on one thread for as long as it stays open. With every one of the
+// server's threads held by an idle keep-alive connection, one more connection is still answered
+// at once, not when an idle one times out (here after 30 s, far beyond the client's 2 s).
+TEST_F(HttpDoorTest, MoreKeepAliveConnectionsThanThreadsAreAllAnswered) {
+  HttpServerOptions options;
+  options.keep_alive_timeout_us = Sec(30);
+  StartServer(Configure(), options);  // 8 threads
+  const std::string request =
+      std::string("GET /v1/users/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ") + kToken +
+      "\r\nNotion-Version: 2025-09-03\r\n\r\n";
+  std::vector<int> idle;
+  for (int i = 0; i < 8; ++i) {
+    int fd = -1;
+    EXPECT_THAT(RawExchange(server_->port(), request, &fd), HasSubstr("HTTP/1.1 200"));
+    idle.push_back(fd);
+  }
+  HttpReply extra = client_->Get("/v1/users/me");
+  EXPECT_EQ(extra.status, 200) << extra.curl_error;
+  for (int fd : idle) close(fd);
 }
 
 struct StatusCase {

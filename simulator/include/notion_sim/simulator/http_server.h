@@ -75,9 +75,13 @@ struct HttpServerOptions {
   int port = 0;  // 0: the kernel picks a free port; Start() returns it
   // When not empty, every /__admin request must carry `Authorization: Bearer <admin_token>`.
   std::string admin_token;
-  // Worker threads. Held connections (hang, stall, delay) each occupy one, so at most half of
-  // them hold at a time; a hold beyond that becomes an immediate reset (counted in /metrics).
+  // Worker threads started with the server. A connection occupies one for as long as it stays
+  // open (keep-alive included); when all are busy, a new connection gets a new thread, up to
+  // `max_threads`, so clients with many connections are not left waiting for others to close.
+  // Held connections (hang, stall, delay) each occupy one, and at most threads / 2 hold at a
+  // time; a hold beyond that becomes an immediate reset (counted in /metrics).
   int threads = 16;
+  int max_threads = 256;
   // Upper bound of any delay, hang or stalled body.
   TimeUs max_hold_us = Sec(120);
   // Upper bound of GET /__admin/journal?limit=N.
