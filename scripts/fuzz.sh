@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (the `fuzz` preset: clang-14, ASan + UBSan, in build/fuzz) and runs
-# each one on its seed corpus in fuzz/corpus/<target>/.
+# Builds the libFuzzer targets (in the `asan` preset's tree: clang-14, ASan + UBSan, build/asan) and
+# runs each one on its seed corpus in fuzz/corpus/<target>/.
 #
 #   scripts/fuzz.sh                 # each target for 60 s
 #   scripts/fuzz.sh 600             # each target for 600 s
 #   scripts/fuzz.sh -runs=1000000   # each target for exactly 1,000,000 executions
 #   scripts/fuzz.sh --smoke         # each target for ~10 s (the short run meant for CI)
 #
-# New inputs the fuzzer finds go to build/fuzz/corpus/<target>/ (the repo's seeds stay as they
-# are); a crash is written to build/fuzz/artifacts/ and the script exits 1. Prints one line per
-# target: executions, seconds, result.
+# New inputs the fuzzer finds go to build/asan/fuzz-work/corpus/<target>/ (the repo's seeds stay as
+# they are); a crash is written to build/asan/fuzz-work/artifacts/ and the script exits 1. Prints
+# one line per target: executions, seconds, result.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 limit="-max_total_time=60"
@@ -22,21 +22,22 @@ case "${1:-}" in
 esac
 
 NSIM_FUZZ=1 scripts/deps.sh  # also clang-14 and libclang-rt-14-dev (libFuzzer)
-cmake --preset fuzz >/dev/null
-cmake --build --preset fuzz
+cmake --preset asan >/dev/null
+cmake --build --preset asan --target fuzz
 
 targets=(scenario fault_plan fake_request retry_after cursor)
-mkdir -p build/fuzz/artifacts build/fuzz/logs
+work_dir=build/asan/fuzz-work
+mkdir -p "$work_dir/artifacts" "$work_dir/logs"
 failed=0
 printf '%-14s %12s %8s  %s\n' target executions seconds result
 for t in "${targets[@]}"; do
-  work="build/fuzz/corpus/$t"
+  work="$work_dir/corpus/$t"
   mkdir -p "$work"
-  log="build/fuzz/logs/$t.log"
+  log="$work_dir/logs/$t.log"
   start=$(date +%s%N)
   rc=0
-  "build/fuzz/fuzz/${t}_fuzz" "$limit" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-      -artifact_prefix="build/fuzz/artifacts/${t}-" "$work" "fuzz/corpus/$t" >"$log" 2>&1 || rc=$?
+  "build/asan/fuzz/${t}_fuzz" "$limit" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+      -artifact_prefix="$work_dir/artifacts/${t}-" "$work" "fuzz/corpus/$t" >"$log" 2>&1 || rc=$?
   end=$(date +%s%N)
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   if [ "$rc" -eq 0 ]; then result=ok; else result="FAILED (exit $rc; see $log)"; failed=1; fi
