@@ -73,7 +73,7 @@ std::string ShownEnvName(const std::string& name) {
          "environment variable that holds the token)";
 }
 
-std::string RedactUsageError(std::string message, int argc, const char* const* argv) {
+std::string RedactUsageError(const std::string& message, int argc, const char* const* argv) {
   std::vector<std::string> secrets;
   bool secret_option = false;
   for (int i = 1; i < argc; ++i) {

@@ -18,6 +18,6 @@ std::string ShownEnvName(const std::string& name);
 // `--*-env NAME` options), and every argument that starts like a Notion token ("ntn_",
 // "secret_"), redacted where it stands as a whole argument; with a hint on where tokens go when
 // such an option's value was redacted.
-std::string RedactUsageError(std::string message, int argc, const char* const* argv);
+std::string RedactUsageError(const std::string& message, int argc, const char* const* argv);
 
 }  // namespace notion_sim::cli

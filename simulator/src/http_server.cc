@@ -635,8 +635,8 @@ void HttpServer::Impl::HandleAdmin(const httplib::Request& req, httplib::Respons
   {
     // The label set is fixed: a path segment is the caller's text (it could hold anything, a
     // token included) and the request may not even be authorized yet.
-    static const std::array<std::string_view, 5> kFamilies = {"faults", "journal", "ledger",
-                                                              "reset", "health"};
+    static constexpr std::array<std::string_view, 5> kFamilies = {"faults", "journal", "ledger",
+                                                                  "reset", "health"};
     const bool known = std::find(kFamilies.begin(), kFamilies.end(), family) != kFamilies.end();
     std::lock_guard<std::mutex> lock(metrics_mu);
     ++admin_requests[family.empty() ? std::string("root") : known ? family : std::string("other")];
