@@ -1,9 +1,11 @@
 // notion-sim: the command line. Exit codes: 0 all held, 1 an invariant or gate failed,
 // 2 bad input or usage.
 #include <iostream>
+#include <string>
 #include <vector>
 
 #include "command.h"
+#include "secrets.h"
 
 int main(int argc, char** argv) {
   using namespace notion_sim::cli;  // NOLINT(google-build-using-namespace)
@@ -28,13 +30,17 @@ int main(int argc, char** argv) {
     // CLI11 reports a mistyped subcommand as "A subcommand is required"; name the word instead.
     bool known = false;
     for (const Command& c : commands) known = known || (argc > 1 && c.app->get_name() == argv[1]);
+    // Messages quote arguments; a token given as one must not be printed (secrets.h).
     if (argc > 1 && argv[1][0] != '-' && !known) {
-      std::cerr << "notion-sim: unknown subcommand \"" << argv[1]
-                << "\" (run, validate, gate, report, serve, explore, sweep, merge, replay, "
-                   "compare)\n(see notion-sim --help)\n";
+      std::cerr << RedactUsageError("notion-sim: unknown subcommand \"" + std::string(argv[1]) +
+                                        "\" (run, validate, gate, report, serve, explore, "
+                                        "sweep, merge, replay, compare)",
+                                    argc, argv)
+                << "\n(see notion-sim --help)\n";
       return kExitBadInput;
     }
-    std::cerr << "notion-sim: " << e.what() << "\n(see notion-sim --help)\n";
+    std::cerr << "notion-sim: " << RedactUsageError(e.what(), argc, argv)
+              << "\n(see notion-sim --help)\n";
     return kExitBadInput;
   }
   for (const Command& c : commands) {

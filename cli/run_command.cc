@@ -15,6 +15,7 @@
 #include "notion_sim/scenarios/run.h"
 #include "notion_sim/scenarios/scenario.h"
 #include "notion_sim/simulator/fault_plan.h"
+#include "secrets.h"
 
 namespace notion_sim::cli {
 namespace {
@@ -71,7 +72,7 @@ ns::Result<std::vector<std::string>> TokensFor(const ns::scenarios::ScenarioSpec
     const std::string name = i == 0 ? env : env + "_" + std::to_string(i + 1);
     const char* value = std::getenv(name.c_str());
     if (value == nullptr || *value == '\0') {
-      return ns::InvalidInput("the environment variable " + name +
+      return ns::InvalidInput("the environment variable " + ShownEnvName(name) +
                               " is not set: a live run needs the bearer token of tenant " +
                               std::to_string(i + 1) + " (" + spec.tenants[i].name + ")" +
                               (i == 0 ? "; choose the variable with --token-env NAME" : ""));
@@ -94,7 +95,7 @@ ns::Result<ns::scenarios::RunResult> RunOne(const RunArgs& args,
     const char* admin = std::getenv(args.live.admin_token_env.c_str());
     if (admin == nullptr || *admin == '\0') {
       return ns::InvalidInput("--admin-token-env: the environment variable " +
-                              args.live.admin_token_env + " is not set");
+                              ShownEnvName(args.live.admin_token_env) + " is not set");
     }
     o.admin_token = admin;
   }

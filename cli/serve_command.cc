@@ -5,6 +5,8 @@
 // token, ids), then serves until SIGINT or SIGTERM (exit 0). Log lines go to
 // stderr and never contain a token other than the default one, which the banner
 // prints on purpose.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
 
 #include <cstdlib>
@@ -20,7 +22,9 @@
 #include "notion_sim/simulator/fake_notion.h"
 #include "notion_sim/simulator/fault_plan.h"
 #include "notion_sim/simulator/http_server.h"
+#include "notion_sim/simulator/redact.h"
 #include "notion_sim/simulator/workspace.h"
+#include "secrets.h"
 
 namespace notion_sim::cli {
 namespace {
@@ -41,8 +45,14 @@ struct ServeArgs {
   bool log_requests = false;
 };
 
+// Numeric loopback addresses and "localhost" only: a host name that merely starts with "127."
+// may resolve anywhere, so it gets the warning.
 bool IsLoopback(const std::string& host) {
-  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+  if (host == "localhost") return true;
+  in_addr v4{};
+  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  return inet_pton(AF_INET6, host.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
 }
 
 std::vector<std::string> SplitTokens(const std::string& list) {
@@ -153,7 +163,7 @@ int Serve(const ServeArgs& args) {
   if (!args.admin_token_env.empty()) {
     const char* value = std::getenv(args.admin_token_env.c_str());
     if (value == nullptr || *value == '\0') {
-      std::cerr << me << "--admin-token-env " << args.admin_token_env
+      std::cerr << me << "--admin-token-env " << ShownEnvName(args.admin_token_env)
                 << ": the environment variable is not set or empty\n";
       return kExitBadInput;
     }

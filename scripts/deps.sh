@@ -4,7 +4,8 @@
 set -euo pipefail
 packages=(build-essential cmake ninja-build pkg-config git
           libcurl4-openssl-dev nlohmann-json3-dev libcpp-httplib-dev librapidcheck-dev
-          libgtest-dev libgmock-dev libbenchmark-dev libssl-dev libsqlite3-dev libcli11-dev)
+          libgtest-dev libgmock-dev libbenchmark-dev libssl-dev libsqlite3-dev libcli11-dev
+          curl python3)  # the end-to-end tests drive serve with curl and write files with python3
 # The fuzz build (scripts/fuzz.sh) also needs clang and libFuzzer.
 if [ "${NSIM_FUZZ:-0}" = 1 ]; then packages+=(clang-14 libclang-rt-14-dev); fi
 missing=()

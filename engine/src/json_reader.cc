@@ -1,13 +1,38 @@
 #include "notion_sim/engine/json_reader.h"
 
 #include <algorithm>
+#include <array>
 #include <fstream>
 #include <optional>
 #include <sstream>
+#include <string_view>
 #include <utility>
 
 namespace notion_sim::engine {
 namespace {
+
+// What nlohmann names in a syntax error's "; expected X" (lexer::token_type_name).
+bool IsJsonTokenName(std::string_view name) {
+  static constexpr std::array<std::string_view, 16> kNames = {
+      "<uninitialized>",
+      "true literal",
+      "false literal",
+      "null literal",
+      "string literal",
+      "number literal",
+      "'['",
+      "'{'",
+      "']'",
+      "'}'",
+      "':'",
+      "','",
+      "<parse error>",
+      "end of input",
+      "'[', '{', or a literal",
+      "unknown token",
+  };
+  return std::find(kNames.begin(), kNames.end(), name) != kNames.end();
+}
 
 std::string EscapePointerToken(const std::string& key) {
   std::string out;
@@ -170,6 +195,21 @@ Result<JsonDocument> JsonDocument::Parse(std::string text, std::string name) {
     std::string what = e.what();
     const std::size_t cut = what.find("syntax error");
     if (cut != std::string::npos) what = what.substr(cut);
+    // nlohmann quotes the text it was reading ("...; last read: '\"secret_...'; expected X"),
+    // which in a scenario, workspace or fault file, or a body posted to serve's admin API, can be
+    // a token. The line and column say where; the quote goes, what was expected stays.
+    if (const std::size_t quoted = what.find("; last read: '"); quoted != std::string::npos) {
+      std::string expected;
+      const std::size_t tail = what.rfind("'; expected ");
+      if (tail != std::string::npos && tail >= quoted) {
+        expected = what.substr(tail + 1);
+        // Only nlohmann's own words, never a piece of the quoted text.
+        if (!IsJsonTokenName(std::string_view(expected).substr(sizeof("; expected ") - 1))) {
+          expected.clear();
+        }
+      }
+      what = what.substr(0, quoted) + expected;
+    }
     return InvalidInput(doc.name_ + ":" + LineCol(doc.text_, at) + ": not valid JSON: " + what);
   } catch (const nlohmann::json::out_of_range& e) {
     // A number too large for a double ("1e5555") throws out_of_range, not parse_error (found by

@@ -14,6 +14,7 @@
 #include "notion_sim/policies/stack_config.h"
 #include "notion_sim/reports/result_json.h"
 #include "notion_sim/scenarios/run.h"
+#include "notion_sim/scenarios/secrets.h"
 
 namespace notion_sim::explore {
 namespace {
@@ -207,7 +208,9 @@ Result<ExploreRun> RunExplore(const scenarios::ScenarioSpec& spec, const Explore
   run.scenario = spec.name;
   run.scenario_hash = spec.hash;
   run.path = spec.path;
-  run.source = spec.source;
+  // What gets written (explore.json, failure files): the scenario without its tokens. The seeds
+  // run the original; the copy runs the same (scenarios/secrets.h).
+  run.source = scenarios::RedactScenarioSecrets(spec.source);
   run.options = options;
   run.shard = shard;
   const std::vector<std::uint64_t> seeds = WorkList(options, spec.seed);

@@ -16,6 +16,7 @@
 #include "notion_sim/reports/result_json.h"
 #include "notion_sim/reports/text.h"
 #include "notion_sim/scenarios/run.h"
+#include "notion_sim/scenarios/secrets.h"
 
 namespace notion_sim::explore {
 namespace {
@@ -317,7 +318,7 @@ Result<SweepRun> RunSweep(const scenarios::ScenarioSpec& scenario, const SweepSp
   run.scenario = scenario.name;
   run.scenario_hash = scenario.hash;
   run.path = scenario.path;
-  run.source = scenario.source;
+  run.source = scenarios::RedactScenarioSecrets(scenario.source);  // sweep.json holds no token
   run.spec = sweep;
   run.shard = shard;
   const auto configs = Configurations(sweep);

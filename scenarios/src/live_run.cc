@@ -517,7 +517,11 @@ Result<RunResult> RunScenarioLive(const ScenarioSpec& spec, const LiveOptions& o
         rule.id = 0;
         rule.match.from_us += shift;
         if (rule.match.until_us != kTimeNever) rule.match.until_us += shift;
-        list.push_back(sim::FaultRuleToJson(rule));
+        json wire = sim::FaultRuleToJson(rule);
+        // The listing form redacts a matched token; the rule serve installs needs the token itself
+        // (it travels in the admin request's body only).
+        if (!rule.match.token.empty()) wire["match"]["token"] = rule.match.token;
+        list.push_back(std::move(wire));
       }
       auto cleared = admin.Json("DELETE", "/__admin/faults");
       if (!cleared.ok()) return cleared.error();

@@ -196,7 +196,7 @@ struct Call {
   engine::ObjectId target;
   engine::ObjectId parent;  // in-process creates
   int token = 0;            // index into Impl::tokens; -1 when the bearer is unknown
-  std::string caller;       // HTTP: the token's name or "…" + its last 4 characters
+  std::string caller;       // HTTP: the token's name or RedactToken(bearer)
   std::uint16_t tenant = 0;
   std::uint16_t workspace = 0;
   ApiVersion version = ApiVersion::k20250903;

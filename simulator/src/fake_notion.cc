@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "core.h"
+#include "notion_sim/simulator/redact.h"
 
 namespace notion_sim::sim {
 
@@ -414,7 +415,7 @@ int FakeNotion::Impl::TokenForBearer(std::string_view bearer) {
   if (tokens.size() >= kMaxImplicitTokens) return 0;
   TokenRec t;
   t.spec.token = std::string(bearer);
-  t.spec.name = "…" + std::string(bearer.substr(bearer.size() > 4 ? bearer.size() - 4 : 0));
+  t.spec.name = RedactToken(bearer);
   t.bot = DerivedId(root_rng.Seed(), tokens.size());
   const int ti = static_cast<int>(tokens.size());
   token_of_bearer[t.spec.token] = ti;
@@ -749,7 +750,7 @@ Answer FakeNotion::HandleHttp(const HttpRequestView& request) {
   if (token >= 0) {
     c.caller = m.tokens[static_cast<std::size_t>(token)].spec.name;
   } else if (!bearer.empty()) {
-    c.caller = "…" + bearer.substr(bearer.size() > 4 ? bearer.size() - 4 : 0);
+    c.caller = RedactToken(bearer);
   }
   if (token >= 0) {
     c.token = token;

@@ -3,6 +3,8 @@
 #include <array>
 #include <cmath>
 
+#include "notion_sim/simulator/redact.h"
+
 namespace notion_sim::sim {
 namespace {
 
@@ -479,10 +481,7 @@ nlohmann::json FaultRuleToJson(const FaultRule& rule) {
     m["operation"] = std::string(engine::OperationName(*rule.match.operation));
   }
   // The token is a secret: the list shows that one is matched, not its value.
-  if (!rule.match.token.empty()) {
-    m["token"] = "…" + rule.match.token.substr(
-                           rule.match.token.size() > 4 ? rule.match.token.size() - 4 : 0);
-  }
+  if (!rule.match.token.empty()) m["token"] = RedactToken(rule.match.token);
   if (rule.match.tenant) m["tenant"] = *rule.match.tenant;
   if (rule.match.from_us > 0) m["from_s"] = static_cast<double>(rule.match.from_us) / 1e6;
   if (rule.match.until_us != kTimeNever) {

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cassert>
 #include <charconv>
@@ -384,11 +385,6 @@ Result<engine::ObjectId> CreateRootPage(FakeNotion& fake, const std::string& tok
   return *id;
 }
 
-std::string RedactToken(std::string_view token) {
-  if (token.size() < 12) return "…";
-  return std::string(token.substr(0, 4)) + "…" + std::string(token.substr(token.size() - 2));
-}
-
 struct HttpServer::Impl {
   Impl(FakeNotion& f, HttpServerOptions o) : fake(f), options(std::move(o)) {}
 
@@ -704,8 +700,13 @@ void HttpServer::Impl::HandleAdmin(const httplib::Request& req, httplib::Respons
   const std::vector<std::string> seg = AdminSegments(req.path);
   const std::string family = seg.empty() ? std::string() : seg[0];
   {
+    // The label set is fixed: a path segment is the caller's text (it could hold anything, a
+    // token included) and the request may not even be authorized yet.
+    static constexpr std::array<std::string_view, 5> kFamilies = {"faults", "journal", "ledger",
+                                                                  "reset", "health"};
+    const bool known = std::find(kFamilies.begin(), kFamilies.end(), family) != kFamilies.end();
     std::lock_guard<std::mutex> lock(metrics_mu);
-    ++admin_requests[family.empty() ? std::string("root") : family];
+    ++admin_requests[family.empty() ? std::string("root") : known ? family : std::string("other")];
   }
   if (!options.admin_token.empty()) {
     const std::string auth = req.get_header_value("Authorization");

@@ -70,7 +70,8 @@ struct ExploreRun {
   std::string scenario;  // name
   std::string scenario_hash;
   std::string path;        // the file as given
-  nlohmann::json source;   // the scenario document (failure files are derived from it)
+  nlohmann::json source;   // the scenario, tokens redacted (scenarios/secrets.h); failure files
+                           // are derived from it
   ExploreOptions options;  // corpus included
   Shard shard;
   std::vector<SeedRecord> records;  // by index

@@ -96,7 +96,7 @@ struct SweepRun {
   std::string scenario;
   std::string scenario_hash;
   std::string path;
-  nlohmann::json source;
+  nlohmann::json source;  // the scenario, tokens redacted (scenarios/secrets.h)
   SweepSpec spec;
   Shard shard;
   std::vector<SweepRecord> runs;  // by index

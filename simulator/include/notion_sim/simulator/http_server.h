@@ -38,6 +38,7 @@
 #include "notion_sim/engine/object_id.h"
 #include "notion_sim/engine/status.h"
 #include "notion_sim/engine/time.h"
+#include "notion_sim/simulator/redact.h"  // RedactToken, for callers that show tokens
 #include "notion_sim/simulator/workspace.h"
 
 namespace notion_sim::sim {
@@ -55,9 +56,6 @@ Workspace DefaultServeWorkspace(std::uint64_t seed, std::uint32_t seeded_pages =
 // Returns the page id. Not thread-safe: call before Start() or inside WithCore / after_reset.
 Result<engine::ObjectId> CreateRootPage(FakeNotion& fake, const std::string& token,
                                         const std::string& title = "notion-sim root");
-
-// A token shown in logs: its first 4 characters and last 2 ("ntn_…9f"), or "…" when short.
-std::string RedactToken(std::string_view token);
 
 // Microseconds since construction, from std::chrono::steady_clock: the core's clock when it is
 // served over HTTP. Thread-safe.
