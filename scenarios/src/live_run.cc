@@ -493,6 +493,14 @@ Result<RunResult> RunScenarioLive(const ScenarioSpec& spec, const LiveOptions& o
          << " operation(s) ended in earlier runs\n";
   }
 
+  // The scenario's faults replace whatever serve holds (an earlier run's, left by a kill), from
+  // before the set-up, which must not meet them, to the end of the run. A scenario without faults
+  // leaves serve's own (`serve --faults`) in place.
+  const std::vector<sim::FaultRule>& rules = s.fake.faults.rules();
+  if (serve && !rules.empty()) {
+    auto cleared = admin.Json("DELETE", "/__admin/faults");
+    if (!cleared.ok()) return cleared.error();
+  }
   auto targets =
       Targets(spec, options, api, pacer, st, loopback || !options.sandbox_parent.empty());
   if (!targets.ok()) return targets.error();
@@ -506,7 +514,6 @@ Result<RunResult> RunScenarioLive(const ScenarioSpec& spec, const LiveOptions& o
         return w.error();
       }
     }
-    const std::vector<sim::FaultRule>& rules = s.fake.faults.rules();
     if (!rules.empty()) {
       // The scenario's faults, in the server's time: shifted so that they start with the run.
       auto now = admin.Json("GET", "/__admin/health");
@@ -523,8 +530,6 @@ Result<RunResult> RunScenarioLive(const ScenarioSpec& spec, const LiveOptions& o
         if (!rule.match.token.empty()) wire["match"]["token"] = rule.match.token;
         list.push_back(std::move(wire));
       }
-      auto cleared = admin.Json("DELETE", "/__admin/faults");
-      if (!cleared.ok()) return cleared.error();
       auto added = admin.Json("POST", "/__admin/faults", {{"faults", list}});
       if (!added.ok()) return added.error();
       if (log != nullptr) {
@@ -593,6 +598,7 @@ Result<RunResult> RunScenarioLive(const ScenarioSpec& spec, const LiveOptions& o
     }
     auto health = admin.Json("GET", "/__admin/health");
     if (health.ok()) health_after = std::move(health).value();
+    if (!rules.empty()) (void)admin.Json("DELETE", "/__admin/faults");  // they end with the run
   }
   const json& sandbox = st.Meta("targets")["sandbox"];
   if (sandbox.is_string()) {

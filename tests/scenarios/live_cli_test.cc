@@ -4,6 +4,7 @@
 // and the live result, and the flag errors (exit 2, naming the flag).
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -18,6 +19,7 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <sqlite3.h>
 
 #include "http_test_util.h"
 #include "loopback_serve.h"
@@ -81,57 +83,96 @@ std::string ReadAll(const fs::path& p) {
   return s.str();
 }
 
-// Ten kills, one at a random point in each tenth of the run's span (from process start, before
-// the state file exists, to the last operations' ends), each resumed until it finishes.
+// Operations the run's state file says have ended; -1 while it cannot be read (not made yet).
+// Read-only while the run writes it; read-write once its writer is dead, since the first reader
+// after a crash recovers the WAL.
+int EndedInState(const fs::path& state, int flags = SQLITE_OPEN_READONLY) {
+  sqlite3* db = nullptr;
+  int n = -1;
+  if (sqlite3_open_v2(state.c_str(), &db, flags, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM live_ops;", -1, &st, nullptr) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+      n = sqlite3_column_int(st, 0);
+    }
+    sqlite3_finalize(st);
+  }
+  sqlite3_close(db);
+  return n;
+}
+
+// Ten kills at random points of the run's progress: round k waits until the state file records
+// `at_least` ended operations (0 to 17, spread over the run by a seeded Rng), then a random
+// 0-250 ms more so the kill lands between an attempt's start and its end, then SIGKILL; then
+// --resume until it finishes. Progress, not time, places the kills, so a slow machine still
+// kills mid-run. Each round prints where its kill fell.
 TEST_F(LiveCli, KilledAtRandomPointsAndResumedLosesNothingAndCreatesNothingTwice) {
   const std::string scenario = WriteScenario(CreateTrap("create_trap"));
-  constexpr std::uint64_t kOps = 12 + 6;  // creates 4/s and reads 2/s over 3 s
+  constexpr int kOps = 12 + 6;  // creates 4/s and reads 2/s over 3 s
   constexpr int kRounds = 10;
-  constexpr long kSpanMs = 4000;          // start-up, 3 s of arrivals, the last ends
   engine::Rng rng(20261122);
+  int mid_run = 0;
   for (int round = 0; round < kRounds; ++round) {
-    const std::string out = (dir_ / ("out" + std::to_string(round))).string();
-    const long kill_after_ms =
-        round * kSpanMs / kRounds + static_cast<long>(rng.Below(kSpanMs / kRounds));
-    auto child = httptest::ChildProcess::Start(LiveArgs(scenario, out),
+    const fs::path out = dir_ / ("out" + std::to_string(round));
+    // One target in each tenth of the operations: 0-1, 1-3, ..., 16-17.
+    const int at_least = round * (kOps - 1) / kRounds +
+                         static_cast<int>(rng.Below((kOps - 1) / kRounds + 1));
+    const long extra_ms = static_cast<long>(rng.Below(251));
+    auto child = httptest::ChildProcess::Start(LiveArgs(scenario, out.string()),
                                                {std::string("NOTION_TOKEN=") + kToken});
     ASSERT_TRUE(child.has_value());
-    std::this_thread::sleep_for(std::chrono::milliseconds(kill_after_ms));
-    child->SignalAndWait(SIGKILL, 5000);  // mid-run (or, rarely, just after it ended)
+    const fs::path state = out / "create_trap.live.sqlite";
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (EndedInState(state) < at_least) {
+      const std::optional<int> gone = child->Wait(5);
+      ASSERT_FALSE(gone.has_value()) << "round " << round << ": the run exited (" << *gone
+                                     << ") before it recorded " << at_least
+                                     << " ended operations\n"
+                                     << child->Stderr();
+      ASSERT_LT(std::chrono::steady_clock::now(), deadline)
+          << "round " << round << ": the run never recorded " << at_least << " ended operations";
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(extra_ms));
+    child->SignalAndWait(SIGKILL, 5000);
+    const int ended_before = std::max(0, EndedInState(state, SQLITE_OPEN_READWRITE));
+    EXPECT_GE(ended_before, at_least);
+    mid_run += ended_before > 0 && ended_before < kOps ? 1 : 0;
 
-    std::vector<std::string> resume = LiveArgs(scenario, out);
+    std::vector<std::string> resume = LiveArgs(scenario, out.string());
     resume.push_back("--resume");
     auto again = httptest::ChildProcess::Start(resume, {std::string("NOTION_TOKEN=") + kToken});
     ASSERT_TRUE(again.has_value());
     const std::optional<int> code = again->Wait(60000);
     ASSERT_TRUE(code.has_value()) << "the resumed run did not end";
-    EXPECT_EQ(*code, 0) << "killed after " << kill_after_ms << " ms\n" << again->Stderr();
+    EXPECT_EQ(*code, 0) << "round " << round << "\n" << again->Stderr();
 
-    const json r = json::parse(ReadAll(fs::path(out) / "create_trap.result.json"));
-    // Every operation is accounted for: ended before the kill or in the resumed run.
-    const auto resumed = r["ops"]["resumed"].get<std::uint64_t>();
-    EXPECT_EQ(r["ops"]["started"].get<std::uint64_t>() + resumed, kOps)
-        << "killed after " << kill_after_ms << " ms";
+    const json r = json::parse(ReadAll(out / "create_trap.result.json"));
+    // Every operation is accounted for: ended before the kill (and not sent again) or in the
+    // resumed run.
+    const auto resumed = r["ops"]["resumed"].get<int>();
+    EXPECT_EQ(resumed, ended_before) << "round " << round;
+    EXPECT_EQ(r["ops"]["started"].get<int>() + resumed, kOps) << "round " << round;
     EXPECT_EQ(r["ops"]["unfinished"], 0);
     EXPECT_EQ(r["verdict"], "pass") << again->Stderr();
     // No create committed twice, over both processes (the run's invariant saw the same ledger).
     const auto creates = CreatesByOp();
     std::size_t twice = 0;
     for (const auto& [op_id, n] : creates) {
-      EXPECT_EQ(n, 1) << "op " << op_id << ", killed after " << kill_after_ms << " ms";
+      EXPECT_EQ(n, 1) << "op " << op_id << ", round " << round;
       twice += n > 1 ? 1 : 0;
     }
     // Every create operation that succeeded made its page.
-    EXPECT_EQ(creates.size(), 12u) << "killed after " << kill_after_ms << " ms";
-    // The figures for the record: where the kill fell and what the resumed run had left to do.
-    std::printf("kill %d at %ld ms: %llu of %llu ops had ended, %zu creates, %zu duplicated\n",
-                round + 1, kill_after_ms, static_cast<unsigned long long>(resumed),
-                static_cast<unsigned long long>(kOps), creates.size(), twice);
+    EXPECT_EQ(creates.size(), 12u) << "round " << round;
+    std::printf("kill %d after %d of %d ops had ended (+%ld ms): the resumed run skipped %d, ran "
+                "%d; %zu creates, %zu duplicated\n",
+                round + 1, ended_before, kOps, extra_ms, resumed,
+                r["ops"]["started"].get<int>(), creates.size(), twice);
     server_->WithCore([](sim::FakeNotion& f) {
       f.Reset();
       return 0;
     });
   }
+  EXPECT_GE(mid_run, kRounds - 2);  // the kills fell mid-run, not before it or after it
 }
 
 TEST_F(LiveCli, TheTokenAppearsInNothingTheRunWritesOrPrints) {
