@@ -26,6 +26,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
@@ -39,7 +40,9 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 #ifdef NSIM_SANITIZED
-#include <sanitizer/allocator_interface.h>
+// From the sanitizer runtimes' allocator interface (ASan and TSan both provide it; gcc ships no
+// header for it).
+extern "C" std::size_t __sanitizer_get_current_allocated_bytes();
 #endif
 #include <nlohmann/json.hpp>
 
