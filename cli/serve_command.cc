@@ -41,6 +41,7 @@ struct ServeArgs {
   std::size_t journal_size = 10'000;
   std::string admin_token_env;
   int threads = 16;
+  int max_threads = 256;
   std::int64_t max_hold_s = 120;
   bool log_requests = false;
 };
@@ -159,6 +160,7 @@ int Serve(const ServeArgs& args) {
   options.bind_address = args.bind;
   options.port = args.port;
   options.threads = args.threads;
+  options.max_threads = args.max_threads;
   options.max_hold_us = Sec(args.max_hold_s);
   if (!args.admin_token_env.empty()) {
     const char* value = std::getenv(args.admin_token_env.c_str());
@@ -261,9 +263,15 @@ Command AddServeCommand(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--admin-token-env", args->admin_token_env,
                   "name of an environment variable holding a token the admin API requires");
-  cmd->add_option("--threads", args->threads, "serving threads")
+  cmd->add_option("--threads", args->threads,
+                  "serving threads started at once (a keep-alive connection holds one while open; "
+                  "at most half hold an injected delay, hang or stall at a time)")
       ->capture_default_str()
       ->check(CLI::Range(2, 256));
+  cmd->add_option("--max-threads", args->max_threads,
+                  "serving threads at most: one is added per connection that would wait")
+      ->capture_default_str()
+      ->check(CLI::Range(2, 4096));
   cmd->add_option("--max-hold-s", args->max_hold_s,
                   "upper bound of any injected delay, hang or stalled body, in seconds")
       ->capture_default_str()
