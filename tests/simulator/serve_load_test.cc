@@ -100,42 +100,44 @@ constexpr const char* kHeldName = "RSS";
 std::int64_t HeldKb() { return RssKb(); }
 #endif
 
-// "loss": "timeout" holds the connection for kMaxHoldUs, then drops it.
+// Whole answers, in both phases: 429 with Retry-After, 503, 500.
+json AnswerFaults() {
+  return json::array({
+      {{"trigger", {{"probability", 0.02}}},
+       {"action", "respond"},
+       {"status", 429},
+       {"retry_after_s", 1}},
+      {{"trigger", {{"probability", 0.02}}}, {"action", "respond"}, {"status", 503}},
+      {{"trigger", {{"probability", 0.01}}}, {"action", "respond"}, {"status", 500}},
+  });
+}
+
+// Plus faults on the connection: "loss": "timeout" holds it for kMaxHoldUs, then drops it.
 json StormFaults() {
-  return {
-      {"faults", json::array({
-                     {{"trigger", {{"probability", 0.02}}},
-                      {"action", "respond"},
-                      {"status", 429},
-                      {"retry_after_s", 1}},
-                     {{"trigger", {{"probability", 0.02}}}, {"action", "respond"}, {"status", 503}},
-                     {{"trigger", {{"probability", 0.01}}}, {"action", "respond"}, {"status", 500}},
-                     {{"trigger", {{"probability", 0.01}}}, {"action", "reset"}},
-                     {{"match", {{"operation", "create_page"}}},
-                      {"trigger", {{"probability", 0.05}}},
-                      {"action", "lose_after_commit"},
-                      {"loss", "reset"}},
-                     {{"match", {{"operation", "update_page"}}},
-                      {"trigger", {{"probability", 0.02}}},
-                      {"action", "lose_after_commit"},
-                      {"loss", "timeout"}},
-                     {{"trigger", {{"probability", 0.02}}}, {"action", "delay"}, {"delay_ms", 10}},
-                     {{"trigger", {{"probability", 0.005}}}, {"action", "malformed_json"}},
-                 })}};
+  json rules = AnswerFaults();
+  for (json rule : json::array({
+           {{"trigger", {{"probability", 0.01}}}, {"action", "reset"}},
+           {{"match", {{"operation", "create_page"}}},
+            {"trigger", {{"probability", 0.05}}},
+            {"action", "lose_after_commit"},
+            {"loss", "reset"}},
+           {{"match", {{"operation", "update_page"}}},
+            {"trigger", {{"probability", 0.02}}},
+            {"action", "lose_after_commit"},
+            {"loss", "timeout"}},
+           {{"trigger", {{"probability", 0.02}}}, {"action", "delay"}, {"delay_ms", 10}},
+           {{"trigger", {{"probability", 0.005}}}, {"action", "malformed_json"}},
+       })) {
+    rules.push_back(std::move(rule));
+  }
+  return {{"faults", rules}};
 }
 
 // Only whole answers: nothing here touches the connection.
 json SteadyFaults() {
-  return {{"faults",
-           json::array({
-               {{"trigger", {{"probability", 0.02}}},
-                {"action", "respond"},
-                {"status", 429},
-                {"retry_after_s", 1}},
-               {{"trigger", {{"probability", 0.02}}}, {"action", "respond"}, {"status", 503}},
-               {{"trigger", {{"probability", 0.01}}}, {"action", "respond"}, {"status", 500}},
-               {{"trigger", {{"probability", 0.01}}}, {"action", "html_edge"}, {"status", 502}},
-           })}};
+  json rules = AnswerFaults();
+  rules.push_back({{"trigger", {{"probability", 0.01}}}, {"action", "html_edge"}, {"status", 502}});
+  return {{"faults", rules}};
 }
 
 // What the clients saw in one phase. Thread-safe.
