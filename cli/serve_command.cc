@@ -40,6 +40,7 @@ struct ServeArgs {
   std::string workspace_file;
   std::size_t journal_size = 10'000;
   std::string admin_token_env;
+  std::string tokens_env;
   int threads = 16;
   int max_threads = 256;
   std::int64_t max_hold_s = 120;
@@ -54,6 +55,19 @@ bool IsLoopback(const std::string& host) {
   if (inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
   in6_addr v6{};
   return inet_pton(AF_INET6, host.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
+}
+
+// The value of the environment variable `name` that `flag` names, or nullopt after saying on
+// stderr that it is not set (the name shown redacted when it looks like a token).
+std::optional<std::string> FromEnv(const std::string& me, const char* flag,
+                                   const std::string& name) {
+  const char* value = std::getenv(name.c_str());
+  if (value == nullptr || *value == '\0') {
+    std::cerr << me << flag << " " << ShownEnvName(name)
+              << ": the environment variable is not set or empty\n";
+    return std::nullopt;
+  }
+  return std::string(value);
 }
 
 std::vector<std::string> SplitTokens(const std::string& list) {
@@ -129,7 +143,13 @@ int Serve(const ServeArgs& args) {
   } else {
     config.workspace = sim::DefaultServeWorkspace(args.seed);
   }
-  std::vector<std::string> tokens = SplitTokens(args.tokens);
+  std::string token_list = args.tokens;
+  if (!args.tokens_env.empty()) {
+    auto value = FromEnv(me, "--tokens-env", args.tokens_env);
+    if (!value) return kExitBadInput;
+    token_list = *value;
+  }
+  std::vector<std::string> tokens = SplitTokens(token_list);
   bool default_token = false;
   if (!tokens.empty()) {
     config.workspace.tokens.clear();
@@ -163,13 +183,9 @@ int Serve(const ServeArgs& args) {
   options.max_threads = args.max_threads;
   options.max_hold_us = Sec(args.max_hold_s);
   if (!args.admin_token_env.empty()) {
-    const char* value = std::getenv(args.admin_token_env.c_str());
-    if (value == nullptr || *value == '\0') {
-      std::cerr << me << "--admin-token-env " << ShownEnvName(args.admin_token_env)
-                << ": the environment variable is not set or empty\n";
-      return kExitBadInput;
-    }
-    options.admin_token = value;
+    auto value = FromEnv(me, "--admin-token-env", args.admin_token_env);
+    if (!value) return kExitBadInput;
+    options.admin_token = *value;
   }
   if (!IsLoopback(args.bind)) {
     std::cerr << me << "warning: binding to " << args.bind
@@ -253,10 +269,13 @@ Command AddServeCommand(CLI::App& app) {
   cmd->add_option("--seed", args->seed, "seed of every id and fault decision")
       ->capture_default_str();
   cmd->add_option("--faults", args->faults_file, "fault plan JSON file: {\"faults\": [rule, ...]}");
-  cmd->add_option("--tokens", args->tokens,
-                  "comma-separated bearer tokens the fake accepts (default: "
-                  "one token derived "
-                  "from the seed, printed at start)");
+  CLI::Option* tokens = cmd->add_option("--tokens", args->tokens,
+                                        "comma-separated bearer tokens the fake accepts (default: "
+                                        "one token derived from the seed, printed at start)");
+  cmd->add_option("--tokens-env", args->tokens_env,
+                  "name of an environment variable holding --tokens' list (keeps the tokens "
+                  "out of the command line, which ps shows)")
+      ->excludes(tokens);
   cmd->add_option("--workspace", args->workspace_file,
                   "workspace JSON file (default: a database with one data source)");
   cmd->add_option("--journal-size", args->journal_size, "requests kept in the journal")
