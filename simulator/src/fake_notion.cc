@@ -810,8 +810,8 @@ Answer FakeNotion::HandleHttp(const HttpRequestView& request) {
     // A route of another API version does not exist in this one: that comes before anything in
     // the path or body is validated (Execute checks again for in-process calls).
     const bool old_version = c.version == ApiVersion::k20220628;
-    if ((old_version && (c.op == Operation::kQueryDataSource ||
-                         c.op == Operation::kRetrieveDataSource)) ||
+    if ((old_version &&
+         (c.op == Operation::kQueryDataSource || c.op == Operation::kRetrieveDataSource)) ||
         (!old_version && c.op == Operation::kQueryDatabase)) {
       c.Fail(400, ApiCode::kInvalidRequestUrl, "Invalid request URL.");
       return finish();

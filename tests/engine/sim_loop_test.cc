@@ -74,7 +74,7 @@ TEST(SimLoop, CancelAfterRunFailsEvenWhenTheSlotIsReused) {
   loop.RunUntilIdle(kTimeNever);
   int ran = 0;
   EventId b = loop.ScheduleAt(Ms(2), [&] { ++ran; });
-  EXPECT_EQ(a.slot, b.slot);  // the slot is reused...
+  EXPECT_EQ(a.slot, b.slot);     // the slot is reused...
   EXPECT_FALSE(loop.Cancel(a));  // ...but the old handle no longer names it
   loop.RunUntilIdle(kTimeNever);
   EXPECT_EQ(ran, 1);
@@ -121,7 +121,7 @@ TEST(SimLoop, BackgroundTasksRunInOrderButDoNotKeepTheLoopBusy) {
   EXPECT_EQ(loop.Pending(), 1u);  // the background tick is not counted
   loop.RunUntilIdle(kTimeNever);
   EXPECT_EQ(ran, (std::vector<int>{0, 0, 1}));  // ticks at 1 s and 2 s, then the work
-  EXPECT_EQ(loop.NowUs(), Ms(2500));             // and no waiting for the tick at 3 s
+  EXPECT_EQ(loop.NowUs(), Ms(2500));            // and no waiting for the tick at 3 s
   EXPECT_EQ(loop.Pending(), 0u);
   // Cancelling a background task keeps the counts right.
   const EventId bg = loop.ScheduleBackgroundAt(Sec(5), [&] { ran.push_back(2); });

@@ -138,10 +138,10 @@ TEST(LiveLoop, RunUntilIdleDoesNotWaitForBackgroundTimers) {
   EXPECT_EQ(loop.Pending(), 1u);
   loop.RunUntilIdle(base + Sec(60));
   EXPECT_TRUE(work);
-  EXPECT_EQ(background, 1);                  // the one due before the work ran
-  EXPECT_LT(loop.NowUs(), base + Sec(30));   // returned without waiting for the other
+  EXPECT_EQ(background, 1);                 // the one due before the work ran
+  EXPECT_LT(loop.NowUs(), base + Sec(30));  // returned without waiting for the other
   EXPECT_EQ(loop.Pending(), 0u);
-  EXPECT_EQ(loop.TimersPending(), 1u);       // which is still queued
+  EXPECT_EQ(loop.TimersPending(), 1u);  // which is still queued
 }
 
 TEST(LiveLoop, BoundOnQueuedTimersStopsTheLoopWithAClearError) {

@@ -18,8 +18,8 @@
 #include <vector>
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <sqlite3.h>
+#include <nlohmann/json.hpp>
 
 #include "http_test_util.h"
 #include "loopback_serve.h"
@@ -115,8 +115,8 @@ TEST_F(LiveCli, KilledAtRandomPointsAndResumedLosesNothingAndCreatesNothingTwice
   for (int round = 0; round < kRounds; ++round) {
     const fs::path out = dir_ / ("out" + std::to_string(round));
     // One target in each tenth of the operations: 0-1, 1-3, ..., 16-17.
-    const int at_least = round * (kOps - 1) / kRounds +
-                         static_cast<int>(rng.Below((kOps - 1) / kRounds + 1));
+    const int at_least =
+        round * (kOps - 1) / kRounds + static_cast<int>(rng.Below((kOps - 1) / kRounds + 1));
     const long extra_ms = static_cast<long>(rng.Below(251));
     auto child = httptest::ChildProcess::Start(LiveArgs(scenario, out.string()),
                                                {std::string("NOTION_TOKEN=") + kToken});
@@ -126,8 +126,7 @@ TEST_F(LiveCli, KilledAtRandomPointsAndResumedLosesNothingAndCreatesNothingTwice
     while (EndedInState(state) < at_least) {
       const std::optional<int> gone = child->Wait(5);
       ASSERT_FALSE(gone.has_value()) << "round " << round << ": the run exited (" << *gone
-                                     << ") before it recorded " << at_least
-                                     << " ended operations\n"
+                                     << ") before it recorded " << at_least << " ended operations\n"
                                      << child->Stderr();
       ASSERT_LT(std::chrono::steady_clock::now(), deadline)
           << "round " << round << ": the run never recorded " << at_least << " ended operations";
@@ -163,10 +162,11 @@ TEST_F(LiveCli, KilledAtRandomPointsAndResumedLosesNothingAndCreatesNothingTwice
     }
     // Every create operation that succeeded made its page.
     EXPECT_EQ(creates.size(), 12u) << "round " << round;
-    std::printf("kill %d after %d of %d ops had ended (+%ld ms): the resumed run skipped %d, ran "
-                "%d; %zu creates, %zu duplicated\n",
-                round + 1, ended_before, kOps, extra_ms, resumed,
-                r["ops"]["started"].get<int>(), creates.size(), twice);
+    std::printf(
+        "kill %d after %d of %d ops had ended (+%ld ms): the resumed run skipped %d, ran "
+        "%d; %zu creates, %zu duplicated\n",
+        round + 1, ended_before, kOps, extra_ms, resumed, r["ops"]["started"].get<int>(),
+        creates.size(), twice);
     server_->WithCore([](sim::FakeNotion& f) {
       f.Reset();
       return 0;

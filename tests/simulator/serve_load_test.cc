@@ -166,7 +166,7 @@ struct Tally {
 
 struct RssSample {
   RealClock::time_point at;
-  std::int64_t held_kb;  // HeldKb()
+  std::int64_t held_kb;    // HeldKb()
   std::uint64_t requests;  // served in the current phase so far
 };
 

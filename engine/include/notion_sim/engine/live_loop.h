@@ -60,7 +60,9 @@ class LiveLoop final : public Loop {
   // loop's construction, so make the loop right before the run (arrivals already in the past run
   // at once, in order).
   TimeUs NowUs() const override;
-  EventId ScheduleAt(TimeUs at_us, Task task) override { return Schedule(at_us, std::move(task), false); }
+  EventId ScheduleAt(TimeUs at_us, Task task) override {
+    return Schedule(at_us, std::move(task), false);
+  }
   EventId ScheduleBackgroundAt(TimeUs at_us, Task task) override {
     return Schedule(at_us, std::move(task), true);
   }
@@ -68,8 +70,8 @@ class LiveLoop final : public Loop {
   // Waits in real time until `until_us`, running timers due up to then and transfer completions as
   // they arrive. Returns when NowUs() >= until_us (or at once on an error).
   void RunUntil(TimeUs until_us) override;
-  // Runs until no timer (background ones excepted) and no transfer is pending, or until `limit_us`. Returns without waiting
-  // when the only timers left are due after `limit_us`.
+  // Runs until no timer (background ones excepted) and no transfer is pending, or until `limit_us`.
+  // Returns without waiting when the only timers left are due after `limit_us`.
   void RunUntilIdle(TimeUs limit_us) override;
   // Timers not yet run (background ones excepted) plus transfers not yet completed: zero means
   // idle.

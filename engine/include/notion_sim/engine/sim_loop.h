@@ -26,7 +26,9 @@ class SimLoop final : public Loop {
   explicit SimLoop(Options options);
 
   TimeUs NowUs() const override { return now_us_; }
-  EventId ScheduleAt(TimeUs at_us, Task task) override { return Schedule(at_us, std::move(task), false); }
+  EventId ScheduleAt(TimeUs at_us, Task task) override {
+    return Schedule(at_us, std::move(task), false);
+  }
   EventId ScheduleBackgroundAt(TimeUs at_us, Task task) override {
     return Schedule(at_us, std::move(task), true);
   }
