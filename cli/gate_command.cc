@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "command.h"
-#include "notion_sim/engine/gates.h"
+#include "notion_sim/checks/gates.h"
 #include "notion_sim/reports/baseline.h"
 #include "notion_sim/reports/result_json.h"
 
@@ -36,7 +36,7 @@ int Gate(const GateArgs& args) {
     }
   }
   for (const std::string& m : args.metrics) {
-    if (!ns::engine::FindMetric(m)) {
+    if (!ns::checks::FindMetric(m)) {
       std::cerr << "notion-sim gate: --metric " << m
                 << ": unknown metric (see notion-sim gate --help for the names)\n";
       return kExitBadInput;
@@ -53,13 +53,13 @@ int Gate(const GateArgs& args) {
   }
   std::vector<std::string> failures;
   for (const ns::scenarios::RunResult& r : current) {
-    for (const ns::engine::InvariantResult& i : r.checks.invariants) {
+    for (const ns::checks::InvariantResult& i : r.checks.invariants) {
       if (i.held()) continue;
       failures.push_back(r.scenario + ": invariant " + i.name + " violated (" +
                          std::to_string(i.violation_count) + "): " + FirstLine(i.first_violation) +
                          "\n  reproduce: " + r.reproduce);
     }
-    for (const ns::engine::GateResult& g : r.checks.gates) {
+    for (const ns::checks::GateResult& g : r.checks.gates) {
       if (g.passed()) continue;
       failures.push_back(r.scenario + ": gate " + g.text + "\n  reproduce: " + r.reproduce);
     }
@@ -104,7 +104,7 @@ int Gate(const GateArgs& args) {
 std::string MetricList() {
   std::string out = "Metrics (for --tolerance and --metric):\n ";
   std::size_t col = 1;
-  for (const ns::engine::MetricInfo& m : ns::engine::MetricNames()) {
+  for (const ns::checks::MetricInfo& m : ns::checks::MetricNames()) {
     if (m.name.rfind("op.", 0) == 0) continue;
     if (col + m.name.size() + 1 > 96) {
       out += "\n ";

@@ -178,14 +178,14 @@ int Run(const RunArgs& args, const ns::scenarios::SimOptions& sim) {
     }
     result->wall_time_ms = std::chrono::duration<double, std::milli>(stop - start).count();
     std::cout << ns::reports::SummaryLine(*result) << "\n";
-    if (result->verdict == ns::engine::RunVerdict::kFail) {
+    if (result->verdict == ns::checks::RunVerdict::kFail) {
       exit_code = std::max(exit_code, kExitFailed);
       std::string what;
       for (const auto& inv : result->checks.invariants) {
         if (!inv.held()) what += "  invariant " + inv.name + ": " + inv.first_violation + "\n";
       }
       for (const auto& gate : result->checks.gates) {
-        if (gate.verdict != ns::engine::GateVerdict::kPass) what += "  gate " + gate.text + "\n";
+        if (gate.verdict != ns::checks::GateVerdict::kPass) what += "  gate " + gate.text + "\n";
       }
       failures.push_back(spec.name + " failed:\n" + what + "  reproduce: " + result->reproduce);
     }

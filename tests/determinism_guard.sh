@@ -6,11 +6,11 @@ set -u
 root=${1:?usage: determinism_guard.sh SOURCE_DIR}
 cd "$root" || exit 2
 pattern='system_clock::now|steady_clock::now|high_resolution_clock::now|random_device|[^_a-zA-Z]rand\(|srand\(|std::[a-z_]+_distribution|time\(NULL\)|time\(nullptr\)|gettimeofday|clock_gettime'
-hits=$(grep -rnE "$pattern" engine policies simulator scenarios explore --include='*.h' --include='*.cc' \
+hits=$(grep -rnE "$pattern" engine checks policies simulator scenarios explore --include='*.h' --include='*.cc' \
        | grep -vE '/(live|curl|http_server)[^/]*|/src/live/' || true)
 if [ -n "$hits" ]; then
   echo "Real time or real randomness in simulated code:"
   echo "$hits"
   exit 1
 fi
-echo "determinism guard: no banned call in engine/ policies/ simulator/ scenarios/ explore/ (live parts excepted)"
+echo "determinism guard: no banned call in engine/ checks/ policies/ simulator/ scenarios/ explore/ (live parts excepted)"

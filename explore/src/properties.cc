@@ -95,7 +95,7 @@ Failure FailureFromJson(const nlohmann::json& j) {
 std::vector<Failure> CheckRun(const scenarios::ScenarioSpec& spec,
                               const scenarios::RunResult& result, const CheckOptions& options) {
   std::vector<Failure> out;
-  for (const engine::InvariantResult& inv : result.checks.invariants) {
+  for (const checks::InvariantResult& inv : result.checks.invariants) {
     if (inv.held()) continue;
     Failure f;
     f.kind = "safety";
@@ -114,7 +114,7 @@ std::vector<Failure> CheckRun(const scenarios::ScenarioSpec& spec,
             " attempts sent during one half-open period of the global breaker; its probes allow " +
             std::to_string(bound)));
   }
-  for (const engine::GateResult& g : result.checks.gates) {
+  for (const checks::GateResult& g : result.checks.gates) {
     if (g.passed()) continue;
     if (g.gate.metric == "recovery_s" && spec.phases.recover_within_us > 0) {
       if (options.recovery_bound || !g.measured || std::isinf(*g.measured)) {
@@ -132,10 +132,10 @@ std::vector<Failure> CheckRun(const scenarios::ScenarioSpec& spec,
   return out;
 }
 
-std::vector<std::string> GoalsReached(const engine::MetricsReport& m) {
+std::vector<std::string> GoalsReached(const checks::MetricsReport& m) {
   bool closed_again = false;
-  for (const engine::BreakerTimeline& t : m.breakers) {
-    for (const engine::BreakerChange& c : t.changes) {
+  for (const checks::BreakerTimeline& t : m.breakers) {
+    for (const checks::BreakerChange& c : t.changes) {
       if (c.from == engine::BreakerState::kHalfOpen && c.to == engine::BreakerState::kClosed) {
         closed_again = true;
       }
@@ -155,7 +155,7 @@ std::vector<std::string> GoalsReached(const engine::MetricsReport& m) {
       {"fallback_served", m.fallbacks_served > 0},
       {"dlq_enqueued", m.dlq_enqueued > 0},
       {"dlq_drained", m.dlq_drained > 0},
-      {"recovered", m.recovery == engine::Recovery::kRecovered},
+      {"recovered", m.recovery == checks::Recovery::kRecovered},
       {"faults_injected", m.faults_injected > 0},
   };
   std::vector<std::string> out;

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "notion_sim/engine/gates.h"
+#include "notion_sim/checks/gates.h"
 #include "notion_sim/reports/chart.h"
 #include "notion_sim/reports/result_json.h"
 #include "notion_sim/reports/text.h"
@@ -25,7 +25,7 @@ constexpr const char* kFormat = "notion-sim.sweep/1";
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 Status KnownMetric(const std::string& metric, const std::string& where) {
-  if (engine::FindMetric(metric)) return {};
+  if (checks::FindMetric(metric)) return {};
   return InvalidInput(where + ": unknown metric \"" + metric +
                       "\" (notion-sim gate --help lists the metric names)");
 }
@@ -149,13 +149,13 @@ Result<Objective> ParseObjective(std::string_view text) {
   } else if (dir == "min") {
     o.maximize = false;
   } else if (dir.empty()) {
-    const engine::Better b = engine::FindMetric(name)->better;
-    if (b == engine::Better::kNeither) {
+    const checks::Better b = checks::FindMetric(name)->better;
+    if (b == checks::Better::kNeither) {
       return InvalidInput("--objective " + std::string(text) +
                           ": this metric has no better direction; write " + name + ":max or " +
                           name + ":min");
     }
-    o.maximize = b == engine::Better::kHigher;
+    o.maximize = b == checks::Better::kHigher;
   } else {
     return InvalidInput("--objective " + std::string(text) + ": expected METRIC, METRIC:max or " +
                         "METRIC:min");
@@ -353,11 +353,11 @@ Result<SweepRun> RunSweep(const scenarios::ScenarioSpec& scenario, const SweepSp
           return;
         }
         rec.digest = result->summary.digest;
-        for (const engine::InvariantResult& inv : result->checks.invariants) {
+        for (const checks::InvariantResult& inv : result->checks.invariants) {
           if (!inv.held()) rec.held = false;
         }
         for (std::size_t m = 0; m < metrics.size(); ++m) {
-          rec.values[m] = engine::MetricValue(result->checks.metrics, metrics[m]).value_or(kNaN);
+          rec.values[m] = checks::MetricValue(result->checks.metrics, metrics[m]).value_or(kNaN);
         }
       },
       progress);

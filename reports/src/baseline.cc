@@ -27,7 +27,7 @@ std::string Pct(double fraction) {
 }
 
 std::string Opt(const std::optional<double>& v) {
-  return v ? engine::FormatNumber(*v) : std::string("no data");
+  return v ? checks::FormatNumber(*v) : std::string("no data");
 }
 
 const scenarios::RunResult* Match(const std::vector<scenarios::RunResult>& pool,
@@ -62,7 +62,7 @@ Status ParseTolerance(const std::string& text, Tolerances& t) {
     return {};
   }
   const std::string metric = text.substr(0, eq);
-  if (!engine::FindMetric(metric)) {
+  if (!checks::FindMetric(metric)) {
     return InvalidInput("--tolerance " + text + ": unknown metric \"" + metric +
                         "\" (the valid names are listed in `notion-sim gate --help`)");
   }
@@ -95,22 +95,22 @@ Comparison CompareToBaseline(const std::vector<scenarios::RunResult>& baseline,
       out.without_baseline.push_back(r.scenario);
       continue;
     }
-    std::vector<engine::MetricInfo> names;
+    std::vector<checks::MetricInfo> names;
     if (metrics.empty()) {
-      for (const engine::MetricInfo& info : engine::MetricNames()) {
-        if (info.better != engine::Better::kNeither) names.push_back(info);
+      for (const checks::MetricInfo& info : checks::MetricNames()) {
+        if (info.better != checks::Better::kNeither) names.push_back(info);
       }
     } else {
       for (const std::string& n : metrics) {
-        if (auto info = engine::FindMetric(n)) names.push_back(*info);
+        if (auto info = checks::FindMetric(n)) names.push_back(*info);
       }
     }
-    for (const engine::MetricInfo& info : names) {
+    for (const checks::MetricInfo& info : names) {
       MetricDelta d;
       d.scenario = r.scenario;
       d.metric = info.name;
-      d.baseline = engine::MetricValue(b->checks.metrics, info.name);
-      d.current = engine::MetricValue(r.checks.metrics, info.name);
+      d.baseline = checks::MetricValue(b->checks.metrics, info.name);
+      d.current = checks::MetricValue(r.checks.metrics, info.name);
       d.tolerance = tolerances.For(info.name);
       if (!d.baseline && !d.current) continue;  // neither run measured it
       if (!d.current) {
@@ -123,7 +123,7 @@ Comparison CompareToBaseline(const std::vector<scenarios::RunResult>& baseline,
         const double now = *d.current;
         const double slack = d.tolerance * std::fabs(base);
         // Worse by more than the slack (and by more than rounding), in the metric's direction.
-        const double worse = info.better == engine::Better::kLower ? now - base : base - now;
+        const double worse = info.better == checks::Better::kLower ? now - base : base - now;
         const bool both_inf = std::isinf(base) && std::isinf(now) && (base > 0) == (now > 0);
         if (both_inf || worse == 0) {
           d.change = Change::kWithin;
@@ -137,7 +137,7 @@ Comparison CompareToBaseline(const std::vector<scenarios::RunResult>& baseline,
           rel = Pct((now - base) / std::fabs(base)) + ", ";
         }
         d.text = info.name + " " + Opt(d.baseline) + " -> " + Opt(d.current) + " (" + rel +
-                 "tolerance " + engine::FormatNumber(d.tolerance * 100) + " %)";
+                 "tolerance " + checks::FormatNumber(d.tolerance * 100) + " %)";
       }
       if (d.change == Change::kRegressed || d.change == Change::kLostData) ++out.regressions;
       out.deltas.push_back(std::move(d));

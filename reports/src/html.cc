@@ -14,9 +14,9 @@
 namespace notion_sim::reports {
 namespace {
 
+using checks::MetricsReport;
+using checks::SeriesBucket;
 using engine::BreakerState;
-using engine::MetricsReport;
-using engine::SeriesBucket;
 
 std::string Num(double v) {
   char buf[32];
@@ -169,9 +169,9 @@ std::string Figure(const std::string& title, const std::string& svg, const std::
 }
 
 void AddFaultMarkers(Chart& c, const MetricsReport& m) {
-  if (m.recovery == engine::Recovery::kNoFaults) return;
+  if (m.recovery == checks::Recovery::kNoFaults) return;
   c.Marker(m.fault_end_us, "faults end", "#7a4d00");
-  if (m.recovery == engine::Recovery::kRecovered) {
+  if (m.recovery == checks::Recovery::kRecovered) {
     c.Marker(m.recovered_at_us, "recovered", "#1b7a32", 1);
   }
 }
@@ -279,7 +279,7 @@ std::string BreakersChart(const MetricsReport& m) {
           "\" class=\"ax\">no breaker changed state in this run (all stayed closed)</text>");
   }
   for (std::size_t i = 0; i < rows; ++i) {
-    const engine::BreakerTimeline& b = m.breakers[i];
+    const checks::BreakerTimeline& b = m.breakers[i];
     const double y = Chart::kTop + static_cast<double>(i) * kRow + 2;
     c.Add("<text x=\"" + Num(Chart::kLeft - 6) + "\" y=\"" + Num(y + kRow / 2 + 2) +
           "\" class=\"ax\" text-anchor=\"end\">" + BreakerKeyText(b.key) + "</text>");
@@ -290,7 +290,7 @@ std::string BreakersChart(const MetricsReport& m) {
              "key " + std::to_string(b.key) + ": " + std::string(engine::BreakerStateName(state)) +
                  " " + DurationText(from) + " – " + DurationText(until));
     };
-    for (const engine::BreakerChange& ch : b.changes) {
+    for (const checks::BreakerChange& ch : b.changes) {
       segment(ch.at_us);
       from = ch.at_us;
       state = ch.to;
@@ -402,7 +402,7 @@ svg .grid{stroke:#e9ecef}svg .axl{stroke:#adb5bd}
 
 std::string HtmlReport(const scenarios::RunResult& r) {
   const MetricsReport& m = r.checks.metrics;
-  const bool pass = r.verdict == engine::RunVerdict::kPass;
+  const bool pass = r.verdict == checks::RunVerdict::kPass;
   std::string h =
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
@@ -444,10 +444,10 @@ std::string HtmlReport(const scenarios::RunResult& r) {
        Card("error budget burn (SLO " + PercentText(m.slo_target) + ")", burn,
             m.error_budget_burn > 1) +
        Card("time to recover",
-            m.recovery == engine::Recovery::kRecovered      ? DurationText(m.recovery_us)
-            : m.recovery == engine::Recovery::kNotRecovered ? "not recovered"
+            m.recovery == checks::Recovery::kRecovered      ? DurationText(m.recovery_us)
+            : m.recovery == checks::Recovery::kNotRecovered ? "not recovered"
                                                             : "no faults",
-            m.recovery == engine::Recovery::kNotRecovered) +
+            m.recovery == checks::Recovery::kNotRecovered) +
        Card("invariants violated", std::to_string(violated), violated > 0) +
        Card("gates failed", std::to_string(gates_failed), gates_failed > 0) + "</div>\n";
 
@@ -458,8 +458,8 @@ std::string HtmlReport(const scenarios::RunResult& r) {
        Row({"operation", "started", "succeeded", "fallback", "failed", "DLQ", "unfinished", "p50",
             "p90", "p99", "max", "API calls/op"},
            true);
-  auto op_row = [&](const std::string& name, const engine::OutcomeCounts& o,
-                    const engine::LatencySummary& l, double api) {
+  auto op_row = [&](const std::string& name, const checks::OutcomeCounts& o,
+                    const checks::LatencySummary& l, double api) {
     char a[32];
     std::snprintf(a, sizeof a, "%.2f", api);
     std::string s = "<tr><td>" + XmlEscape(name) + "</td>";
@@ -472,7 +472,7 @@ std::string HtmlReport(const scenarios::RunResult& r) {
     }
     return s + "<td class=\"n\">" + a + "</td></tr>\n";
   };
-  for (const engine::OperationMetrics& op : m.operations) {
+  for (const checks::OperationMetrics& op : m.operations) {
     h += op_row(std::string(engine::OperationName(op.operation)), op.ops, op.latency,
                 op.api_calls_per_op);
   }
@@ -496,8 +496,8 @@ std::string HtmlReport(const scenarios::RunResult& r) {
 
   h += "<h2>Invariants</h2><table>" +
        Row({"invariant", "verdict", "checked", "violations", "first violation"}, true);
-  for (const engine::InvariantResult& i : r.checks.invariants) {
-    const std::string v(engine::VerdictName(i.verdict));
+  for (const checks::InvariantResult& i : r.checks.invariants) {
+    const std::string v(checks::VerdictName(i.verdict));
     h += "<tr><td>" + XmlEscape(i.name) + "</td><td class=\"" + v + "\">" + v +
          "</td><td class=\"n\">" + CountText(i.checked_count) + "</td><td class=\"n\">" +
          CountText(i.violation_count) + "</td><td>" +
@@ -511,16 +511,16 @@ std::string HtmlReport(const scenarios::RunResult& r) {
     h += "<p class=\"note\">The scenario sets no gates.</p>\n";
   } else {
     h += "<table>" + Row({"metric", "bound", "measured", "verdict"}, true);
-    for (const engine::GateResult& g : r.checks.gates) {
+    for (const checks::GateResult& g : r.checks.gates) {
       std::string bound;
-      if (g.gate.min) bound += "&ge; " + engine::FormatNumber(*g.gate.min);
+      if (g.gate.min) bound += "&ge; " + checks::FormatNumber(*g.gate.min);
       if (g.gate.max)
         bound +=
-            std::string(bound.empty() ? "" : ", ") + "&le; " + engine::FormatNumber(*g.gate.max);
-      const std::string v(engine::GateVerdictName(g.verdict));
+            std::string(bound.empty() ? "" : ", ") + "&le; " + checks::FormatNumber(*g.gate.max);
+      const std::string v(checks::GateVerdictName(g.verdict));
       h += "<tr><td><code>" + XmlEscape(g.gate.metric) + "</code></td><td>" + bound +
            "</td><td class=\"n\">" +
-           (g.measured ? engine::FormatNumber(*g.measured) : std::string("—")) +
+           (g.measured ? checks::FormatNumber(*g.measured) : std::string("—")) +
            "</td><td class=\"" + (g.passed() ? "held" : "violated") + "\">" + v + "</td></tr>\n";
     }
     h += "</table>\n";
@@ -529,7 +529,7 @@ std::string HtmlReport(const scenarios::RunResult& r) {
   if (!m.breakers.empty()) {
     h += "<h2>Breakers</h2><table>" +
          Row({"key", "opens", "time not closed", "final state", "transitions"}, true);
-    for (const engine::BreakerTimeline& b : m.breakers) {
+    for (const checks::BreakerTimeline& b : m.breakers) {
       h += Row({BreakerKeyText(b.key), CountText(b.opens), DurationText(b.not_closed_us),
                 std::string(engine::BreakerStateName(b.final_state)),
                 CountText(b.changes.size() + b.dropped)});

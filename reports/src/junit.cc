@@ -34,20 +34,20 @@ std::string JunitXml(const std::vector<scenarios::RunResult>& results) {
     std::size_t s = 0;
     std::string cases;
     const std::string footer = "\nreproduce: " + r.reproduce;
-    for (const engine::InvariantResult& i : r.checks.invariants) {
+    for (const checks::InvariantResult& i : r.checks.invariants) {
       ++t;
       cases += "    <testcase" + Attr("classname", r.scenario + ".invariants") +
                Attr("name", i.name) + Attr("time", "0");
       switch (i.verdict) {
-        case engine::Verdict::kHeld:
+        case checks::Verdict::kHeld:
           cases += "/>\n";
           break;
-        case engine::Verdict::kOff:
+        case checks::Verdict::kOff:
           ++s;
           cases += ">\n      <skipped" + Attr("message", "invariant off or not configured") +
                    "/>\n    </testcase>\n";
           break;
-        case engine::Verdict::kViolated:
+        case checks::Verdict::kViolated:
           ++f;
           cases += ">\n      <failure" + Attr("type", "invariant") +
                    Attr("message", FirstLine(i.first_violation)) + ">" +
@@ -58,11 +58,11 @@ std::string JunitXml(const std::vector<scenarios::RunResult>& results) {
           break;
       }
     }
-    for (const engine::GateResult& g : r.checks.gates) {
+    for (const checks::GateResult& g : r.checks.gates) {
       ++t;
       std::string bounds;
-      if (g.gate.min) bounds += " min " + engine::FormatNumber(*g.gate.min);
-      if (g.gate.max) bounds += " max " + engine::FormatNumber(*g.gate.max);
+      if (g.gate.min) bounds += " min " + checks::FormatNumber(*g.gate.min);
+      if (g.gate.max) bounds += " max " + checks::FormatNumber(*g.gate.max);
       cases += "    <testcase" + Attr("classname", r.scenario + ".gates") +
                Attr("name", g.gate.metric + bounds) + Attr("time", "0");
       if (g.passed()) {

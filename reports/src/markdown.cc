@@ -11,15 +11,15 @@ std::string InvariantCell(const scenarios::RunResult& r) {
   int held = 0;
   int violated = 0;
   int off = 0;
-  for (const engine::InvariantResult& i : r.checks.invariants) {
+  for (const checks::InvariantResult& i : r.checks.invariants) {
     switch (i.verdict) {
-      case engine::Verdict::kHeld:
+      case checks::Verdict::kHeld:
         ++held;
         break;
-      case engine::Verdict::kViolated:
+      case checks::Verdict::kViolated:
         ++violated;
         break;
-      case engine::Verdict::kOff:
+      case checks::Verdict::kOff:
         ++off;
         break;
     }
@@ -33,7 +33,7 @@ std::string InvariantCell(const scenarios::RunResult& r) {
 std::string GateCell(const scenarios::RunResult& r) {
   if (r.checks.gates.empty()) return "none";
   int passed = 0;
-  for (const engine::GateResult& g : r.checks.gates) passed += g.passed() ? 1 : 0;
+  for (const checks::GateResult& g : r.checks.gates) passed += g.passed() ? 1 : 0;
   const int total = static_cast<int>(r.checks.gates.size());
   const std::string s = std::to_string(passed) + "/" + std::to_string(total) + " passed";
   return passed == total ? s : "**" + s + "**";
@@ -43,7 +43,7 @@ std::string GateCell(const scenarios::RunResult& r) {
 
 std::string MarkdownSummary(const std::vector<scenarios::RunResult>& results) {
   int failed = 0;
-  for (const auto& r : results) failed += r.verdict == engine::RunVerdict::kFail ? 1 : 0;
+  for (const auto& r : results) failed += r.verdict == checks::RunVerdict::kFail ? 1 : 0;
   std::string md = "# notion-sim results\n\n";
   md += std::to_string(results.size()) +
         " scenario(s): " + std::to_string(static_cast<int>(results.size()) - failed) + " passed, " +
@@ -53,11 +53,11 @@ std::string MarkdownSummary(const std::vector<scenarios::RunResult>& results) {
       "digest |\n";
   md += "|---|---|--:|--:|--:|--:|---|---|--:|---|\n";
   for (const auto& r : results) {
-    const engine::MetricsReport& m = r.checks.metrics;
+    const checks::MetricsReport& m = r.checks.metrics;
     char calls[32];
     std::snprintf(calls, sizeof calls, "%.2f", m.api_calls_per_op);
     md += "| " + MarkdownCell(r.scenario) + " | " +
-          (r.verdict == engine::RunVerdict::kPass ? "✅ pass" : "❌ **FAIL**") + " | " +
+          (r.verdict == checks::RunVerdict::kPass ? "✅ pass" : "❌ **FAIL**") + " | " +
           CountText(m.ops.started) + " | " + PercentText(m.success_ratio) + " | " +
           DurationText(m.latency.p99_us) + " | " + calls + " | " + InvariantCell(r) + " | " +
           GateCell(r) + " | " + std::to_string(r.seed) + " | `" + r.summary.digest + "` |\n";
@@ -69,9 +69,9 @@ std::string MarkdownSummary(const std::vector<scenarios::RunResult>& results) {
   if (failed == 0) return md;
   md += "\n## Failures\n";
   for (const auto& r : results) {
-    if (r.verdict != engine::RunVerdict::kFail) continue;
+    if (r.verdict != checks::RunVerdict::kFail) continue;
     md += "\n### " + MarkdownCell(r.scenario) + "\n\nReproduce: `" + r.reproduce + "`\n\n";
-    for (const engine::InvariantResult& i : r.checks.invariants) {
+    for (const checks::InvariantResult& i : r.checks.invariants) {
       if (i.held()) continue;
       md += "- invariant **" + i.name + "** violated (" + CountText(i.violation_count) +
             " violation(s), " + CountText(i.checked_count) + " checked):\n\n  ```\n";
@@ -83,7 +83,7 @@ std::string MarkdownSummary(const std::vector<scenarios::RunResult>& results) {
       }
       md += indented + "\n  ```\n";
     }
-    for (const engine::GateResult& g : r.checks.gates) {
+    for (const checks::GateResult& g : r.checks.gates) {
       if (g.passed()) continue;
       md += "- gate **" + MarkdownCell(g.gate.metric) + "**: " + MarkdownCell(g.text) + "\n";
     }

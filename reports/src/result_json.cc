@@ -232,7 +232,7 @@ std::string_view CauseName(engine::TransitionCause c) {
 std::string_view EventKindNameOf(engine::EventKind k) { return engine::EventKindName(k); }
 
 template <typename IO>
-void OutcomeFields(IO& io, engine::OutcomeCounts& c) {
+void OutcomeFields(IO& io, checks::OutcomeCounts& c) {
   io.U64("started", c.started);
   io.U64("succeeded", c.succeeded);
   io.U64("served_fallback", c.served_fallback);
@@ -242,7 +242,7 @@ void OutcomeFields(IO& io, engine::OutcomeCounts& c) {
 }
 
 template <typename IO>
-void LatencyFields(IO& io, engine::LatencySummary& l) {
+void LatencyFields(IO& io, checks::LatencySummary& l) {
   io.U64("count", l.count);
   io.I64("p50_us", l.p50_us);
   io.I64("p90_us", l.p90_us);
@@ -252,7 +252,7 @@ void LatencyFields(IO& io, engine::LatencySummary& l) {
 }
 
 template <typename IO>
-void MetricsFields(IO& io, engine::MetricsReport& m) {
+void MetricsFields(IO& io, checks::MetricsReport& m) {
   io.I64("first_start_us", m.first_start_us);
   io.I64("last_finish_us", m.last_finish_us);
   io.I64("end_us", m.end_us);
@@ -260,7 +260,7 @@ void MetricsFields(IO& io, engine::MetricsReport& m) {
   io.Obj("ops", [&](IO& o) { OutcomeFields(o, m.ops); });
   io.Obj("latency", [&](IO& o) { LatencyFields(o, m.latency); });
   io.U64Array("attempts_histogram", m.attempts_histogram);
-  io.Arr("operations", m.operations, [](IO& o, engine::OperationMetrics& p) {
+  io.Arr("operations", m.operations, [](IO& o, checks::OperationMetrics& p) {
     o.Enum("operation", p.operation, &OperationNameOf, engine::kOperationCount);
     o.Obj("ops", [&](IO& x) { OutcomeFields(x, p.ops); });
     o.Obj("latency", [&](IO& x) { LatencyFields(x, p.latency); });
@@ -315,13 +315,13 @@ void MetricsFields(IO& io, engine::MetricsReport& m) {
     o.I64("depth_end", m.dlq_depth_end);
   });
   io.U64("breaker_opens", m.breaker_opens);
-  io.Arr("breakers", m.breakers, [](IO& o, engine::BreakerTimeline& b) {
+  io.Arr("breakers", m.breakers, [](IO& o, checks::BreakerTimeline& b) {
     o.U16("key", b.key);
     o.U64("opens", b.opens);
     o.Enum("final_state", b.final_state, &BreakerStateNameOf, 5);
     o.I64("not_closed_us", b.not_closed_us);
     o.U64("dropped", b.dropped);
-    o.Arr("changes", b.changes, [](IO& c, engine::BreakerChange& ch) {
+    o.Arr("changes", b.changes, [](IO& c, checks::BreakerChange& ch) {
       c.I64("at_us", ch.at_us);
       c.Enum("from", ch.from, &BreakerStateNameOf, 5);
       c.Enum("to", ch.to, &BreakerStateNameOf, 5);
@@ -334,14 +334,14 @@ void MetricsFields(IO& io, engine::MetricsReport& m) {
     o.Dbl("error_budget_burn", m.error_budget_burn);
   });
   io.Obj("recovery", [&](IO& o) {
-    o.Enum("state", m.recovery, &engine::RecoveryName, 3);
+    o.Enum("state", m.recovery, &checks::RecoveryName, 3);
     o.I64("fault_end_us", m.fault_end_us);
     o.I64("recovered_at_us", m.recovered_at_us);
     o.I64("recovery_us", m.recovery_us);
   });
   io.Obj("series", [&](IO& o) {
     o.I64("bucket_us", m.bucket_us);
-    o.Arr("buckets", m.series, [](IO& b, engine::SeriesBucket& s) {
+    o.Arr("buckets", m.series, [](IO& b, checks::SeriesBucket& s) {
       b.I64("start_us", s.start_us);
       b.U64("started", s.started);
       b.U64("succeeded", s.succeeded);
@@ -373,13 +373,13 @@ void EventFields(IO& io, engine::Event& e) {
 }
 
 template <typename IO>
-void InvariantFields(IO& io, engine::InvariantResult& r) {
+void InvariantFields(IO& io, checks::InvariantResult& r) {
   io.Str("name", r.name);
-  io.Enum("verdict", r.verdict, &engine::VerdictName, 3);
+  io.Enum("verdict", r.verdict, &checks::VerdictName, 3);
   io.U64("checked_count", r.checked_count);
   io.U64("violation_count", r.violation_count);
   io.Str("first_violation", r.first_violation);
-  io.Arr("violations", r.violations, [](IO& o, engine::Violation& v) {
+  io.Arr("violations", r.violations, [](IO& o, checks::Violation& v) {
     o.I64("at_us", v.at_us);
     o.U64("op_id", v.op_id);
     o.Str("text", v.text);
@@ -388,11 +388,11 @@ void InvariantFields(IO& io, engine::InvariantResult& r) {
 }
 
 template <typename IO>
-void GateFields(IO& io, engine::GateResult& g) {
+void GateFields(IO& io, checks::GateResult& g) {
   io.Str("metric", g.gate.metric);
   io.OptDbl("min", g.gate.min);
   io.OptDbl("max", g.gate.max);
-  io.Enum("verdict", g.verdict, &engine::GateVerdictName, 3);
+  io.Enum("verdict", g.verdict, &checks::GateVerdictName, 3);
   io.OptDbl("measured", g.measured);
   io.Str("text", g.text);
 }
@@ -410,7 +410,7 @@ void ResultFields(IO& io, RunResult& r) {
   io.U64("seed", r.seed);
   io.Str("digest", s.digest);
   io.Str("reproduce", r.reproduce);
-  io.Enum("verdict", r.verdict, &engine::RunVerdictName, 2);
+  io.Enum("verdict", r.verdict, &checks::RunVerdictName, 2);
   io.Obj("ops", [&](IO& o) {
     o.U64("started", s.ops_started);
     o.U64("succeeded", s.ops_succeeded);
@@ -453,12 +453,12 @@ void ResultFields(IO& io, RunResult& r) {
   });
   io.Obj("metrics", [&](IO& o) { MetricsFields(o, r.checks.metrics); });
   io.Arr("invariants", r.checks.invariants,
-         [](IO& o, engine::InvariantResult& i) { InvariantFields(o, i); });
-  io.Arr("gates", r.checks.gates, [](IO& o, engine::GateResult& g) { GateFields(o, g); });
+         [](IO& o, checks::InvariantResult& i) { InvariantFields(o, i); });
+  io.Arr("gates", r.checks.gates, [](IO& o, checks::GateResult& g) { GateFields(o, g); });
 }
 
 json Headline(const RunResult& r) {
-  const engine::MetricsReport& m = r.checks.metrics;
+  const checks::MetricsReport& m = r.checks.metrics;
   json h = {
       {"capacity", CapacityLine(r)},
       {"success_ratio", m.success_ratio},
@@ -475,7 +475,7 @@ json Headline(const RunResult& r) {
   for (const auto& g : r.checks.gates) failed += g.passed() ? 0 : 1;
   h["invariants_violated"] = violated;
   h["gates_failed"] = failed;
-  if (m.recovery == engine::Recovery::kRecovered) {
+  if (m.recovery == checks::Recovery::kRecovered) {
     h["recovery_s"] = static_cast<double>(m.recovery_us) / 1e6;
   } else {
     h["recovery_s"] = nullptr;
@@ -625,7 +625,7 @@ std::string SummaryLine(const RunResult& r) {
       "%s: %s, %llu ops (%llu ok, %llu failed, %llu dlq, %llu unfinished), %llu attempts, "
       "p99 %s, %d invariant(s) violated, %d gate(s) failed, virtual %.1f s, wall %.1f ms, "
       "seed %llu, digest %s",
-      r.scenario.c_str(), std::string(engine::RunVerdictName(r.verdict)).c_str(),
+      r.scenario.c_str(), std::string(checks::RunVerdictName(r.verdict)).c_str(),
       static_cast<unsigned long long>(s.ops_started),
       static_cast<unsigned long long>(s.ops_succeeded + s.ops_fallback),
       static_cast<unsigned long long>(s.ops_failed),

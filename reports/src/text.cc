@@ -67,7 +67,7 @@ std::string PercentText(double ratio) {
 }
 
 std::string CapacityLine(const scenarios::RunResult& r) {
-  const engine::MetricsReport& m = r.checks.metrics;
+  const checks::MetricsReport& m = r.checks.metrics;
   std::string what;
   if (m.operations.size() == 1) {
     what = CountText(m.ops.started) + " " +
@@ -76,7 +76,7 @@ std::string CapacityLine(const scenarios::RunResult& r) {
     what = CountText(m.ops.started) + " ops";
     if (!m.operations.empty()) {
       std::string parts;
-      for (const engine::OperationMetrics& op : m.operations) {
+      for (const checks::OperationMetrics& op : m.operations) {
         parts += (parts.empty() ? "" : ", ") + CountText(op.ops.started) + " " +
                  std::string(engine::OperationName(op.operation));
       }

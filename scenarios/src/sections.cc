@@ -1,7 +1,7 @@
 #include "sections.h"
 
-#include "notion_sim/engine/gates.h"
-#include "notion_sim/engine/invariants.h"
+#include "notion_sim/checks/gates.h"
+#include "notion_sim/checks/invariants.h"
 #include "notion_sim/policies/stack_config.h"
 #include "notion_sim/simulator/fake_notion.h"
 #include "notion_sim/simulator/network.h"
@@ -24,13 +24,13 @@ Status ValidateNetwork(engine::ObjectReader& section, const ScenarioSpec&) {
   return ToStatus(sim::ParseNetworkModel(section));
 }
 Status ValidateInvariants(engine::ObjectReader& section, const ScenarioSpec&) {
-  return ToStatus(engine::ParseInvariantConfig(section));
+  return ToStatus(checks::ParseInvariantConfig(section));
 }
 Status ValidateFake(engine::ObjectReader& root, const ScenarioSpec&) {
   return ToStatus(sim::ParseFakeConfig(root));
 }
 Status ValidateGates(engine::ObjectReader& root, const ScenarioSpec&) {
-  return ToStatus(engine::ParseGates(root));
+  return ToStatus(checks::ParseGates(root));
 }
 
 }  // namespace notion_sim::scenarios

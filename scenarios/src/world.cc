@@ -34,11 +34,11 @@ Result<Sections> ParseSections(const ScenarioSpec& spec) {
   }
   if (root.Has("invariants")) {
     engine::ObjectReader inv = root.Object("invariants");
-    auto parsed = engine::ParseInvariantConfig(inv);
+    auto parsed = checks::ParseInvariantConfig(inv);
     if (!parsed.ok()) return parsed.error();
     s.invariants = parsed.value();
   }
-  auto gates = engine::ParseGates(root);
+  auto gates = checks::ParseGates(root);
   if (!gates.ok()) return gates.error();
   s.gates = std::move(gates).value();
   if (!reader.ok()) return reader.error();
@@ -48,7 +48,7 @@ Result<Sections> ParseSections(const ScenarioSpec& spec) {
 // What the scenario did not say about its invariants follows from its stack: the attempt bound,
 // the limiter's budget and the lanes' limits are the stack's own promises.
 void DeriveInvariants(const ScenarioSpec& spec, const policies::StackConfig& stack,
-                      engine::InvariantConfig& inv) {
+                      checks::InvariantConfig& inv) {
   static const nlohmann::json kNone = nlohmann::json::object();
   const nlohmann::json& said =
       spec.source.contains("invariants") ? spec.source.at("invariants") : kNone;
@@ -126,7 +126,7 @@ Result<Sections> PrepareSections(const ScenarioSpec& spec) {
   ShapeWorld(spec, s.fake);
   DeriveInvariants(spec, s.stack, s.invariants);
   if (spec.phases.recover_within_us > 0) {
-    s.gates.push_back(engine::Gate{"recovery_s", std::nullopt,
+    s.gates.push_back(checks::Gate{"recovery_s", std::nullopt,
                                    static_cast<double>(spec.phases.recover_within_us) / 1e6});
   }
   return sections;
@@ -134,8 +134,8 @@ Result<Sections> PrepareSections(const ScenarioSpec& spec) {
 
 namespace {
 
-engine::MetricsConfig MetricsConfigFor(const ScenarioSpec& spec) {
-  engine::MetricsConfig config;
+checks::MetricsConfig MetricsConfigFor(const ScenarioSpec& spec) {
+  checks::MetricsConfig config;
   if (spec.phases.safety_us > 0) config.fault_end_us = spec.phases.safety_us;
   return config;
 }
@@ -166,8 +166,8 @@ RunResult Conclude(const ScenarioSpec& spec, const Sections& sections, Observers
   result.summary = std::move(summary);
   result.checks.metrics = observers.metrics.Finish(end_us);
   result.checks.invariants = observers.invariants.Finish(result.summary, ledger);
-  result.checks.gates = engine::EvaluateGates(sections.gates, result.checks.metrics);
-  result.verdict = engine::Judge(result.checks);
+  result.checks.gates = checks::EvaluateGates(sections.gates, result.checks.metrics);
+  result.verdict = checks::Judge(result.checks);
   for (std::size_t i = 0; i < client.batches().size(); ++i) {
     const policies::BatchSync& b = *client.batches()[i];
     CheckpointResult c;

@@ -6,10 +6,10 @@
 
 #include <vector>
 
-#include "notion_sim/engine/gates.h"
-#include "notion_sim/engine/invariants.h"
+#include "notion_sim/checks/gates.h"
+#include "notion_sim/checks/invariants.h"
+#include "notion_sim/checks/metrics.h"
 #include "notion_sim/engine/ledger.h"
-#include "notion_sim/engine/metrics.h"
 #include "notion_sim/engine/trace.h"
 #include "notion_sim/policies/error_budget.h"
 #include "notion_sim/policies/health.h"
@@ -26,8 +26,8 @@ struct Sections {
   policies::StackConfig stack;
   sim::FakeConfig fake;
   sim::NetworkModel network;
-  engine::InvariantConfig invariants;
-  std::vector<engine::Gate> gates;
+  checks::InvariantConfig invariants;
+  std::vector<checks::Gate> gates;
 };
 
 // Parses the sections and shapes them for a run: tenants become the fake's tokens, a workspace
@@ -42,8 +42,8 @@ struct Observers {
   Observers& operator=(const Observers&) = delete;
 
   engine::Trace trace;
-  engine::MetricsSink metrics;
-  engine::InvariantSuite invariants;
+  checks::MetricsSink metrics;
+  checks::InvariantSuite invariants;
   policies::HealthSink health;
   policies::AlertMonitor alerts;
 };

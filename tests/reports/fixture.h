@@ -6,9 +6,9 @@
 
 #include <string>
 
-#include "notion_sim/engine/gates.h"
-#include "notion_sim/engine/invariants.h"
-#include "notion_sim/engine/metrics.h"
+#include "notion_sim/checks/gates.h"
+#include "notion_sim/checks/invariants.h"
+#include "notion_sim/checks/metrics.h"
 #include "notion_sim/engine/trace.h"
 #include "notion_sim/engine/transport.h"
 #include "notion_sim/scenarios/run.h"
@@ -30,14 +30,14 @@ inline scenarios::RunResult SampleResult(const SampleOptions& o = {}) {
   using engine::Operation;
   using engine::OpStatus;
   engine::Trace trace;
-  engine::MetricsConfig mc;
+  checks::MetricsConfig mc;
   mc.fault_end_us = Sec(240);
-  engine::MetricsSink metrics(mc);
-  engine::InvariantConfig ic;
+  checks::MetricsSink metrics(mc);
+  checks::InvariantConfig ic;
   ic.max_attempts = 3;
   ic.rate_budget = 400;
   ic.rate_window_us = Sec(60);
-  engine::InvariantSuite invariants(ic);
+  checks::InvariantSuite invariants(ic);
   trace.AddSink(&metrics);
   trace.AddSink(&invariants);
 
@@ -141,7 +141,7 @@ inline scenarios::RunResult SampleResult(const SampleOptions& o = {}) {
   r.seed = o.seed;
   r.reproduce = "notion-sim run " + r.path + " --seed " + std::to_string(o.seed);
   engine::RunSummary& s = r.summary;
-  const engine::MetricsReport m = metrics.Finish(Min(11));
+  const checks::MetricsReport m = metrics.Finish(Min(11));
   s.ops_started = m.ops.started;
   s.ops_succeeded = m.ops.succeeded;
   s.ops_dead_lettered = m.ops.dead_lettered;
@@ -152,11 +152,11 @@ inline scenarios::RunResult SampleResult(const SampleOptions& o = {}) {
   s.events = trace.Count();
   r.checks.metrics = m;
   r.checks.invariants = invariants.Finish(s, &ledger);
-  r.checks.gates = engine::EvaluateGates({{"ops.success_ratio", o.min_success, std::nullopt},
+  r.checks.gates = checks::EvaluateGates({{"ops.success_ratio", o.min_success, std::nullopt},
                                           {"latency_ms.p99", std::nullopt, 2000.0},
                                           {"op.create_page.api_calls_per_op", std::nullopt, 1.5}},
                                          m);
-  r.verdict = engine::Judge(r.checks);
+  r.verdict = checks::Judge(r.checks);
   r.checkpoints.push_back(scenarios::CheckpointResult{"nightly", "B", 100, 100, 97, 0, 3});
   r.alerts.push_back(scenarios::AlertCount{"5xx_burst", 2, Sec(125)});
   r.dlq_depth_end = static_cast<std::uint64_t>(m.dlq_depth_end);

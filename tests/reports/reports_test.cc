@@ -158,16 +158,16 @@ SampleOptions Failing() {
 
 TEST(Fixture, IsTheRunWeThinkItIs) {
   const scenarios::RunResult r = SampleResult();
-  const engine::MetricsReport& m = r.checks.metrics;
-  EXPECT_EQ(r.verdict, engine::RunVerdict::kPass);
+  const checks::MetricsReport& m = r.checks.metrics;
+  EXPECT_EQ(r.verdict, checks::RunVerdict::kPass);
   EXPECT_EQ(m.ops.started, 600u);
   EXPECT_EQ(m.ops.dead_lettered, 11u);
-  EXPECT_EQ(m.recovery, engine::Recovery::kRecovered);
+  EXPECT_EQ(m.recovery, checks::Recovery::kRecovered);
   ASSERT_EQ(m.breakers.size(), 1u);
   EXPECT_EQ(m.breakers[0].opens, 2u);
   for (const auto& i : r.checks.invariants) EXPECT_TRUE(i.held()) << i.first_violation;
   const scenarios::RunResult bad = SampleResult(Failing());
-  EXPECT_EQ(bad.verdict, engine::RunVerdict::kFail);
+  EXPECT_EQ(bad.verdict, checks::RunVerdict::kFail);
 }
 
 // --- JSON --------------------------------------------------------------------------------------
@@ -194,7 +194,7 @@ TEST(ResultJson, HasAVersionStableNamesAndUnitsLast) {
   EXPECT_EQ(j.at("metrics").at("recovery").at("state"), "recovered");
   EXPECT_EQ(j.at("metrics").at("breakers").at(0).at("changes").at(0).at("to"), "open");
   EXPECT_EQ(j.at("metrics").at("operations").at(0).at("operation"), "create_page");
-  EXPECT_EQ(j.at("invariants").size(), static_cast<std::size_t>(engine::kInvariantCount));
+  EXPECT_EQ(j.at("invariants").size(), static_cast<std::size_t>(checks::kInvariantCount));
   EXPECT_EQ(j.at("invariants").at(0).at("name"), "no_duplicate_creates");
   EXPECT_EQ(j.at("gates").at(1).at("metric"), "latency_ms.p99");
   EXPECT_EQ(j.at("gates").at(1).at("max"), 2000.0);
@@ -299,7 +299,7 @@ TEST(Text, FiguresReadLikeAPersonWroteThem) {
 
 TEST(Text, CapacityLineStatesThePlanningFigures) {
   scenarios::RunResult r;
-  engine::MetricsReport& m = r.checks.metrics;
+  checks::MetricsReport& m = r.checks.metrics;
   m.ops.started = 10000;
   m.ops.succeeded = 10000;
   m.span_us = Min(58);
@@ -365,7 +365,7 @@ TEST(Junit, ParsesAsXmlWithACasePerInvariantAndGate) {
   std::unique_ptr<XmlNode> root = parser.Parse();
   ASSERT_NE(root, nullptr) << parser.error() << "\n" << xml;
   EXPECT_EQ(root->name, "testsuites");
-  const std::size_t per_suite = static_cast<std::size_t>(engine::kInvariantCount) + 3;
+  const std::size_t per_suite = static_cast<std::size_t>(checks::kInvariantCount) + 3;
   EXPECT_EQ(root->attrs.at("tests"), std::to_string(2 * per_suite));
   EXPECT_EQ(root->attrs.at("failures"), "2");
   EXPECT_EQ(root->attrs.at("skipped"), "0");
@@ -488,7 +488,7 @@ TEST(Baseline, FlagsMetricsThatGotWorseBeyondTolerance) {
   slower.extra_latency_us = Ms(300);
   const scenarios::RunResult base = SampleResult();
   const scenarios::RunResult now = SampleResult(slower);
-  ASSERT_EQ(now.verdict, engine::RunVerdict::kPass);  // absolute gates still pass
+  ASSERT_EQ(now.verdict, checks::RunVerdict::kPass);  // absolute gates still pass
   Tolerances t;
   const Comparison c = CompareToBaseline({base}, {now}, t);
   EXPECT_GT(c.regressions, 0u);
@@ -496,8 +496,8 @@ TEST(Baseline, FlagsMetricsThatGotWorseBeyondTolerance) {
                                 [](const MetricDelta& d) { return d.metric == "latency_ms.p99"; });
   ASSERT_NE(p99, c.deltas.end());
   EXPECT_EQ(p99->change, Change::kRegressed);
-  EXPECT_EQ(p99->text, "latency_ms.p99 " + engine::FormatNumber(*p99->baseline) + " -> " +
-                           engine::FormatNumber(*p99->current) + " (+" +
+  EXPECT_EQ(p99->text, "latency_ms.p99 " + checks::FormatNumber(*p99->baseline) + " -> " +
+                           checks::FormatNumber(*p99->current) + " (+" +
                            p99->text.substr(p99->text.find('(') + 2, 4) + " %, tolerance 5 %)");
   const auto ok = std::find_if(c.deltas.begin(), c.deltas.end(),
                                [](const MetricDelta& d) { return d.metric == "http_5xx"; });

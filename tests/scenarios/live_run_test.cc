@@ -97,7 +97,7 @@ json FaultyDay(const std::string& name) {
                                      {{"operation", "query_data_source"}, {"rate_per_s", 1}}})}}}};
 }
 
-const engine::InvariantResult* Invariant(const RunResult& r, const std::string& name) {
+const checks::InvariantResult* Invariant(const RunResult& r, const std::string& name) {
   for (const auto& inv : r.checks.invariants) {
     if (inv.name == name) return &inv;
   }
@@ -117,7 +117,7 @@ TEST_F(LiveRun, ServesTheScenariosFaultsAndTheStackHandlesEachAsInSimulation) {
   EXPECT_EQ(r.summary.ops_unfinished, 0u);
   EXPECT_EQ(r.summary.ops_double_finished, 0u);
   EXPECT_GE(r.summary.ops_started, 20u);
-  const engine::MetricsReport& m = r.checks.metrics;
+  const checks::MetricsReport& m = r.checks.metrics;
   // Every action was seen through libcurl: 429 (with its Retry-After honoured), 503, a hang and a
   // stalled body (timeouts), a reset, and lost creates.
   EXPECT_GE(m.http_429, 2u);
@@ -128,7 +128,7 @@ TEST_F(LiveRun, ServesTheScenariosFaultsAndTheStackHandlesEachAsInSimulation) {
   EXPECT_GE(m.reconcile_lookups, 3u);  // each ambiguous create looked before creating again
   EXPECT_GE(r.server_faults_injected, 10u);
   // No create twice, judged on the server's ledger and checked here directly.
-  const engine::InvariantResult* dup = Invariant(r, "no_duplicate_creates");
+  const checks::InvariantResult* dup = Invariant(r, "no_duplicate_creates");
   ASSERT_NE(dup, nullptr);
   EXPECT_TRUE(dup->held());
   EXPECT_GE(dup->checked_count, 5u);
@@ -178,7 +178,7 @@ TEST_F(LiveRun, ASandboxRunPutsEverythingUnderTheParentAndTrashesIt) {
   options.sandbox_parent = root_page_;
   auto result = RunScenarioLive(spec, options);
   ASSERT_TRUE(result.ok()) << result.error().message;
-  EXPECT_EQ(result->verdict, engine::RunVerdict::kPass);
+  EXPECT_EQ(result->verdict, checks::RunVerdict::kPass);
   EXPECT_GE(result->summary.ops_succeeded, 10u);
 
   const httptest::NotionClient api(server_->BaseUrl(), kToken);
@@ -235,10 +235,10 @@ TEST_F(LiveRunWithoutAdmin, JudgesDuplicateCreatesFromTheSandboxPages) {
   options.sandbox_parent = root_page_;
   auto result = RunScenarioLive(spec, options);
   ASSERT_TRUE(result.ok()) << result.error().message;
-  EXPECT_EQ(result->verdict, engine::RunVerdict::kPass);
+  EXPECT_EQ(result->verdict, checks::RunVerdict::kPass);
   EXPECT_EQ(result->server_requests, 0u);  // no admin API: nothing known about the server
   EXPECT_FALSE(fs::exists(options.decisions_path));
-  const engine::InvariantResult* dup = Invariant(*result, "no_duplicate_creates");
+  const checks::InvariantResult* dup = Invariant(*result, "no_duplicate_creates");
   ASSERT_NE(dup, nullptr);
   EXPECT_TRUE(dup->held());
   EXPECT_EQ(dup->checked_count, 10u);  // the ten creates, read back from the sandbox by key

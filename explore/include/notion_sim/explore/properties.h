@@ -1,6 +1,6 @@
 // The properties every explored or generated run must keep, and what a failure looks like.
 //
-// A run fails when (safety) an invariant of engine/invariants.h was violated or the breaker's
+// A run fails when (safety) an invariant of checks/invariants.h was violated or the breaker's
 // half-open state let more calls through than its probes (checked where the trace shows it exactly:
 // one global breaker ordered after retry, no enrich upstream), (liveness) the stack did not recover
 // within the scenario's `recover_within_s` after faults stopped or operations never ended,
@@ -22,7 +22,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "notion_sim/engine/metrics.h"
+#include "notion_sim/checks/metrics.h"
 #include "notion_sim/scenarios/run.h"
 #include "notion_sim/scenarios/scenario.h"
 
@@ -65,6 +65,6 @@ std::vector<Failure> CheckRun(const scenarios::ScenarioSpec& spec,
 Failure MakeFailure(std::string kind, std::string check, std::string profile, std::string detail);
 
 // The "sometimes" goals (scenarios::SometimesGoalNames) this run reached, in that list's order.
-std::vector<std::string> GoalsReached(const engine::MetricsReport& metrics);
+std::vector<std::string> GoalsReached(const checks::MetricsReport& metrics);
 
 }  // namespace notion_sim::explore

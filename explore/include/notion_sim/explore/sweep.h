@@ -42,7 +42,7 @@ struct Axis {
 };
 
 struct Objective {
-  std::string metric;  // a metric name of engine/gates.h
+  std::string metric;  // a metric name of checks/gates.h
   bool maximize = true;
   std::string Text() const { return metric + (maximize ? ":max" : ":min"); }
 };

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "notion_sim/engine/gates.h"
+#include "notion_sim/checks/gates.h"
 #include "notion_sim/engine/status.h"
 #include "notion_sim/scenarios/run.h"
 

@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "notion_sim/engine/gates.h"
-#include "notion_sim/engine/invariants.h"
-#include "notion_sim/engine/metrics.h"
+#include "notion_sim/checks/gates.h"
+#include "notion_sim/checks/invariants.h"
+#include "notion_sim/checks/metrics.h"
 #include "notion_sim/engine/runner.h"
 #include "notion_sim/scenarios/scenario.h"
 #include "notion_sim/simulator/fault_plan.h"
@@ -45,8 +45,8 @@ struct RunResult {
   std::uint64_t seed = 0;
   std::string reproduce;  // one command that reproduces this run
   engine::RunSummary summary;
-  engine::RunChecks checks;  // metrics, invariants, gates
-  engine::RunVerdict verdict = engine::RunVerdict::kPass;
+  checks::RunChecks checks;  // metrics, invariants, gates
+  checks::RunVerdict verdict = checks::RunVerdict::kPass;
   std::vector<CheckpointResult> checkpoints;
   std::vector<AlertCount> alerts;
   std::uint64_t dlq_depth_end = 0;

@@ -1,11 +1,14 @@
-#include "notion_sim/engine/gates.h"
+#include "notion_sim/checks/gates.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <set>
 
-namespace notion_sim::engine {
+namespace notion_sim::checks {
+
+using engine::JsonDocument;
+using engine::JsonReader;
 namespace {
 
 Result<std::vector<Gate>> ParseText(const std::string& text) {
@@ -158,4 +161,4 @@ TEST(Gates, JudgeFailsOnAViolatedInvariantOrAFailedGate) {
 }
 
 }  // namespace
-}  // namespace notion_sim::engine
+}  // namespace notion_sim::checks

@@ -1,11 +1,13 @@
-#include "notion_sim/engine/gates.h"
+#include "notion_sim/checks/gates.h"
 
 #include <cmath>
 #include <cstdio>
 #include <functional>
 #include <limits>
 
-namespace notion_sim::engine {
+namespace notion_sim::checks {
+
+using engine::ParseOperation;
 namespace {
 
 using Value = std::optional<double>;
@@ -282,4 +284,4 @@ RunVerdict Judge(const RunChecks& checks) {
   return RunVerdict::kPass;
 }
 
-}  // namespace notion_sim::engine
+}  // namespace notion_sim::checks

@@ -1,4 +1,4 @@
-#include "notion_sim/engine/invariants.h"
+#include "notion_sim/checks/invariants.h"
 
 #include <algorithm>
 #include <cassert>
@@ -8,7 +8,15 @@
 #include "notion_sim/engine/protocol.h"
 #include "notion_sim/engine/transport.h"
 
-namespace notion_sim::engine {
+namespace notion_sim::checks {
+
+using engine::kOperationCount;
+using engine::kSubOperationBit;
+using engine::LedgerEntry;
+using engine::Operation;
+using engine::OperationName;
+using engine::TransportOutcome;
+using engine::TransportOutcomeName;
 namespace {
 
 constexpr std::array<std::string_view, kInvariantCount> kInvariantNames = {
@@ -846,4 +854,4 @@ std::vector<InvariantResult> InvariantSuite::Finish(const RunSummary& summary,
   return results;
 }
 
-}  // namespace notion_sim::engine
+}  // namespace notion_sim::checks

@@ -39,10 +39,22 @@
 #include <vector>
 
 #include "notion_sim/engine/protocol.h"
+#include "notion_sim/engine/runner.h"
 #include "notion_sim/engine/time.h"
 #include "notion_sim/engine/trace.h"
 
-namespace notion_sim::engine {
+namespace notion_sim::checks {
+
+// The engine's vocabulary, used here unqualified.
+using engine::BreakerState;
+using engine::Event;
+using engine::EventKind;
+using engine::kOperationCount;
+using engine::Operation;
+using engine::OpStatus;
+using engine::RunSummary;
+using engine::TraceSink;
+using engine::TransitionCause;
 
 // Counts of non-negative integers in logarithmic buckets: 2^sub_bucket_bits buckets per power of
 // two, so a value is known to within 2^-sub_bucket_bits of itself (exact below
@@ -300,4 +312,4 @@ class MetricsSink final : public TraceSink {
   std::optional<TimeUs> recovered_at_us_;
 };
 
-}  // namespace notion_sim::engine
+}  // namespace notion_sim::checks

@@ -27,12 +27,15 @@
 #include <string_view>
 #include <vector>
 
-#include "notion_sim/engine/invariants.h"
+#include "notion_sim/checks/invariants.h"
+#include "notion_sim/checks/metrics.h"
 #include "notion_sim/engine/json_reader.h"
-#include "notion_sim/engine/metrics.h"
 #include "notion_sim/engine/status.h"
 
-namespace notion_sim::engine {
+namespace notion_sim::checks {
+
+// The engine's vocabulary, used here unqualified.
+using engine::ObjectReader;
 
 // Which way a metric improves; baselines flag movement the other way.
 enum class Better : std::uint8_t { kHigher, kLower, kNeither };
@@ -93,4 +96,4 @@ RunVerdict Judge(const RunChecks& checks);
 // "%g"-style number for messages: at most 6 significant digits, "inf" for infinity.
 std::string FormatNumber(double value);
 
-}  // namespace notion_sim::engine
+}  // namespace notion_sim::checks

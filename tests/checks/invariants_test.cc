@@ -1,4 +1,4 @@
-#include "notion_sim/engine/invariants.h"
+#include "notion_sim/checks/invariants.h"
 
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
@@ -7,7 +7,15 @@
 
 #include "notion_sim/engine/transport.h"
 
-namespace notion_sim::engine {
+namespace notion_sim::checks {
+
+using engine::JsonDocument;
+using engine::JsonReader;
+using engine::kManualTransition;
+using engine::kSubOperationBit;
+using engine::LedgerEntry;
+using engine::Operation;
+using engine::Trace;
 namespace {
 
 using K = EventKind;
@@ -669,4 +677,4 @@ TEST(InvariantSuite, KeepsABoundedNumberOfViolationsButCountsAll) {
 }
 
 }  // namespace
-}  // namespace notion_sim::engine
+}  // namespace notion_sim::checks

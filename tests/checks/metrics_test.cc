@@ -1,4 +1,4 @@
-#include "notion_sim/engine/metrics.h"
+#include "notion_sim/checks/metrics.h"
 
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
@@ -7,7 +7,7 @@
 
 #include "notion_sim/engine/transport.h"
 
-namespace notion_sim::engine {
+namespace notion_sim::checks {
 namespace {
 
 using K = EventKind;
@@ -332,4 +332,4 @@ TEST(MetricsSink, FinishIsRepeatable) {
 }
 
 }  // namespace
-}  // namespace notion_sim::engine
+}  // namespace notion_sim::checks

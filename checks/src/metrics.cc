@@ -1,4 +1,4 @@
-#include "notion_sim/engine/metrics.h"
+#include "notion_sim/checks/metrics.h"
 
 #include <algorithm>
 #include <bit>
@@ -7,7 +7,7 @@
 
 #include "notion_sim/engine/transport.h"
 
-namespace notion_sim::engine {
+namespace notion_sim::checks {
 namespace {
 
 bool NotClosed(BreakerState s) {
@@ -512,4 +512,4 @@ MetricsReport MetricsSink::Finish(TimeUs end_us) const {
   return r;
 }
 
-}  // namespace notion_sim::engine
+}  // namespace notion_sim::checks

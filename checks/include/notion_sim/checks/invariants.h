@@ -68,7 +68,20 @@
 #include "notion_sim/engine/time.h"
 #include "notion_sim/engine/trace.h"
 
-namespace notion_sim::engine {
+namespace notion_sim::checks {
+
+// The engine's vocabulary, used here unqualified.
+using engine::BreakerState;
+using engine::Event;
+using engine::EventKind;
+using engine::IsSubOperation;
+using engine::Lane;
+using engine::Ledger;
+using engine::ObjectReader;
+using engine::OpStatus;
+using engine::RunSummary;
+using engine::TraceSink;
+using engine::TransitionCause;
 
 enum class Invariant : std::uint8_t {
   kNoDuplicateCreates,
@@ -342,4 +355,4 @@ class InvariantSuite final : public TraceSink {
   std::unique_ptr<DuplicateCreateChecker> duplicates_;
 };
 
-}  // namespace notion_sim::engine
+}  // namespace notion_sim::checks
