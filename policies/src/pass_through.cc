@@ -14,6 +14,8 @@ engine::Request MakeRequest(const engine::LogicalOp& op, std::uint32_t attempt) 
   r.target = op.target;
   r.parent = op.parent;
   r.payload = op.payload;
+  r.start_cursor = op.start_cursor;
+  r.page_size = op.page_size;
   return r;
 }
 

@@ -8,6 +8,7 @@
 #include "notion_sim/policies/pass_through.h"
 #include "notion_sim/policies/pipeline.h"
 #include "notion_sim/policies/profiles.h"
+#include "peer_options.h"
 
 namespace notion_sim::policies {
 namespace {
@@ -304,6 +305,9 @@ Result<StackConfig> ParseStackConfig(ObjectReader& stack) {
     }
     c.order = stages;
   }
+  // The peers' own words first (opossum, @notionhq/client, p-queue, resilience4j), so the
+  // stack's own sections below can adjust what they give.
+  ReadPeerOptions(stack, c);
   if (std::optional<ObjectReader> r = stack.OptionalObject("retry")) ReadRetry(*r, c);
   if (std::optional<ObjectReader> r = stack.OptionalObject("budget")) ReadBudget(*r, c.budget);
   if (std::optional<ObjectReader> r = stack.OptionalObject("limiter")) ReadLimiter(*r, c.limiter);

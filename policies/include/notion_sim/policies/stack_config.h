@@ -8,6 +8,16 @@
 //             "breaker": {"error_threshold_percentage": 25},
 //             "limiter": {"kind": "fixed_window", "limit": 600}}
 //
+// A stack can also be given in the peers' own words, pasted from code (src/peer_options.h):
+//
+//   "stack": {"notionhq_client": {"timeoutMs": 30000, "retry": {"maxRetries": 3}},
+//             "opossum": {"timeout": 60000, "errorThresholdPercentage": 50},
+//             "p_queue": {"concurrency": 4, "intervalCap": 3, "interval": 1000},
+//             "resilience4j": {"retry": {"instances": {"notion": {"maxAttempts": 3}}}}}
+//
+// applied after the profile and before the overrides below; options that cannot be modelled are
+// errors naming the option and what is missing.
+//
 // Overrides use the config structs' field names; durations are written in milliseconds with the
 // unit in the key (`initial_delay_ms` for BackoffConfig::initial_delay_us), as the anchors give
 // them. The breaker, DLQ, fallback, health and alert sections are read by their own parsers
