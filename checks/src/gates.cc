@@ -2,6 +2,8 @@
 
 #include <cmath>
 #include <cstdio>
+#include <algorithm>
+#include <cctype>
 #include <functional>
 #include <limits>
 
@@ -144,6 +146,153 @@ const std::vector<OpEntry>& PerOp() {
   return kEntries;
 }
 
+using FlowGetter = std::function<Value(const WorkflowMetrics&)>;
+using StepGetter = std::function<Value(const StepMetrics&)>;
+
+struct FlowEntry {
+  const char* name;
+  Better better;
+  FlowGetter get;
+};
+
+struct StepEntry {
+  const char* name;
+  Better better;
+  StepGetter get;
+};
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+Value Outcome(const WorkflowMetrics& m, engine::ItemOutcome o) {
+  return D(m.items[static_cast<std::size_t>(o)]);
+}
+
+Value IfItems(const WorkflowMetrics& m, double v) {
+  return m.items_finished() > 0 ? Value(v) : std::nullopt;
+}
+
+// An unfinished item makes the times to "done" infinite: the batch never finished.
+Value DoneSeconds(const WorkflowMetrics& m, TimeUs us) {
+  if (m.items_started == 0) return std::nullopt;
+  return us < 0 ? kInf : static_cast<double>(us) / 1e6;
+}
+
+const std::vector<FlowEntry>& PerFlow() {
+  using B = Better;
+  using O = engine::ItemOutcome;
+  static const std::vector<FlowEntry> kEntries = {
+      {"items.started", B::kNeither,
+       [](const WorkflowMetrics& m) { return Value(D(m.items_started)); }},
+      {"items.succeeded", B::kHigher,
+       [](const WorkflowMetrics& m) { return Outcome(m, O::kSucceeded); }},
+      {"items.degraded", B::kLower,
+       [](const WorkflowMetrics& m) { return Outcome(m, O::kDegraded); }},
+      {"items.failed", B::kLower, [](const WorkflowMetrics& m) { return Outcome(m, O::kFailed); }},
+      {"items.dead_lettered", B::kLower,
+       [](const WorkflowMetrics& m) { return Outcome(m, O::kDeadLettered); }},
+      {"items.aborted", B::kLower,
+       [](const WorkflowMetrics& m) { return Outcome(m, O::kAborted); }},
+      {"items.unfinished", B::kLower,
+       [](const WorkflowMetrics& m) { return Value(D(m.items_unfinished)); }},
+      {"items.success_ratio", B::kHigher,
+       [](const WorkflowMetrics& m) {
+         return IfItems(m, D(m.items[0]) / D(m.items_finished()));
+       }},
+      {"items_per_min", B::kHigher,
+       [](const WorkflowMetrics& m) { return IfItems(m, m.items_per_min); }},
+      {"makespan_s", B::kLower,
+       [](const WorkflowMetrics& m) {
+         return DoneSeconds(m, m.complete() ? m.makespan_us : TimeUs{-1});
+       }},
+      {"time_to_50pct_s", B::kLower,
+       [](const WorkflowMetrics& m) { return DoneSeconds(m, m.done_p50_us); }},
+      {"time_to_90pct_s", B::kLower,
+       [](const WorkflowMetrics& m) { return DoneSeconds(m, m.done_p90_us); }},
+      {"time_to_99pct_s", B::kLower,
+       [](const WorkflowMetrics& m) { return DoneSeconds(m, m.done_p99_us); }},
+      {"latency_ms.p50", B::kLower,
+       [](const WorkflowMetrics& m) { return IfItems(m, Msf(m.latency.p50_us)); }},
+      {"latency_ms.p90", B::kLower,
+       [](const WorkflowMetrics& m) { return IfItems(m, Msf(m.latency.p90_us)); }},
+      {"latency_ms.p99", B::kLower,
+       [](const WorkflowMetrics& m) { return IfItems(m, Msf(m.latency.p99_us)); }},
+      {"latency_ms.max", B::kLower,
+       [](const WorkflowMetrics& m) { return IfItems(m, Msf(m.latency.max_us)); }},
+      {"api_calls_per_item", B::kLower,
+       [](const WorkflowMetrics& m) { return IfItems(m, m.api_calls_per_item); }},
+      {"notion_calls_per_item", B::kLower,
+       [](const WorkflowMetrics& m) { return IfItems(m, m.notion_calls_per_item); }},
+      {"requests_per_min", B::kNeither,
+       [](const WorkflowMetrics& m) { return IfItems(m, m.requests_per_min); }},
+  };
+  return kEntries;
+}
+
+Value IfRan(const StepMetrics& m, double v) { return m.runs > 0 ? Value(v) : std::nullopt; }
+
+const std::vector<StepEntry>& PerStep() {
+  using B = Better;
+  static const std::vector<StepEntry> kEntries = {
+      {"runs", B::kNeither, [](const StepMetrics& m) { return Value(D(m.runs)); }},
+      {"failed", B::kLower, [](const StepMetrics& m) { return Value(D(m.failed)); }},
+      {"calls", B::kNeither, [](const StepMetrics& m) { return Value(D(m.calls)); }},
+      {"latency_ms.p50", B::kLower,
+       [](const StepMetrics& m) { return IfRan(m, Msf(m.latency.p50_us)); }},
+      {"latency_ms.p90", B::kLower,
+       [](const StepMetrics& m) { return IfRan(m, Msf(m.latency.p90_us)); }},
+      {"latency_ms.p99", B::kLower,
+       [](const StepMetrics& m) { return IfRan(m, Msf(m.latency.p99_us)); }},
+      {"latency_ms.max", B::kLower,
+       [](const StepMetrics& m) { return IfRan(m, Msf(m.latency.max_us)); }},
+  };
+  return kEntries;
+}
+
+bool ValidName(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+  });
+}
+
+// "workflow.<name>.<metric>" or "workflow.<name>.step.<step>.<metric>", split; nullopt when the
+// shape or the metric is unknown (the names are the scenario's).
+struct FlowName {
+  std::string workflow;
+  std::string step;  // empty: a workflow metric
+  const FlowEntry* flow = nullptr;
+  const StepEntry* step_entry = nullptr;
+  Better better() const { return flow != nullptr ? flow->better : step_entry->better; }
+};
+
+std::optional<FlowName> SplitFlowMetric(std::string_view name) {
+  constexpr std::string_view kPrefix = "workflow.";
+  if (name.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
+  name.remove_prefix(kPrefix.size());
+  const std::size_t dot = name.find('.');
+  if (dot == std::string_view::npos || !ValidName(name.substr(0, dot))) return std::nullopt;
+  FlowName out;
+  out.workflow = std::string(name.substr(0, dot));
+  std::string_view metric = name.substr(dot + 1);
+  constexpr std::string_view kStep = "step.";
+  if (metric.substr(0, kStep.size()) == kStep) {
+    metric.remove_prefix(kStep.size());
+    const std::size_t d = metric.find('.');
+    if (d == std::string_view::npos || !ValidName(metric.substr(0, d))) return std::nullopt;
+    out.step = std::string(metric.substr(0, d));
+    metric.remove_prefix(d + 1);
+    for (const StepEntry& e : PerStep()) {
+      if (metric == e.name) out.step_entry = &e;
+    }
+    if (out.step_entry == nullptr) return std::nullopt;
+    return out;
+  }
+  for (const FlowEntry& e : PerFlow()) {
+    if (metric == e.name) out.flow = &e;
+  }
+  if (out.flow == nullptr) return std::nullopt;
+  return out;
+}
+
 // "op.<operation>.<metric>" split into its parts, or nullopt.
 std::optional<std::pair<Operation, const OpEntry*>> SplitOpMetric(std::string_view name) {
   constexpr std::string_view kPrefix = "op.";
@@ -181,7 +330,26 @@ std::optional<MetricInfo> FindMetric(std::string_view name) {
     if (name == e.name) return MetricInfo{e.name, e.better};
   }
   if (auto split = SplitOpMetric(name)) return MetricInfo{std::string(name), split->second->better};
+  if (auto flow = SplitFlowMetric(name)) return MetricInfo{std::string(name), flow->better()};
   return std::nullopt;
+}
+
+std::vector<std::string> WorkflowMetricSuffixes() {
+  std::vector<std::string> out;
+  for (const FlowEntry& e : PerFlow()) out.emplace_back(e.name);
+  return out;
+}
+
+std::vector<std::string> StepMetricSuffixes() {
+  std::vector<std::string> out;
+  for (const StepEntry& e : PerStep()) out.emplace_back(e.name);
+  return out;
+}
+
+std::optional<std::pair<std::string, std::string>> WorkflowOfMetric(std::string_view name) {
+  auto flow = SplitFlowMetric(name);
+  if (!flow) return std::nullopt;
+  return std::make_pair(flow->workflow, flow->step);
 }
 
 std::optional<double> MetricValue(const MetricsReport& report, std::string_view name) {
@@ -191,6 +359,15 @@ std::optional<double> MetricValue(const MetricsReport& report, std::string_view 
   if (auto split = SplitOpMetric(name)) {
     for (const OperationMetrics& m : report.operations) {
       if (m.operation == split->first) return split->second->get(m);
+    }
+  }
+  if (auto flow = SplitFlowMetric(name)) {
+    for (const WorkflowMetrics& w : report.workflows) {
+      if (w.name != flow->workflow) continue;
+      if (flow->flow != nullptr) return flow->flow->get(w);
+      for (const StepMetrics& s : w.steps) {
+        if (s.name == flow->step) return flow->step_entry->get(s);
+      }
     }
   }
   return std::nullopt;
@@ -214,8 +391,13 @@ Result<std::vector<Gate>> ParseGates(ObjectReader& root) {
       for (const Entry& e : Global()) list += std::string(list.empty() ? "" : ", ") + e.name;
       std::string ops;
       for (const OpEntry& e : PerOp()) ops += std::string(ops.empty() ? "" : ", ") + e.name;
+      std::string flows;
+      for (const FlowEntry& e : PerFlow()) flows += std::string(flows.empty() ? "" : ", ") + e.name;
+      std::string steps;
+      for (const StepEntry& e : PerStep()) steps += std::string(steps.empty() ? "" : ", ") + e.name;
       g.Fail("metric", "unknown metric \"" + gate.metric + "\" (valid: " + list +
-                           "; and op.<operation>.{" + ops + "})");
+                           "; op.<operation>.{" + ops + "}; workflow.<workflow>.{" + flows +
+                           "}; workflow.<workflow>.step.<step>.{" + steps + "})");
     }
     if (g.Has("min")) gate.min = g.Number("min", 0);
     if (g.Has("max")) gate.max = g.Number("max", 0);

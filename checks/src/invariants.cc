@@ -23,10 +23,19 @@ constexpr std::array<std::string_view, kInvariantCount> kInvariantNames = {
     "no_duplicate_creates", "attempts_bounded",      "deadline_bounded",
     "breaker_transitions",  "retry_after_respected", "client_rate",
     "bulkhead_bounds",      "ops_end_once",          "checkpoint_safety",
+    "items_end_once",
 };
 
 // How a field of an event is shown.
-enum class Field : std::uint8_t { kInt, kOperation, kOpStatus, kLane, kBreakerState, kStatus };
+enum class Field : std::uint8_t {
+  kInt,
+  kOperation,
+  kOpStatus,
+  kLane,
+  kBreakerState,
+  kStatus,
+  kItemOutcome,
+};
 
 struct FieldNames {
   std::string_view a;
@@ -102,6 +111,12 @@ FieldNames NamesOf(EventKind kind) {
       return {"operation", F::kOperation, "timeout_us", F::kInt};
     case EventKind::kRecordStarted:
       return {"record", F::kInt, "b", F::kInt};
+    case EventKind::kItemStarted:
+      return {"run", F::kInt, "b", F::kInt};
+    case EventKind::kStepDone:
+      return {"status_plus_256_calls", F::kInt, "duration_us", F::kInt};
+    case EventKind::kItemFinished:
+      return {"outcome", F::kItemOutcome, "duration_us", F::kInt};
     case EventKind::kCount:
       break;
   }
@@ -133,6 +148,11 @@ std::string FieldText(Field kind, std::int64_t v) {
     case Field::kStatus:
       if (v < 0 && v >= -static_cast<std::int64_t>(TransportOutcome::kMalformed)) {
         return std::string(TransportOutcomeName(static_cast<TransportOutcome>(-v)));
+      }
+      break;
+    case Field::kItemOutcome:
+      if (v >= 0 && v < engine::kItemOutcomeCount) {
+        return std::string(engine::ItemOutcomeName(static_cast<engine::ItemOutcome>(v)));
       }
       break;
     case Field::kInt:
@@ -398,7 +418,9 @@ DeadlineChecker::DeadlineChecker(TimeUs deadline_us, std::size_t max_kept)
 void DeadlineChecker::OnEvent(const Event& e) {
   last_us_ = std::max(last_us_, e.at_us);
   if (e.kind == EventKind::kOpStarted) {
-    open_[e.op_id] = e.at_us;
+    // A workflow run carries items through several calls and waits for workers: the stack's
+    // deadline bounds each of its calls, not the run (b = lane + 256 x workflow).
+    if (e.b < 256) open_[e.op_id] = e.at_us;
   } else if (e.kind == EventKind::kOpFinished) {
     auto it = open_.find(e.op_id);
     if (it == open_.end()) return;
@@ -538,6 +560,11 @@ ClientRateChecker::ClientRateChecker(std::int64_t budget, TimeUs window_us, std:
 
 void ClientRateChecker::OnEvent(const Event& e) {
   if (!IsRequest(e.kind)) return;
+  // The second upstream's calls spend its budget, not Notion's.
+  if (e.kind == EventKind::kAttemptSent &&
+      e.a == static_cast<std::int64_t>(engine::Operation::kUpstreamComplete)) {
+    return;
+  }
   Checked();
   std::deque<TimeUs>& q = sends_[e.key];
   if (static_cast<std::int64_t>(q.size()) == budget_ && e.at_us - q.front() < window_us_) {
@@ -694,6 +721,88 @@ void OpsEndOnceChecker::Finish(const RunSummary* summary) {
   }
 }
 
+// --- ItemsEndOnceChecker ----------------------------------------------------------------------
+
+ItemsEndOnceChecker::ItemsEndOnceChecker(std::size_t max_kept)
+    : InvariantChecker(Invariant::kItemsEndOnce, max_kept) {}
+
+ItemsEndOnceChecker::Item* ItemsEndOnceChecker::Find(std::uint64_t item_id) {
+  const std::uint64_t n = item_id & ~(engine::kSubOperationBit | engine::kWorkflowItemBit);
+  if (!engine::IsWorkflowItem(item_id) || n >= kMaxItems) return nullptr;
+  if (n >= items_.size()) items_.resize(n + 1);
+  return &items_[n];
+}
+
+void ItemsEndOnceChecker::OnEvent(const Event& e) {
+  auto item_text = [&] {
+    return "workflow " + std::to_string(e.key) + " item " +
+           std::to_string(e.op_id & ~(engine::kSubOperationBit | engine::kWorkflowItemBit));
+  };
+  switch (e.kind) {
+    case EventKind::kItemStarted: {
+      Item* item = Find(e.op_id);
+      if (item == nullptr) {
+        Violate(e.at_us, e.op_id, item_text() + ": started with an id outside the items' range",
+                {e});
+        return;
+      }
+      if (item->state != 0) {
+        Violate(e.at_us, e.op_id, item_text() + ": started again at " + FormatTime(e.at_us), {e});
+        return;
+      }
+      item->state = 1;
+      item->started_us = e.at_us;
+      item->run = static_cast<std::uint64_t>(e.a);
+      ++open_per_run_[item->run];
+      return;
+    }
+    case EventKind::kItemFinished: {
+      Checked();
+      Item* item = Find(e.op_id);
+      if (item == nullptr || item->state == 0) {
+        Violate(e.at_us, e.op_id,
+                item_text() + ": finished at " + FormatTime(e.at_us) + " but never started", {e});
+        return;
+      }
+      if (item->state == 2) {
+        Violate(e.at_us, e.op_id, item_text() + ": finished again at " + FormatTime(e.at_us),
+                {e});
+        return;
+      }
+      if (e.a < 0 || e.a >= engine::kItemOutcomeCount) {
+        Violate(e.at_us, e.op_id,
+                item_text() + ": finished with unknown outcome " + std::to_string(e.a), {e});
+      }
+      item->state = 2;
+      auto it = open_per_run_.find(item->run);
+      if (it != open_per_run_.end() && --it->second == 0) open_per_run_.erase(it);
+      return;
+    }
+    case EventKind::kOpFinished: {
+      auto it = open_per_run_.find(e.op_id);
+      if (it == open_per_run_.end()) return;
+      Violate(e.at_us, e.op_id,
+              OpText(e.op_id) + ": the workflow run ended at " + FormatTime(e.at_us) + " with " +
+                  std::to_string(it->second) + " of its item(s) still open",
+              {e});
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+void ItemsEndOnceChecker::Finish(const RunSummary* /*summary*/) {
+  for (std::size_t n = 0; n < items_.size(); ++n) {
+    if (items_[n].state != 1) continue;
+    const std::uint64_t id = engine::kSubOperationBit | engine::kWorkflowItemBit | n;
+    Violate(items_[n].started_us, id,
+            "item " + std::to_string(n) + " of run " + std::to_string(items_[n].run) +
+                ": released at " + FormatTime(items_[n].started_us) +
+                " and never finished (lost)");
+  }
+}
+
 // --- CheckpointChecker -------------------------------------------------------------------------
 
 CheckpointChecker::CheckpointChecker(std::size_t max_kept)
@@ -824,6 +933,7 @@ InvariantSuite::InvariantSuite(InvariantConfig config) : config_(config) {
   add(std::make_unique<BulkheadChecker>(config_.lanes, kept));
   add(std::make_unique<OpsEndOnceChecker>(kept));
   add(std::make_unique<CheckpointChecker>(kept));
+  add(std::make_unique<ItemsEndOnceChecker>(kept));
   if (config_.IsOn(Invariant::kNoDuplicateCreates)) {
     duplicates_ = std::make_unique<DuplicateCreateChecker>(kept);
     duplicates_->set_evidence(&evidence_);

@@ -127,6 +127,12 @@ std::int64_t LogHistogram::Quantile(double q) const {
   return max_;
 }
 
+std::uint64_t WorkflowMetrics::items_finished() const {
+  std::uint64_t n = 0;
+  for (std::uint64_t c : items) n += c;
+  return n;
+}
+
 // --- MetricsSink -------------------------------------------------------------------------------
 
 MetricsSink::MetricsSink(MetricsConfig config)
@@ -156,6 +162,8 @@ MetricsSink::Bucket& MetricsSink::BucketAt(TimeUs at_us) {
       v.requests += b.values.requests;
       v.http_429 += b.values.http_429;
       v.http_5xx += b.values.http_5xx;
+      if (m.items_done.size() < b.items_done.size()) m.items_done.resize(b.items_done.size(), 0);
+      for (std::size_t w = 0; w < b.items_done.size(); ++w) m.items_done[w] += b.items_done[w];
       if (b.touched) {
         v.dlq_depth_max =
             a.touched ? std::max(v.dlq_depth_max, b.values.dlq_depth_max) : b.values.dlq_depth_max;
@@ -262,6 +270,11 @@ void MetricsSink::OnEvent(const Event& e) {
     case EventKind::kDlqDrained:
       OnDlq(e);
       break;
+    case EventKind::kItemStarted:
+    case EventKind::kStepDone:
+    case EventKind::kItemFinished:
+      OnItem(e);
+      break;
     case EventKind::kFaultInjected:
       ++totals_.faults_injected;
       if (!config_.fault_end_us) {
@@ -279,8 +292,10 @@ void MetricsSink::OnEvent(const Event& e) {
 void MetricsSink::OnStarted(const Event& e) {
   OpenOp op;
   op.start_us = e.at_us;
-  op.operation =
-      e.a >= 0 && e.a < kOperationCount ? static_cast<Operation>(e.a) : Operation::kCount;
+  // A workflow run (b = lane + 256 x workflow) is no call of its operation: its steps are
+  // measured per workflow, so it stays out of the per-operation figures.
+  op.operation = e.a >= 0 && e.a < kOperationCount && e.b < 256 ? static_cast<Operation>(e.a)
+                                                                 : Operation::kCount;
   if (open_.count(e.op_id) > 0) return;  // started twice: the invariants report it
   open_[e.op_id] = op;
   ++totals_.ops.started;
@@ -402,6 +417,49 @@ void MetricsSink::OnDlq(const Event& e) {
   v.dlq_depth_end = dlq_depth_;
 }
 
+MetricsSink::Flow& MetricsSink::FlowAt(std::uint16_t key) {
+  if (key >= flows_.size()) flows_.resize(static_cast<std::size_t>(key) + 1);
+  return flows_[key];
+}
+
+void MetricsSink::OnItem(const Event& e) {
+  Flow& f = FlowAt(e.key);
+  switch (e.kind) {
+    case EventKind::kItemStarted:
+      ++f.started;
+      if (f.first_release_us < 0) f.first_release_us = e.at_us;
+      break;
+    case EventKind::kStepDone: {
+      if (e.attempt >= 100'000) return;  // the engine numbers steps below 1001
+      if (e.attempt >= f.steps.size()) f.steps.resize(e.attempt + 1);
+      Step& s = f.steps[e.attempt];
+      ++s.runs;
+      const std::int64_t status = e.a & 0xFF;  // a = OpStatus + 256 x calls
+      if (status == static_cast<std::int64_t>(OpStatus::kFailed) ||
+          status == static_cast<std::int64_t>(OpStatus::kDeadLettered)) {
+        ++s.failed;
+      }
+      s.calls += static_cast<std::uint64_t>(std::max<std::int64_t>(0, e.a >> 8));
+      s.latency.Add(e.b);
+      break;
+    }
+    case EventKind::kItemFinished: {
+      if (e.a < 0 || e.a >= engine::kItemOutcomeCount) return;  // the invariants report it
+      ++f.outcomes[static_cast<std::size_t>(e.a)];
+      f.latency.Add(e.b);
+      f.api_calls += e.attempt;
+      f.last_finish_us = std::max(f.last_finish_us, e.at_us);
+      f.done_at.Add(e.at_us - std::max<TimeUs>(0, f.first_release_us));
+      Bucket& b = BucketAt(e.at_us);
+      if (b.items_done.size() <= e.key) b.items_done.resize(static_cast<std::size_t>(e.key) + 1, 0);
+      ++b.items_done[e.key];
+      break;
+    }
+    default:
+      break;
+  }
+}
+
 void MetricsSink::RecordOutcome(TimeUs at_us, bool success) {
   const TimeUs slice_us = std::max<TimeUs>(1, config_.recovery_window_us / kRecoverySlices);
   const std::int64_t s = std::max<TimeUs>(0, at_us) / slice_us;
@@ -508,6 +566,63 @@ MetricsReport MetricsSink::Finish(TimeUs end_us) const {
     v.latency_p50_us = b.latency.Quantile(0.50);
     v.latency_p99_us = b.latency.Quantile(0.99);
     r.series.push_back(v);
+  }
+  const std::size_t n_flows = std::max(flows_.size(), config_.workflows.size());
+  for (std::size_t w = 0; w < n_flows; ++w) {
+    static const Flow kNone;
+    const Flow& f = w < flows_.size() ? flows_[w] : kNone;
+    const WorkflowShape* shape = w < config_.workflows.size() ? &config_.workflows[w] : nullptr;
+    WorkflowMetrics m;
+    m.name = shape != nullptr ? shape->name : "workflow_" + std::to_string(w);
+    m.items_started = f.started;
+    m.items = f.outcomes;
+    m.items_unfinished = f.started - std::min(f.started, m.items_finished());
+    m.first_release_us = std::max<TimeUs>(0, f.first_release_us);
+    m.last_finish_us = f.last_finish_us;
+    m.makespan_us = m.items_finished() > 0 ? m.last_finish_us - m.first_release_us : 0;
+    // Time to a share of the *released* items: the rank counts the unfinished ones too.
+    auto done_at = [&](double q) -> TimeUs {
+      const auto rank = static_cast<std::uint64_t>(std::ceil(q * static_cast<double>(f.started)));
+      const std::uint64_t done = f.done_at.count();
+      if (rank == 0) return 0;
+      if (rank > done) return -1;
+      return f.done_at.Quantile(static_cast<double>(rank) / static_cast<double>(done));
+    };
+    m.done_p50_us = done_at(0.50);
+    m.done_p90_us = done_at(0.90);
+    m.done_p99_us = done_at(0.99);
+    m.latency = Summarize(f.latency);
+    m.api_calls = f.api_calls;
+    const auto items_done = static_cast<double>(m.items_finished());
+    m.api_calls_per_item = Ratio(static_cast<double>(f.api_calls), items_done, 0);
+    for (std::size_t s = 0; s < f.steps.size(); ++s) {
+      const bool notion =
+          shape == nullptr || s >= shape->notion_steps.size() || shape->notion_steps[s];
+      if (notion) m.notion_calls += f.steps[s].calls;
+    }
+    m.notion_calls_per_item = Ratio(static_cast<double>(m.notion_calls), items_done, 0);
+    const double makespan_min = static_cast<double>(m.makespan_us) / 60e6;
+    m.items_per_min = Ratio(items_done, makespan_min, 0);
+    m.requests_per_min = Ratio(static_cast<double>(m.notion_calls), makespan_min, 0);
+    m.budget_requests_per_min = shape != nullptr ? shape->budget_requests_per_min : 0;
+    const std::size_t n_steps = std::max(f.steps.size(), shape != nullptr ? shape->steps.size() : 0);
+    for (std::size_t s = 0; s < n_steps; ++s) {
+      static const Step kNoStep;
+      const Step& st = s < f.steps.size() ? f.steps[s] : kNoStep;
+      StepMetrics sm;
+      sm.name = shape != nullptr && s < shape->steps.size() ? shape->steps[s]
+                                                             : "step_" + std::to_string(s);
+      sm.runs = st.runs;
+      sm.failed = st.failed;
+      sm.calls = st.calls;
+      sm.latency = Summarize(st.latency);
+      m.steps.push_back(std::move(sm));
+    }
+    for (int i = 0; i <= copy.last_bucket_; ++i) {
+      const Bucket& b = copy.buckets_[static_cast<std::size_t>(i)];
+      m.done_per_bucket.push_back(w < b.items_done.size() ? b.items_done[w] : 0);
+    }
+    r.workflows.push_back(std::move(m));
   }
   return r;
 }

@@ -35,7 +35,8 @@ void Runner::Arrive() {
   finished_[id] = 1;  // open
   ++summary_.ops_started;
   trace_.Emit(EventKind::kOpStarted, loop_.NowUs(), id, 0, op.tenant,
-              static_cast<std::int64_t>(op.operation), static_cast<std::int64_t>(op.lane));
+              static_cast<std::int64_t>(op.operation),
+              static_cast<std::int64_t>(op.lane) + 256 * static_cast<std::int64_t>(op.workflow));
   // Batch records are matched to checkpoints by the invariant checkers.
   if (op.record != 0) {
     trace_.Emit(EventKind::kRecordStarted, loop_.NowUs(), id, 0, op.batch, op.record, 0);

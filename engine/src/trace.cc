@@ -16,13 +16,21 @@ constexpr std::array<std::string_view, static_cast<int>(EventKind::kCount)> kNam
     "reconcile_lookup",   "dlq_enqueued",         "dlq_retried",         "dlq_permanent",
     "dlq_drained",        "checkpoint_advanced",  "health_changed",      "alert_raised",
     "fault_injected",     "server_write",         "request_received",    "phase_changed",
-    "retry_after_given",  "reconcile_sent",       "record_started",
+    "retry_after_given",  "reconcile_sent",       "record_started",      "item_started",
+    "step_done",          "item_finished",
 };
 
 constexpr std::array<std::string_view, 5> kBreakerStateNames = {"closed", "open", "half_open",
                                                                 "forced_open", "disabled"};
 
 }  // namespace
+
+std::string_view ItemOutcomeName(ItemOutcome outcome) {
+  static constexpr std::array<std::string_view, kItemOutcomeCount> kItemNames = {
+      "succeeded", "degraded", "failed", "dead_lettered", "aborted"};
+  const auto i = static_cast<std::size_t>(outcome);
+  return i < kItemNames.size() ? kItemNames[i] : "?";
+}
 
 std::string_view EventKindName(EventKind kind) {
   const auto i = static_cast<std::size_t>(kind);

@@ -10,6 +10,7 @@
 
 #include "notion_sim/reports/chart.h"
 #include "notion_sim/reports/text.h"
+#include "workflow_html.h"
 
 namespace notion_sim::reports {
 namespace {
@@ -453,6 +454,7 @@ std::string HtmlReport(const scenarios::RunResult& r) {
 
   h += "<h2>Over time</h2>\n";
   h += OutcomesChart(m) + RequestsChart(m) + BreakersChart(m) + DlqChart(m) + LatencyChart(m);
+  h += WorkflowSection(m);
 
   h += "<h2>Operations</h2><table>" +
        Row({"operation", "started", "succeeded", "fallback", "failed", "DLQ", "unfinished", "p50",

@@ -67,6 +67,12 @@ class JsonOut {
   void U64Array(const char* k, std::array<T, N>& v) {
     j_[k] = v;
   }
+  void U64Vec(const char* k, std::vector<std::uint64_t>& v) { j_[k] = v; }
+  // Fields added after a schema version was released: written always, read when present.
+  template <typename T, typename F>
+  void OptArr(const char* k, std::vector<T>& v, F f) {
+    Arr(k, v, f);
+  }
 
  private:
   json& j_;
@@ -184,6 +190,27 @@ class JsonIn {
       f(e, item);
       v.push_back(std::move(item));
     }
+  }
+  void U64Vec(const char* k, std::vector<std::uint64_t>& v) {
+    v.clear();
+    const json* x = Get(k, "an array");
+    if (x == nullptr) return;
+    if (!x->is_array()) {
+      Fail(k, "expected an array of integers");
+      return;
+    }
+    for (std::size_t i = 0; i < x->size(); ++i) {
+      if (!(*x)[i].is_number_unsigned()) {
+        Fail(std::string(k) + "/" + std::to_string(i), "expected a non-negative integer");
+        return;
+      }
+      v.push_back((*x)[i].get<std::uint64_t>());
+    }
+  }
+  template <typename T, typename F>
+  void OptArr(const char* k, std::vector<T>& v, F f) {
+    v.clear();
+    if (!error_->has_value() && j_.is_object() && j_.contains(k)) Arr(k, v, f);
   }
   template <typename T, std::size_t N>
   void U64Array(const char* k, std::array<T, N>& v) {
@@ -358,6 +385,35 @@ void MetricsFields(IO& io, checks::MetricsReport& m) {
       b.I64("latency_p50_us", s.latency_p50_us);
       b.I64("latency_p99_us", s.latency_p99_us);
     });
+  });
+  io.OptArr("workflows", m.workflows, [](IO& o, checks::WorkflowMetrics& w) {
+    o.Str("name", w.name);
+    o.U64("items_started", w.items_started);
+    o.U64Array("items", w.items);  // by outcome: succeeded, degraded, failed, dead_lettered,
+                                   // aborted
+    o.U64("items_unfinished", w.items_unfinished);
+    o.I64("first_release_us", w.first_release_us);
+    o.I64("last_finish_us", w.last_finish_us);
+    o.I64("makespan_us", w.makespan_us);
+    o.I64("done_p50_us", w.done_p50_us);
+    o.I64("done_p90_us", w.done_p90_us);
+    o.I64("done_p99_us", w.done_p99_us);
+    o.Obj("latency", [&](IO& x) { LatencyFields(x, w.latency); });
+    o.U64("api_calls", w.api_calls);
+    o.Dbl("api_calls_per_item", w.api_calls_per_item);
+    o.U64("notion_calls", w.notion_calls);
+    o.Dbl("notion_calls_per_item", w.notion_calls_per_item);
+    o.Dbl("items_per_min", w.items_per_min);
+    o.Dbl("requests_per_min", w.requests_per_min);
+    o.Dbl("budget_requests_per_min", w.budget_requests_per_min);
+    o.Arr("steps", w.steps, [](IO& x, checks::StepMetrics& st) {
+      x.Str("name", st.name);
+      x.U64("runs", st.runs);
+      x.U64("failed", st.failed);
+      x.U64("calls", st.calls);
+      x.Obj("latency", [&](IO& y) { LatencyFields(y, st.latency); });
+    });
+    o.U64Vec("done_per_bucket", w.done_per_bucket);
   });
 }
 

@@ -35,6 +35,22 @@ std::string DurationText(TimeUs us) {
   return Sig3(v / 3.6e9) + " h";
 }
 
+std::string ClockText(TimeUs us) {
+  if (us < kUsPerSec) return DurationText(us);
+  const std::int64_t s = (us + kUsPerSec / 2) / kUsPerSec;
+  const std::int64_t h = s / 3600;
+  const std::int64_t m = (s % 3600) / 60;
+  const std::int64_t sec = s % 60;
+  if (h > 0) {
+    // Minutes rounded: hours and seconds together say more than anyone reads.
+    const std::int64_t mr = (s % 3600 + 30) / 60;
+    if (mr == 60) return std::to_string(h + 1) + " h";
+    return std::to_string(h) + " h" + (mr > 0 ? " " + std::to_string(mr) + " min" : "");
+  }
+  if (m > 0) return std::to_string(m) + " min" + (sec > 0 ? " " + std::to_string(sec) + " s" : "");
+  return std::to_string(sec) + " s";
+}
+
 std::string CountText(std::uint64_t n) {
   std::string digits = std::to_string(n);
   std::string out;
@@ -66,8 +82,39 @@ std::string PercentText(double ratio) {
   return s + " %";
 }
 
+std::string WorkflowLine(const checks::WorkflowMetrics& w) {
+  const std::uint64_t done = w.items_finished();
+  std::string line = w.name + ": " + CountText(w.items_started) + " items";
+  if (w.items_started == 0) return line;
+  if (!w.complete()) {
+    line += ", " + CountText(w.items_unfinished) + " unfinished";
+  } else {
+    line += " in " + ClockText(w.makespan_us) + " (" + Sig3(w.items_per_min) + "/min)";
+  }
+  if (done > 0) {
+    line += ", " + PercentText(static_cast<double>(w.items[0]) / static_cast<double>(done)) +
+            " succeeded";
+    static constexpr const char* kNames[] = {"", "degraded", "failed", "dead-lettered",
+                                             "aborted"};
+    for (std::size_t i = 1; i < w.items.size(); ++i) {
+      if (w.items[i] > 0) line += ", " + CountText(w.items[i]) + " " + kNames[i];
+    }
+    line += "; item p99 " + DurationText(w.latency.p99_us) + "; " + Sig3(w.api_calls_per_item) +
+            " API calls/item; " + Sig3(w.requests_per_min) + " Notion req/min";
+    if (w.budget_requests_per_min > 0) {
+      line += " of a " + Sig3(w.budget_requests_per_min) + " budget";
+    }
+  }
+  return line;
+}
+
 std::string CapacityLine(const scenarios::RunResult& r) {
   const checks::MetricsReport& m = r.checks.metrics;
+  std::string flows;
+  for (const checks::WorkflowMetrics& w : m.workflows) {
+    flows += (flows.empty() ? "" : "; ") + WorkflowLine(w);
+  }
+  if (!flows.empty() && m.operations.empty()) return flows;
   std::string what;
   if (m.operations.size() == 1) {
     what = CountText(m.ops.started) + " " +
@@ -90,6 +137,7 @@ std::string CapacityLine(const scenarios::RunResult& r) {
                      DurationText(m.latency.p99_us) + "; " + PercentText(m.success_ratio) +
                      " succeeded";
   if (m.ops.dead_lettered > 0) line += "; " + CountText(m.ops.dead_lettered) + " dead-lettered";
+  if (!flows.empty()) line += " | " + flows;
   return line;
 }
 

@@ -40,7 +40,11 @@ std::optional<engine::Operation> FirstWrite(const ScenarioSpec& spec) {
   for (const BatchSpec& b : spec.batches) {
     if (engine::IsWrite(b.operation)) return b.operation;
   }
-  if (!spec.enrich.empty()) return engine::Operation::kUpdatePage;
+  for (const WorkflowSpec& wf : spec.workflows) {
+    for (const StepSpec& step : wf.steps) {
+      if (engine::IsWrite(step.operation)) return step.operation;
+    }
+  }
   return std::nullopt;
 }
 
@@ -453,6 +457,12 @@ Status CheckLiveSafety(const ScenarioSpec& spec, const LiveOptions& options) {
 
 Result<RunResult> RunScenarioLive(const ScenarioSpec& spec, const LiveOptions& options) {
   if (Status st = CheckLiveSafety(spec, options); !st.ok()) return st.error();
+  for (const WorkflowSpec& wf : spec.workflows) {
+    if (wf.trigger == TriggerKind::kWebhook) {
+      return InvalidInput(spec.path + ": workflow \"" + wf.name +
+                          "\" is triggered by webhook events, which live runs do not receive");
+    }
+  }
   auto sections = PrepareSections(spec);
   if (!sections.ok()) return sections.error();
   Sections& s = sections.value();
@@ -555,12 +565,10 @@ Result<RunResult> RunScenarioLive(const ScenarioSpec& spec, const LiveOptions& o
   engine::Rng root(spec.seed);
   std::unique_ptr<engine::Client> notion = policies::BuildStack(
       s.stack, loop, observers.trace, **transport, root.Fork("stack"), &st.dlq());
-  std::unique_ptr<engine::Client> upstream;
-  if (!spec.enrich.empty()) {
-    upstream = policies::BuildStack(s.stack, loop, observers.trace, **transport,
-                                    root.Fork("stack.upstream"));
-  }
-  ScenarioClient client(spec, loop, observers.trace, *notion, upstream.get());
+  WorkflowClients flows =
+      BuildWorkflowClients(spec, s, loop, observers.trace, **transport, root);
+  ScenarioClient client(spec, loop, observers.trace, *notion, flows.upstream.get(),
+                        flows.StepPointers(), targets->data_source);
   DurableClient durable(client, loop, st,
                         s.stack.reconcile == policies::Reconcile::kLookupBeforeRetry);
   ScenarioWorkload workload(spec, targets.value(), root.Fork("workload"));

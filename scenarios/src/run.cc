@@ -76,6 +76,14 @@ std::string Reproduce(const ScenarioSpec& spec) {
 }  // namespace
 
 Result<RunResult> RunScenario(const ScenarioSpec& spec, const SimOptions& options) {
+  for (const WorkflowSpec& wf : spec.workflows) {
+    if (wf.trigger == TriggerKind::kWebhook && options.webhook_events.empty()) {
+      return InvalidInput(spec.path + ": workflow \"" + wf.name + "\" is triggered by webhook \"" +
+                          wf.event +
+                          "\" events, which the simulated fake does not deliver yet; trigger it "
+                          "by \"arrivals\" or a \"batch\" meanwhile");
+    }
+  }
   auto sections = PrepareSections(spec);
   if (!sections.ok()) return sections.error();
   Sections& s = sections.value();
@@ -87,24 +95,31 @@ Result<RunResult> RunScenario(const ScenarioSpec& spec, const SimOptions& option
   engine::SimLoop loop;
   Observers observers(spec, s);
   engine::Trace& trace = observers.trace;
+  if (options.observer != nullptr) trace.AddSink(options.observer);
   sim::FakeNotion fake(loop, root.Fork("simulator"), &trace, s.fake);
   sim::InProcessTransport transport(loop, fake, s.network, root.Fork("network"), &trace);
   transport.set_epoch_unix_s(s.fake.workspace.epoch_unix_s);
   std::unique_ptr<engine::Client> notion =
       policies::BuildStack(s.stack, loop, trace, transport, root.Fork("stack"));
-  std::unique_ptr<engine::Client> upstream;
-  if (!spec.enrich.empty()) {
-    upstream = policies::BuildStack(s.stack, loop, trace, transport, root.Fork("stack.upstream"));
-  }
-  ScenarioClient client(spec, loop, trace, *notion, upstream.get());
+  WorkflowClients flows = BuildWorkflowClients(spec, s, loop, trace, transport, root);
+  ScenarioClient client(spec, loop, trace, *notion, flows.upstream.get(), flows.StepPointers(),
+                        targets->data_source);
   ScenarioWorkload workload(spec, targets.value(), root.Fork("workload"));
   engine::Runner runner(loop, trace, workload, client);
+  for (const WebhookEvent& event : options.webhook_events) {
+    const std::vector<engine::ObjectId>& pages = targets->pages;
+    if (pages.empty()) break;
+    loop.ScheduleAt(event.at_us, [&client, &event, &pages] {
+      (void)client.OnWebhook(event.type, pages[event.page % pages.size()]);
+    });
+  }
 
   engine::RunSummary summary =
       runner.Run(engine::RunOptions{spec.duration_us, spec.drain_limit_us});
   if (!summary.status.ok()) return summary.status.error();
   RunResult result =
       Conclude(spec, s, observers, client, std::move(summary), loop.NowUs(), &fake.ledger());
+  if (options.ledger) options.ledger(fake.ledger());
   result.reproduce = Reproduce(spec);
   if (options.replay) {
     result.reproduce += " (replayed with recorded fault decisions: notion-sim replay)";

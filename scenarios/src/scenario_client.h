@@ -1,13 +1,13 @@
 // ScenarioClient: the client a scenario run hands to the Runner. It routes each logical operation
-// to the right stack — Notion calls to the Notion pipeline, the enrich workflow (retrieve a page,
-// ask the second upstream, write the answer back) across both — and feeds batch-sync records to
-// their checkpoints. Sub-steps of a workflow get their own op ids (high bit set), so the ledger
-// and the invariants see each call. Not thread-safe: runs on the loop.
+// to the right place — single calls to the Notion stack, workflow runs (the old enrich pipeline
+// among them) to the WorkflowEngine, which carries their items through their steps across the
+// Notion stack, the second upstream's and the steps' own — and feeds batch-sync records to their
+// checkpoints. Not thread-safe: runs on the loop.
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include "notion_sim/engine/loop.h"
@@ -16,42 +16,39 @@
 #include "notion_sim/policies/batch_sync.h"
 #include "notion_sim/policies/dead_letter.h"
 #include "notion_sim/scenarios/scenario.h"
+#include "workflow_engine.h"
 
 namespace notion_sim::scenarios {
 
 class ScenarioClient final : public engine::Client {
  public:
-  // `upstream` may be null when the scenario has no enrich workload.
+  // `upstream` may be null when no workflow calls the second upstream; `step_stacks` are the
+  // clients of ScenarioSpec::step_stacks, in order; `data_source` is the workspace's (workflows
+  // query it and create pages under it).
   ScenarioClient(const ScenarioSpec& spec, engine::Loop& loop, engine::Trace& trace,
-                 engine::Client& notion, engine::Client* upstream);
+                 engine::Client& notion, engine::Client* upstream,
+                 std::vector<engine::Client*> step_stacks, engine::ObjectId data_source);
   ~ScenarioClient() override;
 
   void Execute(const engine::LogicalOp& op, engine::OpCompletion done) override;
   void Finish() override;
 
+  // The webhook trigger's door (WorkflowEngine::OnWebhook).
+  std::size_t OnWebhook(std::string_view type, engine::ObjectId entity) {
+    return workflows_.OnWebhook(type, entity);
+  }
+
   const std::vector<std::unique_ptr<policies::BatchSync>>& batches() const { return batches_; }
-  const policies::DeadLetterQueue* enrich_dlq() const { return enrich_dlq_.get(); }
+  const WorkflowEngine& workflows() const { return workflows_; }
 
  private:
-  struct Enrich;
-  void StartEnrich(const engine::LogicalOp& op, engine::OpCompletion done);
-  void AskUpstream(std::uint64_t id);
-  void WriteBack(std::uint64_t id, bool placeholder);
-  void EndEnrich(std::uint64_t id, engine::OpResult result);
-  engine::LogicalOp SubOp(const engine::LogicalOp& parent, engine::Operation operation);
-  void ReprocessEnrichment(const engine::LogicalOp& op, policies::DeadLetterQueue::Done done);
-
   const ScenarioSpec& spec_;
   engine::Loop& loop_;
-  engine::Trace& trace_;
   engine::Client& notion_;
   engine::Client* upstream_;
+  std::vector<engine::Client*> step_stacks_;
   std::vector<std::unique_ptr<policies::BatchSync>> batches_;
-  policies::MemoryDeadLetterStore enrich_store_;
-  std::unique_ptr<policies::DeadLetterQueue> enrich_dlq_;
-  std::map<std::uint64_t, std::unique_ptr<Enrich>> enrich_;
-  std::uint64_t next_sub_id_ = 1;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  WorkflowEngine workflows_;
 };
 
 }  // namespace notion_sim::scenarios

@@ -58,8 +58,10 @@ ScenarioWorkload::ScenarioWorkload(const ScenarioSpec& spec, WorkloadTargets tar
     src.index = i;
     sources_.push_back(src);
   }
-  for (std::size_t i = 0; i < spec_.enrich.size(); ++i) {
-    Source src{Source::Kind::kEnrich, spec_.enrich[i].arrivals};
+  for (std::size_t i = 0; i < spec_.workflows.size(); ++i) {
+    const WorkflowSpec& wf = spec_.workflows[i];
+    if (wf.trigger == TriggerKind::kWebhook) continue;  // released by the fake's deliveries
+    Source src{Source::Kind::kWorkflow, wf.arrivals};
     src.index = i;
     sources_.push_back(src);
   }
@@ -67,6 +69,9 @@ ScenarioWorkload::ScenarioWorkload(const ScenarioSpec& spec, WorkloadTargets tar
     Source& s = sources_[i];
     if (s.kind == Source::Kind::kBatch) {
       s.next_us = spec_.batches[s.index].start_us;
+    } else if (s.kind == Source::Kind::kWorkflow &&
+               spec_.workflows[s.index].trigger == TriggerKind::kBatch) {
+      s.next_us = spec_.workflows[s.index].start_us;
     } else {
       s.exact_us = static_cast<double>(s.stream.from_us);
       s.next_us = s.stream.from_us;
@@ -111,6 +116,12 @@ void ScenarioWorkload::Advance(Source& s) {
     s.next_us = b.start_us + b.pace_us * static_cast<TimeUs>(s.emitted);
     return;
   }
+  if (s.kind == Source::Kind::kWorkflow &&
+      spec_.workflows[s.index].trigger == TriggerKind::kBatch) {
+    const WorkflowSpec& wf = spec_.workflows[s.index];
+    if (s.emitted >= (wf.has_list ? 1 : wf.items)) s.done = true;
+    return;  // the whole batch is released at start_s
+  }
   const OpStream& st = s.stream;
   if (s.emitted >= st.max_ops) {
     s.done = true;
@@ -153,11 +164,20 @@ engine::LogicalOp ScenarioWorkload::MakeOp(Source& s, TimeUs at_us) {
     op.lane = b.lane;
     op.batch = static_cast<std::uint16_t>(s.index + 1);
     op.record = static_cast<std::uint32_t>(s.emitted + 1);
-  } else if (s.kind == Source::Kind::kEnrich) {
-    op.operation = engine::Operation::kRetrievePage;
-    op.workflow = engine::Workflow::kEnrich;
-    op.tenant = s.stream.tenant;
-    op.lane = s.stream.lane;
+  } else if (s.kind == Source::Kind::kWorkflow) {
+    const WorkflowSpec& wf = spec_.workflows[s.index];
+    op.operation = wf.has_list ? wf.list.operation : wf.steps.front().operation;
+    op.workflow = static_cast<std::uint16_t>(s.index + 1);
+    op.tenant = wf.tenants[s.emitted % wf.tenants.size()];
+    op.lane = wf.lane;
+    if (!wf.has_list) {
+      // The run's item: a batch goes through the pages in order, arrivals pick one.
+      op.target = wf.trigger == TriggerKind::kBatch
+                      ? (targets_.pages.empty() ? targets_.data_source
+                                                : targets_.pages[s.emitted % targets_.pages.size()])
+                      : Pick(targets_.pages);
+    }
+    return op;
   } else {
     op.operation = s.stream.operation;
     op.tenant = s.stream.tenant;

@@ -41,6 +41,11 @@ Result<Sections> ParseSections(const ScenarioSpec& spec) {
   auto gates = checks::ParseGates(root);
   if (!gates.ok()) return gates.error();
   s.gates = std::move(gates).value();
+  for (const nlohmann::json& stack : spec.step_stacks) {
+    auto parsed = policies::ParseStackConfigText(stack.dump(), spec.path);
+    if (!parsed.ok()) return parsed.error();
+    s.step_stacks.push_back(std::move(parsed).value());
+  }
   if (!reader.ok()) return reader.error();
   return s;
 }
@@ -132,18 +137,72 @@ Result<Sections> PrepareSections(const ScenarioSpec& spec) {
   return sections;
 }
 
+std::vector<engine::Client*> WorkflowClients::StepPointers() const {
+  std::vector<engine::Client*> out;
+  for (const auto& c : steps) out.push_back(c.get());
+  return out;
+}
+
+WorkflowClients BuildWorkflowClients(const ScenarioSpec& spec, const Sections& sections,
+                                     engine::Loop& loop, engine::Trace& trace,
+                                     engine::Transport& transport, const engine::Rng& root) {
+  WorkflowClients out;
+  const bool upstream = std::any_of(spec.workflows.begin(), spec.workflows.end(),
+                                    [](const WorkflowSpec& wf) { return wf.UsesUpstream(); });
+  if (upstream) {
+    out.upstream =
+        policies::BuildStack(sections.stack, loop, trace, transport, root.Fork("stack.upstream"));
+  }
+  for (std::size_t i = 0; i < sections.step_stacks.size(); ++i) {
+    out.steps.push_back(policies::BuildStack(sections.step_stacks[i], loop, trace, transport,
+                                             root.Fork("stack.step." + std::to_string(i))));
+  }
+  return out;
+}
+
 namespace {
 
-checks::MetricsConfig MetricsConfigFor(const ScenarioSpec& spec) {
+// Notion's request budget per minute for one token, as the fake enforces it (0: unlimited).
+double TokenBudgetPerMin(const sim::RateLimitConfig& l) {
+  switch (l.mode) {
+    case sim::RateLimitMode::kFixedWindow:
+      return static_cast<double>(l.window_requests) * 60e6 / static_cast<double>(l.window_us);
+    case sim::RateLimitMode::kTokenBucket:
+      return static_cast<double>(l.bucket_rate_milli_per_s) * 60 / 1000;
+    case sim::RateLimitMode::kOff:
+      break;
+  }
+  return 0;
+}
+
+checks::MetricsConfig MetricsConfigFor(const ScenarioSpec& spec, const Sections& sections) {
   checks::MetricsConfig config;
   if (spec.phases.safety_us > 0) config.fault_end_us = spec.phases.safety_us;
+  const double per_token = TokenBudgetPerMin(sections.fake.workspace.rate_limits);
+  for (const WorkflowSpec& wf : spec.workflows) {
+    checks::WorkflowShape shape;
+    shape.name = wf.name;
+    for (const StepSpec& step : wf.steps) {
+      shape.steps.push_back(step.name);
+      shape.notion_steps.push_back(step.operation != engine::Operation::kUpstreamComplete);
+    }
+    if (wf.has_list) {
+      shape.steps.push_back(wf.list.name);
+      shape.notion_steps.push_back(true);
+    }
+    std::vector<std::uint16_t> tokens = wf.tenants;
+    std::sort(tokens.begin(), tokens.end());
+    tokens.erase(std::unique(tokens.begin(), tokens.end()), tokens.end());
+    shape.budget_requests_per_min = per_token * static_cast<double>(tokens.size());
+    config.workflows.push_back(std::move(shape));
+  }
   return config;
 }
 
 }  // namespace
 
 Observers::Observers(const ScenarioSpec& spec, const Sections& sections)
-    : metrics(MetricsConfigFor(spec)),
+    : metrics(MetricsConfigFor(spec, sections)),
       invariants(sections.invariants),
       health(&trace, sections.stack.health),
       alerts(&trace, sections.stack.alerts) {

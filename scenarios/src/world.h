@@ -4,6 +4,7 @@
 // the live run (live_run.cc), so both judge a run the same way.
 #pragma once
 
+#include <memory>
 #include <vector>
 
 #include "notion_sim/checks/gates.h"
@@ -28,12 +29,24 @@ struct Sections {
   sim::NetworkModel network;
   checks::InvariantConfig invariants;
   std::vector<checks::Gate> gates;
+  std::vector<policies::StackConfig> step_stacks;  // ScenarioSpec::step_stacks, parsed
 };
 
 // Parses the sections and shapes them for a run: tenants become the fake's tokens, a workspace
 // without databases gets one data source with seeded pages, faults stop with the safety phase,
 // unsaid invariants follow from the stack, and recover_within becomes a recovery gate.
 Result<Sections> PrepareSections(const ScenarioSpec& spec);
+
+// The clients a scenario's workflows call besides Notion's stack: the second upstream's (null when
+// no workflow calls it; the scenario's stack, its own instance) and the steps' own stacks.
+struct WorkflowClients {
+  std::unique_ptr<engine::Client> upstream;
+  std::vector<std::unique_ptr<engine::Client>> steps;
+  std::vector<engine::Client*> StepPointers() const;
+};
+WorkflowClients BuildWorkflowClients(const ScenarioSpec& spec, const Sections& sections,
+                                     engine::Loop& loop, engine::Trace& trace,
+                                     engine::Transport& transport, const engine::Rng& root);
 
 // The sinks on one trace: metrics, invariants, health and alerts.
 struct Observers {

@@ -223,6 +223,7 @@ struct Call {
   engine::ObjectId object;
   bool found = false;
   std::uint32_t result_count = 0;
+  std::vector<engine::ObjectId> result_ids;  // list endpoints: the page's results, in order
   bool has_more = false;
   std::uint64_t next_cursor = 0;
   bool committed = false;

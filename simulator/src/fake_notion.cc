@@ -479,6 +479,7 @@ void FakeNotion::Impl::Finish(Call& c, const FaultDecision& d, Answer& a, std::s
   r.object_id = c.object;
   r.found = c.found;
   r.result_count = c.result_count;
+  r.result_ids = std::move(c.result_ids);
   r.has_more = c.has_more;
   r.next_cursor = c.next_cursor;
   a.action = d.action;

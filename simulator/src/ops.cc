@@ -1118,6 +1118,8 @@ void FakeNotion::Impl::Query(Call& c, std::uint32_t dsi) {
   }
   const bool capped = more && returned_before + hits.size() >= limit;
   c.result_count = static_cast<std::uint32_t>(hits.size());
+  c.result_ids.reserve(hits.size());
+  for (std::uint32_t pi : hits) c.result_ids.push_back(pages[pi].id);
   c.has_more = more && !capped;
   c.next_cursor = c.has_more ? ((returned_before + hits.size()) << 32) | (next_pos + 1) : 0;
   if (!hits.empty()) c.object = pages[hits[0]].id;
@@ -1384,6 +1386,8 @@ void FakeNotion::Impl::ListChildren(Call& c) {
     hits.push_back(list[pos]);
   }
   c.result_count = static_cast<std::uint32_t>(hits.size());
+  c.result_ids.reserve(hits.size());
+  for (std::uint32_t bi : hits) c.result_ids.push_back(blocks[bi].id);
   c.has_more = more;
   c.next_cursor = more ? next + 1 : 0;
   c.object = c.target;
@@ -1573,12 +1577,15 @@ void FakeNotion::Impl::Search(Call& c) {
   c.result_count = pos < end ? static_cast<std::uint32_t>(end - pos) : 0;
   c.has_more = end < hits.size();
   c.next_cursor = c.has_more ? end + 1 : 0;
+  for (std::uint64_t i = pos; i < end; ++i) {
+    const Hit& h = hits[i];
+    c.result_ids.push_back(h.kind == Kind::kPage       ? pages[h.index].id
+                           : h.kind == Kind::kDatabase ? databases[h.index].id
+                                                       : data_sources[h.index].id);
+  }
   if (c.result_count > 0) {
     c.found = true;
-    const Hit& h = hits[pos];
-    c.object = h.kind == Kind::kPage       ? pages[h.index].id
-               : h.kind == Kind::kDatabase ? databases[h.index].id
-                                           : data_sources[h.index].id;
+    c.object = c.result_ids.front();
   }
   if (c.render) {
     json results = json::array();

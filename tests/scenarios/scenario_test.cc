@@ -40,8 +40,8 @@ TEST(Scenario, ErrorsNameFileLineColumnAndPath) {
   EXPECT_NE(ErrorOf("{\"name\": ").find("s.json:1:10: not valid JSON"), std::string::npos)
       << ErrorOf("{\"name\": ");
   EXPECT_EQ(ErrorOf(R"({"name": "x", "workload": {"streams": []}})"),
-            "s.json:1:27: at /workload: expected at least one of \"streams\", \"batches\" or "
-            "\"enrich\"");
+            "s.json:1:27: at /workload: expected at least one of \"streams\", \"batches\", "
+            "\"workflows\" or \"enrich\"");
   EXPECT_EQ(ErrorOf("[1]"),
             "s.json:1:1: at /: expected a JSON object at the top level, found an array");
 }
@@ -75,8 +75,13 @@ TEST(Scenario, TenantsPhasesBatchesAndEnrich) {
   ASSERT_EQ(r->batches.size(), 1u);
   EXPECT_EQ(r->batches[0].approach, CheckpointApproach::kB);
   EXPECT_EQ(r->batches[0].lane, engine::Lane::kBulk);
-  ASSERT_EQ(r->enrich.size(), 1u);
-  EXPECT_EQ(r->enrich[0].degrade, EnrichDegrade::kPlaceholder);
+  // The enrich entry is a workflow: read, ask, write, and the placeholder branch.
+  ASSERT_EQ(r->workflows.size(), 1u);
+  EXPECT_EQ(r->workflows[0].name, "enrich");
+  ASSERT_EQ(r->workflows[0].steps.size(), 4u);
+  EXPECT_EQ(r->workflows[0].steps[1].on_failure, OnFailure::kGoto);
+  EXPECT_EQ(r->workflows[0].steps[1].goto_step, 3);
+  EXPECT_EQ(r->workflows[0].steps[2].next, 4);
 }
 
 TEST(Scenario, CrossFieldErrorsAreNamed) {

@@ -108,7 +108,10 @@ TEST(Workload, BatchesNumberRecordsAndEnrichIsAWorkflow) {
       EXPECT_EQ(op.lane, engine::Lane::kBulk);
       EXPECT_EQ(op.operation, engine::Operation::kUpdatePage);
     }
-    if (op.workflow == engine::Workflow::kEnrich) ++enrich;
+    if (op.workflow == 1) {
+      ++enrich;
+      EXPECT_EQ(op.operation, engine::Operation::kRetrievePage);  // its first step's
+    }
   }
   EXPECT_EQ(batch, 5);
   EXPECT_EQ(enrich, 3);

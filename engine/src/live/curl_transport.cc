@@ -519,6 +519,15 @@ Response ParseAnswer(const HttpAnswer& answer, bool reconcile_lookup) {
       }
       if (auto it = body.find("results"); it != body.end() && it->is_array()) {
         r.result_count = static_cast<std::uint32_t>(it->size());
+        // What a workflow iterates: the results' ids, in order.
+        for (const json& result : *it) {
+          if (!result.is_object()) continue;
+          if (auto id = result.find("id"); id != result.end() && id->is_string()) {
+            if (auto parsed = ObjectId::Parse(id->get_ref<const std::string&>())) {
+              r.result_ids.push_back(*parsed);
+            }
+          }
+        }
         if (reconcile_lookup && !it->empty()) {
           r.found = true;
           const json& first = it->front();

@@ -19,6 +19,17 @@
 //   op.<operation>.{started, failed, success_ratio, api_calls_per_op, throughput_per_s,
 //                   latency_ms.p50, latency_ms.p90, latency_ms.p99, latency_ms.max}
 //     for each operation name of protocol.h ("create_page", ...).
+//   workflow.<workflow>.{items.started, items.succeeded, items.degraded, items.failed,
+//                        items.dead_lettered, items.aborted, items.unfinished,
+//                        items.success_ratio, items_per_min, makespan_s, time_to_50pct_s,
+//                        time_to_90pct_s, time_to_99pct_s, latency_ms.p50, latency_ms.p90,
+//                        latency_ms.p99, latency_ms.max, api_calls_per_item,
+//                        notion_calls_per_item, requests_per_min (Notion's)}
+//   workflow.<workflow>.step.<step>.{runs, failed, calls, latency_ms.p50, latency_ms.p90,
+//                                    latency_ms.p99, latency_ms.max}
+//     for the scenario's workflows and steps (metrics.h defines them); makespan_s and the
+//     time_to_* are +inf while an item is unfinished. Which workflows exist is the scenario's
+//     business: FindMetric accepts any well-formed name, the scenario loader checks its own.
 // Thread-safe: pure functions and values.
 #pragma once
 
@@ -49,6 +60,11 @@ struct MetricInfo {
 const std::vector<MetricInfo>& MetricNames();
 // nullopt for an unknown name.
 std::optional<MetricInfo> FindMetric(std::string_view name);
+// The suffixes of workflow and step metrics, in catalogue order.
+std::vector<std::string> WorkflowMetricSuffixes();
+std::vector<std::string> StepMetricSuffixes();
+// For a workflow metric: (workflow, step) it names (step empty for a workflow metric).
+std::optional<std::pair<std::string, std::string>> WorkflowOfMetric(std::string_view name);
 // The metric's value in `report`; nullopt when the run did not measure it (no operation of that
 // type ran, no latency sample...). The name must be valid.
 std::optional<double> MetricValue(const MetricsReport& report, std::string_view name);

@@ -20,7 +20,8 @@
 //   `max_attempts`; reconcile lookups (kReconcileSent) are requests too but are counted against
 //   their own bound `max_reconcile_lookups`. Attempts sent after an operation was dead-lettered are
 //   the DLQ's replays and are not counted against the operation.
-// - deadline: kOpStarted -> kOpFinished (or the end of the run for an operation never finished).
+// - deadline: kOpStarted -> kOpFinished (or the end of the run for an operation never finished);
+//   workflow runs are not bounded by it (their calls are: each is a step with its own deadline).
 // - breaker transitions: automatic ones (TransitionCause::kAutomatic) may only be closed->open,
 //   open->half_open, half_open->closed and half_open->open; manual ones may go anywhere (an
 //   operator forcing open, disabling or resetting), and they are the only way into or out of
@@ -28,7 +29,8 @@
 //   start closed). A breaker rejects calls only when open, half_open or forced_open.
 // - Retry-After: after kRetryAfterGiven(op, not_before_us), the op's next request (kAttemptSent or
 //   kReconcileSent, also a DLQ replay) must be sent at or after not_before_us.
-// - client rate: per tenant, kAttemptSent + kReconcileSent in any window of `rate_window_us`
+// - client rate: per tenant, kAttemptSent + kReconcileSent (but the second upstream's calls, which
+//   spend another budget) in any window of `rate_window_us`
 //   (half-open, [t, t + window)) never exceed `rate_budget`. A token bucket with burst capacity C
 //   and refill r admits up to C + r * window in a window: set the budget to what the limiter is
 //   meant to guarantee.
@@ -46,6 +48,10 @@
 //   operation is still open then (the job may hear an outcome before the Runner emits
 //   kOpFinished) is judged when that operation ends, or at the end of the run if it never does.
 //   Jobs with no kRecordStarted are not checked (their records cannot be matched).
+// - items end once (workflows): every kItemStarted has exactly one kItemFinished with a known
+//   outcome; none finishes without a start; none is still open when the run ends ("no item
+//   lost"); and no item outlives its workflow run (the run's kOpFinished comes after all of its
+//   items' kItemFinished).
 // - duplicate creates: in the ledger, more than one committed create for one op id, or for
 //   entries without op id, the same content fingerprint twice.
 #pragma once
@@ -93,6 +99,7 @@ enum class Invariant : std::uint8_t {
   kBulkheadBounds,
   kOpsEndOnce,
   kCheckpointSafety,
+  kItemsEndOnce,
   kCount,
 };
 inline constexpr int kInvariantCount = static_cast<int>(Invariant::kCount);
@@ -330,6 +337,24 @@ class CheckpointChecker final : public InvariantChecker {
   void Judge(const Event& checkpoint, std::uint32_t record, Record outcome, const char* when);
   std::map<std::uint16_t, Job> jobs_;
   std::map<std::uint64_t, std::pair<std::uint16_t, std::uint32_t>> open_;  // op -> (job, record)
+};
+
+class ItemsEndOnceChecker final : public InvariantChecker {
+ public:
+  explicit ItemsEndOnceChecker(std::size_t max_kept = 20);
+  void OnEvent(const Event& event) override;
+  void Finish(const RunSummary* summary) override;
+
+ private:
+  static constexpr std::uint64_t kMaxItems = std::uint64_t{1} << 26;
+  struct Item {
+    std::uint8_t state = 0;  // 0 unseen, 1 open, 2 finished
+    TimeUs started_us = 0;
+    std::uint64_t run = 0;
+  };
+  Item* Find(std::uint64_t item_id);
+  std::vector<Item> items_;                          // by item number (the id's low bits)
+  std::map<std::uint64_t, std::uint64_t> open_per_run_;  // run op id -> items still open
 };
 
 // Not a sink: the ledger is read once, at the end.

@@ -17,6 +17,8 @@
 // - latency: kOpStarted -> kOpFinished of the same op; percentiles are nearest-rank over a
 //   LogHistogram with 128 sub-buckets per power of two: exact below 256 us, and otherwise never
 //   below the true order statistic and at most 1/128 (0.8 %) above it, capped at the true maximum.
+// - per operation: the operations of that kind; workflow runs (kOpStarted's b >= 256) count in the
+//   totals only, their calls in the workflow metrics.
 // - requests = attempts (kAttemptSent) + reconcile lookups (kReconcileSent); api_calls_per_op =
 //   requests / finished operations (DLQ replays included: they are calls the run made).
 // - retries = attempts whose attempt number is above 1; retry_ratio = retries / attempts.
@@ -30,12 +32,22 @@
 // - the time series: `series_buckets` equal buckets from time 0; when time passes the last one,
 //   neighbours merge and the width doubles. Outcomes count at finish time, starts at start time;
 //   DLQ depth and open breakers are the maximum within the bucket and the value at its end.
+// - workflows (kItemStarted / kStepDone / kItemFinished, keyed by the workflow's index): items by
+//   outcome; makespan = the first item's release to the last item's end (+inf as a metric while
+//   an item is unfinished); time to x % done = from the first release until ceil(x % of the
+//   released items) had ended (from a LogHistogram of end times: within 0.8 %); item latency =
+//   release to end (waiting for a worker included); API calls per item = the attempts of its
+//   steps / finished items; items per minute and Notion requests per minute (the listing's and
+//   the steps' calls to Notion, not the second upstream's) of makespan, against Notion's budget
+//   for the workflow's tokens; per step, how often it ended, how often failed, its calls and its
+//   latency (pagination and retries included).
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "notion_sim/engine/protocol.h"
@@ -86,6 +98,17 @@ class LogHistogram {
   double sum_ = 0;
 };
 
+// What the sink knows of a scenario's workflows: names for the report and the budget line.
+struct WorkflowShape {
+  std::string name;
+  std::vector<std::string> steps;  // item steps in order, then the listing step if there is one
+  // Per step (same order): whether its calls go to Notion and spend its request budget (the
+  // second upstream's do not).
+  std::vector<bool> notion_steps;
+  // Notion's request budget per minute for the tokens the workflow uses (0 = not known).
+  double budget_requests_per_min = 0;
+};
+
 struct MetricsConfig {
   int series_buckets = 120;            // even, >= 2
   TimeUs initial_bucket_us = Sec(1);   // doubles as the run outgrows the buckets
@@ -94,6 +117,7 @@ struct MetricsConfig {
   double recovery_success_ratio = 0.95;
   TimeUs recovery_window_us = Sec(30);
   std::size_t max_transitions_per_key = 1024;  // breaker timeline entries kept per key
+  std::vector<WorkflowShape> workflows;        // by index (unnamed ones are "workflow_<i>")
 };
 
 struct OutcomeCounts {
@@ -163,6 +187,41 @@ struct SeriesBucket {
   std::int64_t breakers_open_end = 0;
   TimeUs latency_p50_us = 0;  // of operations finished in the bucket (1/16 precision)
   TimeUs latency_p99_us = 0;
+};
+
+struct StepMetrics {
+  std::string name;
+  std::uint64_t runs = 0;    // times it ended (a listing: per page)
+  std::uint64_t failed = 0;  // ended failed or dead-lettered by the stack
+  std::uint64_t calls = 0;   // API calls it made (pages and retries included)
+  LatencySummary latency;    // its start to its end, pagination and retries included
+};
+
+struct WorkflowMetrics {
+  std::string name;
+  std::uint64_t items_started = 0;
+  std::array<std::uint64_t, engine::kItemOutcomeCount> items{};  // ended, by ItemOutcome
+  std::uint64_t items_unfinished = 0;
+  std::uint64_t items_finished() const;
+  bool complete() const { return items_unfinished == 0; }
+  TimeUs first_release_us = 0;
+  TimeUs last_finish_us = 0;
+  TimeUs makespan_us = 0;  // first release to last end (of the items that ended)
+  // From the first release until 50 / 90 / 99 % of the released items had ended; -1 when
+  // fewer had.
+  TimeUs done_p50_us = 0;
+  TimeUs done_p90_us = 0;
+  TimeUs done_p99_us = 0;
+  LatencySummary latency;  // per item, release to end
+  std::uint64_t api_calls = 0;  // every call of its items' steps (Notion's and the upstream's)
+  double api_calls_per_item = 0;
+  std::uint64_t notion_calls = 0;  // calls to Notion, the listing's included
+  double notion_calls_per_item = 0;
+  double items_per_min = 0;     // ended items per minute of makespan
+  double requests_per_min = 0;  // its Notion calls per minute of makespan
+  double budget_requests_per_min = 0;  // Notion's budget for its tokens (0 = not known)
+  std::vector<StepMetrics> steps;
+  std::vector<std::uint64_t> done_per_bucket;  // items ended per series bucket
 };
 
 enum class Recovery : std::uint8_t {
@@ -243,6 +302,8 @@ struct MetricsReport {
 
   TimeUs bucket_us = 0;
   std::vector<SeriesBucket> series;  // covers [0, end_us]
+
+  std::vector<WorkflowMetrics> workflows;  // by index
 };
 
 class MetricsSink final : public TraceSink {
@@ -270,7 +331,24 @@ class MetricsSink final : public TraceSink {
   struct Bucket {
     SeriesBucket values;
     LogHistogram latency{4};
+    std::vector<std::uint64_t> items_done;  // by workflow (grown when an item ends here)
     bool touched = false;
+  };
+  struct Step {
+    std::uint64_t runs = 0;
+    std::uint64_t failed = 0;
+    std::uint64_t calls = 0;
+    LogHistogram latency;
+  };
+  struct Flow {
+    std::uint64_t started = 0;
+    std::array<std::uint64_t, engine::kItemOutcomeCount> outcomes{};
+    TimeUs first_release_us = -1;
+    TimeUs last_finish_us = 0;
+    LogHistogram latency;
+    LogHistogram done_at;  // end time - first release
+    std::uint64_t api_calls = 0;
+    std::vector<Step> steps;
   };
   struct Breaker {
     BreakerTimeline timeline;
@@ -283,6 +361,8 @@ class MetricsSink final : public TraceSink {
   void OnRequest(const Event& e);
   void OnBreaker(const Event& e);
   void OnDlq(const Event& e);
+  void OnItem(const Event& e);
+  Flow& FlowAt(std::uint16_t key);
   Bucket& BucketAt(TimeUs at_us);
   void EvaluateRecovery(TimeUs at_us);
   void RecordOutcome(TimeUs at_us, bool success);
@@ -294,6 +374,7 @@ class MetricsSink final : public TraceSink {
   std::map<std::uint64_t, OpenOp> open_;
   std::map<std::uint16_t, Breaker> breakers_;
   std::map<std::uint16_t, std::uint64_t> half_open_attempts_;  // half-open keys -> attempts
+  std::vector<Flow> flows_;  // by workflow index
   std::int64_t breakers_not_closed_ = 0;
   std::int64_t dlq_depth_ = 0;
   bool any_start_ = false;

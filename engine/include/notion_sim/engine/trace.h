@@ -18,7 +18,9 @@ namespace notion_sim::engine {
 
 // Field meanings are given as (a, b). `key` is the tenant unless said otherwise.
 enum class EventKind : std::uint8_t {
-  kOpStarted,          // a logical operation arrived: (operation, lane)
+  // A logical operation arrived: (operation, lane + 256 x workflow), `workflow` as in
+  // LogicalOp::workflow (0 for a single call, else 1 + the index of the workflow it runs).
+  kOpStarted,
   kOpFinished,         // it ended: (OpStatus, attempts)
   kAttemptSent,        // an attempt left the stack: (operation, timeout_us)
   kAttemptDone,        // its outcome: (HTTP status or -TransportOutcome, ApiCode)
@@ -66,6 +68,18 @@ enum class EventKind : std::uint8_t {
   // An operation that belongs to a batch job started (emitted right after its kOpStarted):
   // key = job (LogicalOp::batch): (record index, 0). Lets checkers match records to checkpoints.
   kRecordStarted,
+  // Workflows (scenarios/workflow.h). An item is one unit a workflow carries through its steps (a
+  // page of a batch, a result of a listing, a triggering event); op_id = its item id
+  // (kWorkflowItemBit), key = the workflow's index.
+  // kItemStarted: the item was released (it may wait for a worker): (op id of its run, 0).
+  kItemStarted,
+  // kStepDone: one step of an item ended, pagination and retries included: attempt = the step's
+  // index (the workflow's listing step is numbered after its item steps):
+  // (OpStatus + 256 x the calls it made, duration_us).
+  kStepDone,
+  // kItemFinished: the item ended: attempt = the API calls it made (every attempt of its steps):
+  // (ItemOutcome, duration_us from release).
+  kItemFinished,
   kCount,
 };
 std::string_view EventKindName(EventKind kind);
@@ -97,6 +111,24 @@ struct Event {
 // against a logical operation.
 inline constexpr std::uint64_t kSubOperationBit = std::uint64_t{1} << 62;
 inline bool IsSubOperation(std::uint64_t op_id) { return (op_id & kSubOperationBit) != 0; }
+
+// Workflow items get ids of their own, outside the operations' and the steps' (both bits set: an
+// item is no operation the Runner starts, so the checkers of operations skip it).
+inline constexpr std::uint64_t kWorkflowItemBit = std::uint64_t{1} << 61;
+inline bool IsWorkflowItem(std::uint64_t op_id) {
+  return (op_id & kSubOperationBit) != 0 && (op_id & kWorkflowItemBit) != 0;
+}
+
+// How a workflow item ended (kItemFinished's `a`). Every released item ends exactly once.
+enum class ItemOutcome : std::int64_t {
+  kSucceeded,     // every step it ran succeeded
+  kDegraded,      // a failure was handled by a branch ("goto", "continue") and the rest succeeded
+  kFailed,        // a step failed and its policy skipped the item
+  kDeadLettered,  // parked in the workflow's dead-letter queue (replayed later)
+  kAborted,       // the workflow stopped (a policy "abort") before the item could finish
+};
+inline constexpr int kItemOutcomeCount = 5;
+std::string_view ItemOutcomeName(ItemOutcome outcome);  // "succeeded", "degraded", ...
 
 // The cause of a kBreakerTransition event.
 inline TransitionCause CauseOf(const Event& event) {

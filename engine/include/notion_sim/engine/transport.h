@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -30,12 +31,6 @@ std::string_view LaneName(Lane lane);
 
 using Payload = std::shared_ptr<const nlohmann::json>;
 
-// A logical operation is one API call, or a workflow of several run by the scenario's client.
-enum class Workflow : std::uint8_t {
-  kSingle,  // one call of `operation`
-  kEnrich,  // retrieve `target`, ask the second upstream, write the answer back
-};
-
 // One unit of work from the workload. It ends exactly once (see OpStatus).
 struct LogicalOp {
   std::uint64_t op_id = 0;  // unique in a run, > 0
@@ -48,7 +43,14 @@ struct LogicalOp {
   TimeUs arrival_us = 0;
   std::uint32_t record = 0;  // batch sync: the record index (0 = not part of a batch)
   std::uint16_t batch = 0;   // batch sync: 1 + the batch's index (0 = not part of a batch)
-  Workflow workflow = Workflow::kSingle;
+  // 0: one call of `operation`. Otherwise a run of the scenario's workflow number `workflow - 1`
+  // (scenarios/workflow.h), carried out by the scenario's client as several calls; `operation` is
+  // then its first call's.
+  std::uint16_t workflow = 0;
+  // List endpoints: the cursor a previous response gave (Response::next_cursor; 0 = the first
+  // page) and the page size (0 = the target's default), copied into the Request.
+  std::uint64_t start_cursor = 0;
+  std::uint16_t page_size = 0;
   // A create an earlier run of the same work may have applied (a resumed live run found its key
   // claimed and never completed): a stack that reconciles looks before the first attempt.
   bool maybe_applied = false;
@@ -102,6 +104,8 @@ struct Response {
   std::uint32_t result_count = 0;  // list endpoints: results in this page
   bool has_more = false;
   std::uint64_t next_cursor = 0;  // list endpoints: pass as Request::start_cursor; 0 = none
+  // List endpoints: the ids of the results in this page, in order (what a workflow iterates).
+  std::vector<ObjectId> result_ids;
   Payload body;                   // parsed body where a caller needs it; may be null in simulation
   TimeUs sent_us = 0;
   TimeUs received_us = 0;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "notion_sim/checks/gates.h"
 #include "notion_sim/checks/invariants.h"
 #include "notion_sim/checks/metrics.h"
+#include "notion_sim/engine/ledger.h"
 #include "notion_sim/engine/runner.h"
 #include "notion_sim/scenarios/scenario.h"
 #include "notion_sim/simulator/fault_plan.h"
@@ -60,10 +62,27 @@ struct RunResult {
   std::uint64_t ops_resumed = 0;  // live --resume: operations that ended in earlier runs
 };
 
+// A webhook event delivered to the run's workflows at `at_us`, about the workspace's page number
+// `page` (modulo the pages there are).
+struct WebhookEvent {
+  TimeUs at_us = 0;
+  std::string type;  // "page.created", ...
+  std::size_t page = 0;
+};
+
 struct SimOptions {
   // `notion-sim replay`: the fault decisions a live run's server journaled, applied to the
   // requests with the same (op id, attempt) instead of the scenario's fault rules.
   std::optional<std::vector<sim::RecordedDecision>> replay;
+  // Tests and tools: a sink that sees every event of the run's trace, and a look at the fake's
+  // write ledger once the run is over (each may be null).
+  engine::TraceSink* observer = nullptr;
+  std::function<void(const engine::Ledger&)> ledger;
+  // Webhook events for workflows with a webhook trigger. The fake does not deliver webhooks yet:
+  // until it does, a scenario with such a workflow runs only with events given here (tests), and
+  // RunScenario refuses it otherwise. Once it does, its deliveries go to the same door
+  // (ScenarioClient::OnWebhook).
+  std::vector<WebhookEvent> webhook_events;
 };
 
 Result<RunResult> RunScenario(const ScenarioSpec& spec, const SimOptions& options = {});

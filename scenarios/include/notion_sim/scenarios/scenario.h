@@ -21,38 +21,14 @@
 #include "notion_sim/engine/status.h"
 #include "notion_sim/engine/time.h"
 #include "notion_sim/engine/transport.h"
+#include "notion_sim/scenarios/arrivals.h"
+#include "notion_sim/scenarios/workflow.h"
 
 namespace notion_sim::scenarios {
-
-enum class Arrival : std::uint8_t {
-  kConstant,  // evenly spaced at rate_per_s
-  kPoisson,   // exponential gaps with mean 1/rate_per_s
-  kBursts,    // burst_size arrivals at once every burst_every_us (plus rate_per_s in between)
-  kDaily,     // Poisson whose rate follows a daily curve from trough to peak and back
-};
-std::string_view ArrivalName(Arrival arrival);
 
 struct TenantSpec {
   std::string name;
   std::string token;  // the bearer token the fake knows this tenant by (simulation only)
-};
-
-// One stream of operations of one kind.
-struct OpStream {
-  engine::Operation operation = engine::Operation::kCreatePage;
-  Arrival arrival = Arrival::kConstant;
-  double rate_per_s = 1.0;
-  TimeUs from_us = 0;            // no arrival before
-  TimeUs until_us = kTimeNever;  // no arrival at or after (the run's duration caps it too)
-  std::uint64_t max_ops = UINT64_MAX;
-  TimeUs burst_every_us = Min(1);      // kBursts
-  std::uint32_t burst_size = 10;       // kBursts
-  double peak_per_s = 0;               // kDaily (rate_per_s is the trough)
-  TimeUs period_us = kUsPerHour * 24;  // kDaily
-  std::uint16_t tenant = 0;
-  engine::Lane lane = engine::Lane::kNormal;
-  std::uint32_t children = 3;     // append_blocks: children per request (> 100 is invalid)
-  std::uint32_t page_size = 100;  // list/query/search
 };
 
 enum class CheckpointApproach : std::uint8_t {
@@ -73,18 +49,6 @@ struct BatchSpec {
   engine::Lane lane = engine::Lane::kBulk;
 };
 
-enum class EnrichDegrade : std::uint8_t {
-  kDeadLetter,   // the enrichment waits in the DLQ until the upstream is back
-  kPlaceholder,  // write "temporarily unavailable" and move on (served as a fallback)
-};
-
-// The enrich pipeline of seed-patterns §2: retrieve a page, ask the second upstream, write the
-// answer back; arrivals as in an OpStream.
-struct EnrichSpec {
-  OpStream arrivals;  // operation is ignored
-  EnrichDegrade degrade = EnrichDegrade::kDeadLetter;
-};
-
 struct Phases {
   TimeUs safety_us = 0;          // faults are active only in [0, safety_us) (0 = whole run)
   TimeUs liveness_us = 0;        // then no faults for this long
@@ -103,7 +67,11 @@ struct ScenarioSpec {
   std::vector<TenantSpec> tenants;  // at least one ("default")
   std::vector<OpStream> streams;
   std::vector<BatchSpec> batches;
-  std::vector<EnrichSpec> enrich;
+  // Workflows (workflow.h), the old "enrich" entries among them (named "enrich", "enrich_2", ...).
+  std::vector<WorkflowSpec> workflows;
+  // The stacks of steps that override theirs: the scenario's "stack" with the step's "stack"
+  // object merged in (JSON merge patch), validated at load.
+  std::vector<nlohmann::json> step_stacks;
   // "Sometimes" goals (SometimesGoalNames): paths a suite claims to exercise. `notion-sim
   // explore` requires each to be reached by at least one of its seeds.
   std::vector<std::string> sometimes;
@@ -115,6 +83,12 @@ struct ScenarioSpec {
 // "budget_exhausted", "limiter_delayed", "timeout_fired", "reconciled", "fallback_served",
 // "dlq_enqueued", "dlq_drained", "recovered", "faults_injected". explore/ evaluates them.
 const std::vector<std::string>& SometimesGoalNames();
+
+// "" when `workflow` (and `step`, if not empty) name a workflow (step) of `spec`; else what is
+// wrong, listing the names there are. Gates, sweeps and capacity targets on workflow metrics
+// are checked with it.
+std::string WorkflowNameProblem(const ScenarioSpec& spec, const std::string& workflow,
+                                const std::string& step);
 
 // Loads and validates a scenario file.
 Result<ScenarioSpec> LoadScenario(const std::string& path);

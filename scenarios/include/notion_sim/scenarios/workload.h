@@ -1,5 +1,9 @@
-// ScenarioWorkload: turns a scenario's streams, batches and enrich arrivals into logical
-// operations in arrival order (ties by source order, then sequence), with op ids 1, 2, 3...
+// ScenarioWorkload: turns a scenario's streams, batches and workflow triggers into logical
+// operations in arrival order (ties by source order, then sequence), with op ids 1, 2, 3... A
+// workflow run is one operation (LogicalOp::workflow > 0): one per arrival, `items` at once for a
+// batch (one in all when the workflow lists its items), none for webhook triggers (the fake's
+// deliveries release those items). A batch's runs aim at the workspace's pages in order (cycling
+// when there are more items than pages); arrivals pick a page at random.
 // Randomness (Poisson gaps, daily-curve thinning, target choice) comes from the Rng given at
 // construction. Targets (the pages, blocks and data source reads and writes aim at) come from the
 // world the run uses. Not thread-safe.
@@ -29,11 +33,11 @@ class ScenarioWorkload final : public engine::Workload {
   std::optional<engine::LogicalOp> Next() override;
 
  private:
-  // One arrival source: a stream, a batch or an enrich stream.
+  // One arrival source: a stream, a batch or a workflow's trigger.
   struct Source {
-    enum class Kind : std::uint8_t { kStream, kBatch, kEnrich } kind;
-    OpStream stream;        // kStream / kEnrich: the arrival process
-    std::size_t index = 0;  // into spec batches / enrich
+    enum class Kind : std::uint8_t { kStream, kBatch, kWorkflow } kind;
+    OpStream stream;        // kStream / arrival-triggered kWorkflow: the arrival process
+    std::size_t index = 0;  // into spec batches / workflows
     TimeUs next_us = 0;
     double exact_us = 0;  // constant arrivals: exact time, so no drift
     std::uint64_t emitted = 0;
