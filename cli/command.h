@@ -25,6 +25,7 @@ Command AddReportCommand(CLI::App& app);
 Command AddServeCommand(CLI::App& app);
 Command AddExploreCommand(CLI::App& app);
 Command AddSweepCommand(CLI::App& app);
+Command AddCapacityCommand(CLI::App& app);
 Command AddMergeCommand(CLI::App& app);
 Command AddReplayCommand(CLI::App& app);
 Command AddCompareCommand(CLI::App& app);

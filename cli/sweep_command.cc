@@ -22,6 +22,11 @@ struct SweepArgs {
   std::string file;
   std::string sweep_file;
   std::vector<std::string> grid;
+  std::vector<std::string> ranges;
+  std::uint64_t samples = 0;
+  std::string sampler;
+  std::uint64_t sample_seed = 0;
+  bool every_seed = false;
   std::vector<std::string> objectives;
   std::vector<std::string> constraints;
   std::uint64_t seeds = 0;  // 0 = the sweep file's, else 5
@@ -70,6 +75,25 @@ int Sweep(const SweepArgs& args) {
     }
     sweep.grid.push_back(*axis);
   }
+  for (const std::string& r : args.ranges) {
+    auto range = ns::explore::ParseRange(r);
+    if (!range.ok()) {
+      std::cerr << "notion-sim sweep: " << range.error().message << "\n";
+      return kExitBadInput;
+    }
+    sweep.ranges.push_back(*range);
+  }
+  if (args.samples > 0) sweep.samples = args.samples;
+  if (!args.sampler.empty()) {
+    sweep.sampler = args.sampler == "uniform" ? ns::explore::Sampler::kUniform
+                                              : ns::explore::Sampler::kLatinHypercube;
+  }
+  if (args.sample_seed > 0) sweep.sample_seed = args.sample_seed;
+  if (args.every_seed) sweep.every_seed = true;
+  if (!sweep.ranges.empty() && sweep.samples > 100'000) {
+    std::cerr << "notion-sim sweep: --samples: at most 100000\n";
+    return kExitBadInput;
+  }
   for (const std::string& o : args.objectives) {
     auto objective = ns::explore::ParseObjective(o);
     if (!objective.ok()) {
@@ -88,8 +112,9 @@ int Sweep(const SweepArgs& args) {
   }
   if (args.seeds > 0) sweep.seeds = args.seeds;
   if (args.first_seed > 0) sweep.first_seed = args.first_seed;
-  if (sweep.grid.empty()) {
-    std::cerr << "notion-sim sweep: give at least one --grid PATH=V1,V2,... (or --sweep-file)\n";
+  if (sweep.grid.empty() && sweep.ranges.empty()) {
+    std::cerr << "notion-sim sweep: give at least one --grid PATH=V1,V2,... or --range "
+                 "PATH=LO..HI (or --sweep-file)\n";
     return kExitBadInput;
   }
   if (ns::Status st = ns::explore::PrepareSweep(*spec, sweep); !st.ok()) {
@@ -138,6 +163,16 @@ Command AddSweepCommand(CLI::App& app) {
   cmd->add_option("--sweep-file", args->sweep_file,
                   "JSON: {\"grid\": {PATH: [values]}, \"seeds\": K, \"objectives\": [...], "
                   "\"constraints\": [...]} (flags add to it)");
+  cmd->add_option("--range", args->ranges,
+                  "PATH=LO..HI : a range sampled --samples times (repeatable; integers when LO "
+                  "and HI are); random search besides the grid");
+  cmd->add_option("--samples", args->samples, "Samples of the ranges (default 20)");
+  cmd->add_option("--sampler", args->sampler,
+                  "lhs (Latin hypercube, the default) or uniform")
+      ->check(CLI::IsMember({"lhs", "uniform"}));
+  cmd->add_option("--sample-seed", args->sample_seed, "Seed of the samples' draws (default 1)");
+  cmd->add_flag("--every-seed", args->every_seed,
+                "Constraints must hold on every seed (the worst), not only on the mean");
   cmd->add_option("--seeds", args->seeds, "Seeds per configuration (default 5)");
   cmd->add_option("--first-seed", args->first_seed, "First seed (default: the scenario's seed)");
   cmd->add_option("--objective", args->objectives,

@@ -90,6 +90,29 @@ nlohmann::json CaseToScenario(const CaseModel& c, const std::string& name) {
                        {"tenant", "t" + std::to_string(std::clamp(s.tenant, 0, tenants - 1))}});
   }
   doc["workload"] = {{"streams", streams}};
+  nlohmann::json flows = nlohmann::json::array();
+  for (std::size_t w = 0; w < c.workflows.size(); ++w) {
+    const WorkflowModel& m = c.workflows[w];
+    nlohmann::json steps = nlohmann::json::array();
+    for (std::size_t i = 0; i < m.steps.size(); ++i) {
+      nlohmann::json step = {{"name", "s" + std::to_string(i)}, {"operation", m.steps[i]}};
+      const std::string policy = i < m.on_failure.size() ? m.on_failure[i] : "";
+      if (policy == "goto_last" && i + 1 < m.steps.size()) {
+        step["on_failure"] = {{"goto", "s" + std::to_string(m.steps.size() - 1)}};
+      } else if (!policy.empty() && policy != "goto_last") {
+        step["on_failure"] = policy;
+      }
+      steps.push_back(step);
+    }
+    nlohmann::json flow = {{"name", "wf" + std::to_string(w)},
+                           {"trigger", {{"batch", {{"items", std::max(1, m.items)}}}}},
+                           {"concurrency", std::max(0, m.concurrency)},
+                           {"retry_later", {{"after_s", 5}, {"max", 2}}},
+                           {"steps", steps}};
+    if (m.list) flow["list"] = {{"operation", "query_data_source"}, {"page_size", 20}};
+    flows.push_back(flow);
+  }
+  if (!flows.empty()) doc["workload"]["workflows"] = flows;
   return doc;
 }
 
@@ -108,7 +131,18 @@ std::string DescribeCase(const CaseModel& c) {
   if (c.stack.breaker) stack += "+breaker";
   if (c.stack.limiter_rate_per_s > 0) stack += "+limiter";
   if (!c.stack.planted_bug.empty()) stack += "+planted:" + c.stack.planted_bug;
-  return std::to_string(c.streams.size()) + " stream(s), " + std::to_string(c.faults.size()) +
+  std::string flows;
+  for (const WorkflowModel& w : c.workflows) {
+    std::string steps;
+    for (std::size_t i = 0; i < w.steps.size(); ++i) {
+      steps += (steps.empty() ? "" : ">") + w.steps[i] +
+               (i < w.on_failure.size() && !w.on_failure[i].empty() ? "/" + w.on_failure[i] : "");
+    }
+    flows += ", workflow " + std::string(w.list ? "listing" : std::to_string(w.items) + " item(s)") +
+             " x" + std::to_string(w.concurrency) + " [" + steps + "]";
+  }
+  return std::to_string(c.streams.size()) + " stream(s)" + flows + ", " +
+         std::to_string(c.faults.size()) +
          " fault rule(s) (" + faults + "), stack " + stack + ", " +
          std::to_string(c.safety_s + c.liveness_s) + " s";
 }

@@ -59,6 +59,35 @@ void ApplySwarm(nlohmann::json& doc, engine::Rng rng) {
     }
     faults = std::move(out);
   }
+  // Workflows: the load and the workers (the steps and their policies are the integration's).
+  if (doc.contains("workload") && doc["workload"].is_object() &&
+      doc["workload"].contains("workflows") && doc["workload"]["workflows"].is_array()) {
+    nlohmann::json& flows = doc["workload"]["workflows"];
+    for (std::size_t i = 0; i < flows.size(); ++i) {
+      nlohmann::json& wf = flows[i];
+      if (!wf.is_object()) continue;
+      engine::Rng r = rng.Fork("swarm.workflow." + std::to_string(i));
+      const double load = r.Uniform(0.5, 1.5);
+      const double workers = r.Uniform(0.5, 2.0);
+      if (wf.contains("concurrency") && wf["concurrency"].is_number_integer() &&
+          wf["concurrency"].get<std::int64_t>() > 0) {
+        wf["concurrency"] = std::max<std::int64_t>(
+            1, std::llround(static_cast<double>(wf["concurrency"].get<std::int64_t>()) * workers));
+      }
+      if (!wf.contains("trigger") || !wf["trigger"].is_object()) continue;
+      nlohmann::json& t = wf["trigger"];
+      if (t.contains("batch") && t["batch"].is_object() && t["batch"].contains("items") &&
+          t["batch"]["items"].is_number_integer()) {
+        t["batch"]["items"] = std::max<std::int64_t>(
+            1, std::llround(static_cast<double>(t["batch"]["items"].get<std::int64_t>()) * load));
+      }
+      if (t.contains("arrivals") && t["arrivals"].is_object() &&
+          t["arrivals"].contains("rate_per_s") && t["arrivals"]["rate_per_s"].is_number()) {
+        t["arrivals"]["rate_per_s"] =
+            std::max(1e-6, Round3(t["arrivals"]["rate_per_s"].get<double>() * load));
+      }
+    }
+  }
   if (!doc.contains("stack")) return;
   auto stack = policies::ParseStackConfigText(doc["stack"].dump(), "stack");
   if (!stack.ok()) return;  // the scenario's own error surfaces when it is parsed

@@ -74,4 +74,34 @@ inline rc::Gen<StackModel> GenStack(std::vector<std::string> profiles, bool brea
       rc::gen::set(&StackModel::planted_bug, rc::gen::just(std::move(planted_bug))));
 }
 
+// A workflow of 1..4 steps from `operations`, each with a policy from `policies`; 1..30 items
+// (or a listing) and 0..4 workers.
+inline rc::Gen<WorkflowModel> GenWorkflow(std::vector<std::string> operations,
+                                          std::vector<std::string> policies) {
+  const auto steps = rc::gen::mapcat(rc::gen::inRange(1, 5), [operations](int n) {
+    return rc::gen::container<std::vector<std::string>>(static_cast<std::size_t>(n),
+                                                        rc::gen::elementOf(operations));
+  });
+  return rc::gen::build<WorkflowModel>(
+      rc::gen::set(&WorkflowModel::items, rc::gen::inRange(1, 31)),
+      rc::gen::set(&WorkflowModel::concurrency, rc::gen::inRange(0, 5)),
+      rc::gen::set(&WorkflowModel::list, rc::gen::element(false, true)),
+      rc::gen::set(&WorkflowModel::steps, steps),
+      rc::gen::set(&WorkflowModel::on_failure,
+                   rc::gen::container<std::vector<std::string>>(4, rc::gen::elementOf(policies))));
+}
+
+// `base` with 1..2 workflows from `workflow`.
+inline rc::Gen<CaseModel> WithWorkflows(rc::Gen<CaseModel> base, rc::Gen<WorkflowModel> workflow) {
+  return rc::gen::apply(
+      [](CaseModel c, std::vector<WorkflowModel> w) {
+        c.workflows = std::move(w);
+        return c;
+      },
+      std::move(base), rc::gen::mapcat(rc::gen::inRange(1, 3), [workflow](int n) {
+        return rc::gen::container<std::vector<WorkflowModel>>(static_cast<std::size_t>(n),
+                                                              workflow);
+      }));
+}
+
 }  // namespace notion_sim::explore::testing

@@ -246,5 +246,23 @@ TEST(WholeStack, RecommendedStackHoldsEveryInvariant) {
   EXPECT_FALSE(hunt.failed) << hunt.message;
 }
 
+// Workflows over a bad day: every item ends exactly once (items_end_once) and every call keeps
+// the stack's invariants, whatever the steps, their policies, the listing and the workers.
+TEST(WholeStack, WorkflowsEndEveryItemOnce) {
+  const auto stack = GenStack({"recommended", "notionhq-client-v5"}, false, false);
+  const auto workflow = testing::GenWorkflow(
+      {"retrieve_page", "update_page", "upstream_complete", "append_blocks", "create_page",
+       "list_block_children"},
+      {"", "skip", "dead_letter", "retry_later", "continue", "abort", "goto_last"});
+  const auto gen = testing::WithWorkflows(
+      GenCase(stack,
+              GenFault({"respond", "delay", "reset", "lose_after_commit"},
+                       {"", "upstream_complete", "update_page", "retrieve_page"}),
+              GenStream(kReadWrite, 20), 3),
+      workflow);
+  const Hunt hunt = Check("healthy_workflows", gen, 40);
+  EXPECT_FALSE(hunt.failed) << hunt.message;
+}
+
 }  // namespace
 }  // namespace notion_sim::explore

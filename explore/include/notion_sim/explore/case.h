@@ -53,6 +53,18 @@ struct StackModel {
   std::string planted_bug;  // TEST ONLY: StackConfig::planted_bug
 };
 
+// A workflow: a batch of `items` (or, with `list`, the data source's pages) carried through
+// `steps` (operation names) by `concurrency` workers (0 = unbounded); each step's failure policy
+// from `on_failure` ("skip", "dead_letter", "retry_later", "continue", "abort", "goto_last"; a
+// missing one is "skip").
+struct WorkflowModel {
+  int items = 10;
+  int concurrency = 2;
+  bool list = false;
+  std::vector<std::string> steps = {"retrieve_page", "update_page"};
+  std::vector<std::string> on_failure;
+};
+
 struct CaseModel {
   std::uint64_t seed = 1;
   int safety_s = 120;
@@ -62,6 +74,7 @@ struct CaseModel {
   StackModel stack;
   std::vector<FaultModel> faults;
   std::vector<StreamModel> streams;
+  std::vector<WorkflowModel> workflows;  // started at 0 s, named wf0, wf1, ...
 };
 
 // The scenario document of a case (name as given). Streams stop with the safety phase; the

@@ -21,8 +21,10 @@
 //   breaker threshold               opossum error_threshold_percentage / r4j
 //                                   failure_rate_threshold [10, 90]; consecutive_failures [1, 10]
 //   breaker open duration           [1000, 60000] ms (reset_timeout / wait_duration /
-//   half_open_after) limiter.rate_per_s              x [0.5, 1.5]; burst [1, 2 x burst]  (token
-//   buckets)
+//   half_open_after)
+//   limiter.rate_per_s              x [0.5, 1.5]; burst [1, 2 x burst]  (token buckets)
+//   workflows: batch items, arrival rate x [0.5, 1.5]; concurrency x [0.5, 2] (at least 1;
+//   unbounded stays unbounded). Their steps and policies are the integration's and stay.
 //
 // The work is a list of items (corpus seeds, then first_seed, first_seed + 1, ...); a shard runs
 // the items i with i % N == I, and MergeExplore over all shards gives the record list — and so the

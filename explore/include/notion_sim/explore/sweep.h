@@ -17,8 +17,18 @@
 // over all shards gives the runs — and so the report — of one machine. Results never depend on the
 // thread count: each run is independent and the aggregation goes in run order.
 //
+// Random search: besides (or instead of) the grid, ranges ("--range PATH=LO..HI") sampled N times
+// ("--samples N") by a Latin hypercube (each range cut into N strata, each stratum used once, the
+// strata of different ranges paired at random) or uniformly; integers when LO and HI are written
+// as integers, else rounded to 4 significant digits. The draws come from an Rng seeded by
+// "sample_seed" (default 1), so the configurations are the same on every machine and shard;
+// configurations = every grid point x every sample.
+//
+// Constraints are judged on the mean of the seeds, or with "every seed" on each seed (the worst
+// one: what a capacity target means).
+//
 // The recommendation: among configurations with no invariant violation, no error and every
-// constraint met by its mean, the best by the first objective, ties broken by the next ones,
+// constraint met (by the mean, or on every seed), the best by the first objective, ties broken by the next ones,
 // then by grid order. Thread-safe: RunSweep runs on several threads; the rest are pure functions.
 #pragma once
 
@@ -54,8 +64,23 @@ struct Constraint {
   std::string Text() const;
 };
 
+struct Range {
+  std::string path;
+  double lo = 0;
+  double hi = 0;
+  bool integer = false;  // LO and HI were written as integers: integer values
+};
+
+enum class Sampler : std::uint8_t { kLatinHypercube, kUniform };
+std::string_view SamplerName(Sampler sampler);  // "lhs", "uniform"
+
 struct SweepSpec {
   std::vector<Axis> grid;
+  std::vector<Range> ranges;
+  std::uint64_t samples = 0;  // with ranges: how many draws (default 20)
+  Sampler sampler = Sampler::kLatinHypercube;
+  std::uint64_t sample_seed = 1;
+  bool every_seed = false;  // constraints must hold on every seed, not only on the mean
   std::uint64_t seeds = 5;
   std::uint64_t first_seed = 0;  // 0 = the scenario's seed
   std::vector<Objective> objectives;
@@ -64,6 +89,8 @@ struct SweepSpec {
 
 // 'path=v1,v2,...' (values as in ParseValue).
 Result<Axis> ParseGrid(std::string_view text);
+// 'path=LO..HI' (LO < HI, finite).
+Result<Range> ParseRange(std::string_view text);
 // "metric" (the direction the metric improves in), "metric:max" or "metric:min".
 Result<Objective> ParseObjective(std::string_view text);
 // "metric>=bound" or "metric<=bound".
@@ -74,7 +101,8 @@ Result<SweepSpec> ParseSweepFile(const nlohmann::json& doc, const std::string& n
 // against the scenario: every configuration must be a valid scenario. Errors name the setting.
 Status PrepareSweep(const scenarios::ScenarioSpec& spec, SweepSpec& sweep);
 
-// The configurations in grid order (the last axis varies fastest): [{path, value}, ...].
+// The configurations in grid order (the last axis varies fastest), each grid point followed by
+// its samples of the ranges: [{path, value}, ...].
 std::vector<std::vector<std::pair<std::string, nlohmann::json>>> Configurations(
     const SweepSpec& sweep);
 // "retry.max_attempts=3, breaker.error_threshold_percentage=25" (the "stack." prefix dropped).

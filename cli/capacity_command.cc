@@ -1,0 +1,107 @@
+// notion-sim capacity: the smallest value of one setting that meets targets on every one of K
+// seeds, by binary search where the targets are monotone in it (or every value with --all), said
+// in words. Exit 0 an answer was found, 1 none, 2 bad input.
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "command.h"
+#include "notion_sim/explore/capacity.h"
+#include "notion_sim/scenarios/scenario.h"
+#include "progress.h"
+
+namespace notion_sim::cli {
+namespace {
+
+namespace ns = notion_sim;
+
+struct CapacityArgs {
+  std::string file;
+  std::string vary;
+  std::vector<std::string> targets;
+  std::uint64_t seeds = 5;
+  std::uint64_t first_seed = 0;
+  bool all = false;
+  std::string out_dir = "out/capacity";
+  unsigned threads = 0;
+  bool quiet = false;
+};
+
+int Capacity(const CapacityArgs& args) {
+  auto spec = ns::scenarios::LoadScenario(args.file);
+  if (!spec.ok()) {
+    std::cerr << "notion-sim capacity: " << spec.error().message << "\n";
+    return kExitBadInput;
+  }
+  ns::explore::CapacitySpec cap;
+  auto vary = ns::explore::ParseVary(args.vary);
+  if (!vary.ok()) {
+    std::cerr << "notion-sim capacity: " << vary.error().message << "\n";
+    return kExitBadInput;
+  }
+  cap.path = vary->first;
+  cap.values = vary->second;
+  for (const std::string& t : args.targets) {
+    auto target = ns::explore::ParseConstraint(t);
+    if (!target.ok()) {
+      std::cerr << "notion-sim capacity: "
+                << std::string("--target") + target.error().message.substr(12) << "\n";
+      return kExitBadInput;
+    }
+    cap.targets.push_back(*target);
+  }
+  if (args.seeds == 0) {
+    std::cerr << "notion-sim capacity: --seeds: must be at least 1\n";
+    return kExitBadInput;
+  }
+  cap.seeds = args.seeds;
+  cap.first_seed = args.first_seed;
+  cap.search = !args.all;
+  Progress progress("capacity " + spec->name, !args.quiet);
+  auto result = ns::explore::RunCapacity(
+      *spec, cap, args.threads,
+      [&](std::size_t done, std::size_t total) { progress.Update(done, total); });
+  if (!result.ok()) {
+    std::cerr << "notion-sim capacity: " << result.error().message << "\n";
+    return kExitBadInput;
+  }
+  auto text = ns::explore::WriteCapacity(*result, args.out_dir);
+  if (!text.ok()) {
+    std::cerr << "notion-sim capacity: " << text.error().message << "\n";
+    return kExitBadInput;
+  }
+  std::cout << *text;
+  return result->answer ? kExitOk : kExitFailed;
+}
+
+}  // namespace
+
+Command AddCapacityCommand(CLI::App& app) {
+  auto args = std::make_shared<CapacityArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "capacity",
+      "The smallest value of a setting (rate, workers, tokens...) that meets targets on every "
+      "seed, by binary search, said in words. Exit 0 found, 1 none meets them, 2 bad input");
+  cmd->add_option("file", args->file, "Scenario file")->required();
+  cmd->add_option("--vary", args->vary,
+                  "PATH=LO..HI (integers), PATH=LO..HI:STEP or PATH=V1,V2,... : the setting and "
+                  "its candidates, smallest first (e.g. workload.workflows.0.concurrency=1..16)")
+      ->required();
+  cmd->add_option("--target", args->targets,
+                  "METRIC<=BOUND or METRIC>=BOUND, met on every seed (repeatable), e.g. "
+                  "'workflow.NAME.makespan_s<=7200'")
+      ->required();
+  cmd->add_option("--seeds", args->seeds, "Seeds per candidate")->capture_default_str();
+  cmd->add_option("--first-seed", args->first_seed, "First seed (default: the scenario's seed)");
+  cmd->add_flag("--all", args->all,
+                "Run every candidate (a brute-force sweep) instead of the binary search, and say "
+                "whether the targets were monotone");
+  cmd->add_option("--out", args->out_dir, "Output directory")->capture_default_str();
+  cmd->add_option("--threads", args->threads, "Threads (0 = all cores); results do not change")
+      ->capture_default_str();
+  cmd->add_flag("--quiet", args->quiet, "No progress on stderr");
+  return Command{cmd, [args] { return Capacity(*args); }};
+}
+
+}  // namespace notion_sim::cli
