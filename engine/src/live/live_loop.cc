@@ -42,8 +42,6 @@ LiveLoop::LiveLoop(Options options) : options_(options), start_(std::chrono::ste
   if (options_.max_host_connections > 0) {
     curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, options_.max_host_connections);
   }
-  heap_.reserve(256);
-  slots_.reserve(256);
   transfers_.reserve(64);
 }
 
@@ -67,67 +65,30 @@ void LiveLoop::Stop(Error error) {
 
 EventId LiveLoop::Schedule(TimeUs at_us, Task task, bool background) {
   if (!status_.ok()) return {};
-  if (live_timers_ >= options_.max_queued_timers) {
+  if (timers_.Live() >= options_.max_queued_timers) {
     Stop(Error{ErrorCode::kLimitExceeded, "LiveLoop: more than " +
                                               std::to_string(options_.max_queued_timers) +
                                               " timers queued at t=" + std::to_string(NowUs()) +
                                               " us; work is scheduled faster than it completes"});
     return {};
   }
-  std::uint32_t slot;
-  if (!free_slots_.empty()) {
-    slot = free_slots_.back();
-    free_slots_.pop_back();
-  } else {
-    slot = static_cast<std::uint32_t>(slots_.size());
-    slots_.emplace_back();
-  }
-  Slot& s = slots_[slot];
-  s.task = std::move(task);
-  s.live = true;
-  s.background = background;
-  ++live_timers_;
-  if (background) ++background_timers_;
   // A past time means now; never earlier than the clock, so order stays (time, sequence).
-  heap_.push_back(Entry{std::max(at_us, NowUs()), next_seq_++, slot});
-  std::push_heap(heap_.begin(), heap_.end(), Later);
-  return EventId{slot, s.generation};
+  const EventId id = timers_.Push(std::max(at_us, NowUs()), std::move(task), background);
+  if (!id.valid()) {
+    Stop(Error{ErrorCode::kLimitExceeded, "LiveLoop: more than " +
+                                              std::to_string(TimerQueue::kMaxSlots) +
+                                              " timers (live or cancelled) pending"});
+  }
+  return id;
 }
 
-bool LiveLoop::Cancel(EventId id) {
-  if (!id.valid() || id.slot >= slots_.size()) return false;
-  Slot& s = slots_[id.slot];
-  if (s.generation != id.generation || !s.live) return false;
-  s.task = nullptr;
-  Retire(s);
-  return true;  // the heap entry stays; it is skipped and its slot freed when popped
-}
-
-void LiveLoop::Retire(Slot& s) {
-  s.live = false;
-  --live_timers_;
-  if (s.background) --background_timers_;
-}
-
-void LiveLoop::FreeSlot(std::uint32_t slot) {
-  ++slots_[slot].generation;
-  free_slots_.push_back(slot);
-}
+bool LiveLoop::Cancel(EventId id) { return timers_.Cancel(id); }
 
 void LiveLoop::RunDueTimers(TimeUs limit_us) {
+  TimeUs at_us = 0;
   for (int i = 0; i < kMaxTimersPerPass && status_.ok(); ++i) {
-    if (heap_.empty() || heap_.front().at_us > limit_us) return;
-    std::pop_heap(heap_.begin(), heap_.end(), Later);
-    const Entry e = heap_.back();
-    heap_.pop_back();
-    Slot& s = slots_[e.slot];
-    if (!s.live) {
-      FreeSlot(e.slot);
-      continue;
-    }
-    Task task = std::move(s.task);
-    Retire(s);
-    FreeSlot(e.slot);
+    Task task;
+    if (!timers_.PopDue(limit_us, at_us, task)) return;
     ++tasks_run_;
     task();
   }
@@ -213,16 +174,15 @@ void LiveLoop::Run(TimeUs until_us, Mode mode) {
     RunDueTimers(std::min(NowUs(), until_us));
     if (!transfers_.empty()) PerformTransfers();
     if (!status_.ok()) break;
-    if (mode == Mode::kIdle && live_timers_ == background_timers_ && transfers_.empty()) break;
+    if (mode == Mode::kIdle && timers_.Foreground() == 0 && transfers_.empty()) break;
     const TimeUs now = NowUs();
     if (now >= until_us) {
       // Time is up: run what was due by the target, then stop.
       RunDueTimers(until_us);
-      if (heap_.empty() || heap_.front().at_us > until_us) break;
+      if (timers_.NextAt() > until_us) break;
       continue;
     }
-    TimeUs wake_us = until_us;
-    if (!heap_.empty()) wake_us = std::min(wake_us, heap_.front().at_us);
+    const TimeUs wake_us = std::min(until_us, timers_.NextAt());
     if (mode == Mode::kIdle && transfers_.empty() && wake_us >= until_us) {
       break;  // nothing can happen before the limit: do not sit waiting for it
     }
