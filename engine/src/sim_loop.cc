@@ -8,7 +8,7 @@ namespace notion_sim::engine {
 
 SimLoop::SimLoop(Options options) : options_(options) {}
 
-EventId SimLoop::Schedule(TimeUs at_us, Task task, bool background) {
+EventId SimLoop::Schedule(TimeUs at_us, Task&& task, bool background) {
   if (!status_.ok()) return {};
   if (timers_.Live() >= options_.max_queued_events) {
     status_ = Error{ErrorCode::kLimitExceeded,

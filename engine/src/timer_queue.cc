@@ -10,32 +10,6 @@ TimerQueue::TimerQueue() {
   slots_.reserve(1024);
 }
 
-EventId TimerQueue::Push(TimeUs at_us, Task task, bool background) {
-  std::uint32_t slot;
-  if (!free_slots_.empty()) {
-    slot = free_slots_.back();
-    free_slots_.pop_back();
-  } else {
-    // Slots outlive their task while a cancelled entry waits in the heap, so this bound can come
-    // before a loop's own when most timers are cancelled long before they are due.
-    if (slots_.size() > kSlotMask) return {};
-    slot = static_cast<std::uint32_t>(slots_.size());
-    slots_.emplace_back();
-  }
-  if (next_seq_ >> (64 - kSlotBits) != 0) {
-    free_slots_.push_back(slot);
-    return {};
-  }
-  Slot& s = slots_[slot];
-  s.task = std::move(task);
-  s.live = true;
-  s.background = background;
-  ++live_;
-  if (background) ++background_;
-  HeapPush(Entry{at_us, (next_seq_++ << kSlotBits) | slot});
-  return EventId{slot, s.generation};
-}
-
 bool TimerQueue::Cancel(EventId id) {
   if (!id.valid() || id.slot >= slots_.size()) return false;
   Slot& s = slots_[id.slot];
@@ -43,35 +17,6 @@ bool TimerQueue::Cancel(EventId id) {
   s.task = nullptr;
   Retire(s);
   return true;  // the heap entry stays; it is dropped and its slot freed when popped
-}
-
-bool TimerQueue::PopDue(TimeUs limit_us, TimeUs& at_us, Task& task) {
-  while (!heap_.empty() && heap_.front().at_us <= limit_us) {
-    const Entry e = HeapPop();
-    const std::uint32_t slot = e.slot();
-    Slot& s = slots_[slot];
-    if (!s.live) {
-      FreeSlot(slot);
-      continue;
-    }
-    at_us = e.at_us;
-    task = std::move(s.task);
-    Retire(s);
-    FreeSlot(slot);
-    return true;
-  }
-  return false;
-}
-
-void TimerQueue::Retire(Slot& s) {
-  s.live = false;
-  --live_;
-  if (s.background) --background_;
-}
-
-void TimerQueue::FreeSlot(std::uint32_t slot) {
-  ++slots_[slot].generation;
-  free_slots_.push_back(slot);
 }
 
 void TimerQueue::HeapPush(Entry e) {

@@ -45,7 +45,7 @@ class SimLoop final : public Loop {
   std::uint64_t EventsRun() const { return events_run_; }
 
  private:
-  EventId Schedule(TimeUs at_us, Task task, bool background);
+  EventId Schedule(TimeUs at_us, Task&& task, bool background);
   // Pops the next due entry (by `limit_us`) and runs it if live. False when nothing was due.
   bool RunNext(TimeUs limit_us);
 

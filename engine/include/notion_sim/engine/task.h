@@ -33,6 +33,9 @@ class Task {
   template <class F, class Fn = std::decay_t<F>,
             class = std::enable_if_t<!std::is_same_v<Fn, Task> && std::is_invocable_r_v<void, Fn&>>>
   Task(F&& f) {  // NOLINT(google-explicit-constructor): lambdas convert, as to std::function
+    // Every byte of buf_ is written, so moving a Task can copy all of it at a fixed size (a few
+    // instructions instead of a call to memcpy with the callable's size).
+    std::memset(buf_, 0, kInlineBytes);
     if constexpr (kFitsInline<Fn>) {
       ::new (static_cast<void*>(buf_)) Fn(std::forward<F>(f));
       ops_ = &kInlineOps<Fn>;
@@ -61,10 +64,9 @@ class Task {
   struct Ops {
     void (*invoke)(void* buf);
     // Moves the callable from `from` into the raw storage `to` and ends it in `from`; null when a
-    // copy of `size` bytes does it (trivially copyable inline captures, or the heap pointer).
+    // byte copy does it (trivially copyable inline captures, or the heap pointer).
     void (*relocate)(void* from, void* to) noexcept;
     void (*destroy)(void* buf) noexcept;  // null when nothing is to be done
-    std::size_t size;
   };
   template <class Fn>
   static constexpr bool kFitsInline =
@@ -81,12 +83,11 @@ class Task {
                                          },
       std::is_trivially_destructible_v<Fn>
           ? nullptr
-          : +[](void* buf) noexcept { std::launder(static_cast<Fn*>(buf))->~Fn(); },
-      std::is_empty_v<Fn> ? 0 : sizeof(Fn)};  // an empty lambda has no byte to copy
+          : +[](void* buf) noexcept { std::launder(static_cast<Fn*>(buf))->~Fn(); }};
   template <class Fn>
   static constexpr Ops kHeapOps = {
       [](void* buf) { (**std::launder(static_cast<Fn**>(buf)))(); }, nullptr,
-      [](void* buf) noexcept { delete *std::launder(static_cast<Fn**>(buf)); }, sizeof(Fn*)};
+      [](void* buf) noexcept { delete *std::launder(static_cast<Fn**>(buf)); }};
 
   void Take(Task& other) noexcept {
     ops_ = other.ops_;
@@ -94,7 +95,7 @@ class Task {
     if (ops_->relocate != nullptr) {
       ops_->relocate(other.buf_, buf_);
     } else {
-      std::memcpy(buf_, other.buf_, ops_->size);
+      std::memcpy(buf_, other.buf_, kInlineBytes);
     }
     other.ops_ = nullptr;
   }

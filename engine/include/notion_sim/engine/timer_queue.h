@@ -24,6 +24,7 @@
 #pragma once
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "notion_sim/engine/loop.h"
@@ -37,7 +38,7 @@ class TimerQueue {
   TimerQueue();
 
   // Adds a timer due at `at_us`. Invalid EventId when a bound above is reached (nothing added).
-  EventId Push(TimeUs at_us, Task task, bool background);
+  EventId Push(TimeUs at_us, Task&& task, bool background);
   // Cancels a timer that has not been popped. False if it ran, was cancelled or never was.
   bool Cancel(EventId id);
   // Pops entries due at or before `limit_us` until one is live: true with its time and task (its
@@ -92,5 +93,63 @@ class TimerQueue {
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> free_slots_;
 };
+
+// The per-event paths are inline (every timer goes through them); the heap's sifting is in the
+// .cc.
+
+inline EventId TimerQueue::Push(TimeUs at_us, Task&& task, bool background) {
+  std::uint32_t slot;
+  if (!free_slots_.empty()) {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  } else {
+    // Slots outlive their task while a cancelled entry waits in the heap, so this bound can come
+    // before a loop's own when most timers are cancelled long before they are due.
+    if (slots_.size() > kSlotMask) return {};
+    slot = static_cast<std::uint32_t>(slots_.size());
+    slots_.emplace_back();
+  }
+  if (next_seq_ >> (64 - kSlotBits) != 0) {
+    free_slots_.push_back(slot);
+    return {};
+  }
+  Slot& s = slots_[slot];
+  s.task = std::move(task);
+  s.live = true;
+  s.background = background;
+  ++live_;
+  if (background) ++background_;
+  HeapPush(Entry{at_us, (next_seq_++ << kSlotBits) | slot});
+  return EventId{slot, s.generation};
+}
+
+inline bool TimerQueue::PopDue(TimeUs limit_us, TimeUs& at_us, Task& task) {
+  while (!heap_.empty() && heap_.front().at_us <= limit_us) {
+    const Entry e = HeapPop();
+    const std::uint32_t slot = e.slot();
+    Slot& s = slots_[slot];
+    if (!s.live) {
+      FreeSlot(slot);
+      continue;
+    }
+    at_us = e.at_us;
+    task = std::move(s.task);
+    Retire(s);
+    FreeSlot(slot);
+    return true;
+  }
+  return false;
+}
+
+inline void TimerQueue::Retire(Slot& s) {
+  s.live = false;
+  --live_;
+  if (s.background) --background_;
+}
+
+inline void TimerQueue::FreeSlot(std::uint32_t slot) {
+  ++slots_[slot].generation;
+  free_slots_.push_back(slot);
+}
 
 }  // namespace notion_sim::engine
