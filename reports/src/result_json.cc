@@ -3,11 +3,14 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <optional>
 #include <sstream>
+
+#include <unistd.h>
 
 #include "notion_sim/reports/text.h"
 
@@ -426,6 +429,8 @@ void ResultFields(IO& io, RunResult& r) {
   io.I64("virtual_time_us", s.virtual_time_us);
   io.I64("last_finish_us", s.last_finish_us);
   io.Dbl("wall_time_ms", r.wall_time_ms);
+  io.Str("started_at", r.started_at);
+  io.Str("host", r.host);
   io.Obj("server", [&](IO& o) {
     o.U64("requests", r.server_requests);
     o.U64("writes", r.server_writes);
@@ -483,6 +488,33 @@ json Headline(const RunResult& r) {
   return h;
 }
 
+// Older results, brought up to this version one step at a time, so a stored baseline survives an
+// upgrade. Each step adds what its version introduced, with the value that means "not recorded";
+// fields a step cannot know are documented in schemas/result.schema.json.
+void Migrate(json& j, int from) {
+  for (int v = from; v < kResultSchemaVersion; ++v) {
+    switch (v) {
+      case 2:  // 3 added live runs and the retry delays (compare's figures; not gate metrics)
+        j["mode"] = "sim";
+        j["base_url"] = "";
+        if (j.contains("ops") && j["ops"].is_object()) j["ops"]["resumed"] = 0;
+        if (j.contains("metrics") && j["metrics"].is_object() &&
+            j["metrics"].contains("requests") && j["metrics"]["requests"].is_object()) {
+          j["metrics"]["requests"]["retry_delay_total_us"] = 0;
+          j["metrics"]["requests"]["retry_delay_max_us"] = 0;
+        }
+        break;
+      case 3:  // 4 added when and where the run happened (JUnit's timestamp and hostname)
+        j["started_at"] = "";
+        j["host"] = "";
+        break;
+      default:
+        break;
+    }
+  }
+  j["schema_version"] = kResultSchemaVersion;
+}
+
 }  // namespace
 
 json ResultToJson(const RunResult& result) {
@@ -501,14 +533,22 @@ Result<RunResult> ResultFromJson(const json& j, const std::string& where) {
     return InvalidInput(where + ": at /schema_version: missing (not a notion-sim result file?)");
   }
   const auto version = j.at("schema_version").get<std::int64_t>();
-  if (version != kResultSchemaVersion) {
+  if (version < kOldestReadableSchemaVersion || version > kResultSchemaVersion) {
     return InvalidInput(where + ": at /schema_version: version " + std::to_string(version) +
-                        " is not supported (this notion-sim reads version " +
+                        " is not supported (this notion-sim reads versions " +
+                        std::to_string(kOldestReadableSchemaVersion) + " to " +
                         std::to_string(kResultSchemaVersion) + "; re-run the scenarios)");
+  }
+  json migrated;
+  const json* doc = &j;
+  if (version < kResultSchemaVersion) {
+    migrated = j;
+    Migrate(migrated, static_cast<int>(version));
+    doc = &migrated;
   }
   RunResult r;
   std::optional<Error> error;
-  JsonIn in(j, "", where, &error);
+  JsonIn in(*doc, "", where, &error);
   ResultFields(in, r);
   if (error) return *error;
   return r;
@@ -611,6 +651,19 @@ Status WriteTextFile(const std::string& path, const std::string& text) {
 
 Status WriteJsonFile(const std::string& path, const json& j) {
   return WriteTextFile(path, j.dump(2) + "\n");
+}
+
+void StampRun(RunResult& result, std::chrono::system_clock::time_point started,
+              double wall_time_ms) {
+  result.wall_time_ms = wall_time_ms;
+  const std::time_t t = std::chrono::system_clock::to_time_t(started);
+  std::tm utc{};
+  gmtime_r(&t, &utc);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  result.started_at = buf;
+  char host[256] = {};
+  result.host = gethostname(host, sizeof host - 1) == 0 ? host : "localhost";
 }
 
 std::string SummaryLine(const RunResult& r) {

@@ -39,7 +39,11 @@ grep -qE 'reproduce: notion-sim run scenarios/library/storm_broken\.json --seed 
 "$bin" gate "$in/bad" > "$out/bad.txt" 2>&1
 check malformed-result 2 $? 'bad/results.json: in /results/0: at /metrics/latency/p99_us: expected an integer' "$out/bad.txt"
 "$bin" gate "$in/old" > "$out/old.txt" 2>&1
-check old-schema 2 $? 'old/results.json: in /results/0: at /schema_version: version 1 is not supported' "$out/old.txt"
+check old-schema 2 $? 'old/results.json: in /results/0: at /schema_version: version 1 is not supported \(this notion-sim reads versions 2 to [0-9]+' "$out/old.txt"
+"$bin" gate "$in/same" --baseline "$in/v3" > "$out/v3.txt" 2>&1
+check version-3-baseline 0 $? '^gate: all held \(1 scenario\(s\), [0-9]+ metric\(s\) compared\)' "$out/v3.txt"
+"$bin" gate "$in/slow" --baseline "$in/v3" > "$out/v3slow.txt" 2>&1
+check version-3-baseline-regression 1 $? 'regression: latency_ms\.p99' "$out/v3slow.txt"
 "$bin" gate "$in/same" --baseline "$in/nowhere" > "$out/nobase.txt" 2>&1
 check missing-baseline 2 $? 'nowhere: no such file or directory' "$out/nobase.txt"
 "$bin" gate "$in/same" --baseline "$in/base" --tolerance latency.p99=0.1 > "$out/tol.txt" 2>&1

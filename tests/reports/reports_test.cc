@@ -228,6 +228,44 @@ TEST(ResultJson, ErrorsNameTheFileAndPointer) {
             std::string::npos);
 }
 
+// A stored baseline outlives an upgrade: results of versions 2 and 3 read as this version, with
+// what those versions did not record left empty (when and where) or zero (retry delays).
+TEST(ResultJson, OlderVersionsAreMigratedOnReading) {
+  const scenarios::RunResult now = SampleResult();
+  nlohmann::json v3 = ResultToJson(now);
+  v3["schema_version"] = 3;
+  v3.erase("started_at");
+  v3.erase("host");
+  Result<scenarios::RunResult> r = ResultFromJson(v3, "v3.json");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->started_at, "");
+  EXPECT_EQ(r->host, "");
+  EXPECT_EQ(r->checks.metrics.latency.p99_us, now.checks.metrics.latency.p99_us);
+  EXPECT_EQ(r->summary.digest, now.summary.digest);
+
+  nlohmann::json v2 = v3;
+  v2["schema_version"] = 2;
+  v2.erase("mode");
+  v2.erase("base_url");
+  v2["ops"].erase("resumed");
+  v2["metrics"]["requests"].erase("retry_delay_total_us");
+  v2["metrics"]["requests"].erase("retry_delay_max_us");
+  r = ResultFromJson(v2, "v2.json");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->mode, "sim");
+  EXPECT_EQ(r->checks.metrics.retry_delay_max_us, 0);
+  EXPECT_EQ(r->checks.metrics.ops.started, now.checks.metrics.ops.started);
+
+  v2["schema_version"] = kResultSchemaVersion + 1;
+  r = ResultFromJson(v2, "new.json");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("new.json: at /schema_version: version " +
+                                   std::to_string(kResultSchemaVersion + 1) +
+                                   " is not supported (this notion-sim reads versions 2 to " +
+                                   std::to_string(kResultSchemaVersion)),
+            std::string::npos);
+}
+
 class TempDir : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -368,12 +406,18 @@ TEST(Junit, ParsesAsXmlWithACasePerInvariantAndGate) {
   const std::size_t per_suite = static_cast<std::size_t>(checks::kInvariantCount) + 3;
   EXPECT_EQ(root->attrs.at("tests"), std::to_string(2 * per_suite));
   EXPECT_EQ(root->attrs.at("failures"), "2");
-  EXPECT_EQ(root->attrs.at("skipped"), "0");
+  // junit-10.xsd has no `skipped` on <testsuites> (the suites carry it).
+  EXPECT_EQ(root->attrs.count("skipped"), 0u);
+  EXPECT_EQ(root->attrs.at("time"), "0.025");  // the sum of the suites' wall times
   const auto suites = root->All("testsuite");
   ASSERT_EQ(suites.size(), 2u);
   EXPECT_EQ(suites[0]->attrs.at("name"), "storm_creates");
   EXPECT_EQ(suites[0]->attrs.at("failures"), "0");
   EXPECT_EQ(suites[0]->attrs.at("time"), "0.013");
+  EXPECT_EQ(suites[0]->attrs.at("skipped"), "0");
+  EXPECT_EQ(suites[0]->attrs.at("timestamp"), "2026-12-06T02:49:07Z");
+  EXPECT_EQ(suites[0]->attrs.at("hostname"), "ci-runner-3");
+  EXPECT_EQ(suites[0]->attrs.at("file"), "scenarios/library/storm_creates.json");
   EXPECT_EQ(suites[0]->All("testcase").size(), per_suite);
   EXPECT_EQ(suites[1]->attrs.at("failures"), "2");
   const auto cases = suites[1]->All("testcase");
@@ -396,8 +440,9 @@ TEST(Junit, ParsesAsXmlWithACasePerInvariantAndGate) {
   EXPECT_EQ((*gate)->attrs.at("classname"), "storm_broken.gates");
   EXPECT_EQ((*gate)->All("failure").size(), 1u);
   const auto props = suites[0]->All("property");
-  ASSERT_EQ(props.size(), 4u);
-  EXPECT_EQ(props[3]->attrs.at("value"),
+  ASSERT_EQ(props.size(), 6u);
+  EXPECT_EQ(props[5]->attrs.at("name"), "reproduce");
+  EXPECT_EQ(props[5]->attrs.at("value"),
             "notion-sim run scenarios/library/storm_creates.json --seed 7");
 }
 

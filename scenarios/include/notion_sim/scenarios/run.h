@@ -57,6 +57,8 @@ struct RunResult {
   std::uint64_t server_rate_limited = 0;
   std::uint64_t server_pages = 0;
   double wall_time_ms = 0;        // filled in by the caller that timed the run
+  std::string started_at;         // the caller: UTC start, ISO 8601 ("2026-12-06T02:49:07Z")
+  std::string host;               // the caller: the machine's host name
   std::uint64_t ops_resumed = 0;  // live --resume: operations that ended in earlier runs
 };
 
