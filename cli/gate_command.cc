@@ -81,8 +81,8 @@ int Gate(const GateArgs& args) {
     compared = c.deltas.size();
     if (!args.out_dir.empty()) {
       const std::string dir = args.out_dir + "/";
-      ns::Status st = ns::reports::WriteTextFile(dir + "regressions.md",
-                                                 ns::reports::BaselineMarkdown(c));
+      ns::Status st =
+          ns::reports::WriteTextFile(dir + "regressions.md", ns::reports::BaselineMarkdown(c));
       if (st.ok()) {
         st = ns::reports::WriteTextFile(dir + "regressions.xml", ns::reports::BaselineJunit(c));
       }

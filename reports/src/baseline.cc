@@ -162,8 +162,9 @@ bool IsRegression(const MetricDelta& d) {
 }
 
 void DeltaRows(std::string& out, const Comparison& c, const std::vector<Change>& changes) {
-  out += "| scenario | metric | baseline | current | change | tolerance |\n"
-         "|---|---|---:|---:|---|---:|\n";
+  out +=
+      "| scenario | metric | baseline | current | change | tolerance |\n"
+      "|---|---|---:|---:|---|---:|\n";
   for (const MetricDelta& d : c.deltas) {
     if (std::find(changes.begin(), changes.end(), d.change) == changes.end()) continue;
     std::string rel;

@@ -45,6 +45,7 @@ class JsonOut {
     }
   }
   void Str(const char* k, std::string& v) { j_[k] = v; }
+  void StrArr(const char* k, std::vector<std::string>& v) { j_[k] = v; }
   template <typename E>
   void Enum(const char* k, E& v, std::string_view (*name)(E), int count) {
     (void)count;
@@ -139,6 +140,22 @@ class JsonIn {
       } else {
         Fail(k, "expected a string");
       }
+    }
+  }
+  void StrArr(const char* k, std::vector<std::string>& v) {
+    v.clear();
+    const json* x = Get(k, "an array of strings");
+    if (x == nullptr) return;
+    if (!x->is_array()) {
+      Fail(k, "expected an array of strings");
+      return;
+    }
+    for (std::size_t i = 0; i < x->size(); ++i) {
+      if (!(*x)[i].is_string()) {
+        Fail(std::string(k) + "/" + std::to_string(i), "expected a string");
+        return;
+      }
+      v.push_back((*x)[i].get<std::string>());
     }
   }
   template <typename E>
@@ -260,6 +277,7 @@ void MetricsFields(IO& io, checks::MetricsReport& m) {
   io.I64("last_finish_us", m.last_finish_us);
   io.I64("end_us", m.end_us);
   io.I64("span_us", m.span_us);
+  io.I64("work_end_us", m.work_end_us);
   io.Obj("ops", [&](IO& o) { OutcomeFields(o, m.ops); });
   io.Obj("latency", [&](IO& o) { LatencyFields(o, m.latency); });
   io.U64Array("attempts_histogram", m.attempts_histogram);
@@ -413,6 +431,11 @@ void ResultFields(IO& io, RunResult& r) {
   io.U64("seed", r.seed);
   io.Str("digest", s.digest);
   io.Str("reproduce", r.reproduce);
+  io.StrArr("tenants", r.tenants);
+  io.Obj("rate_budget", [&](IO& o) {
+    o.I64("requests", r.rate_budget);
+    o.I64("window_us", r.rate_window_us);
+  });
   io.Enum("verdict", r.verdict, &checks::RunVerdictName, 2);
   io.Obj("ops", [&](IO& o) {
     o.U64("started", s.ops_started);
@@ -504,9 +527,16 @@ void Migrate(json& j, int from) {
           j["metrics"]["requests"]["retry_delay_max_us"] = 0;
         }
         break;
-      case 3:  // 4 added when and where the run happened (JUnit's timestamp and hostname)
+      case 3:  // 4 added when and where the run happened (JUnit's timestamp and hostname),
+               // where the work ended (the charts' end; the run's end is the safe stand-in),
+               // the tenants' names and the client_rate budget (reports' labels and lines)
         j["started_at"] = "";
         j["host"] = "";
+        j["tenants"] = json::array();
+        j["rate_budget"] = {{"requests", 0}, {"window_us", 0}};
+        if (j.contains("metrics") && j["metrics"].is_object() && j["metrics"].contains("end_us")) {
+          j["metrics"]["work_end_us"] = j["metrics"]["end_us"];
+        }
         break;
       default:
         break;

@@ -44,6 +44,11 @@ struct RunResult {
   std::string profile;
   std::uint64_t seed = 0;
   std::string reproduce;  // one command that reproduces this run
+  // For reports: tenants by index (per-tenant breaker keys name them), and the client_rate
+  // invariant's budget (requests per tenant per window; 0 when not checked).
+  std::vector<std::string> tenants;
+  std::int64_t rate_budget = 0;
+  TimeUs rate_window_us = 0;
   engine::RunSummary summary;
   checks::RunChecks checks;  // metrics, invariants, gates
   checks::RunVerdict verdict = checks::RunVerdict::kPass;
