@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <optional>
 
 #include "notion_sim/reports/chart.h"
@@ -49,6 +50,31 @@ std::string AxisName(const std::string& path) {
 std::string MeanSd(const MetricStats& m) {
   if (m.n == 0) return "-";
   return Short(m.mean) + (m.n > 1 && !std::isnan(m.sd) ? " ± " + Short(m.sd) : "");
+}
+
+// The mean to the precision its spread supports (two significant digits of the sd), with the sd
+// below it: "0.8866" over "± 0.0060". Keeps the table narrow enough for the page.
+std::string MeanSdCell(const MetricStats& m) {
+  if (m.n == 0) return "-";
+  if (m.n < 2 || std::isnan(m.sd) || m.sd <= 0 || !std::isfinite(m.mean)) {
+    return XmlEscape(Short(m.mean));
+  }
+  const int decimals = std::clamp(1 - static_cast<int>(std::floor(std::log10(m.sd))), 0, 8);
+  char mean[48];
+  char sd[48];
+  std::snprintf(mean, sizeof mean, "%.*f", decimals, m.mean);
+  std::snprintf(sd, sizeof sd, "%.*f", decimals, m.sd);
+  return std::string(mean) + "<br><span class=\"note\">± " + sd + "</span>";
+}
+
+// Header text that may wrap after each '.' and '_' (metric names are long, one word to a browser).
+std::string Breakable(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    out += XmlEscape(std::string(1, c));
+    if (c == '.' || c == '_') out += "<wbr>";
+  }
+  return out;
 }
 
 }  // namespace
@@ -133,18 +159,20 @@ std::string SweepHtml(const SweepRun& run, const SweepSummary& s) {
             (c.safe ? "" : ", broke an invariant in " + std::to_string(c.violated) + " run(s)");
       }
       body += "<figure data-chart=\"heatmap\"><figcaption>" +
-              XmlEscape(run.spec.objectives[k].metric + " over the grid") + "</figcaption>" +
-              reports::HeatmapSvg(map) + "</figure>\n";
+              XmlEscape(run.spec.objectives[k].metric + " over the grid: " + map.row_axis +
+                        " (rows) × " + map.col_axis + " (columns); " +
+                        (map.lower_is_better ? "lower" : "higher") + " is better and darker") +
+              "</figcaption>" + reports::HeatmapSvg(map) + "</figure>\n";
     }
   }
   body +=
       "<h2>Configurations</h2><div class=\"wide\"><table class=\"compact sweep\"><tr><th>#"
       "</th><th></th>";
-  for (const Axis& a : run.spec.grid) body += "<th>" + XmlEscape(AxisName(a.path)) + "</th>";
-  body += "<th class=\"n\">runs</th><th class=\"n\">invariants broken</th>";
+  for (const Axis& a : run.spec.grid) body += "<th>" + Breakable(AxisName(a.path)) + "</th>";
+  body += "<th class=\"n\">runs</th><th class=\"n\">runs that broke an invariant</th>";
   for (const std::string& m : s.metrics) {
-    body += "<th class=\"n\">" + XmlEscape(m) + "<br><span class=\"note\">" + XmlEscape(Unit(m)) +
-            ", mean ± sd</span></th>";
+    body += "<th class=\"n\">" + Breakable(m) + "<br><span class=\"note\">" + XmlEscape(Unit(m)) +
+            "; mean, ± sd</span></th>";
   }
   body += "<th>constraints</th></tr>";
   for (const ConfigSummary& c : s.configs) {
@@ -159,9 +187,7 @@ std::string SweepHtml(const SweepRun& run, const SweepSummary& s) {
     }
     body += "<td class=\"n\">" + std::to_string(c.runs) + "</td><td class=\"n\">" +
             std::to_string(c.violated) + "</td>";
-    for (const MetricStats& m : c.metrics) {
-      body += "<td class=\"n\">" + XmlEscape(MeanSd(m)) + "</td>";
-    }
+    for (const MetricStats& m : c.metrics) body += "<td class=\"n\">" + MeanSdCell(m) + "</td>";
     std::string unmet;
     for (const std::string& u : c.unmet) unmet += (unmet.empty() ? "" : ", ") + u;
     body += "<td>" + XmlEscape(unmet.empty() ? "met" : "unmet: " + unmet) + "</td></tr>";

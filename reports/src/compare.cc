@@ -237,7 +237,8 @@ std::string Overlay(const std::string& id, const std::string& title, const std::
   svg::TimeChart c =
       log ? svg::TimeChart::Log(
                 end_us, 200, std::isfinite(lo) ? lo : 1, std::max(hi, 1.0), unit,
-                [](double ms) { return DurationText(static_cast<TimeUs>(std::llround(ms * 1e3))); })
+                [](double ms) { return DurationText(static_cast<TimeUs>(std::llround(ms * 1e3))); },
+                svg::kDurationTicksMs)
           : svg::TimeChart(end_us, 180, std::max(hi, 1.0), unit);
   c.Line(a, kA, "A: " + a_label);
   c.Line(b, kB, "B: " + b_label, "6 4");

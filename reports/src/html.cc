@@ -226,13 +226,10 @@ std::string BreakersChart(const View& v) {
                         static_cast<double>(std::max<std::size_t>(1, rows)) * kRow + 4;
   TimeChart c(v.x_end_us, height, 1, "");
   std::string note;
-  // Names need room: the row labels sit in a band of their own left of the plot.
   for (std::size_t i = 0; i < rows; ++i) {
     const checks::BreakerTimeline& b = m.breakers[i];
     const std::string name = BreakerName(v.r, b.key);
     const double y = TimeChart::kTop + static_cast<double>(i) * kRow + 2;
-    c.Add("<text x=\"" + Num(TimeChart::kLeft + 4) + "\" y=\"" + Num(y + kRow / 2 + 2) +
-          "\" class=\"ax\" style=\"font-weight:600\">" + XmlEscape(name) + "</text>");
     TimeUs from = 0;
     BreakerState state = BreakerState::kClosed;
     auto segment = [&](TimeUs until) {
@@ -252,6 +249,9 @@ std::string BreakersChart(const View& v) {
       note = "Timelines end at their last kept transition (" + std::to_string(b.dropped) +
              " more not kept).";
     }
+    // The name over its own row, drawn last so the segments do not hide it.
+    c.Add("<text x=\"" + Num(TimeChart::kLeft + 4) + "\" y=\"" + Num(y + kRow / 2 + 2) +
+          "\" class=\"ax\" style=\"font-weight:600\">" + XmlEscape(name) + "</text>");
   }
   if (m.breakers.size() > kMaxRows) {
     note += " Showing " + std::to_string(kMaxRows) + " of " + std::to_string(m.breakers.size()) +
@@ -311,7 +311,8 @@ std::string LatencyChart(const View& v) {
   if (!std::isfinite(lo_ms)) lo_ms = 1;
   TimeChart c = TimeChart::Log(
       v.x_end_us, 210, std::max(lo_ms, 1e-3), std::max(hi_ms, 1.0), "latency (log scale)",
-      [](double ms) { return DurationText(static_cast<TimeUs>(std::llround(ms * 1e3))); });
+      [](double ms) { return DurationText(static_cast<TimeUs>(std::llround(ms * 1e3))); },
+      svg::kDurationTicksMs);
   c.Line(p99, "#c92a2a", "p99 of operations finished in each " + DurationText(m.bucket_us));
   c.Line(p50, "#1c7ed6", "p50 of operations finished in each " + DurationText(m.bucket_us));
   // Each point carries its own figure on hover.

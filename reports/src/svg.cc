@@ -65,13 +65,34 @@ TimeChart::TimeChart(TimeUs end_us, double height, double y_max, std::string y_u
 }
 
 TimeChart TimeChart::Log(TimeUs end_us, double height, double y_min, double y_max,
-                         std::string y_unit, std::function<std::string(double)> tick_text) {
+                         std::string y_unit, std::function<std::string(double)> tick_text,
+                         std::vector<double> ticks) {
   TimeChart c(end_us, height, 1, std::move(y_unit));
   c.log_ = true;
   y_min = std::max(y_min, 1e-9);
   y_max = std::max(y_max, y_min * 1.0001);
-  c.log_lo_ = std::floor(std::log10(y_min));
-  c.log_hi_ = std::max(c.log_lo_ + 1, std::ceil(std::log10(y_max)));
+  double lo = std::pow(10.0, std::floor(std::log10(y_min)));
+  double hi = std::pow(10.0, std::max(std::log10(lo) + 1, std::ceil(std::log10(y_max))));
+  if (!ticks.empty()) {
+    lo = ticks.front();
+    hi = ticks.back();
+    for (double t : ticks) {
+      if (t <= y_min) lo = t;
+    }
+    for (auto it = ticks.rbegin(); it != ticks.rend(); ++it) {
+      if (*it >= y_max) hi = *it;
+    }
+    if (hi <= lo) hi = lo * 10;
+  } else {
+    for (double d = std::log10(lo); d <= std::log10(hi) + 1e-9; ++d) {
+      ticks.push_back(std::pow(10.0, d));
+    }
+  }
+  for (double t : ticks) {
+    if (t >= lo * 0.999 && t <= hi * 1.001) c.log_ticks_.push_back(t);
+  }
+  c.log_lo_ = std::log10(lo);
+  c.log_hi_ = std::log10(hi);
   c.tick_text_ = std::move(tick_text);
   return c;
 }
@@ -174,14 +195,7 @@ std::string TimeChart::Svg(const std::string& label, bool y_axis) const {
   };
   if (y_axis) {
     if (log_) {
-      for (double d = log_lo_; d <= log_hi_ + 1e-9; ++d) {
-        const double v = std::pow(10.0, d);
-        grid(v, tick_text_ ? tick_text_(v) : ValueText(v));
-        if (d + 1 <= log_hi_ + 1e-9) {
-          grid(2 * v, "");
-          grid(5 * v, "");
-        }
-      }
+      for (double v : log_ticks_) grid(v, tick_text_ ? tick_text_(v) : ValueText(v));
     } else {
       for (double v = 0; v <= y_max_ + y_step_ / 2; v += y_step_) grid(v, ValueText(v));
     }
@@ -205,8 +219,11 @@ std::string TimeChart::Svg(const std::string& label, bool y_axis) const {
     const double x = X(t);
     s += "<line x1=\"" + Num(x) + "\" x2=\"" + Num(x) + "\" y1=\"" + Num(PlotBottom()) +
          "\" y2=\"" + Num(PlotBottom() + 4) + "\" class=\"axl\"/>";
+    // The last label may sit at the right edge: it ends there rather than being cut.
+    const bool at_edge = x > kWidth - kRight - 20;
     s += "<text x=\"" + Num(x) + "\" y=\"" + Num(PlotBottom() + 16) +
-         "\" class=\"ax\" text-anchor=\"middle\">" + (t == 0 ? "0" : DurationText(t)) + "</text>";
+         "\" class=\"ax\" text-anchor=\"" + (at_edge ? "end" : "middle") + "\">" +
+         (t == 0 ? "0" : DurationText(t)) + "</text>";
   }
   s += "<line x1=\"" + Num(kLeft) + "\" x2=\"" + Num(kWidth - kRight) + "\" y1=\"" +
        Num(PlotBottom()) + "\" y2=\"" + Num(PlotBottom()) + "\" class=\"axl\"/>";
@@ -225,7 +242,7 @@ a{color:#1864ab}nav{font-size:.85em;margin-bottom:8px}
 .why h2{margin:0 0 6px;border:0;color:#c92a2a;font-size:1.05em}.why ul{margin:0;padding-left:18px}
 table{border-collapse:collapse;width:100%;font-size:.9em;margin:6px 0}
 th,td{border:1px solid #dee2e6;padding:4px 8px;text-align:left;vertical-align:top}
-th{background:#f8f9fa}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+th{background:#f8f9fa}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}td.n{white-space:nowrap}
 .wide{overflow-x:auto}table.compact{font-size:.8em}table.compact td,table.compact th{padding:3px 5px}
 code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.85em}
 pre{background:#f8f9fa;padding:8px;overflow-x:auto;white-space:pre-wrap;margin:4px 0}
@@ -420,10 +437,8 @@ std::string HeatmapSvg(const Heatmap& map) {
                   "\" width=\"100%\" role=\"img\" aria-label=\"" +
                   XmlEscape(map.value_label + " over " + map.row_axis + " and " + map.col_axis) +
                   "\" data-heatmap=\"1\">";
-  s += "<text x=\"" + Num(kL) + "\" y=\"" + Num(kT - 10) + "\" class=\"ax unit\">" +
-       XmlEscape(map.row_axis) + " (rows) × " + XmlEscape(map.col_axis) +
-       " (columns): " + XmlEscape(map.value_label) +
-       (map.lower_is_better ? ", darker is lower" : ", darker is higher") + "</text>";
+  s += "<text x=\"4\" y=\"" + Num(kT - 10) + "\" class=\"ax unit\">" + XmlEscape(map.row_axis) +
+       " ↓</text>";
   for (std::size_t r = 0; r < rows; ++r) {
     // Row 0 at the bottom, like a y axis.
     const double y = kT + kCellH * static_cast<double>(rows - 1 - r);

@@ -34,6 +34,10 @@ struct Window {  // a stretch of time to shade, e.g. when faults acted
   std::string label;
 };
 
+// Round durations in milliseconds for log axes: 1 ms, 10 ms, 100 ms, 1 s, 10 s, 1 min, 10 min, 1 h.
+inline const std::vector<double> kDurationTicksMs = {0.001, 0.01, 0.1, 1,   10,    100,
+                                                     1e3,   1e4,  6e4, 6e5, 3.6e6, 3.6e7};
+
 // x is time over [0, end_us]; y is linear from 0 (with round ticks) or logarithmic over whole
 // decades. Layers: shading beneath, then bars and lines, then reference lines and markers.
 class TimeChart {
@@ -45,9 +49,11 @@ class TimeChart {
   static constexpr double kBottom = 28;
 
   TimeChart(TimeUs end_us, double height, double y_max, std::string y_unit);
-  // Log scale: the decades around [y_min, y_max] (y_min > 0), ticks labelled by `tick_text`.
+  // Log scale over [y_min, y_max] (y_min > 0), widened to the nearest of `ticks` (ascending;
+  // empty: whole decades) on each side, ticks labelled by `tick_text`.
   static TimeChart Log(TimeUs end_us, double height, double y_min, double y_max, std::string y_unit,
-                       std::function<std::string(double)> tick_text);
+                       std::function<std::string(double)> tick_text,
+                       std::vector<double> ticks = {});
 
   double X(TimeUs t) const;
   double Y(double v) const;
@@ -81,6 +87,7 @@ class TimeChart {
   double log_lo_ = 0;  // decades
   double log_hi_ = 1;
   std::function<std::string(double)> tick_text_;
+  std::vector<double> log_ticks_;
   std::string y_unit_;
   std::string under_;
   std::string body_;
