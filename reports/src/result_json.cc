@@ -242,6 +242,71 @@ class JsonIn {
   std::optional<Error>* error_;
 };
 
+// SchemaOut turns the same field descriptions into the JSON Schema of what JsonOut writes
+// (schemas/result.schema.json is this schema; a test keeps the two equal).
+class SchemaOut {
+ public:
+  explicit SchemaOut(json& j) : j_(j) {
+    j_ = {{"type", "object"},
+          {"additionalProperties", false},
+          {"properties", json::object()},
+          {"required", json::array()}};
+  }
+  void U64(const char* k, std::uint64_t&) { Put(k, {{"type", "integer"}, {"minimum", 0}}); }
+  void I64(const char* k, std::int64_t&) { Put(k, {{"type", "integer"}}); }
+  void U32(const char* k, std::uint32_t&) {
+    Put(k, {{"type", "integer"}, {"minimum", 0}, {"maximum", UINT32_MAX}});
+  }
+  void U16(const char* k, std::uint16_t&) {
+    Put(k, {{"type", "integer"}, {"minimum", 0}, {"maximum", UINT16_MAX}});
+  }
+  void Dbl(const char* k, double&) {
+    Put(k, {{"type", {"number", "null"}}, {"description", "null when not finite"}});
+  }
+  void OptDbl(const char* k, std::optional<double>&) {
+    Put(k, {{"type", {"number", "null"}}, {"description", "null when absent or not finite"}});
+  }
+  void Str(const char* k, std::string&) { Put(k, {{"type", "string"}}); }
+  void StrArr(const char* k, std::vector<std::string>&) {
+    Put(k, {{"type", "array"}, {"items", {{"type", "string"}}}});
+  }
+  template <typename E>
+  void Enum(const char* k, E&, std::string_view (*name)(E), int count) {
+    json names = json::array();
+    for (int i = 0; i < count; ++i) names.push_back(std::string(name(static_cast<E>(i))));
+    Put(k, {{"enum", names}});
+  }
+  template <typename F>
+  void Obj(const char* k, F f) {
+    json sub;
+    SchemaOut o(sub);
+    f(o);
+    Put(k, sub);
+  }
+  template <typename T, typename F>
+  void Arr(const char* k, std::vector<T>&, F f) {
+    json item;
+    SchemaOut o(item);
+    T x{};
+    f(o, x);
+    Put(k, {{"type", "array"}, {"items", item}});
+  }
+  template <typename T, std::size_t N>
+  void U64Array(const char* k, std::array<T, N>&) {
+    Put(k, {{"type", "array"},
+            {"items", {{"type", "integer"}, {"minimum", 0}}},
+            {"minItems", N},
+            {"maxItems", N}});
+  }
+
+ private:
+  void Put(const char* k, json schema) {
+    j_["properties"][k] = std::move(schema);
+    j_["required"].push_back(k);
+  }
+  json& j_;
+};
+
 // --- Field descriptions ------------------------------------------------------------------------
 
 std::string_view OperationNameOf(engine::Operation op) { return engine::OperationName(op); }
@@ -582,6 +647,31 @@ Result<RunResult> ResultFromJson(const json& j, const std::string& where) {
   ResultFields(in, r);
   if (error) return *error;
   return r;
+}
+
+json ResultJsonSchema() {
+  RunResult r;
+  json j;
+  SchemaOut out(j);
+  ResultFields(out, r);
+  j["properties"]["schema_version"] = {{"const", kResultSchemaVersion}};
+  j["properties"]["headline"] = {
+      {"type", "object"},
+      {"description",
+       "the figures people read first, in friendly units; derived from the "
+       "fields above and ignored on reading"}};
+  j["required"].push_back("schema_version");
+  j["required"].push_back("headline");
+  json doc = {{"$schema", "https://json-schema.org/draft/2020-12/schema"},
+              {"$id", "https://notion-sim.dev/schemas/result.schema.json"},
+              {"title", "notion-sim run result"},
+              {"description",
+               "One scenario's run as notion-sim writes it (OUT/<scenario>.result.json, and each "
+               "item of OUT/results.json's \"results\"). Times are integer microseconds (*_us), "
+               "ratios plain numbers. Generated from reports/src/result_json.cc's field "
+               "descriptions; older schema_versions are migrated on reading."}};
+  for (auto& [k, v] : j.items()) doc[k] = v;
+  return doc;
 }
 
 json IndexToJson(const std::vector<json>& results) {

@@ -9,8 +9,13 @@
 
 int main(int argc, char** argv) {
   namespace r = notion_sim::reports;
+  if (argc == 2 && std::string(argv[1]) == "--result-schema") {
+    // Regenerates schemas/result.schema.json: reports_fixture --result-schema > FILE
+    std::cout << r::ResultJsonSchema().dump(2) << "\n";
+    return 0;
+  }
   if (argc != 2) {
-    std::cerr << "usage: reports_fixture OUT_DIR\n";
+    std::cerr << "usage: reports_fixture OUT_DIR | --result-schema\n";
     return 2;
   }
   const std::string out = argv[1];

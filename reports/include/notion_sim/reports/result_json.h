@@ -33,6 +33,10 @@ nlohmann::json ResultToJson(const scenarios::RunResult& result);
 // `where` names the document in errors ("out/a.result.json" or "out/results.json: at /results/3").
 Result<scenarios::RunResult> ResultFromJson(const nlohmann::json& json, const std::string& where);
 
+// The JSON Schema (draft 2020-12) of what ResultToJson writes, from the same field descriptions;
+// shipped as schemas/result.schema.json.
+nlohmann::json ResultJsonSchema();
+
 // The index of a run over several scenarios: {"schema_version", "results": [...]}.
 nlohmann::json IndexToJson(const std::vector<nlohmann::json>& results);
 
