@@ -29,6 +29,10 @@ struct GateArgs {
 std::string FirstLine(const std::string& s) { return s.substr(0, s.find('\n')); }
 
 int Gate(const GateArgs& args) {
+  if (!args.out_dir.empty() && args.baseline.empty()) {
+    std::cerr << "notion-sim gate: --out writes the baseline comparison: add --baseline DIR\n";
+    return kExitBadInput;
+  }
   ns::reports::Tolerances tolerances;
   for (const std::string& t : args.tolerances) {
     if (ns::Status st = ns::reports::ParseTolerance(t, tolerances); !st.ok()) {
@@ -66,10 +70,6 @@ int Gate(const GateArgs& args) {
     }
   }
   std::size_t compared = 0;
-  if (!args.out_dir.empty() && args.baseline.empty()) {
-    std::cerr << "notion-sim gate: --out writes the baseline comparison: add --baseline DIR\n";
-    return kExitBadInput;
-  }
   if (!args.baseline.empty()) {
     auto base = ns::reports::LoadResults(args.baseline);
     if (!base.ok()) {
