@@ -99,6 +99,36 @@ bool AttachIcon(Core& m, Call& c, const json& icon, const char* where) {
 
 void Filtered(Call& c) { c.reply.filter_properties = c.Params("filter_properties"); }
 
+// Notion accepts a title or rich_text value given as the bare array
+// ({"title": [{"text": ...}]}); the fake stores the full form. The body is copied only when it
+// uses the short form.
+void ExpandShorthand(Call& c, const DataSourceRec* ds) {
+  const json& props = Field(*c.body, "properties");
+  if (!props.is_object()) return;
+  bool any = false;
+  for (auto it = props.begin(); it != props.end() && !any; ++it) any = it->is_array();
+  if (!any) return;
+  json body = *c.body;
+  for (auto it = body["properties"].begin(); it != body["properties"].end(); ++it) {
+    if (!it->is_array()) continue;
+    std::string type = ds == nullptr ? "title" : "";
+    if (ds != nullptr) {
+      for (const PropertyDef& d : ds->schema) {
+        if ((d.name == it.key() || d.id == it.key()) &&
+            (d.type == "title" || d.type == "rich_text")) {
+          type = d.type;
+        }
+      }
+      if (ds->schema.empty()) type = "rich_text";
+    }
+    if (type.empty()) continue;  // not a text property: validation names it
+    *it = json{{type, *it}};
+  }
+  engine::Payload owner = Own(std::move(body));
+  c.body = owner.get();
+  c.owner = std::move(owner);
+}
+
 }  // namespace
 
 void CreatePage(Core& m, Call& c) {
@@ -209,6 +239,7 @@ void CreatePage(Core& m, Call& c) {
     return;
   }
 
+  ExpandShorthand(c, ds);
   // Properties and children: the schema-free checks are cached per payload (the in-process
   // workload shares its templates); a schema is checked on every call.
   const Core::PayloadFacts* facts = m.FactsFor(c);
@@ -241,7 +272,7 @@ void CreatePage(Core& m, Call& c) {
     return;
   }
   for (const char* key : {"icon", "cover"}) {
-    const json& v = Field(body, key);
+    const json& v = Field(*c.body, key);
     if (!v.is_null() && !v.is_object()) {
       c.Fail(400, ApiCode::kValidationError,
              std::string("body failed validation: body.") + key +
@@ -257,10 +288,10 @@ void CreatePage(Core& m, Call& c) {
   c.parent = parent_id;
   const std::uint32_t pi = m.NewPage(c, kind, parent_id, Alias(c.owner, props));
   if (ds != nullptr && !ds->schema.empty() && props != nullptr) LearnOptions(m, *ds, *props);
-  if (const json& icon = Field(body, "icon"); icon.is_object()) {
+  if (const json& icon = Field(*c.body, "icon"); icon.is_object()) {
     m.pages[pi].icon = Alias(c.owner, &icon);
   }
-  if (const json& cover = Field(body, "cover"); cover.is_object()) {
+  if (const json& cover = Field(*c.body, "cover"); cover.is_object()) {
     m.pages[pi].cover = Alias(c.owner, &cover);
   }
   const ObjectId id = m.pages[pi].id;
@@ -298,6 +329,7 @@ void UpdatePage(Core& m, Call& c) {
   }
   if (!m.Allowed(c, c.target, kCapUpdate, "page")) return;
   const std::uint32_t pi = ref->index;
+  ExpandShorthand(c, m.SourceOf(m.pages[pi]));
   const json& body = *c.body;
   std::optional<bool> trash;
   for (const char* key : {"in_trash", "archived", "is_archived"}) {

@@ -277,7 +277,7 @@ std::optional<std::string> Call::Param(std::string_view name) const {
   for (const auto& [k, v] : in.query) {
     if (k == name) return v;
   }
-  if (in.query.empty() && method == Method::kGet && body != nullptr) {
+  if (in.query.empty() && in.path.empty() && method == Method::kGet && body != nullptr) {
     const json& f = Field(*body, name);
     if (f.is_string()) return f.get<std::string>();
     if (f.is_number() || f.is_boolean()) return f.dump();
@@ -473,9 +473,10 @@ bool ReadBody(Call& c) {
   const bool takes_body = c.method == Method::kPost || c.method == Method::kPatch;
   c.body = &EmptyObject();
   if (!takes_body) {
-    // GET and DELETE carry no body; in-process, a GET's payload stands for its query.
+    // GET and DELETE carry no body; in the typed door (no path), a GET's payload stands for its
+    // query.
     if (in.body_given == BodyGiven::kJson && in.body != nullptr && in.body->is_object() &&
-        in.query.empty()) {
+        in.query.empty() && in.path.empty()) {
       c.body = in.body.get();
       c.owner = in.body;
     }

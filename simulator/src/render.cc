@@ -904,6 +904,12 @@ json Core::Render(const Call& c) {
       if (r.item.kind == Kind::kUser && r.number < 0) {
         return RenderBot(static_cast<int>(-1 - r.number));
       }
+      if (c.op == engine::Operation::kCreateMeetingNote) {
+        // The meeting note's block, as the SDK's CreateMeetingNoteResponse has it: no parent.
+        json j = RenderItem(r.item, v);
+        j.erase("parent");
+        return j;
+      }
       return RenderItem(r.item, v, r.filter_properties);
     case ReplyKind::kPageAsBlock:
       return RenderAsBlock(r.item, v);
@@ -920,6 +926,9 @@ json Core::Render(const Call& c) {
       for (const Ref& item : r.items) {
         if (r.list_type == "page" && item.kind == Kind::kPage) {
           results.push_back({{"object", "page"}, {"id", pages[item.index].id.ToString()}});
+        } else if (r.list_type == "block" && item.kind != Kind::kBlock) {
+          // A page or database in a page's content is its child_page / child_database block.
+          results.push_back(RenderAsBlock(item, v));
         } else if (r.list_type == "view") {
           results.push_back({{"object", "view"}, {"id", views[item.index].id.ToString()}});
         } else if (r.list_type == "custom_emoji") {

@@ -343,5 +343,24 @@ TEST(DoorEquivalenceTest, AGeneratedCorpusGivesTheSameAnswersAndLedgerAtBothDoor
   EXPECT_GT(http.fake->ledger().size(), 100u);
 }
 
+// serve's own set-up call (the root page) spends nothing of a client's budget: with a window of
+// 3 requests, the client still gets 3 answers before its first 429.
+TEST(SetupCallsTest, TheRootPageSpendsNoRateBudget) {
+  engine::ManualClock clock;
+  FakeConfig config;
+  config.workspace = DefaultServeWorkspace(5);
+  config.workspace.tokens.push_back(TokenSpec{kToken, "a", 0, 0, kCapAll, {}, {}});
+  config.workspace.rate_limits.window_requests = 3;
+  FakeNotion fake(clock, engine::Rng(1), nullptr, config);
+  ASSERT_TRUE(CreateRootPage(fake, kToken).ok());
+  int ok = 0;
+  for (int i = 0; i < 4; ++i) {
+    if (HttpCall::Notion("GET", "/v1/users/me", kToken).SendTo(fake).response.status == 200) ++ok;
+  }
+  EXPECT_EQ(ok, 3);
+  EXPECT_EQ(fake.ledger().size(), 1u);  // the root page is still a committed, journaled write
+  EXPECT_EQ(fake.journal().size(), 5u);
+}
+
 }  // namespace
 }  // namespace notion_sim::sim
