@@ -102,8 +102,8 @@ void AppendBlocks(Core& m, Call& c) {
   if (const json& a = Field(body, "after"); !a.is_null()) {
     if (c.version == ApiVersion::k20260311) {
       c.Fail(400, ApiCode::kValidationError,
-             "body failed validation: body.after should be not present, instead was `" +
-                 Quoted(a) + "`. Use position.");
+             "body failed validation: body.after should be not present, instead was `" + Quoted(a) +
+                 "`. Use position.");
       return;
     }
     after = a.is_string() ? ObjectId::Parse(a.get<std::string>()) : std::nullopt;
@@ -152,9 +152,8 @@ void AppendBlocks(Core& m, Call& c) {
   if (!AttachBlockFiles(m, c, *children, "body.children")) return;
   std::vector<std::uint32_t> created;
   std::vector<Child>* list = m.ChildrenOf(target);
-  m.AppendChildren(c, list, at,
-                   target.kind == Kind::kPage ? ParentKind::kPage : ParentKind::kBlock, c.target,
-                   *children, &created);
+  m.AppendChildren(c, list, at, target.kind == Kind::kPage ? ParentKind::kPage : ParentKind::kBlock,
+                   c.target, *children, &created);
   if (target.kind == Kind::kPage) {
     m.pages[target.index].edited_us = c.now_us;
   } else {
@@ -249,8 +248,8 @@ void UpdateBlock(Core& m, Call& c) {
       return;
     }
     // The update names only the fields it changes: merged over the block's content.
-    json merged = b.content != nullptr && b.content->is_object() ? Field(*b.content, type)
-                                                                 : json::object();
+    json merged =
+        b.content != nullptr && b.content->is_object() ? Field(*b.content, type) : json::object();
     if (!merged.is_object()) merged = json::object();
     if (it->is_object()) {
       for (auto f = it->begin(); f != it->end(); ++f) merged[f.key()] = *f;

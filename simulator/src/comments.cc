@@ -53,8 +53,8 @@ void CreateComment(Core& m, Call& c) {
   const json& body = *c.body;
   CommentRec rec;
   if (const json& d = Field(body, "discussion_id"); body.contains("discussion_id")) {
-    const std::optional<ObjectId> id = d.is_string() ? ObjectId::Parse(d.get<std::string>())
-                                                     : std::nullopt;
+    const std::optional<ObjectId> id =
+        d.is_string() ? ObjectId::Parse(d.get<std::string>()) : std::nullopt;
     if (!id) {
       c.Fail(400, ApiCode::kValidationError,
              "body failed validation: body.discussion_id should be a valid uuid, instead was `" +
@@ -89,8 +89,8 @@ void CreateComment(Core& m, Call& c) {
       return;
     }
     const Ref* ref = m.Find(*id);
-    if (ref == nullptr || (page ? ref->kind != Kind::kPage
-                                : ref->kind != Kind::kBlock && ref->kind != Kind::kPage)) {
+    if (ref == nullptr ||
+        (page ? ref->kind != Kind::kPage : ref->kind != Kind::kBlock && ref->kind != Kind::kPage)) {
       m.NotFound(c, page ? "page" : "block", *id);
       return;
     }
@@ -164,7 +164,8 @@ void ListComments(Core& m, Call& c) {
   if (!m.Allowed(c, *id, kCapRead, "block")) return;
   std::vector<Ref> all;
   for (std::uint32_t i = 0; i < m.comments.size(); ++i) {
-    if (m.comments[i].parent == *id && !m.comments[i].deleted) all.push_back(Ref{Kind::kComment, i});
+    if (m.comments[i].parent == *id && !m.comments[i].deleted)
+      all.push_back(Ref{Kind::kComment, i});
   }
   Paginate(c, all, "comment", ObjectId{});
   c.object = *id;

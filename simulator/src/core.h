@@ -154,8 +154,8 @@ struct PageRec {
   // The page's properties object (a view into a shared, immutable payload: in-process creates
   // share the workload's template, so a million pages cost no copies). May be null.
   engine::Payload properties;
-  engine::Payload icon;   // as sent; null: none
-  engine::Payload cover;  // as sent; null: none
+  engine::Payload icon;         // as sent; null: none
+  engine::Payload cover;        // as sent; null: none
   std::vector<Child> children;  // content, in order
   std::uint32_t number = 0;     // unique_id within its data source (1-based)
   std::uint16_t creator = 0;    // token index (created_by)
@@ -234,9 +234,9 @@ struct CommentRec {
   ParentKind parent_kind = ParentKind::kPage;
   TimeUs created_us = 0;
   TimeUs edited_us = 0;
-  engine::Payload rich_text;  // the request's rich text array
+  engine::Payload rich_text;                  // the request's rich text array
   std::vector<engine::ObjectId> attachments;  // file uploads
-  std::string display_type = "integration";  // "integration", "user", "custom"
+  std::string display_type = "integration";   // "integration", "user", "custom"
   std::string display_name;
   std::uint16_t creator = 0;
   bool deleted = false;
@@ -317,21 +317,21 @@ struct IdemIndexHash {
 // reads only Call's counters. Lists hold refs into the model.
 enum class ReplyKind : std::uint8_t {
   kNone,
-  kObject,          // `item`: a page, block, data source, database, user, comment, file upload,
-                    // view, async task
-  kPageAsBlock,     // `item` (a page or database) as its child_page / child_database block
-  kPartialView,     // `item` (a view) as {object, id, parent, type} (delete)
-  kList,            // `items` with list_type, cursor and has_more
-  kViewQuery,       // `item` (a view query) and the first page of its results
+  kObject,       // `item`: a page, block, data source, database, user, comment, file upload,
+                 // view, async task
+  kPageAsBlock,  // `item` (a page or database) as its child_page / child_database block
+  kPartialView,  // `item` (a view) as {object, id, parent, type} (delete)
+  kList,         // `items` with list_type, cursor and has_more
+  kViewQuery,    // `item` (a view query) and the first page of its results
   kViewQueryDeleted,
-  kPropertyItem,    // `item` (a page) and `key` (the property name): one value or a list
-  kMarkdown,        // `item` (a page)
-  kTemplates,       // `items` (pages)
-  kMeetingNotes,    // `items` (blocks), has_more
-  kOauthToken,      // `number`: the token index
-  kIntrospect,      // `number`: the token index or -1 (inactive)
-  kEmpty,           // {} (oauth revoke)
-  kCompletion,      // the upstream's completion
+  kPropertyItem,  // `item` (a page) and `key` (the property name): one value or a list
+  kMarkdown,      // `item` (a page)
+  kTemplates,     // `items` (pages)
+  kMeetingNotes,  // `items` (blocks), has_more
+  kOauthToken,    // `number`: the token index
+  kIntrospect,    // `number`: the token index or -1 (inactive)
+  kEmpty,         // {} (oauth revoke)
+  kCompletion,    // the upstream's completion
 };
 
 struct Reply {

@@ -14,25 +14,44 @@ using nlohmann::json;
 
 namespace {
 
-const char* const kPropertyTypes[] = {
-    "title",          "rich_text",    "number",    "select",       "multi_select",
-    "status",         "date",         "people",    "files",        "checkbox",
-    "url",            "email",        "phone_number", "formula",   "relation",
-    "rollup",         "created_time", "created_by", "last_edited_time", "last_edited_by",
-    "unique_id",      "button",       "location",  "verification", "last_visited_time",
-    "place"};
+const char* const kPropertyTypes[] = {"title",
+                                      "rich_text",
+                                      "number",
+                                      "select",
+                                      "multi_select",
+                                      "status",
+                                      "date",
+                                      "people",
+                                      "files",
+                                      "checkbox",
+                                      "url",
+                                      "email",
+                                      "phone_number",
+                                      "formula",
+                                      "relation",
+                                      "rollup",
+                                      "created_time",
+                                      "created_by",
+                                      "last_edited_time",
+                                      "last_edited_by",
+                                      "unique_id",
+                                      "button",
+                                      "location",
+                                      "verification",
+                                      "last_visited_time",
+                                      "place"};
 
 std::string OptionId(const std::string& prop, const std::string& name) {
   char id[16];
-  std::snprintf(id, sizeof id, "%08llx",
-                static_cast<unsigned long long>(engine::HashString(prop + "/" + name) &
-                                                0xFFFFFFFFULL));
+  std::snprintf(
+      id, sizeof id, "%08llx",
+      static_cast<unsigned long long>(engine::HashString(prop + "/" + name) & 0xFFFFFFFFULL));
   return id;
 }
 
 json Options(const std::string& prop, const json& given) {
-  static constexpr const char* kColors[] = {"default", "gray",  "brown",  "orange", "yellow",
-                                            "green",   "blue",  "purple", "pink",   "red"};
+  static constexpr const char* kColors[] = {"default", "gray", "brown",  "orange", "yellow",
+                                            "green",   "blue", "purple", "pink",   "red"};
   json out = json::array();
   if (!given.is_array()) return out;
   for (const json& o : given) {
@@ -235,8 +254,8 @@ void CreateDatabase(Core& m, Call& c) {
   if (const json& cover = Field(body, "cover"); cover.is_object()) {
     rec.cover = Alias(c.owner, &cover);
   }
-  const std::uint32_t ds = m.NewDataSource(ObjectId::Random(m.ids), title, std::move(schema), db,
-                                           c.now_us);
+  const std::uint32_t ds =
+      m.NewDataSource(ObjectId::Random(m.ids), title, std::move(schema), db, c.now_us);
   m.data_sources[ds].creator = static_cast<std::uint16_t>(c.token);
   m.Commit(c, db_id, ChangeKind::kDatabaseCreated, parent);
   c.object = db_id;
@@ -350,9 +369,8 @@ void CreateDataSource(Core& m, Call& c) {
   if (!CheckTitle(m, c, body, "title")) return;
   std::vector<PropertyDef> schema;
   if (!ParseSchema(m, c, Field(body, "properties"), "body.properties", &schema)) return;
-  const std::uint32_t ds = m.NewDataSource(ObjectId::Random(m.ids),
-                                           PlainText(Field(body, "title")), std::move(schema), db,
-                                           c.now_us);
+  const std::uint32_t ds = m.NewDataSource(ObjectId::Random(m.ids), PlainText(Field(body, "title")),
+                                           std::move(schema), db, c.now_us);
   DataSourceRec& rec = m.data_sources[ds];
   rec.creator = static_cast<std::uint16_t>(c.token);
   if (const json& icon = Field(body, "icon"); icon.is_object()) rec.icon = Alias(c.owner, &icon);
@@ -412,7 +430,8 @@ void UpdateDataSource(Core& m, Call& c) {
           return;
         }
         if (found->type == "title") {
-          c.Fail(400, ApiCode::kValidationError, "A data source's title property cannot be removed.");
+          c.Fail(400, ApiCode::kValidationError,
+                 "A data source's title property cannot be removed.");
           return;
         }
         schema.erase(found);
@@ -429,7 +448,8 @@ void UpdateDataSource(Core& m, Call& c) {
       if (found != schema.end()) def.id = found->id;
       const std::string problem = ParseProperty(m, it.key(), *it, &def);
       if (!problem.empty()) {
-        c.Fail(400, ApiCode::kValidationError, "body failed validation: body.properties." + problem);
+        c.Fail(400, ApiCode::kValidationError,
+               "body failed validation: body.properties." + problem);
         return;
       }
       if (found != schema.end()) {

@@ -70,8 +70,7 @@ void CreateFileUpload(Core& m, Call& c) {
   up.content_type = Str(body, "content_type");
   if (up.mode == "multi_part") {
     const json& n = Field(body, "number_of_parts");
-    if (!n.is_number_integer() || n.get<std::int64_t>() < 1 ||
-        n.get<std::int64_t>() > kMaxParts) {
+    if (!n.is_number_integer() || n.get<std::int64_t>() < 1 || n.get<std::int64_t>() > kMaxParts) {
       c.Fail(400, ApiCode::kValidationError,
              "body failed validation: body.number_of_parts should be an integer from 1 to 1000 "
              "in multi_part mode, instead was `" +

@@ -56,8 +56,8 @@ std::string PercentDecode(std::string_view s, bool plus_is_space) {
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '+' && plus_is_space) {
       out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() &&
-               HexValue(s[i + 1]) >= 0 && HexValue(s[i + 2]) >= 0) {
+    } else if (s[i] == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 &&
+               HexValue(s[i + 2]) >= 0) {
       out += static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2]));
       i += 2;
     } else {
@@ -76,9 +76,9 @@ std::vector<std::pair<std::string, std::string>> ParseQuery(std::string_view que
     const std::string_view part = query.substr(pos, amp - pos);
     if (!part.empty()) {
       const std::size_t eq = part.find('=');
-      out.emplace_back(PercentDecode(part.substr(0, eq), true),
-                       eq == std::string_view::npos ? std::string()
-                                                    : PercentDecode(part.substr(eq + 1), true));
+      out.emplace_back(
+          PercentDecode(part.substr(0, eq), true),
+          eq == std::string_view::npos ? std::string() : PercentDecode(part.substr(eq + 1), true));
     }
     pos = amp + 1;
   }

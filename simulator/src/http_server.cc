@@ -358,11 +358,11 @@ Result<engine::ObjectId> CreateRootPage(FakeNotion& fake, const std::string& tok
   call.bearer = token;
   call.setup = true;
   call.body_given = BodyGiven::kJson;
-  call.body = std::make_shared<const json>(json{
-      {"parent", {{"type", "workspace"}, {"workspace", true}}},
-      {"properties",
-       {{"title",
-         {{"title", json::array({{{"type", "text"}, {"text", {{"content", title}}}}})}}}}}});
+  call.body = std::make_shared<const json>(
+      json{{"parent", {{"type", "workspace"}, {"workspace", true}}},
+           {"properties",
+            {{"title",
+              {{"title", json::array({{{"type", "text"}, {"text", {{"content", title}}}}})}}}}}});
   const Answer answer = fake.Call(call, /*render=*/true);
   const json reply = json::parse(answer.body, nullptr, /*allow_exceptions=*/false);
   if (answer.response.status != 200 || !reply.is_object() || !reply.contains("id") ||
@@ -497,8 +497,7 @@ void HttpServer::Impl::InternalError(httplib::Response& res) {
   res.headers.clear();
   res.content_provider_ = nullptr;
   const std::string id = DoorRequestId(door_errors.fetch_add(1) + 1);
-  SendJson(res, 500,
-           ErrorJson(500, "internal_server_error", "Unexpected error occurred.", id));
+  SendJson(res, 500, ErrorJson(500, "internal_server_error", "Unexpected error occurred.", id));
 }
 
 void HttpServer::Impl::Handle(const httplib::Request& req, httplib::Response& res,
@@ -1082,10 +1081,8 @@ Result<int> HttpServer::Start() {
   };
   // Anything thrown past our handlers (httplib's own parsing, say) becomes Notion's 500, not
   // httplib's EXCEPTION_WHAT header.
-  m.server.set_exception_handler(
-      [&m](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-        m.InternalError(res);
-      });
+  m.server.set_exception_handler([&m](const httplib::Request&, httplib::Response& res,
+                                      std::exception_ptr) { m.InternalError(res); });
   // Methods that may carry a body take it through a content reader: httplib would otherwise wait
   // for the peer to close when a DELETE or POST comes without Content-Length (curl -X DELETE),
   // where HTTP/1.1 says there is no body.

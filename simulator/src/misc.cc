@@ -78,11 +78,11 @@ void CreateMeetingNote(Core& m, Call& c) {
     return;
   }
   const std::string title = Field(body, "title").is_string() ? Str(body, "title") : "Meeting notes";
-  auto content = Own(json{
-      {"type", "meeting_notes"},
-      {"meeting_notes",
-       {{"title", json::array({{{"type", "text"}, {"text", {{"content", title}}}}})},
-        {"status", "transcription_not_started"}}}});
+  auto content =
+      Own(json{{"type", "meeting_notes"},
+               {"meeting_notes",
+                {{"title", json::array({{{"type", "text"}, {"text", {{"content", title}}}}})},
+                 {"status", "transcription_not_started"}}}});
   c.owner = content;
   const Ref target = *m.Find(page);
   std::vector<std::uint32_t> created;
@@ -101,8 +101,8 @@ void CreateMeetingNote(Core& m, Call& c) {
 void QueryMeetingNotes(Core& m, Call& c) {
   const json& body = *c.body;
   const json& limit = Field(body, "limit");
-  if (!limit.is_null() &&
-      (!limit.is_number_integer() || limit.get<std::int64_t>() < 1 || limit.get<std::int64_t>() > 100)) {
+  if (!limit.is_null() && (!limit.is_number_integer() || limit.get<std::int64_t>() < 1 ||
+                           limit.get<std::int64_t>() > 100)) {
     c.Fail(400, ApiCode::kValidationError,
            "body failed validation: body.limit should be an integer from 1 to 100, instead was `" +
                Quoted(limit) + "`.");

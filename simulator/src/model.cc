@@ -177,8 +177,8 @@ DataSourceRec* Core::SourceOf(const PageRec& page) {
   return r != nullptr && r->kind == Kind::kDataSource ? &data_sources[r->index] : nullptr;
 }
 
-void Core::AppendChildren(Call& c, std::vector<Child>* list, std::size_t at,
-                          ParentKind parent_kind, const ObjectId& parent, const json& children,
+void Core::AppendChildren(Call& c, std::vector<Child>* list, std::size_t at, ParentKind parent_kind,
+                          const ObjectId& parent, const json& children,
                           std::vector<std::uint32_t>* created) {
   std::vector<Child> made;
   for (const json& item : children) {

@@ -81,8 +81,8 @@ void OauthToken(Core& m, Call& c) {
 void OauthIntrospect(Core& m, Call& c) {
   const std::string token = Str(*c.body, "token");
   auto it = m.token_of_bearer.find(token);
-  const bool active = it != m.token_of_bearer.end() &&
-                      !m.tokens[static_cast<std::size_t>(it->second)].revoked;
+  const bool active =
+      it != m.token_of_bearer.end() && !m.tokens[static_cast<std::size_t>(it->second)].revoked;
   c.reply.kind = ReplyKind::kIntrospect;
   c.reply.number = active ? it->second : -1;
 }

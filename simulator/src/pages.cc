@@ -38,8 +38,8 @@ void MultipleSources(Core& m, Call& c, const DatabaseRec& db) {
 // Select / multi_select / status names a page writes that the schema lacks become options, as
 // Notion adds them.
 void LearnOptions(Core& m, DataSourceRec& ds, const json& props) {
-  static constexpr const char* kColors[] = {"default", "gray",   "brown", "orange", "yellow",
-                                            "green",   "blue",   "purple", "pink",  "red"};
+  static constexpr const char* kColors[] = {"default", "gray", "brown",  "orange", "yellow",
+                                            "green",   "blue", "purple", "pink",   "red"};
   for (PropertyDef& def : ds.schema) {
     if (def.type != "select" && def.type != "multi_select" && def.type != "status") continue;
     const json& v = Field(props, def.name);
@@ -64,8 +64,7 @@ void LearnOptions(Core& m, DataSourceRec& ds, const json& props) {
       std::snprintf(id, sizeof id, "%08llx",
                     static_cast<unsigned long long>(engine::HashString(def.name + "/" + name) &
                                                     0xFFFFFFFFULL));
-      options.push_back(
-          {{"id", id}, {"name", name}, {"color", color}, {"description", nullptr}});
+      options.push_back({{"id", id}, {"name", name}, {"color", color}, {"description", nullptr}});
     }
   }
   (void)m;
@@ -138,8 +137,8 @@ void CreatePage(Core& m, Call& c) {
   if (auto p = body.find("parent"); p != body.end()) {
     if (!p->is_object()) {
       c.Fail(400, ApiCode::kValidationError,
-             "body failed validation: body.parent should be an object, instead was `" +
-                 Quoted(*p) + "`.");
+             "body failed validation: body.parent should be an object, instead was `" + Quoted(*p) +
+                 "`.");
       return;
     }
     const std::pair<const char*, Given> keys[] = {{"data_source_id", Given::kDataSource},
@@ -399,12 +398,11 @@ void UpdatePage(Core& m, Call& c) {
     }
     if (ds != nullptr && !ds->schema.empty()) LearnOptions(m, *ds, *props);
   }
-  if (body.contains("icon")) page.icon = Field(body, "icon").is_object()
-                                             ? Alias(c.owner, &body["icon"])
-                                             : engine::Payload{};
-  if (body.contains("cover")) page.cover = Field(body, "cover").is_object()
-                                               ? Alias(c.owner, &body["cover"])
-                                               : engine::Payload{};
+  if (body.contains("icon"))
+    page.icon = Field(body, "icon").is_object() ? Alias(c.owner, &body["icon"]) : engine::Payload{};
+  if (body.contains("cover"))
+    page.cover =
+        Field(body, "cover").is_object() ? Alias(c.owner, &body["cover"]) : engine::Payload{};
   if (const json& locked = Field(body, "is_locked"); locked.is_boolean()) {
     page.is_locked = locked.get<bool>();
   }
@@ -604,9 +602,9 @@ json ParseMarkdown(const std::string& markdown) {
     } else if (line.rfind("# ", 0) == 0) {
       block("heading_1", line.substr(2));
     } else if (line.rfind("- [ ] ", 0) == 0 || line.rfind("- [x] ", 0) == 0) {
-      blocks.push_back({{"type", "to_do"},
-                        {"to_do", {{"rich_text", TextItem(line.substr(6))},
-                                   {"checked", line[3] == 'x'}}}});
+      blocks.push_back(
+          {{"type", "to_do"},
+           {"to_do", {{"rich_text", TextItem(line.substr(6))}, {"checked", line[3] == 'x'}}}});
     } else if (line.rfind("- ", 0) == 0 || line.rfind("* ", 0) == 0) {
       block("bulleted_list_item", line.substr(2));
     } else if (line.size() > 3 && std::isdigit(static_cast<unsigned char>(line[0])) &&
@@ -620,8 +618,9 @@ json ParseMarkdown(const std::string& markdown) {
   }
   if (in_code) {
     blocks.push_back({{"type", "code"},
-                      {"code", {{"rich_text", TextItem(code)},
-                                {"language", language.empty() ? "plain text" : language}}}});
+                      {"code",
+                       {{"rich_text", TextItem(code)},
+                        {"language", language.empty() ? "plain text" : language}}}});
   }
   return blocks;
 }
@@ -643,8 +642,8 @@ void UpdatePageMarkdown(Core& m, Call& c) {
   }
   const json& body = *c.body;
   const std::string type = Str(body, "type");
-  static const char* const kTypes[] = {"insert_content", "replace_content_range",
-                                       "update_content", "replace_content"};
+  static const char* const kTypes[] = {"insert_content", "replace_content_range", "update_content",
+                                       "replace_content"};
   if (std::find(std::begin(kTypes), std::end(kTypes), type) == std::end(kTypes)) {
     c.Fail(400, ApiCode::kValidationError,
            "body failed validation: body.type should be one of `insert_content`, "

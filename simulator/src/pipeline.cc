@@ -216,58 +216,110 @@ using Handler = void (*)(Core&, Call&);
 
 Handler HandlerOf(Operation op) {
   switch (op) {
-    case Operation::kCreatePage: return CreatePage;
-    case Operation::kRetrievePage: return RetrievePage;
-    case Operation::kUpdatePage: return UpdatePage;
-    case Operation::kMovePage: return MovePage;
-    case Operation::kRetrievePageProperty: return RetrievePageProperty;
-    case Operation::kRetrievePageMarkdown: return RetrievePageMarkdown;
-    case Operation::kUpdatePageMarkdown: return UpdatePageMarkdown;
-    case Operation::kQueryDataSource: return QueryDataSource;
-    case Operation::kQueryDatabase: return QueryDatabase;
-    case Operation::kRetrieveDatabase: return RetrieveDatabase;
-    case Operation::kCreateDatabase: return CreateDatabase;
-    case Operation::kUpdateDatabase: return UpdateDatabase;
-    case Operation::kRetrieveDataSource: return RetrieveDataSource;
-    case Operation::kCreateDataSource: return CreateDataSource;
-    case Operation::kUpdateDataSource: return UpdateDataSource;
-    case Operation::kListDataSourceTemplates: return ListDataSourceTemplates;
-    case Operation::kAppendBlocks: return AppendBlocks;
-    case Operation::kListBlockChildren: return ListBlockChildren;
-    case Operation::kRetrieveBlock: return RetrieveBlock;
-    case Operation::kUpdateBlock: return UpdateBlock;
-    case Operation::kDeleteBlock: return DeleteBlock;
-    case Operation::kSearch: return Search;
-    case Operation::kUsersMe: return UsersMe;
-    case Operation::kListUsers: return ListUsers;
-    case Operation::kRetrieveUser: return RetrieveUser;
-    case Operation::kCreateComment: return CreateComment;
-    case Operation::kListComments: return ListComments;
-    case Operation::kRetrieveComment: return RetrieveComment;
-    case Operation::kUpdateComment: return UpdateComment;
-    case Operation::kDeleteComment: return DeleteComment;
-    case Operation::kCreateFileUpload: return CreateFileUpload;
-    case Operation::kListFileUploads: return ListFileUploads;
-    case Operation::kRetrieveFileUpload: return RetrieveFileUpload;
-    case Operation::kSendFileUpload: return SendFileUpload;
-    case Operation::kCompleteFileUpload: return CompleteFileUpload;
-    case Operation::kListViews: return ListViews;
-    case Operation::kCreateView: return CreateView;
-    case Operation::kRetrieveView: return RetrieveView;
-    case Operation::kUpdateView: return UpdateView;
-    case Operation::kDeleteView: return DeleteView;
-    case Operation::kCreateViewQuery: return CreateViewQuery;
-    case Operation::kRetrieveViewQueryResults: return RetrieveViewQueryResults;
-    case Operation::kDeleteViewQuery: return DeleteViewQuery;
-    case Operation::kListCustomEmojis: return ListCustomEmojis;
-    case Operation::kOauthToken: return OauthToken;
-    case Operation::kOauthIntrospect: return OauthIntrospect;
-    case Operation::kOauthRevoke: return OauthRevoke;
-    case Operation::kRetrieveAsyncTask: return RetrieveAsyncTask;
-    case Operation::kCreateMeetingNote: return CreateMeetingNote;
-    case Operation::kQueryMeetingNotes: return QueryMeetingNotes;
-    case Operation::kAgents: return Agents;
-    default: return nullptr;
+    case Operation::kCreatePage:
+      return CreatePage;
+    case Operation::kRetrievePage:
+      return RetrievePage;
+    case Operation::kUpdatePage:
+      return UpdatePage;
+    case Operation::kMovePage:
+      return MovePage;
+    case Operation::kRetrievePageProperty:
+      return RetrievePageProperty;
+    case Operation::kRetrievePageMarkdown:
+      return RetrievePageMarkdown;
+    case Operation::kUpdatePageMarkdown:
+      return UpdatePageMarkdown;
+    case Operation::kQueryDataSource:
+      return QueryDataSource;
+    case Operation::kQueryDatabase:
+      return QueryDatabase;
+    case Operation::kRetrieveDatabase:
+      return RetrieveDatabase;
+    case Operation::kCreateDatabase:
+      return CreateDatabase;
+    case Operation::kUpdateDatabase:
+      return UpdateDatabase;
+    case Operation::kRetrieveDataSource:
+      return RetrieveDataSource;
+    case Operation::kCreateDataSource:
+      return CreateDataSource;
+    case Operation::kUpdateDataSource:
+      return UpdateDataSource;
+    case Operation::kListDataSourceTemplates:
+      return ListDataSourceTemplates;
+    case Operation::kAppendBlocks:
+      return AppendBlocks;
+    case Operation::kListBlockChildren:
+      return ListBlockChildren;
+    case Operation::kRetrieveBlock:
+      return RetrieveBlock;
+    case Operation::kUpdateBlock:
+      return UpdateBlock;
+    case Operation::kDeleteBlock:
+      return DeleteBlock;
+    case Operation::kSearch:
+      return Search;
+    case Operation::kUsersMe:
+      return UsersMe;
+    case Operation::kListUsers:
+      return ListUsers;
+    case Operation::kRetrieveUser:
+      return RetrieveUser;
+    case Operation::kCreateComment:
+      return CreateComment;
+    case Operation::kListComments:
+      return ListComments;
+    case Operation::kRetrieveComment:
+      return RetrieveComment;
+    case Operation::kUpdateComment:
+      return UpdateComment;
+    case Operation::kDeleteComment:
+      return DeleteComment;
+    case Operation::kCreateFileUpload:
+      return CreateFileUpload;
+    case Operation::kListFileUploads:
+      return ListFileUploads;
+    case Operation::kRetrieveFileUpload:
+      return RetrieveFileUpload;
+    case Operation::kSendFileUpload:
+      return SendFileUpload;
+    case Operation::kCompleteFileUpload:
+      return CompleteFileUpload;
+    case Operation::kListViews:
+      return ListViews;
+    case Operation::kCreateView:
+      return CreateView;
+    case Operation::kRetrieveView:
+      return RetrieveView;
+    case Operation::kUpdateView:
+      return UpdateView;
+    case Operation::kDeleteView:
+      return DeleteView;
+    case Operation::kCreateViewQuery:
+      return CreateViewQuery;
+    case Operation::kRetrieveViewQueryResults:
+      return RetrieveViewQueryResults;
+    case Operation::kDeleteViewQuery:
+      return DeleteViewQuery;
+    case Operation::kListCustomEmojis:
+      return ListCustomEmojis;
+    case Operation::kOauthToken:
+      return OauthToken;
+    case Operation::kOauthIntrospect:
+      return OauthIntrospect;
+    case Operation::kOauthRevoke:
+      return OauthRevoke;
+    case Operation::kRetrieveAsyncTask:
+      return RetrieveAsyncTask;
+    case Operation::kCreateMeetingNote:
+      return CreateMeetingNote;
+    case Operation::kQueryMeetingNotes:
+      return QueryMeetingNotes;
+    case Operation::kAgents:
+      return Agents;
+    default:
+      return nullptr;
   }
 }
 
@@ -390,9 +442,9 @@ void Core::Build() {
       }
       const std::uint32_t ds = NewDataSource(ds_id, dss.title, std::move(schema), db, 0);
       for (std::uint32_t i = 0; i < dss.pages; ++i) {
-        auto props = Own(json{
-            {title_prop,
-             {{"title", {{{"text", {{"content", "Seed " + std::to_string(i + 1)}}}}}}}}});
+        auto props =
+            Own(json{{title_prop,
+                      {{"title", {{{"text", {{"content", "Seed " + std::to_string(i + 1)}}}}}}}}});
         Call seed(seed_call);
         seed.now_us = 0;
         NewPage(seed, ParentKind::kDataSource, data_sources[ds].id, props);
@@ -524,8 +576,9 @@ bool ReadPagination(Core& m, Call& c) {
   if (in.page_size) {
     if (*in.page_size > 100) {
       c.Fail(400, ApiCode::kValidationError,
-             where + " failed validation: " + where + ".page_size should be ≤ `100`, instead was `" +
-                 std::to_string(*in.page_size) + "`.");
+             where + " failed validation: " + where +
+                 ".page_size should be ≤ `100`, instead was `" + std::to_string(*in.page_size) +
+                 "`.");
       return false;
     }
     if (*in.page_size > 0) c.page_size = *in.page_size;
@@ -889,22 +942,38 @@ void FakeNotion::SetChangeSink(std::function<void(const Change&)> sink) {
 
 std::string_view ChangeKindName(ChangeKind kind) {
   switch (kind) {
-    case ChangeKind::kPageCreated: return "page.created";
-    case ChangeKind::kPagePropertiesUpdated: return "page.properties_updated";
-    case ChangeKind::kPageContentUpdated: return "page.content_updated";
-    case ChangeKind::kPageMoved: return "page.moved";
-    case ChangeKind::kPageDeleted: return "page.deleted";
-    case ChangeKind::kPageRestored: return "page.undeleted";
-    case ChangeKind::kDatabaseCreated: return "database.created";
-    case ChangeKind::kDatabaseUpdated: return "database.content_updated";
-    case ChangeKind::kDataSourceCreated: return "data_source.created";
-    case ChangeKind::kDataSourceSchemaUpdated: return "data_source.schema_updated";
-    case ChangeKind::kDataSourceUpdated: return "data_source.content_updated";
-    case ChangeKind::kCommentCreated: return "comment.created";
-    case ChangeKind::kCommentUpdated: return "comment.updated";
-    case ChangeKind::kCommentDeleted: return "comment.deleted";
-    case ChangeKind::kFileUploaded: return "file_upload.updated";
-    case ChangeKind::kViewChanged: return "view.updated";
+    case ChangeKind::kPageCreated:
+      return "page.created";
+    case ChangeKind::kPagePropertiesUpdated:
+      return "page.properties_updated";
+    case ChangeKind::kPageContentUpdated:
+      return "page.content_updated";
+    case ChangeKind::kPageMoved:
+      return "page.moved";
+    case ChangeKind::kPageDeleted:
+      return "page.deleted";
+    case ChangeKind::kPageRestored:
+      return "page.undeleted";
+    case ChangeKind::kDatabaseCreated:
+      return "database.created";
+    case ChangeKind::kDatabaseUpdated:
+      return "database.content_updated";
+    case ChangeKind::kDataSourceCreated:
+      return "data_source.created";
+    case ChangeKind::kDataSourceSchemaUpdated:
+      return "data_source.schema_updated";
+    case ChangeKind::kDataSourceUpdated:
+      return "data_source.content_updated";
+    case ChangeKind::kCommentCreated:
+      return "comment.created";
+    case ChangeKind::kCommentUpdated:
+      return "comment.updated";
+    case ChangeKind::kCommentDeleted:
+      return "comment.deleted";
+    case ChangeKind::kFileUploaded:
+      return "file_upload.updated";
+    case ChangeKind::kViewChanged:
+      return "view.updated";
   }
   return "?";
 }

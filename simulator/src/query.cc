@@ -22,22 +22,26 @@ constexpr std::uint32_t kMaxArray = 100;
 constexpr int kMaxFilterDepth = 2;
 
 const std::vector<std::string> kExistence = {"is_empty", "is_not_empty"};
-const std::vector<std::string> kTextOps = {"equals",      "does_not_equal", "contains",
-                                           "does_not_contain", "starts_with", "ends_with",
-                                           "is_empty",    "is_not_empty"};
-const std::vector<std::string> kNumberOps = {"equals",       "does_not_equal",
-                                             "greater_than", "less_than",
+const std::vector<std::string> kTextOps = {"equals",           "does_not_equal", "contains",
+                                           "does_not_contain", "starts_with",    "ends_with",
+                                           "is_empty",         "is_not_empty"};
+const std::vector<std::string> kNumberOps = {"equals",
+                                             "does_not_equal",
+                                             "greater_than",
+                                             "less_than",
                                              "greater_than_or_equal_to",
-                                             "less_than_or_equal_to", "is_empty", "is_not_empty"};
+                                             "less_than_or_equal_to",
+                                             "is_empty",
+                                             "is_not_empty"};
 const std::vector<std::string> kCheckboxOps = {"equals", "does_not_equal"};
 const std::vector<std::string> kSelectOps = {"equals", "does_not_equal", "is_empty",
                                              "is_not_empty"};
 const std::vector<std::string> kContainsOps = {"contains", "does_not_contain", "is_empty",
                                                "is_not_empty"};
 const std::vector<std::string> kDateOps = {
-    "equals",    "before",    "after",      "on_or_before", "on_or_after", "this_week",
-    "past_week", "past_month", "past_year", "next_week",    "next_month",  "next_year",
-    "is_empty",  "is_not_empty"};
+    "equals",     "before",    "after",      "on_or_before", "on_or_after",
+    "this_week",  "past_week", "past_month", "past_year",    "next_week",
+    "next_month", "next_year", "is_empty",   "is_not_empty"};
 const std::vector<std::string> kVerificationOps = {"status", "does_not_equal"};
 
 // The filter types and the conditions each takes.
@@ -111,18 +115,18 @@ std::string CheckCondition(const std::string& type, const json& cond, const std:
   const std::string where = at + "." + op;
   if (op == "is_empty" || op == "is_not_empty") {
     if (arg != true) {
-      return "body failed validation: " + where + " should be `true`, instead was `" +
-             Quoted(arg) + "`.";
+      return "body failed validation: " + where + " should be `true`, instead was `" + Quoted(arg) +
+             "`.";
     }
     return "";
   }
   if (&*ops == &kTextOps && !arg.is_string()) {
-    return "body failed validation: " + where + " should be a string, instead was `" +
-           Quoted(arg) + "`.";
+    return "body failed validation: " + where + " should be a string, instead was `" + Quoted(arg) +
+           "`.";
   }
   if (&*ops == &kNumberOps && !arg.is_number()) {
-    return "body failed validation: " + where + " should be a number, instead was `" +
-           Quoted(arg) + "`.";
+    return "body failed validation: " + where + " should be a number, instead was `" + Quoted(arg) +
+           "`.";
   }
   if (&*ops == &kCheckboxOps && !arg.is_boolean()) {
     return "body failed validation: " + where + " should be a boolean, instead was `" +
@@ -133,12 +137,12 @@ std::string CheckCondition(const std::string& type, const json& cond, const std:
            Quoted(arg) + "`.";
   }
   if (&*ops == &kContainsOps && !arg.is_string() && !arg.is_array()) {
-    return "body failed validation: " + where + " should be a string, instead was `" +
-           Quoted(arg) + "`.";
+    return "body failed validation: " + where + " should be a string, instead was `" + Quoted(arg) +
+           "`.";
   }
   if (&*ops == &kDateOps) {
-    const bool relative_range = op.rfind("past_", 0) == 0 || op.rfind("next_", 0) == 0 ||
-                                op == "this_week";
+    const bool relative_range =
+        op.rfind("past_", 0) == 0 || op.rfind("next_", 0) == 0 || op == "this_week";
     if (relative_range ? !arg.is_object() : !arg.is_string()) {
       return "body failed validation: " + where + " should be " +
              (relative_range ? "an empty object" : "a date string") + ", instead was `" +
@@ -383,8 +387,8 @@ bool EvalCondition(const Core& m, const Call& c, const Value& v, const std::stri
     const bool any = std::find(wanted.begin(), wanted.end(), have) != wanted.end();
     return op == "equals" ? any : !any;
   }
-  if (v.t == Value::T::kList || type == "multi_select" || type == "people" ||
-      type == "relation" || type == "created_by" || type == "last_edited_by") {
+  if (v.t == Value::T::kList || type == "multi_select" || type == "people" || type == "relation" ||
+      type == "created_by" || type == "last_edited_by") {
     bool any = false;
     for (const std::string& w : wanted) {
       const std::string key = type == "multi_select" ? w : Lower(w);
@@ -407,7 +411,8 @@ bool EvalCondition(const Core& m, const Call& c, const Value& v, const std::stri
   if (op == "contains") return Lower(t).find(Lower(a)) != std::string::npos;
   if (op == "does_not_contain") return Lower(t).find(Lower(a)) == std::string::npos;
   if (op == "starts_with") return t.rfind(a, 0) == 0;
-  if (op == "ends_with") return t.size() >= a.size() && t.compare(t.size() - a.size(), a.size(), a) == 0;
+  if (op == "ends_with")
+    return t.size() >= a.size() && t.compare(t.size() - a.size(), a.size(), a) == 0;
   return false;
 }
 
@@ -426,8 +431,7 @@ bool Eval(const Core& m, const Call& c, const json& f, const PageRec& p) {
   }
   if (auto ts = f.find("timestamp"); ts != f.end()) {
     const std::string type = ts->get<std::string>();
-    return EvalDate(m, c, ValueOf(m, p, "", type), f[type].begin().key(),
-                    f[type].begin().value());
+    return EvalDate(m, c, ValueOf(m, p, "", type), f[type].begin().key(), f[type].begin().value());
   }
   const std::string& name = f["property"].get_ref<const std::string&>();
   for (auto it = f.begin(); it != f.end(); ++it) {
@@ -467,7 +471,7 @@ std::optional<IdemKey> IdempotencyFilter(const json& f) {
 
 struct SortKey {
   std::string property;
-  std::string type;   // the timestamp, or the property's type when known
+  std::string type;  // the timestamp, or the property's type when known
   bool descending = false;
 };
 
@@ -494,8 +498,8 @@ std::string CheckFilter(const json& f, const std::string& where, int depth) {
                ".length should be ≤ `100`, instead was `" + std::to_string(it->size()) + "`.";
       }
       for (std::size_t i = 0; i < it->size(); ++i) {
-        std::string e = CheckFilter((*it)[i], where + "." + compound + "[" + std::to_string(i) + "]",
-                                    depth + 1);
+        std::string e = CheckFilter(
+            (*it)[i], where + "." + compound + "[" + std::to_string(i) + "]", depth + 1);
         if (!e.empty()) return e;
       }
       return "";
@@ -551,11 +555,11 @@ std::string CheckSorts(const json& sorts, const std::string& where) {
       return "body failed validation: " + at + ".property or " + at +
              ".timestamp should be defined, instead was `undefined`.";
     }
-    if (const json& d = Field(s, "direction"); s.contains("direction") &&
-                                               d != "ascending" && d != "descending") {
+    if (const json& d = Field(s, "direction");
+        s.contains("direction") && d != "ascending" && d != "descending") {
       return "body failed validation: " + at +
-             ".direction should be `\"ascending\"` or `\"descending\"`, instead was `" +
-             Quoted(d) + "`.";
+             ".direction should be `\"ascending\"` or `\"descending\"`, instead was `" + Quoted(d) +
+             "`.";
     }
   }
   return "";

@@ -14,10 +14,11 @@ using nlohmann::json;
 namespace {
 
 const char* const kValueTypes[] = {
-    "title",        "rich_text",    "number",   "checkbox",     "select",    "status",
-    "date",         "url",          "email",    "phone_number", "multi_select", "relation",
-    "people",       "files",        "formula",  "rollup",       "unique_id", "created_time",
-    "created_by",   "last_edited_time", "last_edited_by", "button", "verification", "place"};
+    "title",          "rich_text", "number",       "checkbox",   "select",
+    "status",         "date",      "url",          "email",      "phone_number",
+    "multi_select",   "relation",  "people",       "files",      "formula",
+    "rollup",         "unique_id", "created_time", "created_by", "last_edited_time",
+    "last_edited_by", "button",    "verification", "place"};
 
 json Annotations(const json& given) {
   json a = {{"bold", false},      {"italic", false}, {"strikethrough", false},
@@ -73,7 +74,7 @@ json RichText(const Core& m, const json& items) {
         const ObjectId target = id.value_or(ObjectId{});
         mention[type] = {{"id", target.ToString()}};
         const Ref* ref = m.Find(target);
-        plain = ref != nullptr && ref->kind == Kind::kPage ? m.Title(m.pages[ref->index])
+        plain = ref != nullptr && ref->kind == Kind::kPage       ? m.Title(m.pages[ref->index])
                 : ref != nullptr && ref->kind == Kind::kDatabase ? m.databases[ref->index].title
                                                                  : "Untitled";
         href = Url(target);
@@ -92,7 +93,8 @@ json RichText(const Core& m, const json& items) {
         plain = Str(d, "start");
       } else if (type == "template_mention") {
         const json& tm = Field(mn, "template_mention");
-        plain = Str(tm, "template_mention_date").empty() ? "@me" : "@" + Str(tm, "template_mention_date");
+        plain = Str(tm, "template_mention_date").empty() ? "@me"
+                                                         : "@" + Str(tm, "template_mention_date");
       } else if (type == "custom_emoji") {
         plain = ":" + Str(Field(mn, "custom_emoji"), "name") + ":";
       } else if (type == "link_preview" || type == "link_mention") {
@@ -158,8 +160,9 @@ json Core::RenderFileObject(const json& file) const {
     return {{"type", "file"},
             {"file",
              {{"url", Str(f, "url")},
-              {"expiry_time", Field(f, "expiry_time").is_string() ? Field(f, "expiry_time")
-                                                                   : json(Iso(clock.NowUs() + Min(60)))}}}};
+              {"expiry_time", Field(f, "expiry_time").is_string()
+                                  ? Field(f, "expiry_time")
+                                  : json(Iso(clock.NowUs() + Min(60)))}}}};
   }
   return {{"type", "external"}, {"external", {{"url", Str(Field(file, "external"), "url")}}}};
 }
@@ -184,8 +187,8 @@ json Core::RenderIcon(const engine::Payload& icon) const {
 
 // A property value in Notion's shape, given its schema entry (may be null: a page outside a
 // schema) and the stored value (may be null: an empty property).
-json Core::RenderPropertyValue(const PageRec& page, const PropertyDef* def,
-                               const std::string& name, const json* raw) const {
+json Core::RenderPropertyValue(const PageRec& page, const PropertyDef* def, const std::string& name,
+                               const json* raw) const {
   std::string type = def != nullptr ? def->type : "";
   if (type.empty() && raw != nullptr && raw->is_object()) {
     for (const char* t : kValueTypes) {
@@ -215,7 +218,8 @@ json Core::RenderPropertyValue(const PageRec& page, const PropertyDef* def,
         for (const json& opt : options) {
           if ((!want_name.empty() && Str(opt, "name") == want_name) ||
               (!want_id.empty() && Str(opt, "id") == want_id)) {
-            return {{"id", Str(opt, "id")}, {"name", Str(opt, "name")}, {"color", Str(opt, "color")}};
+            return {
+                {"id", Str(opt, "id")}, {"name", Str(opt, "name")}, {"color", Str(opt, "color")}};
           }
         }
       }
@@ -237,21 +241,22 @@ json Core::RenderPropertyValue(const PageRec& page, const PropertyDef* def,
       out[type] = v.is_object() ? option(v) : json(nullptr);
     }
   } else if (type == "date") {
-    out[type] = v.is_object() ? json{{"start", Str(v, "start")},
-                                     {"end", Field(v, "end").is_string() ? Field(v, "end")
-                                                                         : json(nullptr)},
-                                     {"time_zone", Field(v, "time_zone").is_string()
-                                                       ? Field(v, "time_zone")
-                                                       : json(nullptr)}}
-                              : json(nullptr);
+    out[type] = v.is_object()
+                    ? json{{"start", Str(v, "start")},
+                           {"end", Field(v, "end").is_string() ? Field(v, "end") : json(nullptr)},
+                           {"time_zone", Field(v, "time_zone").is_string() ? Field(v, "time_zone")
+                                                                           : json(nullptr)}}
+                    : json(nullptr);
   } else if (type == "people") {
     json list = json::array();
     if (v.is_array()) {
       for (const json& u : v) {
         const std::string object = Str(u, "object").empty() ? "user" : Str(u, "object");
         if (object == "group") {
-          list.push_back({{"object", "group"}, {"id", Str(u, "id")},
-                          {"name", Field(u, "name").is_string() ? Field(u, "name") : json(nullptr)}});
+          list.push_back(
+              {{"object", "group"},
+               {"id", Str(u, "id")},
+               {"name", Field(u, "name").is_string() ? Field(u, "name") : json(nullptr)}});
         } else {
           list.push_back({{"object", "user"}, {"id", Str(u, "id")}});
         }
@@ -287,9 +292,9 @@ json Core::RenderPropertyValue(const PageRec& page, const PropertyDef* def,
     // Formulas are not evaluated: an empty string.
     out[type] = {{"type", "string"}, {"string", nullptr}};
   } else if (type == "rollup") {
-    const std::string function =
-        def != nullptr && Field(def->config, "function").is_string() ? Str(def->config, "function")
-                                                                      : "count";
+    const std::string function = def != nullptr && Field(def->config, "function").is_string()
+                                     ? Str(def->config, "function")
+                                     : "count";
     out[type] = {{"type", "number"}, {"number", 0}, {"function", function}};
   } else if (type == "unique_id") {
     out[type] = {{"prefix", def != nullptr ? Field(def->config, "prefix") : json(nullptr)},
@@ -351,8 +356,8 @@ json Core::RenderPage(const PageRec& p, ApiVersion version,
     return false;
   };
   json props = json::object();
-  const json* stored = p.properties != nullptr && p.properties->is_object() ? p.properties.get()
-                                                                            : nullptr;
+  const json* stored =
+      p.properties != nullptr && p.properties->is_object() ? p.properties.get() : nullptr;
   const DataSourceRec* ds = SourceOf(p);
   if (ds != nullptr && !ds->schema.empty()) {
     // Every property of the schema, empty ones included.
@@ -432,7 +437,8 @@ json Core::RenderBlock(const BlockRec& b, ApiVersion version) const {
   }
   src_content.erase("children");
   json content = json::object();
-  const std::string color = Str(src_content, "color").empty() ? "default" : Str(src_content, "color");
+  const std::string color =
+      Str(src_content, "color").empty() ? "default" : Str(src_content, "color");
   auto text = [&]() { return RichText(*this, Field(src_content, "rich_text")); };
   auto caption = [&]() { return RichText(*this, Field(src_content, "caption")); };
   if (type == "paragraph" || type == "bulleted_list_item" || type == "numbered_list_item" ||
@@ -546,11 +552,11 @@ json Core::RenderAsBlock(const Ref& ref, ApiVersion version) const {
          {"child_page", {{"title", Title(p)}}}};
     if (p.parent_kind == ParentKind::kDataSource) {
       const Ref* r = Find(p.parent);
-      j["parent"] = {{"type", "data_source_id"},
-                     {"data_source_id", p.parent.ToString()},
-                     {"database_id", r != nullptr
-                                         ? databases[data_sources[r->index].database].id.ToString()
-                                         : std::string()}};
+      j["parent"] = {
+          {"type", "data_source_id"},
+          {"data_source_id", p.parent.ToString()},
+          {"database_id", r != nullptr ? databases[data_sources[r->index].database].id.ToString()
+                                       : std::string()}};
     }
     if (version != ApiVersion::k20260311) j["archived"] = p.in_trash;
     return j;
@@ -662,9 +668,9 @@ json Core::RenderBot(int token) const {
           {"type", "bot"},
           {"bot",
            {{"owner", {{"type", "workspace"}, {"workspace", true}}},
-            {"workspace_id", ObjectId{engine::Mix64(t.spec.workspace + 1),
-                                      engine::Mix64(t.spec.workspace + 2)}
-                                 .ToString()},
+            {"workspace_id",
+             ObjectId{engine::Mix64(t.spec.workspace + 1), engine::Mix64(t.spec.workspace + 2)}
+                 .ToString()},
             {"workspace_limits", {{"max_file_upload_size_in_bytes", 5'368'709'120LL}}},
             {"workspace_name", "notion-sim"}}}};
 }
@@ -704,9 +710,8 @@ json Core::RenderComment(const CommentRec& cm) const {
 }
 
 json Core::RenderFileUpload(const FileUploadRec& up) const {
-  const std::string status = up.status == "pending" && clock.NowUs() > up.expires_us
-                                 ? std::string("expired")
-                                 : up.status;
+  const std::string status =
+      up.status == "pending" && clock.NowUs() > up.expires_us ? std::string("expired") : up.status;
   const bool bot = static_cast<std::size_t>(up.creator) < tokens.size();
   json j = {{"object", "file_upload"},
             {"id", up.id.ToString()},
@@ -726,36 +731,36 @@ json Core::RenderFileUpload(const FileUploadRec& up) const {
   }
   if (up.mode == "multi_part") {
     if (status == "pending") {
-      j["complete_url"] = "https://api.notion.com/v1/file_uploads/" + up.id.ToString() + "/complete";
+      j["complete_url"] =
+          "https://api.notion.com/v1/file_uploads/" + up.id.ToString() + "/complete";
     }
-    j["number_of_parts"] = {
-        {"total", up.parts_total},
-        {"sent", std::count(up.parts_sent.begin(), up.parts_sent.end(), true)}};
+    j["number_of_parts"] = {{"total", up.parts_total},
+                            {"sent", std::count(up.parts_sent.begin(), up.parts_sent.end(), true)}};
   }
   if (up.mode == "external_url") {
-    j["file_import_result"] = {{"imported_time", Iso(up.created_us)},
-                               {"type", "success"},
-                               {"success", json::object()}};
+    j["file_import_result"] = {
+        {"imported_time", Iso(up.created_us)}, {"type", "success"}, {"success", json::object()}};
   }
   return j;
 }
 
 json Core::RenderView(const ViewRec& v) const {
-  json j = {{"object", "view"},
-            {"id", v.id.ToString()},
-            {"parent", {{"type", "database_id"}, {"database_id", databases[v.database].id.ToString()}}},
-            {"name", v.name},
-            {"type", v.type},
-            {"created_time", Iso(v.created_us)},
-            {"last_edited_time", Iso(v.edited_us)},
-            {"url", Url(databases[v.database].id) + "?v=" + Hex32(v.id)},
-            {"data_source_id", data_sources[v.data_source].id.ToString()},
-            {"created_by", UserRef(v.creator)},
-            {"last_edited_by", UserRef(v.creator)},
-            {"filter", v.filter},
-            {"sorts", v.sorts},
-            {"quick_filters", v.quick_filters},
-            {"configuration", v.configuration.is_object() ? v.configuration : json(nullptr)}};
+  json j = {
+      {"object", "view"},
+      {"id", v.id.ToString()},
+      {"parent", {{"type", "database_id"}, {"database_id", databases[v.database].id.ToString()}}},
+      {"name", v.name},
+      {"type", v.type},
+      {"created_time", Iso(v.created_us)},
+      {"last_edited_time", Iso(v.edited_us)},
+      {"url", Url(databases[v.database].id) + "?v=" + Hex32(v.id)},
+      {"data_source_id", data_sources[v.data_source].id.ToString()},
+      {"created_by", UserRef(v.creator)},
+      {"last_edited_by", UserRef(v.creator)},
+      {"filter", v.filter},
+      {"sorts", v.sorts},
+      {"quick_filters", v.quick_filters},
+      {"configuration", v.configuration.is_object() ? v.configuration : json(nullptr)}};
   if (j["configuration"].is_object() && !j["configuration"].contains("type")) {
     j["configuration"]["type"] = v.type;
   }
@@ -858,8 +863,8 @@ std::string Core::Markdown(const std::vector<Child>& children, int depth) const 
     } else if (type == "quote") {
       out += indent + "> " + text + "\n";
     } else if (type == "code") {
-      out += indent + "```" + Str(c, "language") + "\n" + PlainText(Field(c, "rich_text")) +
-             "\n" + indent + "```\n";
+      out += indent + "```" + Str(c, "language") + "\n" + PlainText(Field(c, "rich_text")) + "\n" +
+             indent + "```\n";
     } else if (type == "divider") {
       out += indent + "---\n";
     } else if (type == "equation") {
@@ -936,8 +941,10 @@ json Core::Render(const Call& c) {
           const ObjectId id{engine::HashString("emoji/" + name), engine::HashString(name)};
           results.push_back({{"id", id.ToString()},
                              {"name", name},
-                             {"url", "https://s3-us-west-2.amazonaws.com/public.notion-static.com/"
-                                     "emoji/" + name + ".png"}});
+                             {"url",
+                              "https://s3-us-west-2.amazonaws.com/public.notion-static.com/"
+                              "emoji/" +
+                                  name + ".png"}});
         } else {
           results.push_back(RenderItem(item, v, r.filter_properties));
         }
@@ -995,18 +1002,19 @@ json Core::Render(const Call& c) {
       const std::uint64_t size = static_cast<std::uint64_t>(r.number);
       json results = json::array();
       for (std::uint64_t i = start; i < all.size() && results.size() < size; ++i) {
-        results.push_back({{"object", "property_item"}, {"id", id}, {"type", type}, {type, all[i]}});
+        results.push_back(
+            {{"object", "property_item"}, {"id", id}, {"type", type}, {type, all[i]}});
       }
       const bool more = start + results.size() < all.size();
       json item = {{"type", type}, {"id", id}, {"next_url", nullptr}};
       item[type] = type == "rollup" ? value["rollup"] : json::object();
-      return {{"object", "list"},
-              {"results", std::move(results)},
-              {"next_cursor",
-               more ? json(CursorText(start + size + 1, r.container)) : json(nullptr)},
-              {"has_more", more},
-              {"type", "property_item"},
-              {"property_item", std::move(item)}};
+      return {
+          {"object", "list"},
+          {"results", std::move(results)},
+          {"next_cursor", more ? json(CursorText(start + size + 1, r.container)) : json(nullptr)},
+          {"has_more", more},
+          {"type", "property_item"},
+          {"property_item", std::move(item)}};
     }
     case ReplyKind::kMarkdown: {
       const PageRec& p = pages[r.item.index];
@@ -1045,9 +1053,9 @@ json Core::Render(const Call& c) {
               {"bot_id", t.bot.ToString()},
               {"workspace_icon", nullptr},
               {"workspace_name", "notion-sim"},
-              {"workspace_id", ObjectId{engine::Mix64(t.spec.workspace + 1),
-                                        engine::Mix64(t.spec.workspace + 2)}
-                                   .ToString()},
+              {"workspace_id",
+               ObjectId{engine::Mix64(t.spec.workspace + 1), engine::Mix64(t.spec.workspace + 2)}
+                   .ToString()},
               {"owner", {{"type", "workspace"}, {"workspace", true}}},
               {"duplicated_template_id", nullptr}};
     }

@@ -88,14 +88,16 @@ void Search(Core& m, Call& c) {
     if (old) {
       for (std::uint32_t i = 0; i < m.databases.size(); ++i) {
         const DatabaseRec& d = m.databases[i];
-        if (d.in_trash != want_trash || d.created_us > indexed_before || m.Hidden(c, d.id)) continue;
+        if (d.in_trash != want_trash || d.created_us > indexed_before || m.Hidden(c, d.id))
+          continue;
         if (!query.empty() && Lower(d.title).find(query) == std::string::npos) continue;
         hits.push_back(Hit{d.created_us, order++, Kind::kDatabase, i});
       }
     } else {
       for (std::uint32_t i = 0; i < m.data_sources.size(); ++i) {
         const DataSourceRec& d = m.data_sources[i];
-        if (d.in_trash != want_trash || d.created_us > indexed_before || m.Hidden(c, d.id)) continue;
+        if (d.in_trash != want_trash || d.created_us > indexed_before || m.Hidden(c, d.id))
+          continue;
         if (!query.empty() && Lower(d.title).find(query) == std::string::npos) continue;
         hits.push_back(Hit{d.edited_us, order++, Kind::kDataSource, i});
       }
@@ -119,7 +121,8 @@ void Search(Core& m, Call& c) {
   }
   c.reply.kind = ReplyKind::kList;
   c.reply.list_type = old ? "page_or_database" : "page_or_data_source";
-  for (std::uint64_t i = pos; i < end; ++i) c.reply.items.push_back(Ref{hits[i].kind, hits[i].index});
+  for (std::uint64_t i = pos; i < end; ++i)
+    c.reply.items.push_back(Ref{hits[i].kind, hits[i].index});
 }
 
 }  // namespace notion_sim::sim

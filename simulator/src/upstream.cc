@@ -90,8 +90,7 @@ void Upstream::Complete(Call& c) {
     return;
   }
   if (auto it = b.find("max_tokens"); it != b.end()) {
-    if (!it->is_number_integer() || it->get<std::int64_t>() < 1 ||
-        it->get<std::int64_t>() > 4096) {
+    if (!it->is_number_integer() || it->get<std::int64_t>() < 1 || it->get<std::int64_t>() > 4096) {
       c.Fail(400, ApiCode::kValidationError, "max_tokens: expected an integer in [1, 4096]");
       return;
     }

@@ -168,7 +168,6 @@ std::size_t JsLength(std::string_view s) {
   return n;
 }
 
-
 std::int64_t UnixFromCivil(std::int64_t year, unsigned month, unsigned day) {
   // Days from civil (H. Hinnant's algorithm).
   const std::int64_t y = year - (month <= 2 ? 1 : 0);

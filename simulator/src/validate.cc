@@ -23,18 +23,43 @@ constexpr std::uint32_t kMaxBlocksPerPayload = 1000;
 // count as a level), as the SDK's BlockObjectRequest types and Notion say.
 constexpr int kMaxBlockDepth = 3;
 
-const char* const kBlockTypes[] = {
-    "paragraph", "heading_1", "heading_2", "heading_3", "heading_4", "bulleted_list_item",
-    "numbered_list_item", "quote", "to_do", "toggle", "template", "callout", "synced_block",
-    "code", "equation", "divider", "breadcrumb", "table_of_contents", "tab", "link_to_page",
-    "table", "table_row", "column_list", "column", "embed", "bookmark", "image", "video", "pdf",
-    "file", "audio"};
+const char* const kBlockTypes[] = {"paragraph",
+                                   "heading_1",
+                                   "heading_2",
+                                   "heading_3",
+                                   "heading_4",
+                                   "bulleted_list_item",
+                                   "numbered_list_item",
+                                   "quote",
+                                   "to_do",
+                                   "toggle",
+                                   "template",
+                                   "callout",
+                                   "synced_block",
+                                   "code",
+                                   "equation",
+                                   "divider",
+                                   "breadcrumb",
+                                   "table_of_contents",
+                                   "tab",
+                                   "link_to_page",
+                                   "table",
+                                   "table_row",
+                                   "column_list",
+                                   "column",
+                                   "embed",
+                                   "bookmark",
+                                   "image",
+                                   "video",
+                                   "pdf",
+                                   "file",
+                                   "audio"};
 
 // Property types a page can be given a value for (the others are computed by Notion).
-const char* const kWritableTypes[] = {"title",    "rich_text",    "number", "url",
-                                      "select",   "multi_select", "people", "email",
-                                      "phone_number", "date",     "checkbox", "relation",
-                                      "files",    "status",       "place",  "verification"};
+const char* const kWritableTypes[] = {"title",        "rich_text",    "number",   "url",
+                                      "select",       "multi_select", "people",   "email",
+                                      "phone_number", "date",         "checkbox", "relation",
+                                      "files",        "status",       "place",    "verification"};
 
 bool KnownBlockType(const std::string& type) {
   return std::find(std::begin(kBlockTypes), std::end(kBlockTypes), type) != std::end(kBlockTypes);
@@ -160,8 +185,7 @@ bool Core::ValidateProperties(Call& c, const json& props, const std::string& whe
         return false;
       }
       if (!v.contains(def->type)) {
-        c.Fail(400, ApiCode::kValidationError,
-               it.key() + " is expected to be " + def->type + ".");
+        c.Fail(400, ApiCode::kValidationError, it.key() + " is expected to be " + def->type + ".");
         return false;
       }
     }
@@ -272,14 +296,16 @@ bool Core::ValidateChildren(Call& c, const json& children, const std::string& wh
                     "`.");
       }
       for (std::size_t k = 0; k < cells->size(); ++k) {
-        if (!ValidateRichText(c, (*cells)[k], at + "." + type + ".cells[" + std::to_string(k) + "]"))
+        if (!ValidateRichText(c, (*cells)[k],
+                              at + "." + type + ".cells[" + std::to_string(k) + "]"))
           return false;
       }
     }
     if (auto nested = content->find("children"); nested != content->end()) {
       if (depth >= kMaxBlockDepth) {
         return fail(at + "." + type + ".children should be not present, instead was `" +
-                    Quoted(*nested) + "`. Blocks may nest at most two levels below the top "
+                    Quoted(*nested) +
+                    "`. Blocks may nest at most two levels below the top "
                     "block in one request.");
       }
       // A column list's columns do not count as a level: column layouts hold blocks with

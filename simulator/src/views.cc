@@ -14,8 +14,8 @@ using nlohmann::json;
 namespace {
 
 constexpr TimeUs kQueryLifetime = Min(15);
-const char* const kViewTypes[] = {"table", "board", "list",  "calendar", "timeline",
-                                  "gallery", "form", "chart", "map",     "dashboard"};
+const char* const kViewTypes[] = {"table",   "board", "list",  "calendar", "timeline",
+                                  "gallery", "form",  "chart", "map",      "dashboard"};
 
 ViewRec* Existing(Core& m, Call& c) {
   const Ref* ref = m.Find(c.target);
@@ -181,8 +181,8 @@ void CreateViewQuery(Core& m, Call& c) {
   ViewRec* v = Existing(m, c);
   if (v == nullptr) return;
   const json& size = Field(*c.body, "page_size");
-  if (!size.is_null() &&
-      (!size.is_number_integer() || size.get<std::int64_t>() < 1 || size.get<std::int64_t>() > 100)) {
+  if (!size.is_null() && (!size.is_number_integer() || size.get<std::int64_t>() < 1 ||
+                          size.get<std::int64_t>() > 100)) {
     c.Fail(400, ApiCode::kValidationError,
            "body failed validation: body.page_size should be an integer from 1 to 100, instead "
            "was `" +

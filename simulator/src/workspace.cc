@@ -29,10 +29,10 @@ bool Digits(std::string_view s, std::size_t at, std::size_t n, int* out) {
 }
 
 const std::vector<std::string> kPropertyTypes = {
-    "title",        "rich_text",        "number",         "checkbox",     "select",
-    "status",       "date",             "url",            "email",        "phone_number",
-    "multi_select", "people",           "files",          "created_time", "last_edited_time",
-    "created_by",   "last_edited_by",   "unique_id",      "formula"};
+    "title",        "rich_text",      "number",    "checkbox",     "select",
+    "status",       "date",           "url",       "email",        "phone_number",
+    "multi_select", "people",         "files",     "created_time", "last_edited_time",
+    "created_by",   "last_edited_by", "unique_id", "formula"};
 
 engine::ObjectId ReadId(engine::ObjectReader& r, const std::string& key) {
   if (!r.Has(key)) {

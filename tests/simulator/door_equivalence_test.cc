@@ -97,7 +97,8 @@ ApiCall Typed(const std::string& method, const std::string& path, const std::str
   } else {
     call.version_given = VersionGiven::kMissing;
   }
-  if (auto a = header("Authorization"); a && a->rfind("Bearer ", 0) == 0) call.bearer = a->substr(7);
+  if (auto a = header("Authorization"); a && a->rfind("Bearer ", 0) == 0)
+    call.bearer = a->substr(7);
   std::stringstream q(query);
   for (std::string part; std::getline(q, part, '&');) {
     const auto eq = part.find('=');
@@ -141,14 +142,16 @@ TEST(DoorEquivalenceTest, EveryCatalogueHttpCaseGivesTheSameAnswerAtBothDoors) {
     }
     std::string body;
     if (c.contains("body")) {
-      body = c["body"].is_string() ? Sub(c["body"].get<std::string>(), vars) : Sub(c["body"].dump(), vars);
+      body = c["body"].is_string() ? Sub(c["body"].get<std::string>(), vars)
+                                   : Sub(c["body"].dump(), vars);
     }
     std::map<std::string, std::optional<std::string>> headers = {
         {"Authorization", std::string("Bearer ") + kToken}, {"Notion-Version", "2025-09-03"}};
     if (c.contains("headers")) {
       for (auto it = c["headers"].begin(); it != c["headers"].end(); ++it) {
-        headers[it.key()] = it->is_null() ? std::nullopt
-                                          : std::optional<std::string>(Sub(it->get<std::string>(), vars));
+        headers[it.key()] = it->is_null()
+                                ? std::nullopt
+                                : std::optional<std::string>(Sub(it->get<std::string>(), vars));
       }
     }
     HttpCall call;
@@ -207,13 +210,24 @@ class Corpus {
   }
 
   Pair Next(std::uint64_t op_id) {
-    static const Operation kOps[] = {
-        Operation::kCreatePage,        Operation::kRetrievePage,     Operation::kUpdatePage,
-        Operation::kQueryDataSource,   Operation::kRetrieveDataSource, Operation::kRetrieveDatabase,
-        Operation::kAppendBlocks,      Operation::kListBlockChildren, Operation::kRetrieveBlock,
-        Operation::kUpdateBlock,       Operation::kDeleteBlock,      Operation::kSearch,
-        Operation::kUsersMe,           Operation::kListUsers,        Operation::kRetrieveUser,
-        Operation::kMovePage,          Operation::kRetrievePageMarkdown, Operation::kCreateComment};
+    static const Operation kOps[] = {Operation::kCreatePage,
+                                     Operation::kRetrievePage,
+                                     Operation::kUpdatePage,
+                                     Operation::kQueryDataSource,
+                                     Operation::kRetrieveDataSource,
+                                     Operation::kRetrieveDatabase,
+                                     Operation::kAppendBlocks,
+                                     Operation::kListBlockChildren,
+                                     Operation::kRetrieveBlock,
+                                     Operation::kUpdateBlock,
+                                     Operation::kDeleteBlock,
+                                     Operation::kSearch,
+                                     Operation::kUsersMe,
+                                     Operation::kListUsers,
+                                     Operation::kRetrieveUser,
+                                     Operation::kMovePage,
+                                     Operation::kRetrievePageMarkdown,
+                                     Operation::kCreateComment};
     Pair p;
     engine::Request& r = p.typed;
     r.operation = kOps[rng_.Below(std::size(kOps))];
@@ -226,8 +240,9 @@ class Corpus {
     switch (r.operation) {
       case Operation::kCreatePage:
         r.parent = rng_.Below(3) == 0 ? w_.root : (rng_.Below(5) == 0 ? ObjectId{9, 9} : ds_);
-        body["properties"] = {{r.parent == w_.root ? "title" : "Name",
-                               {{"title", json::array({{{"text", {{"content", "c" + std::to_string(op_id)}}}}})}}}};
+        body["properties"] = {
+            {r.parent == w_.root ? "title" : "Name",
+             {{"title", json::array({{{"text", {{"content", "c" + std::to_string(op_id)}}}}})}}}};
         if (shape == 0) body["properties"]["Name"] = {{"title", "not an array"}};
         if (shape == 1) {
           body["children"] = json::array({{{"paragraph", {{"rich_text", json::array()}}}}});
@@ -241,15 +256,18 @@ class Corpus {
       case Operation::kQueryDataSource:
         r.target = rng_.Below(4) == 0 ? Pick() : ds_;
         if (shape == 0) body["filter"] = {{"property", "Done"}, {"checkbox", {{"equals", "x"}}}};
-        if (shape == 1) body["sorts"] = json::array({{{"property", "Name"}, {"direction", "descending"}}});
+        if (shape == 1)
+          body["sorts"] = json::array({{{"property", "Name"}, {"direction", "descending"}}});
         if (shape == 2) body["filter"] = {{"property", "Done"}, {"checkbox", {{"equals", false}}}};
         r.page_size = static_cast<std::uint16_t>(rng_.Below(4) == 0 ? 101 : 1 + rng_.Below(100));
         break;
       case Operation::kAppendBlocks:
         r.target = Pick();
-        body["children"] = shape == 0 ? json("nope")
-                                      : json::array({{{"paragraph",
-                                                       {{"rich_text", json::array({{{"text", {{"content", "x"}}}}})}}}}});
+        body["children"] =
+            shape == 0
+                ? json("nope")
+                : json::array({{{"paragraph",
+                                 {{"rich_text", json::array({{{"text", {{"content", "x"}}}}})}}}}});
         break;
       case Operation::kUpdateBlock:
         r.target = Pick();
@@ -284,12 +302,15 @@ class Corpus {
     HttpCall& h = p.http;
     h = HttpCall::Notion(std::string(engine::MethodName(r.method)),
                          engine::RenderPath(r.operation, r.target.ToString()),
-                         r.tenant == 0 ? kToken : r.tenant == 1 ? kOther : "ntn_unknown_000000");
+                         r.tenant == 0   ? kToken
+                         : r.tenant == 1 ? kOther
+                                         : "ntn_unknown_000000");
     h.Header("x-notion-sim-op-id", std::to_string(op_id));
     h.Header("x-notion-sim-attempt", "1");
     json http_body = body;
     if (r.operation == Operation::kCreatePage) {
-      http_body["parent"] = {{r.parent == w_.root ? "page_id" : "data_source_id", r.parent.ToString()}};
+      http_body["parent"] = {
+          {r.parent == w_.root ? "page_id" : "data_source_id", r.parent.ToString()}};
     }
     if (r.page_size != 0) {
       if (r.method == engine::Method::kGet) {

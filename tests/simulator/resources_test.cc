@@ -31,9 +31,9 @@ class Resources : public ::testing::Test {
     DataSourceSpec ds;
     ds.id = *ObjectId::Parse(kDs);
     ds.title = "Tasks";
-    ds.properties = {{"Name", "title"},   {"Done", "checkbox"},   {"Points", "number"},
-                     {"Tags", "multi_select"}, {"Stage", "status"}, {"Due", "date"},
-                     {"Ticket", "unique_id"}, {"Who", "people"},  {"Made", "created_time"}};
+    ds.properties = {{"Name", "title"},        {"Done", "checkbox"}, {"Points", "number"},
+                     {"Tags", "multi_select"}, {"Stage", "status"},  {"Due", "date"},
+                     {"Ticket", "unique_id"},  {"Who", "people"},    {"Made", "created_time"}};
     db.data_sources.push_back(ds);
     c.workspace.databases.push_back(db);
     fake = std::make_unique<FakeNotion>(clock, engine::Rng(3), nullptr, c);
@@ -75,7 +75,8 @@ TEST_F(Resources, APageCarriesEveryPropertyOfItsSchemaWithNotionsShapes) {
   EXPECT_EQ(p["Done"], (json{{"id", p["Done"]["id"]}, {"type", "checkbox"}, {"checkbox", false}}));
   EXPECT_EQ(p["Points"]["number"], nullptr);
   EXPECT_EQ(p["Stage"]["status"], nullptr);
-  EXPECT_EQ(p["Due"]["date"], (json{{"start", "2026-03-01"}, {"end", nullptr}, {"time_zone", nullptr}}));
+  EXPECT_EQ(p["Due"]["date"],
+            (json{{"start", "2026-03-01"}, {"end", nullptr}, {"time_zone", nullptr}}));
   EXPECT_EQ(p["Tags"]["multi_select"][0]["name"], "a");
   EXPECT_EQ(p["Tags"]["multi_select"][0]["color"], "default");
   EXPECT_EQ(p["Ticket"]["unique_id"], (json{{"prefix", nullptr}, {"number", 1}}));
@@ -95,9 +96,9 @@ TEST_F(Resources, APageCarriesEveryPropertyOfItsSchemaWithNotionsShapes) {
 }
 
 TEST_F(Resources, UnknownParentsAre404ByDefault) {
-  const json e = Send("POST", "/v1/pages",
-                      {{"parent", {{"data_source_id", "00000000-0000-4000-8000-000000000001"}}}},
-                      404);
+  const json e =
+      Send("POST", "/v1/pages",
+           {{"parent", {{"data_source_id", "00000000-0000-4000-8000-000000000001"}}}}, 404);
   EXPECT_EQ(e["code"], "object_not_found");
   EXPECT_EQ(fake->ledger().size(), 0u);
   engine::Request r;
@@ -138,11 +139,19 @@ TEST_F(Resources, ChildPagesAndDatabasesAreBlocksOfTheirParent) {
 TEST_F(Resources, NestingIsNotionsTwoLevelsBelowTheTopBlockAndColumnsDoNotCount) {
   const std::string page = NewPage("nest");
   const json p = {{"paragraph", {{"rich_text", json::array()}}}};
-  const json two = {{"toggle", {{"rich_text", json::array()}, {"children", {{{"toggle", {{"rich_text", json::array()}, {"children", {p}}}}}}}}}};
-  EXPECT_EQ(Send("PATCH", "/v1/blocks/" + page + "/children", {{"children", {two}}})["results"].size(), 1u);
+  const json two = {
+      {"toggle",
+       {{"rich_text", json::array()},
+        {"children", {{{"toggle", {{"rich_text", json::array()}, {"children", {p}}}}}}}}}};
+  EXPECT_EQ(
+      Send("PATCH", "/v1/blocks/" + page + "/children", {{"children", {two}}})["results"].size(),
+      1u);
   const json three = {{"toggle", {{"rich_text", json::array()}, {"children", {two}}}}};
   const json e = Send("PATCH", "/v1/blocks/" + page + "/children", {{"children", {three}}}, 400);
-  EXPECT_NE(e["message"].get<std::string>().find("children[0].toggle.children[0].toggle.children[0].toggle.children should be not present"), std::string::npos) << e;
+  EXPECT_NE(e["message"].get<std::string>().find("children[0].toggle.children[0].toggle.children[0]"
+                                                 ".toggle.children should be not present"),
+            std::string::npos)
+      << e;
   const json columns = {{"column_list", {{"children", {{{"column", {{"children", {two}}}}}}}}}};
   Send("PATCH", "/v1/blocks/" + page + "/children", {{"children", {columns}}});
 }
@@ -152,14 +161,16 @@ TEST_F(Resources, AppendAtAPosition) {
   auto para = [](const std::string& s) {
     return json{{"paragraph", {{"rich_text", {{{"text", {{"content", s}}}}}}}}};
   };
-  const json a = Send("PATCH", "/v1/blocks/" + page + "/children", {{"children", {para("a"), para("c")}}});
+  const json a =
+      Send("PATCH", "/v1/blocks/" + page + "/children", {{"children", {para("a"), para("c")}}});
   Send("PATCH", "/v1/blocks/" + page + "/children",
        {{"children", {para("b")}}, {"after", a["results"][0]["id"]}});
   Send("PATCH", "/v1/blocks/" + page + "/children",
        {{"children", {para("0")}}, {"position", {{"type", "start"}}}});
   const json list = Send("GET", "/v1/blocks/" + page + "/children");
   std::string order;
-  for (const json& b : list["results"]) order += b["paragraph"]["rich_text"][0]["plain_text"].get<std::string>();
+  for (const json& b : list["results"])
+    order += b["paragraph"]["rich_text"][0]["plain_text"].get<std::string>();
   EXPECT_EQ(order, "0abc");
 }
 
@@ -172,7 +183,9 @@ TEST_F(Resources, QueriesFilterByEveryKindOfValue) {
              {"Due", {{"date", {{"start", "2026-01-0" + std::to_string(i)}}}}}});
   }
   auto count = [&](const json& filter) {
-    return Send("POST", std::string("/v1/data_sources/") + kDs + "/query", {{"filter", filter}})["results"].size();
+    return Send("POST", std::string("/v1/data_sources/") + kDs + "/query",
+                {{"filter", filter}})["results"]
+        .size();
   };
   EXPECT_EQ(count({{"property", "Points"}, {"number", {{"greater_than_or_equal_to", 4}}}}), 2u);
   EXPECT_EQ(count({{"property", "Done"}, {"checkbox", {{"equals", true}}}}), 2u);
@@ -181,10 +194,14 @@ TEST_F(Resources, QueriesFilterByEveryKindOfValue) {
   EXPECT_EQ(count({{"property", "Due"}, {"date", {{"is_empty", true}}}}), 0u);
   EXPECT_EQ(count({{"property", "Ticket"}, {"unique_id", {{"less_than", 3}}}}), 2u);
   EXPECT_EQ(count({{"property", "Name"}, {"title", {{"starts_with", "p"}}}}), 5u);
-  EXPECT_EQ(count({{"timestamp", "created_time"}, {"created_time", {{"on_or_after", "2026-01-01"}}}}), 5u);
-  EXPECT_EQ(count({{"or", {{{"property", "Points"}, {"number", {{"equals", 1}}}},
-                           {{"and", {{{"property", "Done"}, {"checkbox", {{"equals", true}}}},
-                                     {{"property", "Points"}, {"number", {{"greater_than", 3}}}}}}}}}}),
+  EXPECT_EQ(
+      count({{"timestamp", "created_time"}, {"created_time", {{"on_or_after", "2026-01-01"}}}}),
+      5u);
+  EXPECT_EQ(count({{"or",
+                    {{{"property", "Points"}, {"number", {{"equals", 1}}}},
+                     {{"and",
+                       {{{"property", "Done"}, {"checkbox", {{"equals", true}}}},
+                        {{"property", "Points"}, {"number", {{"greater_than", 3}}}}}}}}}}),
             2u);
   const json e = Send("POST", std::string("/v1/data_sources/") + kDs + "/query",
                       {{"filter", {{"and", {{{"or", {{{"and", json::array()}}}}}}}}}}, 400);
@@ -196,8 +213,9 @@ TEST_F(Resources, QueriesFilterByEveryKindOfValue) {
 
 TEST_F(Resources, CommentsOnAPageWithReplies) {
   const std::string page = NewPage("talk");
-  const json c = Send("POST", "/v1/comments",
-                      {{"parent", {{"page_id", page}}}, {"rich_text", {{{"text", {{"content", "hi"}}}}}}});
+  const json c =
+      Send("POST", "/v1/comments",
+           {{"parent", {{"page_id", page}}}, {"rich_text", {{{"text", {{"content", "hi"}}}}}}});
   EXPECT_EQ(c["object"], "comment");
   EXPECT_EQ(c["rich_text"][0]["plain_text"], "hi");
   EXPECT_EQ(c["display_name"]["type"], "integration");
@@ -211,14 +229,16 @@ TEST_F(Resources, CommentsOnAPageWithReplies) {
 }
 
 TEST_F(Resources, FileUploadsInPartsThenAttached) {
-  const json up = Send("POST", "/v1/file_uploads", {{"mode", "multi_part"}, {"number_of_parts", 2}, {"filename", "a.bin"}});
+  const json up = Send("POST", "/v1/file_uploads",
+                       {{"mode", "multi_part"}, {"number_of_parts", 2}, {"filename", "a.bin"}});
   EXPECT_EQ(up["status"], "pending");
   EXPECT_EQ(up["number_of_parts"], (json{{"total", 2}, {"sent", 0}}));
   const std::string id = up["id"];
   auto send = [&](const std::string& part, int want) {
     clock.Advance(Ms(10));
-    std::vector<FormPart> form = {{"file", "a.bin", "application/octet-stream", std::string(100, 'x')},
-                                  {"part_number", "", "", part}};
+    std::vector<FormPart> form = {
+        {"file", "a.bin", "application/octet-stream", std::string(100, 'x')},
+        {"part_number", "", "", part}};
     HttpCall call = HttpCall::Notion("POST", "/v1/file_uploads/" + id + "/send", kToken);
     HttpRequestView view;
     view.method = call.method;
@@ -248,18 +268,25 @@ TEST_F(Resources, FileUploadsInPartsThenAttached) {
 TEST_F(Resources, ViewsAndTheirQueries) {
   for (int i = 0; i < 7; ++i) NewPage("v" + std::to_string(i), {{"Done", {{"checkbox", i < 5}}}});
   const json v = Send("POST", "/v1/views",
-                      {{"data_source_id", kDs}, {"name", "Open"}, {"type", "table"},
+                      {{"data_source_id", kDs},
+                       {"name", "Open"},
+                       {"type", "table"},
                        {"filter", {{"property", "Done"}, {"checkbox", {{"equals", true}}}}}});
   const std::string vid = v["id"];
   const json q = Send("POST", "/v1/views/" + vid + "/queries", {{"page_size", 2}});
   EXPECT_EQ(q["total_count"], 5);
   EXPECT_EQ(q["results"].size(), 2u);
   EXPECT_EQ(q["results"][0].size(), 2u);  // partial pages: object and id
-  const json next = Send("GET", "/v1/views/" + vid + "/queries/" + q["id"].get<std::string>(), nullptr,
-                         200, "page_size=2&start_cursor=" + q["next_cursor"].get<std::string>());
+  const json next =
+      Send("GET", "/v1/views/" + vid + "/queries/" + q["id"].get<std::string>(), nullptr, 200,
+           "page_size=2&start_cursor=" + q["next_cursor"].get<std::string>());
   EXPECT_EQ(next["results"].size(), 2u);
-  EXPECT_EQ(Send("DELETE", "/v1/views/" + vid + "/queries/" + q["id"].get<std::string>())["deleted"], true);
-  EXPECT_EQ(Send("GET", "/v1/views", nullptr, 200, std::string("data_source_id=") + kDs)["results"].size(), 1u);
+  EXPECT_EQ(
+      Send("DELETE", "/v1/views/" + vid + "/queries/" + q["id"].get<std::string>())["deleted"],
+      true);
+  EXPECT_EQ(Send("GET", "/v1/views", nullptr, 200, std::string("data_source_id=") + kDs)["results"]
+                .size(),
+            1u);
   Send("DELETE", "/v1/views/" + vid);
   Send("GET", "/v1/views/" + vid, nullptr, 404);
 }
@@ -271,21 +298,24 @@ TEST_F(Resources, OauthTokensWorkUntilRevoked) {
     call.method = "POST";
     call.path = path;
     call.Header("Notion-Version", "2025-09-03");
-    call.Header("Authorization", "Basic bm90aW9uLXNpbTpub3Rpb24tc2ltLXNlY3JldA==");  // notion-sim:notion-sim-secret
+    call.Header("Authorization",
+                "Basic bm90aW9uLXNpbTpub3Rpb24tc2ltLXNlY3JldA==");  // notion-sim:notion-sim-secret
     call.Body(body.dump());
     const Answer a = call.SendTo(*fake);
     EXPECT_EQ(a.response.status, want) << a.body;
     return json::parse(a.body);
   };
-  const json tok = oauth("/v1/oauth/token", {{"grant_type", "authorization_code"}, {"code", "c1"}}, 200);
+  const json tok =
+      oauth("/v1/oauth/token", {{"grant_type", "authorization_code"}, {"code", "c1"}}, 200);
   EXPECT_EQ(tok["token_type"], "bearer");
   const std::string access = tok["access_token"];
   EXPECT_EQ(HttpCall::Notion("GET", "/v1/users/me", access).SendTo(*fake).response.status, 200);
   EXPECT_EQ(oauth("/v1/oauth/introspect", {{"token", access}}, 200)["active"], true);
   oauth("/v1/oauth/revoke", {{"token", access}}, 200);
   EXPECT_EQ(HttpCall::Notion("GET", "/v1/users/me", access).SendTo(*fake).response.status, 401);
-  EXPECT_EQ(oauth("/v1/oauth/token", {{"grant_type", "authorization_code"}, {"code", "c1"}}, 400)["code"],
-            "invalid_grant");
+  EXPECT_EQ(
+      oauth("/v1/oauth/token", {{"grant_type", "authorization_code"}, {"code", "c1"}}, 400)["code"],
+      "invalid_grant");
 }
 
 TEST_F(Resources, PropertyItemsAndMarkdown) {
@@ -312,7 +342,8 @@ TEST_F(Resources, TheAgentsGroupIsNotAvailable) {
 TEST_F(Resources, EveryCommitIsOneChangeAtTheOneCommitPoint) {
   const std::string page = NewPage("c");
   Send("PATCH", "/v1/pages/" + page, {{"properties", {{"Done", {{"checkbox", true}}}}}});
-  Send("PATCH", "/v1/blocks/" + page + "/children", {{"children", {{{"divider", json::object()}}}}});
+  Send("PATCH", "/v1/blocks/" + page + "/children",
+       {{"children", {{{"divider", json::object()}}}}});
   Send("PATCH", "/v1/pages/" + page, {{"in_trash", true}});
   ASSERT_EQ(changes.size(), fake->ledger().size());
   ASSERT_EQ(changes.size(), 4u);

@@ -18,25 +18,25 @@ std::optional<Method> ParseMethod(std::string_view name);
 // A logical operation: one call of the public API (or of the second upstream). New operations are
 // appended, never inserted: a trace records an operation by its number.
 enum class Operation : std::uint8_t {
-  kCreatePage,          // POST   /v1/pages
-  kRetrievePage,        // GET    /v1/pages/{id}
-  kUpdatePage,          // PATCH  /v1/pages/{id}
-  kQueryDataSource,     // POST   /v1/data_sources/{id}/query
-  kQueryDatabase,       // POST   /v1/databases/{id}/query (2022-06-28)
-  kRetrieveDatabase,    // GET    /v1/databases/{id}
-  kRetrieveDataSource,  // GET    /v1/data_sources/{id}
-  kAppendBlocks,        // PATCH  /v1/blocks/{id}/children
-  kListBlockChildren,   // GET    /v1/blocks/{id}/children
-  kRetrieveBlock,       // GET    /v1/blocks/{id}
-  kUpdateBlock,         // PATCH  /v1/blocks/{id}
-  kDeleteBlock,         // DELETE /v1/blocks/{id}
-  kSearch,              // POST   /v1/search
-  kUsersMe,             // GET    /v1/users/me
-  kListUsers,           // GET    /v1/users
-  kRetrieveUser,        // GET    /v1/users/{id}
-  kUpstreamComplete,    // POST   /upstream/v1/complete (the second upstream)
-  kCreateDatabase,      // POST   /v1/databases
-  kUpdateDatabase,      // PATCH  /v1/databases/{id}
+  kCreatePage,                // POST   /v1/pages
+  kRetrievePage,              // GET    /v1/pages/{id}
+  kUpdatePage,                // PATCH  /v1/pages/{id}
+  kQueryDataSource,           // POST   /v1/data_sources/{id}/query
+  kQueryDatabase,             // POST   /v1/databases/{id}/query (2022-06-28)
+  kRetrieveDatabase,          // GET    /v1/databases/{id}
+  kRetrieveDataSource,        // GET    /v1/data_sources/{id}
+  kAppendBlocks,              // PATCH  /v1/blocks/{id}/children
+  kListBlockChildren,         // GET    /v1/blocks/{id}/children
+  kRetrieveBlock,             // GET    /v1/blocks/{id}
+  kUpdateBlock,               // PATCH  /v1/blocks/{id}
+  kDeleteBlock,               // DELETE /v1/blocks/{id}
+  kSearch,                    // POST   /v1/search
+  kUsersMe,                   // GET    /v1/users/me
+  kListUsers,                 // GET    /v1/users
+  kRetrieveUser,              // GET    /v1/users/{id}
+  kUpstreamComplete,          // POST   /upstream/v1/complete (the second upstream)
+  kCreateDatabase,            // POST   /v1/databases
+  kUpdateDatabase,            // PATCH  /v1/databases/{id}
   kMovePage,                  // POST   /v1/pages/{id}/move
   kRetrievePageProperty,      // GET    /v1/pages/{id}/properties/{property_id}
   kRetrievePageMarkdown,      // GET    /v1/pages/{id}/markdown

@@ -82,7 +82,7 @@ struct ApiCall {
   std::uint32_t attempt = 0;
 
   BodyGiven body_given = BodyGiven::kNone;
-  engine::Payload body;     // kJson: the parsed body (kept alive by this pointer)
+  engine::Payload body;  // kJson: the parsed body (kept alive by this pointer)
   std::size_t body_bytes = 0;
   std::vector<FormPart> form;  // kForm
   // The query string's parameters, decoded, in order (a name may repeat: filter_properties).
@@ -91,8 +91,8 @@ struct ApiCall {
   // Typed-door extras (the simulated stack's vocabulary).
   engine::ObjectId parent;  // create_page: the page or data source to create under
   std::optional<std::array<std::uint8_t, 32>> idempotency_key;
-  bool reconcile_lookup = false;          // query: "is there a page with this key?"
-  std::optional<std::uint64_t> cursor;    // list endpoints: Response::next_cursor of the last page
+  bool reconcile_lookup = false;        // query: "is there a page with this key?"
+  std::optional<std::uint64_t> cursor;  // list endpoints: Response::next_cursor of the last page
   std::optional<std::uint32_t> page_size;
 
   // serve's own set-up calls (the root page): no fault rule and no rate budget applies to them,
