@@ -152,8 +152,13 @@ TEST_F(Resources, NestingIsNotionsTwoLevelsBelowTheTopBlockAndColumnsDoNotCount)
                                                  ".toggle.children should be not present"),
             std::string::npos)
       << e;
-  const json columns = {{"column_list", {{"children", {{{"column", {{"children", {two}}}}}}}}}};
+  // A column list's columns are not a level: a column holds blocks with one level of children,
+  // as the SDK's ColumnWithChildrenRequest says; two levels inside a column are too deep.
+  const json one = {{"toggle", {{"rich_text", json::array()}, {"children", {p}}}}};
+  const json columns = {{"column_list", {{"children", {{{"column", {{"children", {one}}}}}}}}}};
   Send("PATCH", "/v1/blocks/" + page + "/children", {{"children", {columns}}});
+  const json too_deep = {{"column_list", {{"children", {{{"column", {{"children", {two}}}}}}}}}};
+  Send("PATCH", "/v1/blocks/" + page + "/children", {{"children", {too_deep}}}, 400);
 }
 
 TEST_F(Resources, AppendAtAPosition) {
