@@ -56,18 +56,18 @@ TEST(Capacity, SearchAnswerIsTheSmallestValueABruteForceSweepFinds) {
   ASSERT_TRUE(smallest.has_value());
   EXPECT_TRUE(monotone);
   EXPECT_EQ(*search->answer, *smallest);
-  EXPECT_EQ(search->spec.values[*search->answer], 3);  // the README's answer
-  EXPECT_EQ(search->evaluated.size(), 3u);  // 6, 3 and 2 ran; 1, 4 and 5 did not
+  EXPECT_EQ(search->spec.values[*search->answer], 2);  // the README's answer
+  EXPECT_EQ(search->evaluated.size(), 4u);  // 6, 3, 1 and 2 ran; 4 and 5 did not
   // The candidate below the answer ran and missed (that is what makes it the smallest).
   const auto below = std::find_if(search->evaluated.begin(), search->evaluated.end(),
                                   [&](const auto& c) { return c.index + 1 == *search->answer; });
   ASSERT_NE(below, search->evaluated.end());
   EXPECT_FALSE(below->met);
   EXPECT_EQ(search->sentence,
-            "with workload.workflows.0.tokens = 3 (3 tokens at 2.95 req/s each, 8 workers), 1,000 "
-            "items of enrich finish in 5 min 31 s ± 466 ms (item p99 1 min 50 s); "
-            "workflow.enrich.makespan_s<=480 and every invariant held on all 3 seeds; 2 misses: "
-            "workflow.enrich.makespan_s<=480 (513.4 on seed 303)");
+            "with workload.workflows.0.tokens = 2 (2 tokens at 2.95 req/s each, 8 workers), 1,000 "
+            "items of enrich finish in 5 min 43 s ± 2 s (item p99 1 min 44 s); "
+            "workflow.enrich.makespan_s<=480 and every invariant held on all 3 seeds; 1 misses: "
+            "workflow.enrich.makespan_s<=480 (683.2 on seed 301)");
 
   // --all runs every value and agrees.
   cap.search = false;

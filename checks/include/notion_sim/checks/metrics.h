@@ -29,9 +29,11 @@
 //   in the trailing recovery window is at least recovery_success_ratio (window kept in 32 slices,
 //   so its edge is exact to window/32; an empty window passes: nothing failed), (2) no breaker is
 //   open, half-open or forced open and (3) the DLQ is empty. A later fault restarts the search.
-// - the time series: `series_buckets` equal buckets from time 0; when time passes the last one,
-//   neighbours merge and the width doubles. Outcomes count at finish time, starts at start time;
-//   DLQ depth and open breakers are the maximum within the bucket and the value at its end.
+// - the time series: `series_buckets` equal buckets from time 0 to the end of the work
+//   (work_end_us); when time passes the last one, neighbours merge and the width grows to the
+//   next round width (1, 5, 15, 30 s, 1, 5, 15, 30 min, 1, 2, 6, 12 h, 1 day, then doubling).
+//   Outcomes count at finish time, starts at start time; DLQ depth and open breakers are the
+//   maximum within the bucket and the value at its end.
 // - workflows (kItemStarted / kStepDone / kItemFinished, keyed by the workflow's index): items by
 //   outcome; makespan = the first item's release to the last item's end (+inf as a metric while
 //   an item is unfinished); time to x % done = from the first release until ceil(x % of the
@@ -236,6 +238,9 @@ struct MetricsReport {
   TimeUs last_finish_us = 0;  // last kOpFinished
   TimeUs end_us = 0;          // the run's end (Finish's argument, or the last event)
   TimeUs span_us = 0;         // last_finish_us - first_start_us (the active span)
+  // Where charts end: the last event, or the configured end of the faults if later, within
+  // end_us. A batch that finishes early in a long phase leaves idle time after it.
+  TimeUs work_end_us = 0;
 
   OutcomeCounts ops;
   LatencySummary latency;
@@ -364,6 +369,7 @@ class MetricsSink final : public TraceSink {
   void OnItem(const Event& e);
   Flow& FlowAt(std::uint16_t key);
   Bucket& BucketAt(TimeUs at_us);
+  static void MergeBucket(Bucket& a, const Bucket& b);
   void EvaluateRecovery(TimeUs at_us);
   void RecordOutcome(TimeUs at_us, bool success);
 
