@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cmath>
+#include <cstdlib>
 #include <string>
 #include <utility>
 #include <vector>
@@ -43,8 +44,10 @@ void ReadNotionClient(ObjectReader& r, StackConfig& c) {
   if (r.Has("notionVersion")) {
     const std::string v = r.String("notionVersion");
     if (v != "2025-09-03") {
-      r.Fail("notionVersion", "the simulated stack speaks Notion-Version 2025-09-03 (the SDK "
-                              "5.26.0 default), found \"" + v + "\"");
+      r.Fail("notionVersion",
+             "the simulated stack speaks Notion-Version 2025-09-03 (the SDK "
+             "5.26.0 default), found \"" +
+                 v + "\"");
     }
   }
   // The SDK's rules exactly (notion-api.md §4): retries by body code and method, the ±50 % band,
@@ -68,8 +71,10 @@ void ReadNotionClient(ObjectReader& r, StackConfig& c) {
       max_ms = o.Int("maxRetryDelayMs", 60'000, 0, kMaxMs);
       o.Finish();
     } else {
-      r.Fail("retry", "expected false or {maxRetries, initialRetryDelayMs, maxRetryDelayMs}, "
-                      "found " + retry->dump());
+      r.Fail("retry",
+             "expected false or {maxRetries, initialRetryDelayMs, maxRetryDelayMs}, "
+             "found " +
+                 retry->dump());
     }
   }
   c.retry.max_attempts = static_cast<std::uint32_t>(max_retries + 1);
@@ -155,13 +160,15 @@ void ReadOpossum(ObjectReader& r, StackConfig& c, bool sdk_inside) {
 void ReadPQueue(ObjectReader& r, StackConfig& c) {
   Refuse(r, {"queueClass"}, "it is code (a class); the queue is first in, first out");
   if (r.Has("autoStart") && !r.Bool("autoStart", true)) {
-    r.Fail("autoStart", "\"autoStart\": false is not supported: tasks waiting for start() are "
-                        "not modelled; the simulation starts them as they arrive");
+    r.Fail("autoStart",
+           "\"autoStart\": false is not supported: tasks waiting for start() are "
+           "not modelled; the simulation starts them as they arrive");
   }
   for (const char* k : {"carryoverIntervalCount", "carryoverConcurrencyCount"}) {
     if (r.Has(k) && r.Bool(k, false)) {
-      r.Fail(k, std::string("\"") + k + "\": true is not supported: a task still running when its "
-                                        "interval ends is not counted against the next one");
+      r.Fail(k, std::string("\"") + k +
+                    "\": true is not supported: a task still running when its "
+                    "interval ends is not counted against the next one");
     }
   }
   if (r.Has("concurrency")) {
@@ -203,13 +210,16 @@ std::optional<TimeUs> ParseDuration(const nlohmann::json& v) {
   for (char& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   auto number = [](const std::string& text, std::size_t& pos, double& out) {
     const std::size_t start = pos;
-    while (pos < text.size() && (std::isdigit(static_cast<unsigned char>(text[pos])) ||
-                                 text[pos] == '.')) {
+    while (pos < text.size() &&
+           (std::isdigit(static_cast<unsigned char>(text[pos])) || text[pos] == '.')) {
       ++pos;
     }
     if (pos == start || pos - start > 15) return false;
-    out = std::stod(text.substr(start, pos - start));
-    return true;
+    // "." or "1.2.3" is no number (std::stod would throw on the first).
+    const std::string digits = text.substr(start, pos - start);
+    char* end = nullptr;
+    out = std::strtod(digits.c_str(), &end);
+    return end == digits.c_str() + digits.size();
   };
   double total_us = 0;
   std::size_t pos = 0;
@@ -256,8 +266,9 @@ TimeUs Duration(ObjectReader& r, const char* key, TimeUs fallback) {
   const nlohmann::json* v = r.Raw(key);
   if (v == nullptr) return fallback;
   if (auto d = ParseDuration(*v)) return *d;
-  r.Fail(key, "expected a duration (milliseconds, \"500ms\", \"10s\", \"1m\" or \"PT10S\"), found " +
-                  v->dump());
+  r.Fail(key,
+         "expected a duration (milliseconds, \"500ms\", \"10s\", \"1m\" or \"PT10S\"), found " +
+             v->dump());
   return fallback;
 }
 
@@ -267,8 +278,9 @@ std::optional<ObjectReader> Properties(ObjectReader& module) {
     if (!module.Has(holder)) continue;
     const nlohmann::json* all = module.Raw(holder);
     if (!all->is_object() || all->size() != 1) {
-      module.Fail(holder, std::string("expected one entry (the instance the stack models), found ") +
-                              std::to_string(all->is_object() ? all->size() : 0));
+      module.Fail(holder,
+                  std::string("expected one entry (the instance the stack models), found ") +
+                      std::to_string(all->is_object() ? all->size() : 0));
       return std::nullopt;
     }
     ObjectReader inner = module.Object(holder);
@@ -281,8 +293,9 @@ std::optional<ObjectReader> Properties(ObjectReader& module) {
 }
 
 void ReadR4jBreaker(ObjectReader& r, StackConfig& c) {
-  Refuse(r, {"recordExceptions", "ignoreExceptions", "recordFailurePredicate",
-             "ignoreExceptionPredicate", "recordResultPredicate"},
+  Refuse(r,
+         {"recordExceptions", "ignoreExceptions", "recordFailurePredicate",
+          "ignoreExceptionPredicate", "recordResultPredicate"},
          "exception classes and predicates are code; which failures count is the stack's "
          "breaker.failures (\"any_error\" is resilience4j's default)");
   Refuse(r, {"baseConfig"}, "give the properties themselves");
@@ -324,8 +337,9 @@ void ReadR4jBreaker(ObjectReader& r, StackConfig& c) {
 }
 
 void ReadR4jRetry(ObjectReader& r, StackConfig& c) {
-  Refuse(r, {"retryExceptions", "ignoreExceptions", "retryOnResultPredicate",
-             "retryExceptionPredicate", "intervalBiFunction", "intervalFunction"},
+  Refuse(r,
+         {"retryExceptions", "ignoreExceptions", "retryOnResultPredicate",
+          "retryExceptionPredicate", "intervalBiFunction", "intervalFunction"},
          "exception classes and functions are code; what is retried is the stack's retry.rules "
          "(\"any_failure\" is resilience4j's default)");
   NoEffect(r, {"failAfterMaxAttempts", "eventConsumerBufferSize", "writableStackTraceEnabled"});
@@ -335,7 +349,8 @@ void ReadR4jRetry(ObjectReader& r, StackConfig& c) {
   const TimeUs wait_us = Duration(r, "waitDuration", Ms(500));
   const bool exponential = r.Bool("enableExponentialBackoff", false);
   const double multiplier = exponential ? r.Number("exponentialBackoffMultiplier", 1.5, 1, 100) : 1;
-  const TimeUs cap_us = exponential ? Duration(r, "exponentialMaxWaitDuration", Ms(kMaxMs)) : wait_us;
+  const TimeUs cap_us =
+      exponential ? Duration(r, "exponentialMaxWaitDuration", Ms(kMaxMs)) : wait_us;
   const bool randomized = r.Bool("enableRandomizedWait", false);
   const double factor = randomized ? r.Number("randomizedWaitFactor", 0.5, 0, 1) : 0;
   if (randomized && !(exponential && multiplier == 2.0 && factor == 0.5)) {
@@ -357,11 +372,13 @@ void ReadR4jRetry(ObjectReader& r, StackConfig& c) {
 
 void ReadR4jBulkhead(ObjectReader& r, StackConfig& c) {
   NoEffect(r, {"eventConsumerBufferSize", "writableStackTraceEnabled", "fairCallHandlingEnabled"});
-  const auto max_concurrent = static_cast<std::uint32_t>(r.Int("maxConcurrentCalls", 25, 1, 1'000'000));
+  const auto max_concurrent =
+      static_cast<std::uint32_t>(r.Int("maxConcurrentCalls", 25, 1, 1'000'000));
   if (Duration(r, "maxWaitDuration", 0) > 0) {
-    r.Fail("maxWaitDuration", "a bounded wait for a permit is not modelled: the stack's bulkhead "
-                              "either rejects at once (0, resilience4j's default) or queues up "
-                              "to bulkhead.<lane>.max_queued calls without a time limit");
+    r.Fail("maxWaitDuration",
+           "a bounded wait for a permit is not modelled: the stack's bulkhead "
+           "either rejects at once (0, resilience4j's default) or queues up "
+           "to bulkhead.<lane>.max_queued calls without a time limit");
   }
   AllLanes(c, max_concurrent, 0);
   r.Finish();
@@ -376,8 +393,9 @@ void ReadR4jLimiter(ObjectReader& r, StackConfig& c) {
   c.limiter.scope = LimiterScope::kGlobal;
   c.limiter.limit = r.Int("limitForPeriod", 50, 1, 100'000);
   if (!r.Has("limitRefreshPeriod")) {
-    r.Fail("", "give \"limitRefreshPeriod\": resilience4j's default of 500 ns is below the "
-               "simulation's resolution (1 ms)");
+    r.Fail("",
+           "give \"limitRefreshPeriod\": resilience4j's default of 500 ns is below the "
+           "simulation's resolution (1 ms)");
   }
   c.limiter.window_us = Duration(r, "limitRefreshPeriod", Ms(1));
   if (c.limiter.window_us < Ms(1)) {
@@ -403,10 +421,11 @@ void ReadResilience4j(ObjectReader& r, StackConfig& c) {
   // call))))), so the breaker sees every attempt.
   c.order = {Stage::kRetry, Stage::kBreaker, Stage::kLimiter, Stage::kBulkhead};
   using Reader = void (*)(ObjectReader&, StackConfig&);
-  const std::vector<std::pair<const char*, Reader>> modules = {
-      {"circuitbreaker", ReadR4jBreaker}, {"retry", ReadR4jRetry},
-      {"bulkhead", ReadR4jBulkhead},      {"ratelimiter", ReadR4jLimiter},
-      {"timelimiter", ReadR4jTimeLimiter}};
+  const std::vector<std::pair<const char*, Reader>> modules = {{"circuitbreaker", ReadR4jBreaker},
+                                                               {"retry", ReadR4jRetry},
+                                                               {"bulkhead", ReadR4jBulkhead},
+                                                               {"ratelimiter", ReadR4jLimiter},
+                                                               {"timelimiter", ReadR4jTimeLimiter}};
   for (const auto& [name, read] : modules) {
     std::optional<ObjectReader> module = r.OptionalObject(name);
     if (!module) continue;

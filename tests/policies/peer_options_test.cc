@@ -135,9 +135,9 @@ TEST(PeerOptions, PQueueOptions) {
   EXPECT_EQ(c.limiter.limit, 3);
   EXPECT_EQ(c.limiter.window_us, Ms(1'000));
   EXPECT_EQ(c.retry.deadline_us, Ms(60'000));
-  EXPECT_EQ(Parse(R"({"p_queue": {"intervalCap": 3, "interval": 1000, "strict": true}})")
-                .limiter.kind,
-            LimiterKind::kSlidingWindow);
+  EXPECT_EQ(
+      Parse(R"({"p_queue": {"intervalCap": 3, "interval": 1000, "strict": true}})").limiter.kind,
+      LimiterKind::kSlidingWindow);
   // interval 0 (the default): p-queue ignores intervalCap.
   EXPECT_EQ(Parse(R"({"p_queue": {"intervalCap": 3}})").limiter.kind, LimiterKind::kNone);
   EXPECT_NE(ErrorOf(R"({"p_queue": {"autoStart": false}})").find("not modelled"),
@@ -159,7 +159,7 @@ TEST(PeerOptions, Resilience4jProperties) {
           "timeoutDuration": "30s"}}},
       "timelimiter": {"instances": {"notion": {"timeoutDuration": 5000}}}}})");
   EXPECT_EQ(c.order, (std::vector<Stage>{Stage::kRetry, Stage::kBreaker, Stage::kLimiter,
-                                          Stage::kBulkhead}));
+                                         Stage::kBulkhead}));
   EXPECT_EQ(c.breaker.mode, BreakerMode::kTimeWindow);
   EXPECT_EQ(c.breaker.sliding_window_size, 30);
   EXPECT_EQ(c.breaker.minimum_number_of_calls, 20);
@@ -194,6 +194,13 @@ TEST(PeerOptions, Resilience4jProperties) {
   EXPECT_NE(ErrorOf(R"({"resilience4j": {"retry": {"waitDuration": "5 parsecs"}}})")
                 .find("expected a duration"),
             std::string::npos);
+  // Dots only are no number (std::stod threw here before: a crash on bad input).
+  for (const char* d : {R"(".")", R"("PT.S")", R"("..ms")", R"("1.2.3s")"}) {
+    EXPECT_NE(ErrorOf(std::string(R"({"resilience4j": {"retry": {"waitDuration": )") + d + "}}}")
+                  .find("expected a duration"),
+              std::string::npos)
+        << d;
+  }
   EXPECT_NE(ErrorOf(R"({"resilience4j": {"circuitbreaker": {"instances": {"a": {}, "b": {}}}}})")
                 .find("expected one entry"),
             std::string::npos);
