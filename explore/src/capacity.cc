@@ -81,9 +81,8 @@ Result<std::pair<std::string, std::vector<nlohmann::json>>> ParseVary(std::strin
   if (dots != std::string::npos) {
     const std::size_t colon = rest.find(':', dots);
     const nlohmann::json lo = ParseValue(Trim(rest.substr(0, dots)));
-    const nlohmann::json hi =
-        ParseValue(Trim(rest.substr(dots + 2, colon == std::string::npos ? std::string::npos
-                                                                          : colon - dots - 2)));
+    const nlohmann::json hi = ParseValue(Trim(
+        rest.substr(dots + 2, colon == std::string::npos ? std::string::npos : colon - dots - 2)));
     const nlohmann::json step =
         colon == std::string::npos ? nlohmann::json(1) : ParseValue(Trim(rest.substr(colon + 1)));
     if (!lo.is_number() || !hi.is_number() || !step.is_number() || step.get<double>() <= 0 ||
@@ -127,7 +126,8 @@ Result<CapacityResult> RunCapacity(const scenarios::ScenarioSpec& scenario,
                                    const std::function<void(std::size_t, std::size_t)>& progress) {
   if (spec.values.empty()) return InvalidInput("--vary: no values");
   if (spec.targets.empty()) {
-    return InvalidInput("--target: give at least one target (e.g. 'workflow.NAME.makespan_s<=7200')");
+    return InvalidInput(
+        "--target: give at least one target (e.g. 'workflow.NAME.makespan_s<=7200')");
   }
   // The metrics each candidate reports: the targets', then per workflow what the answer says.
   std::string workflow;
@@ -284,8 +284,8 @@ Result<CapacityResult> RunCapacity(const scenarios::ScenarioSpec& scenario,
     s += "; " + targets + " and every invariant held" + over;
     if (*out.answer > 0) {
       if (const CandidateResult* below = find(*out.answer - 1)) {
-        s += "; " + ValueText(below->value) + " misses: " +
-             (below->unmet.empty() ? std::string("?") : below->unmet.front());
+        s += "; " + ValueText(below->value) +
+             " misses: " + (below->unmet.empty() ? std::string("?") : below->unmet.front());
       }
     } else {
       s += " (the smallest value tried)";
@@ -300,8 +300,9 @@ Result<CapacityResult> RunCapacity(const scenarios::ScenarioSpec& scenario,
                         : "");
   }
   if (!out.monotone) {
-    out.sentence += " (not monotone: a larger value missed after a smaller one met; the search's "
-                    "answer would not be trustworthy here)";
+    out.sentence +=
+        " (not monotone: a larger value missed after a smaller one met; the search's "
+        "answer would not be trustworthy here)";
   }
   return out;
 }
@@ -316,13 +317,13 @@ Result<std::string> WriteCapacity(const CapacityResult& r, const std::string& ou
   j["path"] = r.path;
   std::vector<std::string> targets;
   for (const Constraint& t : r.spec.targets) targets.push_back(t.Text());
-  j["spec"] = {{"vary", r.spec.path},       {"values", r.spec.values}, {"targets", targets},
-               {"seeds", r.spec.seeds},     {"first_seed", r.spec.first_seed},
-               {"search", r.spec.search}};
+  j["spec"] = {
+      {"vary", r.spec.path},   {"values", r.spec.values},         {"targets", targets},
+      {"seeds", r.spec.seeds}, {"first_seed", r.spec.first_seed}, {"search", r.spec.search}};
   j["evaluated"] = nlohmann::json::array();
   for (const CandidateResult& c : r.evaluated) {
-    nlohmann::json cj = {{"value", c.value},       {"met", c.met},         {"unmet", c.unmet},
-                         {"violated", c.violated}, {"errors", c.errors},   {"context", c.context}};
+    nlohmann::json cj = {{"value", c.value},       {"met", c.met},       {"unmet", c.unmet},
+                         {"violated", c.violated}, {"errors", c.errors}, {"context", c.context}};
     for (std::size_t m = 0; m < c.metrics.size(); ++m) {
       cj["metrics"][c.metrics[m]] = {{"mean", NumberToJson(c.stats[m].mean)},
                                      {"sd", NumberToJson(c.stats[m].sd)},
@@ -375,7 +376,8 @@ Result<std::string> WriteCapacity(const CapacityResult& r, const std::string& ou
   for (const CandidateResult* c : sorted) {
     text << "  " << r.spec.path << " = " << ValueText(c->value) << ": "
          << (c->met ? "meets the targets" : "misses");
-    for (std::size_t i = 0; i < c->unmet.size() && i < 2; ++i) text << (i ? "; " : " ") << c->unmet[i];
+    for (std::size_t i = 0; i < c->unmet.size() && i < 2; ++i)
+      text << (i ? "; " : " ") << c->unmet[i];
     text << "\n";
   }
   text << "answer: " << r.sentence << "\n"

@@ -28,8 +28,9 @@ constexpr double kBottom = 28;
 std::string CompletionChart(const checks::MetricsReport& m, const checks::WorkflowMetrics& w) {
   const double end = static_cast<double>(std::max<TimeUs>(1, m.end_us));
   const double y_max = std::max(1.0, static_cast<double>(w.items_started));
-  auto x = [&](double t_us) { return kLeft + std::clamp(t_us / end, 0.0, 1.0) *
-                                                 (kWidth - kLeft - kRight); };
+  auto x = [&](double t_us) {
+    return kLeft + std::clamp(t_us / end, 0.0, 1.0) * (kWidth - kLeft - kRight);
+  };
   auto y = [&](double v) {
     return kHeight - kBottom - std::clamp(v / y_max, 0.0, 1.0) * (kHeight - kTop - kBottom);
   };
@@ -37,9 +38,9 @@ std::string CompletionChart(const checks::MetricsReport& m, const checks::Workfl
                   "\" width=\"100%\" role=\"img\" aria-label=\"items done over time\">";
   for (int i = 0; i <= 4; ++i) {
     const double v = y_max * i / 4;
-    s += "<line x1=\"" + Num(kLeft) + "\" x2=\"" + Num(kWidth - kRight) + "\" y1=\"" +
-         Num(y(v)) + "\" y2=\"" + Num(y(v)) + "\" class=\"grid\"/><text x=\"" + Num(kLeft - 6) +
-         "\" y=\"" + Num(y(v) + 4) + "\" class=\"ax\" text-anchor=\"end\">" +
+    s += "<line x1=\"" + Num(kLeft) + "\" x2=\"" + Num(kWidth - kRight) + "\" y1=\"" + Num(y(v)) +
+         "\" y2=\"" + Num(y(v)) + "\" class=\"grid\"/><text x=\"" + Num(kLeft - 6) + "\" y=\"" +
+         Num(y(v) + 4) + "\" class=\"ax\" text-anchor=\"end\">" +
          CountText(static_cast<std::uint64_t>(std::llround(v))) + "</text>";
   }
   for (int i = 0; i <= 8; ++i) {
@@ -71,8 +72,8 @@ std::string CompletionChart(const checks::MetricsReport& m, const checks::Workfl
   s += "<path d=\"" + d + "\" fill=\"none\" stroke=\"#2e9d4a\" stroke-width=\"2\"/>";
   if (w.complete() && w.items_started > 0) {
     const double t = static_cast<double>(w.last_finish_us);
-    s += "<line x1=\"" + Num(x(t)) + "\" x2=\"" + Num(x(t)) + "\" y1=\"" + Num(kTop) +
-         "\" y2=\"" + Num(kHeight - kBottom) + "\" stroke=\"#1b7a32\" stroke-dasharray=\"4 3\"/>" +
+    s += "<line x1=\"" + Num(x(t)) + "\" x2=\"" + Num(x(t)) + "\" y1=\"" + Num(kTop) + "\" y2=\"" +
+         Num(kHeight - kBottom) + "\" stroke=\"#1b7a32\" stroke-dasharray=\"4 3\"/>" +
          "<text x=\"" + Num(x(t) + 3) + "\" y=\"" + Num(kTop + 10) +
          "\" class=\"mk\" fill=\"#1b7a32\">all done: " + ClockText(w.makespan_us) + "</text>";
   }
@@ -85,8 +86,8 @@ std::string WorkflowSection(const checks::MetricsReport& m) {
   if (m.workflows.empty()) return "";
   std::string h = "<h2>Workflows</h2>\n";
   for (const checks::WorkflowMetrics& w : m.workflows) {
-    h += "<h3>" + XmlEscape(w.name) + "</h3><div class=\"capacity\">" +
-         XmlEscape(WorkflowLine(w)) + "</div>\n";
+    h += "<h3>" + XmlEscape(w.name) + "</h3><div class=\"capacity\">" + XmlEscape(WorkflowLine(w)) +
+         "</div>\n";
     h += "<figure><figcaption>Items done over time; dashed: at the budget (" +
          XmlEscape(CountText(static_cast<std::uint64_t>(std::llround(w.budget_requests_per_min)))) +
          " Notion req/min over " + Num(w.notion_calls_per_item) +
@@ -100,8 +101,8 @@ std::string WorkflowSection(const checks::MetricsReport& m) {
       h += "<tr><td>" + XmlEscape(st.name) + "</td><td class=\"n\">" + CountText(st.runs) +
            "</td><td class=\"n\">" + CountText(st.failed) + "</td><td class=\"n\">" +
            CountText(st.calls) + "</td>";
-      for (TimeUs v : {st.latency.p50_us, st.latency.p90_us, st.latency.p99_us,
-                       st.latency.max_us}) {
+      for (TimeUs v :
+           {st.latency.p50_us, st.latency.p90_us, st.latency.p99_us, st.latency.max_us}) {
         h += "<td class=\"n\">" + DurationText(v) + "</td>";
       }
       h += "</tr>";

@@ -68,8 +68,7 @@ WorkflowSpec EnrichWorkflow(const std::string& name, const OpStream& arrivals,
   const std::size_t write = step("write", engine::Operation::kUpdatePage, OnFailure::kSkip);
   wf.steps[write].body = SummaryPayload("enriched");
   if (degrade_placeholder) {
-    const std::size_t note =
-        step("placeholder", engine::Operation::kUpdatePage, OnFailure::kSkip);
+    const std::size_t note = step("placeholder", engine::Operation::kUpdatePage, OnFailure::kSkip);
     wf.steps[note].body = SummaryPayload("temporarily unavailable");
     wf.steps[ask].goto_step = static_cast<std::uint16_t>(note);
     wf.steps[write].next = static_cast<std::uint16_t>(wf.steps.size());  // "then": "end"
@@ -78,15 +77,29 @@ WorkflowSpec EnrichWorkflow(const std::string& name, const OpStream& arrivals,
 }
 
 const std::vector<std::string>& WebhookEventTypes() {
-  static const std::vector<std::string> kTypes = {
-      "page.created",          "page.content_updated",   "page.properties_updated",
-      "page.moved",            "page.deleted",           "page.undeleted",
-      "page.locked",           "page.unlocked",          "database.created",
-      "database.content_updated", "database.moved",      "database.deleted",
-      "database.undeleted",    "database.schema_updated", "data_source.created",
-      "data_source.content_updated", "data_source.moved", "data_source.deleted",
-      "data_source.undeleted", "data_source.schema_updated", "comment.created",
-      "comment.updated",       "comment.deleted"};
+  static const std::vector<std::string> kTypes = {"page.created",
+                                                  "page.content_updated",
+                                                  "page.properties_updated",
+                                                  "page.moved",
+                                                  "page.deleted",
+                                                  "page.undeleted",
+                                                  "page.locked",
+                                                  "page.unlocked",
+                                                  "database.created",
+                                                  "database.content_updated",
+                                                  "database.moved",
+                                                  "database.deleted",
+                                                  "database.undeleted",
+                                                  "database.schema_updated",
+                                                  "data_source.created",
+                                                  "data_source.content_updated",
+                                                  "data_source.moved",
+                                                  "data_source.deleted",
+                                                  "data_source.undeleted",
+                                                  "data_source.schema_updated",
+                                                  "comment.created",
+                                                  "comment.updated",
+                                                  "comment.deleted"};
   return kTypes;
 }
 

@@ -32,10 +32,9 @@ engine::Payload DefaultBody(engine::Operation op) {
   static const engine::Payload kUpdate =
       Json({{"properties", {{"Status", {{"rich_text", RichText("synced")}}}}}});
   static const engine::Payload kAppend = Json(
-      {{"children",
-        nlohmann::json::array({{{"object", "block"},
-                                {"type", "paragraph"},
-                                {"paragraph", {{"rich_text", RichText("note")}}}}})}});
+      {{"children", nlohmann::json::array({{{"object", "block"},
+                                            {"type", "paragraph"},
+                                            {"paragraph", {{"rich_text", RichText("note")}}}}})}});
   static const engine::Payload kBlock = Json({{"paragraph", {{"rich_text", RichText("edited")}}}});
   static const engine::Payload kSearch = Json({{"query", "notion-sim"}, {"page_size", 100}});
   switch (op) {
@@ -121,7 +120,7 @@ struct WorkflowEngine::Item {
   std::uint16_t step = 0;
   TimeUs step_started_us = 0;
   std::uint64_t cursor = 0;
-  std::uint32_t pages = 0;  // pages of the current step fetched so far
+  std::uint32_t pages = 0;       // pages of the current step fetched so far
   std::uint32_t step_calls = 0;  // attempts of the current step so far
   bool degraded = false;
   std::vector<engine::ObjectId> objects;  // by step, when the flow tracks them
@@ -224,16 +223,16 @@ void WorkflowEngine::Start(const engine::LogicalOp& run, engine::OpCompletion do
   Flow& flow = *flows_.at(index);
   if (flow.aborted) {
     // The workflow stopped: the run's item ends aborted, later (never inside Execute).
-    loop_.ScheduleAt(loop_.NowUs(), [this, id, target = run.target, tenant = run.tenant,
-                                     alive = alive_] {
-      if (!*alive) return;
-      Flow& f = *flows_[runs_.at(id)->flow];
-      if (f.spec->has_list) {
-        MaybeEndRun(id);
-      } else {
-        Release(f, id, target, tenant);
-      }
-    });
+    loop_.ScheduleAt(loop_.NowUs(),
+                     [this, id, target = run.target, tenant = run.tenant, alive = alive_] {
+                       if (!*alive) return;
+                       Flow& f = *flows_[runs_.at(id)->flow];
+                       if (f.spec->has_list) {
+                         MaybeEndRun(id);
+                       } else {
+                         Release(f, id, target, tenant);
+                       }
+                     });
     return;
   }
   if (flow.spec->has_list) {
@@ -420,13 +419,12 @@ void WorkflowEngine::StepFailed(Item& item) {
         return;
       }
       // The item leaves its worker and comes back to the queue after the wait.
-      const Waiting w{item.id,          item.run,      item.target,        item.tenant,
+      const Waiting w{item.id,          item.run,      item.target,     item.tenant,
                       item.released_us, item.attempts, item.retries + 1};
       items_.erase(w.id);
       --flow.active;
       const std::size_t index = flow.index;
-      loop_.ScheduleAt(loop_.NowUs() + flow.spec->retry_later_us, [this, index, w,
-                                                                   alive = alive_] {
+      loop_.ScheduleAt(loop_.NowUs() + flow.spec->retry_later_us, [this, index, w, alive = alive_] {
         if (!*alive) return;
         Flow& f = *flows_[index];
         if (f.aborted) {

@@ -57,7 +57,7 @@ TEST(Capacity, SearchAnswerIsTheSmallestValueABruteForceSweepFinds) {
   EXPECT_TRUE(monotone);
   EXPECT_EQ(*search->answer, *smallest);
   EXPECT_EQ(search->spec.values[*search->answer], 2);  // the README's answer
-  EXPECT_EQ(search->evaluated.size(), 4u);  // 6, 3, 1 and 2 ran; 4 and 5 did not
+  EXPECT_EQ(search->evaluated.size(), 4u);             // 6, 3, 1 and 2 ran; 4 and 5 did not
   // The candidate below the answer ran and missed (that is what makes it the smallest).
   const auto below = std::find_if(search->evaluated.begin(), search->evaluated.end(),
                                   [&](const auto& c) { return c.index + 1 == *search->answer; });

@@ -172,24 +172,23 @@ json PolicyScenario(const json& on_failure, int failing_asks = 2) {
                     {"status", 503},
                     {"code", "service_unavailable"}}};
   json ask = {{"name", "ask"}, {"operation", "upstream_complete"}, {"on_failure", on_failure}};
-  doc["workload"] = {
-      {"workflows",
-       {{{"name", "enrich"},
-         {"trigger", {{"batch", {{"items", 4}}}}},
-         {"concurrency", 1},
-         {"retry_later", {{"after_s", 10}, {"max", 1}}},
-         {"dlq", {{"retry_delays_ms", {60'000}}}},
-         {"steps",
-          {{{"name", "read"}, {"operation", "retrieve_page"}},
-           ask,
-           {{"name", "write"}, {"operation", "update_page"}, {"then", "end"}},
-           {{"name", "note"}, {"operation", "append_blocks"}}}}}}}};
+  doc["workload"] = {{"workflows",
+                      {{{"name", "enrich"},
+                        {"trigger", {{"batch", {{"items", 4}}}}},
+                        {"concurrency", 1},
+                        {"retry_later", {{"after_s", 10}, {"max", 1}}},
+                        {"dlq", {{"retry_delays_ms", {60'000}}}},
+                        {"steps",
+                         {{{"name", "read"}, {"operation", "retrieve_page"}},
+                          ask,
+                          {{"name", "write"}, {"operation", "update_page"}, {"then", "end"}},
+                          {{"name", "note"}, {"operation", "append_blocks"}}}}}}}};
   return doc;
 }
 
 std::size_t Writes(const Outcome& o, engine::Operation op) {
-  return static_cast<std::size_t>(std::count_if(
-      o.ledger.begin(), o.ledger.end(), [&](const auto& e) { return e.operation == op; }));
+  return static_cast<std::size_t>(std::count_if(o.ledger.begin(), o.ledger.end(),
+                                                [&](const auto& e) { return e.operation == op; }));
 }
 
 TEST(Workflow, SkipEndsTheItemFailedAndGoesOn) {
@@ -211,7 +210,7 @@ TEST(Workflow, GotoBranchesAndTheItemEndsDegraded) {
   ExpectAllHeld(o.result);
   EXPECT_EQ(o.items.Count(ItemOutcome::kDegraded), 2u);
   EXPECT_EQ(o.items.Count(ItemOutcome::kSucceeded), 2u);
-  EXPECT_EQ(Writes(o, engine::Operation::kUpdatePage), 2u);   // "then": "end" skips the note
+  EXPECT_EQ(Writes(o, engine::Operation::kUpdatePage), 2u);    // "then": "end" skips the note
   EXPECT_EQ(Writes(o, engine::Operation::kAppendBlocks), 2u);  // only the branch writes it
   EXPECT_EQ(o.result.summary.ops_fallback, 2u);
 }
@@ -294,10 +293,11 @@ TEST(Workflow, EnrichSectionRunsAsTheEquivalentWorkflow) {
   json doc = Base(50);
   doc["stack"] = {{"profile", "recommended"}};
   doc["duration_s"] = 600;
-  doc["faults"] = {{{"match", {{"operation", "upstream_complete"}, {"from_s", 60}, {"until_s", 300}}},
-                    {"action", "respond"},
-                    {"status", 503},
-                    {"code", "service_unavailable"}}};
+  doc["faults"] = {
+      {{"match", {{"operation", "upstream_complete"}, {"from_s", 60}, {"until_s", 300}}},
+       {"action", "respond"},
+       {"status", 503},
+       {"code", "service_unavailable"}}};
   json old_form = doc;
   old_form["workload"] = {
       {"enrich", {{{"rate_per_s", 0.5}, {"arrival", "poisson"}, {"degrade", "placeholder"}}}}};
@@ -328,8 +328,9 @@ TEST(Workflow, WebhookEventsReleaseItems) {
   doc["workload"] = {{"workflows",
                       {{{"name", "on_create"},
                         {"trigger", {{"webhook", {{"event", "page.created"}}}}},
-                        {"steps", {{{"name", "read"}, {"operation", "retrieve_page"}},
-                                   {{"name", "write"}, {"operation", "update_page"}}}}}}}};
+                        {"steps",
+                         {{{"name", "read"}, {"operation", "retrieve_page"}},
+                          {{"name", "write"}, {"operation", "update_page"}}}}}}}};
   auto spec = ParseScenario(doc.dump(), "wh.json");
   ASSERT_TRUE(spec.ok()) << spec.error().message;
   auto refused = RunScenario(*spec);
@@ -340,9 +341,8 @@ TEST(Workflow, WebhookEventsReleaseItems) {
   SimOptions options;
   options.observer = &items;
   options.ledger = [&](const engine::Ledger& l) { ledger = l; };
-  options.webhook_events = {{Sec(1), "page.created", 3},
-                            {Sec(2), "page.deleted", 4},
-                            {Sec(3), "page.created", 5}};
+  options.webhook_events = {
+      {Sec(1), "page.created", 3}, {Sec(2), "page.deleted", 4}, {Sec(3), "page.created", 5}};
   auto result = RunScenario(*spec, options);
   ASSERT_TRUE(result.ok()) << result.error().message;
   ExpectAllHeld(*result);
@@ -366,7 +366,7 @@ TEST(Workflow, ItemsEndOnceIsCheckedAndCanFail) {
   };
   checker.OnEvent(ev(EventKind::kItemStarted, 0, item, 7));
   checker.OnEvent(ev(EventKind::kItemFinished, 10, item, 0));
-  checker.OnEvent(ev(EventKind::kItemFinished, 20, item, 0));  // twice
+  checker.OnEvent(ev(EventKind::kItemFinished, 20, item, 0));   // twice
   checker.OnEvent(ev(EventKind::kItemFinished, 30, other, 0));  // never started
   checker.OnEvent(ev(EventKind::kItemStarted, 40, lost, 8));
   checker.OnEvent(ev(EventKind::kOpFinished, 50, 8, 0));  // its run ended with it open
@@ -389,35 +389,46 @@ TEST(Workflow, LoaderNamesWhatIsWrong) {
     return spec.ok() ? std::string() : spec.error().message;
   };
   json step = {{"name", "read"}, {"operation", "retrieve_page"}};
-  EXPECT_NE(error_of({{{"name", "w"}, {"trigger", {{"batch", {{"items", 1}}}}},
-                       {"steps", {step, {{"name", "x"}, {"operation", "retrieve_page"},
-                                          {"on_failure", {{"goto", "read"}}}}}}}})
+  EXPECT_NE(error_of({{{"name", "w"},
+                       {"trigger", {{"batch", {{"items", 1}}}}},
+                       {"steps",
+                        {step,
+                         {{"name", "x"},
+                          {"operation", "retrieve_page"},
+                          {"on_failure", {{"goto", "read"}}}}}}}})
                 .find("/workload/workflows/0/steps/1/on_failure: expected the name of a later "
                       "step"),
             std::string::npos);
-  EXPECT_NE(error_of({{{"name", "w"}, {"trigger", {{"batch", {{"items", 1}}}}},
-                       {"steps", {{{"name", "x"}, {"operation", "retrieve_page"},
-                                   {"target", "nope"}}}}}})
-                .find("/workload/workflows/0/steps/0/target"),
-            std::string::npos);
-  EXPECT_NE(error_of({{{"name", "w"}, {"trigger", {{"batch", {{"items", 1}}}}},
-                       {"steps", {{{"name", "x"}, {"operation", "retrieve_page"},
-                                   {"paginate", true}}}}}})
-                .find("retrieve_page is not a list endpoint"),
-            std::string::npos);
-  EXPECT_NE(error_of({{{"name", "w"}, {"trigger", {{"batch", {{"items", 1}}}, {"webhook", {}}}},
+  EXPECT_NE(
+      error_of({{{"name", "w"},
+                 {"trigger", {{"batch", {{"items", 1}}}}},
+                 {"steps", {{{"name", "x"}, {"operation", "retrieve_page"}, {"target", "nope"}}}}}})
+          .find("/workload/workflows/0/steps/0/target"),
+      std::string::npos);
+  EXPECT_NE(
+      error_of({{{"name", "w"},
+                 {"trigger", {{"batch", {{"items", 1}}}}},
+                 {"steps", {{{"name", "x"}, {"operation", "retrieve_page"}, {"paginate", true}}}}}})
+          .find("retrieve_page is not a list endpoint"),
+      std::string::npos);
+  EXPECT_NE(error_of({{{"name", "w"},
+                       {"trigger", {{"batch", {{"items", 1}}}, {"webhook", {}}}},
                        {"steps", {step}}}})
                 .find("exactly one of"),
             std::string::npos);
-  EXPECT_NE(error_of({{{"name", "w"}, {"trigger", {{"batch", {{"items", 1}}}}},
-                       {"steps", {{{"name", "x"}, {"operation", "retrieve_page"},
-                                   {"stack", {{"retry", {{"max_attempts", 0}}}}}}}}}})
+  EXPECT_NE(error_of({{{"name", "w"},
+                       {"trigger", {{"batch", {{"items", 1}}}}},
+                       {"steps",
+                        {{{"name", "x"},
+                          {"operation", "retrieve_page"},
+                          {"stack", {{"retry", {{"max_attempts", 0}}}}}}}}}})
                 .find("/workload/workflows/0/steps/0/stack"),
             std::string::npos);
   // Gates on workflow metrics must name the scenario's workflows and steps.
   json doc = Base(10);
-  doc["workload"] = {{"workflows", {{{"name", "w"}, {"trigger", {{"batch", {{"items", 1}}}}},
-                                     {"steps", {step}}}}}};
+  doc["workload"] = {
+      {"workflows",
+       {{{"name", "w"}, {"trigger", {{"batch", {{"items", 1}}}}}, {"steps", {step}}}}}};
   doc["gates"] = {{{"metric", "workflow.w.step.nope.latency_ms.p99"}, {"max", 1}}};
   auto spec = ParseScenario(doc.dump(2), "w.json");
   ASSERT_FALSE(spec.ok());

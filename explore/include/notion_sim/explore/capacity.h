@@ -2,10 +2,12 @@
 // tokens...) that meets targets on every one of K seeds, and what the scenario then does, said in
 // words:
 //
-//   notion-sim capacity scenarios/capacity/enrich_backfill.json --vary workload.workflows.0.tokens=1..6
+//   notion-sim capacity scenarios/capacity/enrich_backfill.json --vary
+//   workload.workflows.0.tokens=1..6
 //     --target 'workflow.enrich.makespan_s<=1800' --seeds 5      (one command line)
 //
-//   "with workload.workflows.0.tokens = 2 (2 tokens at 2.95 req/s each, 8 workers), 2,000 items of enrich
+//   "with workload.workflows.0.tokens = 2 (2 tokens at 2.95 req/s each, 8 workers), 2,000 items of
+//   enrich
 //    finish in 24 min 10 s ± 31 s (item p99 3.2 s); 1 misses: makespan 47 min 2 s on seed 3"
 //
 // Targets are "METRIC>=BOUND" or "METRIC<=BOUND" (checks/gates.h names), judged on every seed,
@@ -51,13 +53,13 @@ Result<std::pair<std::string, std::vector<nlohmann::json>>> ParseVary(std::strin
 struct CandidateResult {
   std::size_t index = 0;  // into CapacitySpec::values
   nlohmann::json value;
-  bool met = false;                 // every target on every seed, every invariant held
-  std::vector<std::string> unmet;   // "workflow.x.makespan_s<=1800 (4012 on seed 3)", ...
-  std::vector<std::string> metrics; // the names below
-  std::vector<MetricStats> stats;   // per metric over the seeds
-  std::size_t violated = 0;         // runs with an invariant broken
+  bool met = false;                  // every target on every seed, every invariant held
+  std::vector<std::string> unmet;    // "workflow.x.makespan_s<=1800 (4012 on seed 3)", ...
+  std::vector<std::string> metrics;  // the names below
+  std::vector<MetricStats> stats;    // per metric over the seeds
+  std::size_t violated = 0;          // runs with an invariant broken
   std::size_t errors = 0;
-  std::string context;              // "2 tokens at 2.95 req/s each, 8 workers"
+  std::string context;  // "2 tokens at 2.95 req/s each, 8 workers"
 };
 
 struct CapacityResult {
@@ -74,9 +76,9 @@ struct CapacityResult {
 // Checks the spec against the scenario (every candidate a valid scenario, targets name its
 // workflows) and runs it. `progress(done, total)` as candidates' seeds finish (total is an upper
 // bound while searching).
-Result<CapacityResult> RunCapacity(const scenarios::ScenarioSpec& scenario,
-                                   const CapacitySpec& spec, unsigned threads,
-                                   const std::function<void(std::size_t, std::size_t)>& progress = {});
+Result<CapacityResult> RunCapacity(
+    const scenarios::ScenarioSpec& scenario, const CapacitySpec& spec, unsigned threads,
+    const std::function<void(std::size_t, std::size_t)>& progress = {});
 
 // Writes capacity.json and capacity.md under `out_dir`; returns the terminal text.
 Result<std::string> WriteCapacity(const CapacityResult& result, const std::string& out_dir);

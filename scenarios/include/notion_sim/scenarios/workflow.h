@@ -92,10 +92,10 @@ enum class TriggerKind : std::uint8_t {
 struct WorkflowSpec {
   std::string name;
   TriggerKind trigger = TriggerKind::kBatch;
-  OpStream arrivals;               // kArrivals (its operation is ignored)
-  std::uint64_t items = 1;         // kBatch: items released (with a list: at most this many)
-  TimeUs start_us = 0;             // kBatch
-  std::string event;               // kWebhook: "page.created", ...
+  OpStream arrivals;        // kArrivals (its operation is ignored)
+  std::uint64_t items = 1;  // kBatch: items released (with a list: at most this many)
+  TimeUs start_us = 0;      // kBatch
+  std::string event;        // kWebhook: "page.created", ...
   // A listing run first: each result of every page it lists becomes an item.
   bool has_list = false;
   StepSpec list;
