@@ -66,7 +66,10 @@ TEST(Gates, UnknownMetricNamesThePointerAndListsValidNames) {
             0u)
       << m;
   EXPECT_NE(m.find("latency_ms.p99"), std::string::npos);
-  EXPECT_NE(m.find("and op.<operation>.{started, failed, success_ratio"), std::string::npos);
+  EXPECT_NE(m.find("; op.<operation>.{started, failed, success_ratio"), std::string::npos);
+  EXPECT_NE(m.find("; workflow.<workflow>.{items.started, "), std::string::npos) << m;
+  EXPECT_NE(m.find("; workflow.<workflow>.step.<step>.{runs, failed, calls, "), std::string::npos)
+      << m;
 }
 
 TEST(Gates, RejectsGatesWithoutBoundsInvertedBoundsAndUnknownFields) {
