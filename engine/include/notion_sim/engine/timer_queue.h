@@ -112,8 +112,8 @@ inline EventId TimerQueue::Push(TimeUs at_us, Task&& task, bool background) {
     slot = free_slots_.back();
     free_slots_.pop_back();
   } else {
-    // Slots outlive their task while a cancelled entry waits in the heap, so this bound can come
-    // before a loop's own when most timers are cancelled long before they are due.
+    // A slot is held only while its timer is live (Cancel frees it at once), so this bound is
+    // on live timers, like the loops' own (which are lower).
     if (slots_.size() > kSlotMask) return {};
     slot = static_cast<std::uint32_t>(slots_.size());
     slots_.emplace_back();
