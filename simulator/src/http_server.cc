@@ -385,6 +385,23 @@ Result<engine::ObjectId> CreateRootPage(FakeNotion& fake, const std::string& tok
   return *id;
 }
 
+// An exchange being observed (HttpServerOptions::observer): what the observer will be told, and
+// the core's clock at the moment the core handled it, to put the door's times on that clock.
+struct Observed {
+  DoorExchange x;
+  TimeUs core_us = 0;
+  SteadyTime core_steady;
+  TimeUs CoreTime(SteadyTime t) const {
+    return core_us + std::chrono::duration_cast<std::chrono::microseconds>(t - core_steady).count();
+  }
+};
+
+std::int64_t WallUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 struct HttpServer::Impl {
   Impl(FakeNotion& f, HttpServerOptions o) : fake(f), options(std::move(o)) {}
 
@@ -409,6 +426,14 @@ struct HttpServer::Impl {
   void AdminLedger(const httplib::Request& req, httplib::Response& res);
   void AdminError(httplib::Response& res, int status, std::string_view code,
                   const std::string& message);
+
+  // --- observing (options.observer) -----------------------------------------------------------
+  // Under the core's lock, right after the core answered.
+  std::shared_ptr<Observed> BeginObserving(const httplib::Request& req, const std::string& body,
+                                           const std::string& query, const Answer& answer,
+                                           SteadyTime arrived);
+  void EndObserving(const std::shared_ptr<Observed>& o, DoorEnd end, SteadyTime answered,
+                    int status_sent);
 
   // --- socket-level actions -------------------------------------------------------------------
   HoldEnd Hold(TimeUs duration_us, int fd);
@@ -546,9 +571,11 @@ void HttpServer::Impl::HandleCore(const httplib::Request& req, httplib::Response
   }
 
   Answer answer;
+  std::shared_ptr<Observed> observed;
   {
     std::lock_guard<std::mutex> lock(core_mu);
     answer = fake.HandleHttp(view);
+    if (options.observer != nullptr) observed = BeginObserving(req, body, query, answer, start);
   }
   const std::string fault = answer.injected ? std::string(FaultActionName(answer.action)) +
                                                   " rule=" + std::to_string(answer.fault_rule_id)
@@ -574,6 +601,12 @@ void HttpServer::Impl::HandleCore(const httplib::Request& req, httplib::Response
       res.status = 200;  // never written: the socket is gone
     }
     Finish(req, route, std::string(OutcomeLabel(outcome)), outcome, answer.seq, start, fault);
+    if (observed) {
+      const DoorEnd end = outcome == Outcome::kLost   ? DoorEnd::kLost
+                          : outcome == Outcome::kHung ? DoorEnd::kHung
+                                                      : DoorEnd::kReset;
+      EndObserving(observed, end, std::chrono::steady_clock::now(), 0);
+    }
   };
 
   if (answer.delay_us > 0 && answer.action != FaultAction::kHang) {
@@ -630,8 +663,10 @@ void HttpServer::Impl::HandleCore(const httplib::Request& req, httplib::Response
                                .count();
       const std::int64_t wall_s = (wall_us + kUsPerSec - 1) / kUsPerSec;
       res.set_header(name, HttpDate(wall_s + answer.retry_after_date_in_s));
+      if (observed) observed->x.retry_after = HttpDate(wall_s + answer.retry_after_date_in_s);
     } else {
       res.set_header(name, value);
+      if (observed && EqualsIgnoreCase(name, "retry-after")) observed->x.retry_after = value;
     }
   }
   // Reports tell injected from emergent failures (engine::HttpAnswer::injected reads this).
@@ -652,12 +687,78 @@ void HttpServer::Impl::HandleCore(const httplib::Request& req, httplib::Response
           Hold(options.max_hold_us, fd);
           return false;
         },
-        [this](bool) { ReleaseHold(); });
+        [this, observed, status = res.status](bool) {
+          ReleaseHold();
+          if (observed) {
+            observed->x.ended_us = observed->CoreTime(std::chrono::steady_clock::now());
+            EndObserving(observed, DoorEnd::kStalled, SteadyTime{}, status);
+          }
+        });
+    if (observed) {
+      observed->x.answered_us = observed->CoreTime(std::chrono::steady_clock::now());
+      observed->x.answered_wall_us = WallUs();
+    }
     Finish(req, route, status_text, Outcome::kStalled, answer.seq, start, fault);
     return;
   }
   res.set_content(answer.body, content_type);
   Finish(req, route, status_text, Outcome::kAnswered, answer.seq, start, fault);
+  if (observed)
+    EndObserving(observed, DoorEnd::kAnswered, std::chrono::steady_clock::now(), res.status);
+}
+
+std::shared_ptr<Observed> HttpServer::Impl::BeginObserving(const httplib::Request& req,
+                                                           const std::string& body,
+                                                           const std::string& query,
+                                                           const Answer& answer,
+                                                           SteadyTime arrived) {
+  auto o = std::make_shared<Observed>();
+  DoorExchange& x = o->x;
+  x.method = req.method;
+  x.path = req.path;
+  x.query = query;
+  x.body = body;
+  x.remote = req.remote_addr + ":" + std::to_string(req.remote_port);
+  if (const auto method = engine::ParseMethod(req.method)) {
+    if (const auto route = engine::ParseRoute(*method, req.path)) x.operation = route->operation;
+  }
+  o->core_steady = std::chrono::steady_clock::now();
+  if (const JournalEntry* e = fake.journal().Find(answer.seq)) {
+    x.caller = e->caller;
+    x.tenant = e->tenant;
+    x.committed = e->committed;
+    o->core_us = e->at_us;
+  } else {
+    // No journal to read (capacity 0): times since the server started, no caller, no commits.
+    o->core_us = UsSince(started_at);
+  }
+  x.code = answer.response.code;
+  x.injected = answer.injected;
+  if (answer.injected) {
+    x.fault = std::string(FaultActionName(answer.action)) +
+              " rule=" + std::to_string(answer.fault_rule_id);
+  }
+  x.arrived_us = o->CoreTime(arrived);
+  return o;
+}
+
+// `answered` is when the status went out (or the exchange ended without one); a default value
+// keeps the times already set (a stalled body sets them itself).
+void HttpServer::Impl::EndObserving(const std::shared_ptr<Observed>& o, DoorEnd end,
+                                    SteadyTime answered, int status_sent) {
+  DoorExchange& x = o->x;
+  x.end = end;
+  x.status = status_sent;
+  if (status_sent == 0) {
+    x.code = engine::ApiCode::kNone;
+    x.retry_after.clear();
+  }
+  if (answered != SteadyTime{}) {
+    x.answered_us = o->CoreTime(answered);
+    x.ended_us = x.answered_us;
+    x.answered_wall_us = WallUs();
+  }
+  options.observer->OnExchange(x);
 }
 
 bool HttpServer::Impl::ReadBody(const httplib::Request& req, httplib::Response& res,
@@ -704,7 +805,9 @@ void HttpServer::Impl::HandleAdmin(const httplib::Request& req, httplib::Respons
     // token included) and the request may not even be authorized yet.
     static constexpr std::array<std::string_view, 5> kFamilies = {"faults", "journal", "ledger",
                                                                   "reset", "health"};
-    const bool known = std::find(kFamilies.begin(), kFamilies.end(), family) != kFamilies.end();
+    const auto& extra = options.admin_extension.families;
+    const bool known = std::find(kFamilies.begin(), kFamilies.end(), family) != kFamilies.end() ||
+                       std::find(extra.begin(), extra.end(), family) != extra.end();
     std::lock_guard<std::mutex> lock(metrics_mu);
     ++admin_requests[family.empty() ? std::string("root") : known ? family : std::string("other")];
   }
@@ -750,10 +853,20 @@ void HttpServer::Impl::HandleAdmin(const httplib::Request& req, httplib::Respons
                             {"max_threads", options.max_threads},
                             {"max_hold_ms", options.max_hold_us / kUsPerMs}};
     SendJson(res, 200, health);
+  } else if (const auto& ext = options.admin_extension;
+             ext.handle &&
+             std::find(ext.families.begin(), ext.families.end(), family) != ext.families.end()) {
+    const AdminReply reply = ext.handle(AdminCall{m, seg, body});
+    if (!reply.error_code.empty()) {
+      return AdminError(res, reply.status, reply.error_code, reply.error_message);
+    }
+    res.status = reply.status;
+    res.set_content(reply.json, "application/json; charset=utf-8");
   } else {
+    std::string routes = "faults, faults/{id}, journal, journal/decisions, ledger, reset, health";
+    for (const std::string& f : options.admin_extension.families) routes += ", " + f;
     AdminError(res, 404, "invalid_request_url",
-               "No admin route " + m + " " + req.path +
-                   " (faults, faults/{id}, journal, journal/decisions, ledger, reset, health).");
+               "No admin route " + m + " " + req.path + " (" + routes + ").");
   }
 }
 

@@ -33,12 +33,14 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "notion_sim/engine/loop.h"
 #include "notion_sim/engine/object_id.h"
 #include "notion_sim/engine/status.h"
 #include "notion_sim/engine/time.h"
 #include "notion_sim/simulator/redact.h"  // RedactToken, for callers that show tokens
+#include "notion_sim/simulator/traffic_observer.h"
 #include "notion_sim/simulator/workspace.h"
 
 namespace notion_sim::sim {
@@ -68,6 +70,25 @@ class SteadyClock final : public engine::Clock {
   std::chrono::steady_clock::time_point start_;
 };
 
+// An admin request for a family the embedding program answers (see HttpServerOptions).
+struct AdminCall {
+  std::string method;
+  std::vector<std::string> segments;  // "/__admin/verdict/x" -> {"verdict", "x"}
+  std::string body;
+};
+struct AdminReply {
+  int status = 200;
+  std::string json;  // the body when error_code is empty
+  // An error answered in Notion's error shape: {"object": "error", "status", "code", "message"}.
+  std::string error_code;
+  std::string error_message;
+};
+struct AdminExtension {
+  std::vector<std::string> families;  // e.g. {"scenario", "verdict"}
+  // Called on a serving thread, outside the core's lock (use HttpServer::WithCore for the core).
+  std::function<AdminReply(const AdminCall& call)> handle;
+};
+
 struct HttpServerOptions {
   std::string bind_address = "127.0.0.1";
   int port = 0;  // 0: the kernel picks a free port; Start() returns it
@@ -92,6 +113,11 @@ struct HttpServerOptions {
   // One line per request (method, path, status, action, duration); never contains a token.
   // Called on the serving threads, outside the core's lock; may be empty.
   std::function<void(std::string_view line)> log;
+  // Told of every API request and what became of it (traffic_observer.h); may be null. Must
+  // outlive the server. Needs a journal (the core's, capacity >= 1) for callers and commits.
+  TrafficObserver* observer = nullptr;
+  // Admin families the embedding program answers, behind the same admin token as the door's own.
+  AdminExtension admin_extension;
   // Runs under the core's lock right after POST /__admin/reset reset the core, e.g. to recreate
   // the root page (its id repeats: the core's ids after a Reset repeat a fresh instance's).
   std::function<void(FakeNotion& fake)> after_reset;
