@@ -23,6 +23,7 @@ Command AddValidateCommand(CLI::App& app);
 Command AddGateCommand(CLI::App& app);
 Command AddReportCommand(CLI::App& app);
 Command AddServeCommand(CLI::App& app);
+Command AddTestCommand(CLI::App& app);
 Command AddExploreCommand(CLI::App& app);
 Command AddSweepCommand(CLI::App& app);
 Command AddMergeCommand(CLI::App& app);

@@ -11,6 +11,7 @@
 #include "notion_sim/engine/json_reader.h"
 #include "notion_sim/reports/render.h"
 #include "notion_sim/reports/result_json.h"
+#include "notion_sim/scenarios/client_scenario.h"
 #include "notion_sim/scenarios/live.h"
 #include "notion_sim/scenarios/run.h"
 #include "notion_sim/scenarios/scenario.h"
@@ -224,6 +225,18 @@ int Validate(const std::vector<std::string>& paths) {
   if (!files) return kExitBadInput;
   int code = kExitOk;
   for (const std::string& f : *files) {
+    // Client scenarios (`notion-sim test`) validate with their own loader.
+    auto doc = ns::engine::JsonDocument::Load(f);
+    if (doc.ok() && ns::scenarios::IsClientScenario(doc->root())) {
+      auto client = ns::scenarios::LoadClientScenario(f);
+      if (!client.ok()) {
+        std::cerr << "notion-sim: " << client.error().message << "\n";
+        code = kExitBadInput;
+      } else {
+        std::cout << f << ": ok (" << client->name << ", a client scenario for notion-sim test)\n";
+      }
+      continue;
+    }
     auto spec = ns::scenarios::LoadScenario(f);
     if (!spec.ok()) {
       std::cerr << "notion-sim: " << spec.error().message << "\n";

@@ -473,6 +473,29 @@ ClientVerdict ClientJudge::Verdict(const std::vector<CommandOutcome>& runs,
     traffic.tokens.push_back(std::move(tt));
   }
 
+  // The series: whole-second buckets, as few seconds each as keep them within the bound.
+  const TimeUs span_us = traffic.last_us + 1;
+  const auto n = static_cast<TimeUs>(ClientTraffic::kTrafficBuckets);
+  traffic.bucket_us = Sec(std::max<TimeUs>(1, (span_us + n * kUsPerSec - 1) / (n * kUsPerSec)));
+  if (!records_.empty()) {
+    traffic.series.resize(static_cast<std::size_t>(span_us / traffic.bucket_us + 1));
+    for (std::size_t i = 0; i < traffic.series.size(); ++i) {
+      traffic.series[i].start_us = static_cast<TimeUs>(i) * traffic.bucket_us;
+    }
+    for (const Record& r : records_) {
+      TrafficBucket& b = traffic.series[static_cast<std::size_t>(
+          std::max<TimeUs>(0, r.x.arrived_us) / traffic.bucket_us)];
+      ++b.requests;
+      if (r.x.end != ExchangeEnd::kAnswered) {
+        ++b.no_answer;
+      } else if (r.x.status == 429 || r.x.status == 529) {
+        ++b.http_429;
+      } else if (r.x.status >= 500) {
+        ++b.http_5xx;
+      }
+    }
+  }
+
   finished.Checked(runs.size() + expects.size());
   for (const CommandOutcome& run : runs) {
     if (run.timed_out) {

@@ -400,6 +400,101 @@ svg .grid{stroke:#e9ecef}svg .axl{stroke:#adb5bd}
 
 }  // namespace
 
+namespace {
+
+std::string InvariantsTable(const scenarios::RunResult& r) {
+  std::string h = "<h2>Invariants</h2><table>" +
+                  Row({"invariant", "verdict", "checked", "violations", "first violation"}, true);
+  for (const checks::InvariantResult& i : r.checks.invariants) {
+    const std::string v(checks::VerdictName(i.verdict));
+    h += "<tr><td>" + XmlEscape(i.name) + "</td><td class=\"" + v + "\">" + v +
+         "</td><td class=\"n\">" + CountText(i.checked_count) + "</td><td class=\"n\">" +
+         CountText(i.violation_count) + "</td><td>" +
+         (i.first_violation.empty() ? "" : "<pre>" + XmlEscape(i.first_violation) + "</pre>") +
+         "</td></tr>\n";
+  }
+  return h + "</table>\n";
+}
+
+// The page of a `notion-sim test` run: the command's runs, the traffic the fake saw per token,
+// the expectations and the invariants.
+std::string ClientBody(const scenarios::RunResult& r) {
+  const scenarios::ClientReport& c = *r.client;
+  const MetricsReport& m = r.checks.metrics;
+  std::string h = "<table>" + Row({"reproduce", "<code>" + XmlEscape(r.reproduce) + "</code>"}) +
+                  Row({"scenario file", "<code>" + XmlEscape(r.path) + "</code> (hash <code>" +
+                                            XmlEscape(r.scenario_hash) + "</code>)"}) +
+                  Row({"seed / wall time",
+                       std::to_string(r.seed) + " / " + DurationText(r.summary.virtual_time_us)}) +
+                  "</table>\n";
+  int violated = 0;
+  for (const auto& i : r.checks.invariants) violated += i.held() ? 0 : 1;
+  std::size_t failed_runs = 0;
+  for (const scenarios::ClientCommandRun& run : c.runs) {
+    failed_runs += run.timed_out || run.exit_code != 0 ? 1 : 0;
+  }
+  h += "<h2>Headline</h2><div class=\"cards\">" +
+       Card("runs failed", CountText(failed_runs) + " / " + CountText(c.runs.size()),
+            failed_runs > 0) +
+       Card("requests", CountText(m.requests)) + Card("requests per min", Num(m.requests_per_min)) +
+       Card("429 / 5xx", CountText(m.http_429) + " / " + CountText(m.http_5xx)) +
+       Card("without an answer", CountText(m.transport_errors)) +
+       Card("repeats of failed requests", CountText(m.retries)) +
+       Card("faults injected", CountText(m.faults_injected)) +
+       Card("invariants violated", std::to_string(violated), violated > 0) + "</div>\n";
+  h += "<h2>Over time</h2>\n" + RequestsChart(m);
+  h += InvariantsTable(r);
+  h += "<h2>Runs of <code>" + XmlEscape(c.command) + "</code></h2><table>" +
+       Row({"run", "copy", "ended", "took", "stdout", "stderr"}, true);
+  for (const scenarios::ClientCommandRun& run : c.runs) {
+    const bool ok = !run.timed_out && run.exit_code == 0;
+    const std::string ended =
+        run.timed_out ? "killed at its time limit" : "exited " + std::to_string(run.exit_code);
+    auto output = [](const std::string& path, const std::string& tail) {
+      return "<code>" + XmlEscape(path) + "</code>" +
+             (tail.empty() ? std::string() : "<pre>" + XmlEscape(tail) + "</pre>");
+    };
+    h += "<tr><td class=\"n\">" + std::to_string(run.run) + "</td><td class=\"n\">" +
+         std::to_string(run.copy) + "</td><td class=\"" + (ok ? "held" : "violated") + "\">" +
+         XmlEscape(ended) + "</td><td class=\"n\">" + DurationText(run.ended_us - run.started_us) +
+         "</td><td>" + output(run.stdout_path, run.stdout_tail) + "</td><td>" +
+         output(run.stderr_path, run.stderr_tail) + "</td></tr>\n";
+  }
+  h += "</table>\n<h2>Traffic per token</h2><table>" +
+       Row({"token", "requests", "2xx", "4xx", "429/529", "provoked 429/529", "5xx", "no answer",
+            "injected", "repeats", "creates committed", "busiest window"},
+           true);
+  for (const checks::TokenTraffic& t : c.tokens) {
+    h += Row({XmlEscape(t.token), CountText(t.requests), CountText(t.http_2xx),
+              CountText(t.http_4xx), CountText(t.http_429), CountText(t.provoked_429),
+              CountText(t.http_5xx), CountText(t.no_answer), CountText(t.injected),
+              CountText(t.repeats), CountText(t.creates_committed),
+              std::to_string(t.busiest_window)});
+  }
+  h += "</table>\n";
+  if (c.unjudged > 0) {
+    h += "<p class=\"note\">" + CountText(c.unjudged) +
+         " requests past the judge's bound were counted, not judged.</p>\n";
+  }
+  if (!c.expects.empty()) {
+    h += "<h2>Expectations on the final state</h2><table>" +
+         Row({"expected", "verdict", "found"}, true);
+    for (const checks::ExpectOutcome& e : c.expects) {
+      h += "<tr><td>" + XmlEscape(e.what) + "</td><td class=\"" + (e.held ? "held" : "violated") +
+           "\">" + (e.held ? "held" : "violated") + "</td><td>" + XmlEscape(e.found) +
+           "</td></tr>\n";
+    }
+    h += "</table>\n";
+  }
+  h += "<p class=\"note\">Server: " + CountText(r.server_requests) + " requests, " +
+       CountText(r.server_writes) + " writes, " + CountText(r.server_faults_injected) +
+       " faults injected, " + CountText(r.server_rate_limited) + " rate limited, " +
+       CountText(r.server_pages) + " pages. Times are real, from the start of the test.</p>\n";
+  return h;
+}
+
+}  // namespace
+
 std::string HtmlReport(const scenarios::RunResult& r) {
   const MetricsReport& m = r.checks.metrics;
   const bool pass = r.verdict == checks::RunVerdict::kPass;
@@ -412,6 +507,7 @@ std::string HtmlReport(const scenarios::RunResult& r) {
        "\">" + (pass ? "PASS" : "FAIL") + "</span></h1>\n";
   if (!r.purpose.empty()) h += "<p>" + XmlEscape(r.purpose) + "</p>\n";
   h += "<div class=\"capacity\">" + XmlEscape(CapacityLine(r)) + "</div>\n";
+  if (r.client) return h + ClientBody(r) + "</body></html>\n";
   h += "<table>" + Row({"reproduce", "<code>" + XmlEscape(r.reproduce) + "</code>"}) +
        Row({"scenario file", "<code>" + XmlEscape(r.path) + "</code> (hash <code>" +
                                  XmlEscape(r.scenario_hash) + "</code>)"}) +
@@ -494,17 +590,7 @@ std::string HtmlReport(const scenarios::RunResult& r) {
        "); breaker rejected " + CountText(m.breaker_rejections) + "; " +
        CountText(m.faults_injected) + " faults injected.</p>\n";
 
-  h += "<h2>Invariants</h2><table>" +
-       Row({"invariant", "verdict", "checked", "violations", "first violation"}, true);
-  for (const checks::InvariantResult& i : r.checks.invariants) {
-    const std::string v(checks::VerdictName(i.verdict));
-    h += "<tr><td>" + XmlEscape(i.name) + "</td><td class=\"" + v + "\">" + v +
-         "</td><td class=\"n\">" + CountText(i.checked_count) + "</td><td class=\"n\">" +
-         CountText(i.violation_count) + "</td><td>" +
-         (i.first_violation.empty() ? "" : "<pre>" + XmlEscape(i.first_violation) + "</pre>") +
-         "</td></tr>\n";
-  }
-  h += "</table>\n";
+  h += InvariantsTable(r);
 
   h += "<h2>Gates</h2>";
   if (r.checks.gates.empty()) {

@@ -67,6 +67,18 @@ class JsonOut {
   void U64Array(const char* k, std::array<T, N>& v) {
     j_[k] = v;
   }
+  void Bool(const char* k, bool& v) { j_[k] = v; }
+  void Int(const char* k, int& v) { j_[k] = v; }
+  // An optional object: null when absent.
+  template <typename T, typename F>
+  void OptObj(const char* k, std::optional<T>& v, F f) {
+    if (!v) {
+      j_[k] = nullptr;
+      return;
+    }
+    JsonOut sub(j_[k]);
+    f(sub, *v);
+  }
 
  private:
   json& j_;
@@ -184,6 +196,37 @@ class JsonIn {
       f(e, item);
       v.push_back(std::move(item));
     }
+  }
+  void Bool(const char* k, bool& v) {
+    if (const json* x = Get(k, "true or false")) {
+      if (x->is_boolean()) {
+        v = x->get<bool>();
+      } else {
+        Fail(k, "expected true or false");
+      }
+    }
+  }
+  void Int(const char* k, int& v) {
+    std::int64_t w = 0;
+    I64(k, w);
+    if (w < INT32_MIN || w > INT32_MAX) Fail(k, "expected a 32-bit integer");
+    v = static_cast<int>(w);
+  }
+  template <typename T, typename F>
+  void OptObj(const char* k, std::optional<T>& v, F f) {
+    const json* x = Get(k, "an object or null");
+    if (x == nullptr) return;
+    if (x->is_null()) {
+      v.reset();
+      return;
+    }
+    if (!x->is_object()) {
+      Fail(k, "expected an object or null");
+      return;
+    }
+    v.emplace();
+    JsonIn sub(*x, path_ + "/" + k, where_, error_);
+    f(sub, *v);
   }
   template <typename T, std::size_t N>
   void U64Array(const char* k, std::array<T, N>& v) {
@@ -398,6 +441,43 @@ void GateFields(IO& io, checks::GateResult& g) {
 }
 
 template <typename IO>
+void ClientFields(IO& io, scenarios::ClientReport& c) {
+  io.Str("command", c.command);
+  io.Arr("runs", c.runs, [](IO& o, scenarios::ClientCommandRun& r) {
+    o.U32("run", r.run);
+    o.U32("copy", r.copy);
+    o.Int("exit_code", r.exit_code);
+    o.Bool("timed_out", r.timed_out);
+    o.I64("started_us", r.started_us);
+    o.I64("ended_us", r.ended_us);
+    o.Str("stdout_path", r.stdout_path);
+    o.Str("stderr_path", r.stderr_path);
+    o.Str("stdout_tail", r.stdout_tail);
+    o.Str("stderr_tail", r.stderr_tail);
+  });
+  io.Arr("tokens", c.tokens, [](IO& o, checks::TokenTraffic& t) {
+    o.Str("token", t.token);
+    o.U64("requests", t.requests);
+    o.U64("http_2xx", t.http_2xx);
+    o.U64("http_4xx", t.http_4xx);
+    o.U64("http_429", t.http_429);
+    o.U64("http_5xx", t.http_5xx);
+    o.U64("no_answer", t.no_answer);
+    o.U64("injected", t.injected);
+    o.U64("provoked_429", t.provoked_429);
+    o.U64("repeats", t.repeats);
+    o.U64("creates_committed", t.creates_committed);
+    o.I64("busiest_window", t.busiest_window);
+  });
+  io.Arr("expects", c.expects, [](IO& o, checks::ExpectOutcome& e) {
+    o.Str("what", e.what);
+    o.Bool("held", e.held);
+    o.Str("found", e.found);
+  });
+  io.U64("unjudged", c.unjudged);
+}
+
+template <typename IO>
 void ResultFields(IO& io, RunResult& r) {
   engine::RunSummary& s = r.summary;
   io.Str("mode", r.mode);
@@ -455,6 +535,7 @@ void ResultFields(IO& io, RunResult& r) {
   io.Arr("invariants", r.checks.invariants,
          [](IO& o, checks::InvariantResult& i) { InvariantFields(o, i); });
   io.Arr("gates", r.checks.gates, [](IO& o, checks::GateResult& g) { GateFields(o, g); });
+  io.OptObj("client", r.client, [](IO& o, scenarios::ClientReport& c) { ClientFields(o, c); });
 }
 
 json Headline(const RunResult& r) {
@@ -617,6 +698,11 @@ std::string SummaryLine(const RunResult& r) {
   const engine::RunSummary& s = r.summary;
   int violated = 0;
   for (const auto& i : r.checks.invariants) violated += i.held() ? 0 : 1;
+  if (r.client) {
+    return r.scenario + ": " + std::string(checks::RunVerdictName(r.verdict)) + ", " +
+           CapacityLine(r) + ", " + std::to_string(violated) + " invariant(s) violated, wall " +
+           DurationText(s.virtual_time_us) + ", seed " + std::to_string(r.seed);
+  }
   int failed = 0;
   for (const auto& g : r.checks.gates) failed += g.passed() ? 0 : 1;
   char buf[768];

@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "notion_sim/engine/rng.h"
 #include "notion_sim/simulator/network.h"
 
 namespace notion_sim::sim {
@@ -185,6 +186,30 @@ Result<Workspace> ParseWorkspace(engine::ObjectReader& r) {
   r.Finish();
   if (!r.ok()) return r.error();
   return w;
+}
+
+Workspace DefaultServeWorkspace(std::uint64_t seed, std::uint32_t seeded_pages) {
+  engine::Rng rng = engine::Rng(seed).Fork("serve.workspace");
+  Workspace ws;
+  DataSourceSpec source;
+  source.id = engine::ObjectId::Random(rng);
+  source.title = "Tasks";
+  source.properties = {
+      {"Name", "title"},
+      {"Done", "checkbox"},
+      {"Notes", "rich_text"},
+      {"Count", "number"},
+      // What a scenario's updates set, and where a protected create keeps its idempotency key
+      // (reconcile-before-retry looks it up): a live run's workload fits this data source.
+      {"Status", "rich_text"},
+      {"idempotency_key", "rich_text"}};
+  source.pages = seeded_pages;
+  DatabaseSpec database;
+  database.id = engine::ObjectId::Random(rng);
+  database.title = "Tasks";
+  database.data_sources.push_back(std::move(source));
+  ws.databases.push_back(std::move(database));
+  return ws;
 }
 
 }  // namespace notion_sim::sim

@@ -114,6 +114,12 @@ TEST(ClientJudge, TheSdksJitteredBackoffPasses) {
   EXPECT_EQ(v.traffic.tokens[0].repeats, 4u);
   EXPECT_EQ(v.traffic.tokens[0].http_5xx, 4u);
   EXPECT_EQ(v.traffic.tokens[0].http_2xx, 2u);
+  EXPECT_EQ(v.traffic.bucket_us, Sec(1));
+  ASSERT_EQ(v.traffic.series.size(), 5u);
+  EXPECT_EQ(v.traffic.series[3].start_us, Sec(3));
+  EXPECT_EQ(v.traffic.series[3].requests, 2u);
+  EXPECT_EQ(v.traffic.series[3].http_5xx, 2u);
+  EXPECT_EQ(v.traffic.series[2].http_5xx, 0u);
 }
 
 TEST(ClientJudge, AHotRetryLoopFailsBackoff) {

@@ -175,12 +175,25 @@ struct TokenTraffic {
   std::int64_t busiest_window = 0;  // most requests in one rate window
 };
 
+// Requests over time, every token together, for charts.
+struct TrafficBucket {
+  TimeUs start_us = 0;
+  std::uint64_t requests = 0;
+  std::uint64_t http_429 = 0;  // 429 and 529
+  std::uint64_t http_5xx = 0;  // other 5xx
+  std::uint64_t no_answer = 0;
+};
+
 struct ClientTraffic {
   std::vector<TokenTraffic> tokens;  // in order of first request
   std::uint64_t requests = 0;
   std::uint64_t unjudged = 0;  // past max_records
   TimeUs first_us = 0;
   TimeUs last_us = 0;
+  // Buckets of whole seconds from time 0 to the last arrival, at most kTrafficBuckets of them.
+  static constexpr std::size_t kTrafficBuckets = 120;
+  TimeUs bucket_us = Sec(1);
+  std::vector<TrafficBucket> series;
 };
 
 struct ClientVerdict {

@@ -22,7 +22,7 @@
 
 namespace notion_sim::reports {
 
-inline constexpr int kResultSchemaVersion = 3;
+inline constexpr int kResultSchemaVersion = 4;
 
 nlohmann::json ResultToJson(const scenarios::RunResult& result);
 // `where` names the document in errors ("out/a.result.json" or "out/results.json: at /results/3").

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "notion_sim/checks/client_judge.h"
 #include "notion_sim/checks/gates.h"
 #include "notion_sim/checks/invariants.h"
 #include "notion_sim/checks/metrics.h"
@@ -34,8 +35,32 @@ struct AlertCount {
   TimeUs first_us = 0;
 };
 
+// One run of the command under test (`notion-sim test`).
+struct ClientCommandRun {
+  std::uint32_t run = 1;   // 1-based, runs follow one another
+  std::uint32_t copy = 1;  // 1-based, copies of one run go at once
+  int exit_code = 0;       // 128 + N when killed by signal N
+  bool timed_out = false;  // killed at the scenario's duration_s
+  TimeUs started_us = 0;   // on the fake's clock
+  TimeUs ended_us = 0;
+  std::string stdout_path;  // the whole output, in the --out directory
+  std::string stderr_path;
+  std::string stdout_tail;  // its last lines (tokens redacted)
+  std::string stderr_tail;
+};
+
+// What `notion-sim test` adds to a result: the command, its runs, the traffic per token and the
+// `expect` assertions.
+struct ClientReport {
+  std::string command;  // as given, shell-quoted
+  std::vector<ClientCommandRun> runs;
+  std::vector<checks::TokenTraffic> tokens;
+  std::vector<checks::ExpectOutcome> expects;
+  std::uint64_t unjudged = 0;  // requests past the judge's bound
+};
+
 struct RunResult {
-  std::string mode = "sim";  // "sim" or "live"
+  std::string mode = "sim";  // "sim", "live" or "client" (notion-sim test)
   std::string base_url;      // live: where the run went
   std::string scenario;
   std::string purpose;
@@ -56,8 +81,9 @@ struct RunResult {
   std::uint64_t server_faults_injected = 0;
   std::uint64_t server_rate_limited = 0;
   std::uint64_t server_pages = 0;
-  double wall_time_ms = 0;        // filled in by the caller that timed the run
-  std::uint64_t ops_resumed = 0;  // live --resume: operations that ended in earlier runs
+  double wall_time_ms = 0;             // filled in by the caller that timed the run
+  std::uint64_t ops_resumed = 0;       // live --resume: operations that ended in earlier runs
+  std::optional<ClientReport> client;  // notion-sim test only
 };
 
 struct SimOptions {

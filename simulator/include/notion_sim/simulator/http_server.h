@@ -47,11 +47,6 @@ namespace notion_sim::sim {
 
 class FakeNotion;
 
-// The workspace `notion-sim serve` starts with when given none: one database "Tasks" holding one
-// data source "Tasks" (properties Name: title, Done: checkbox, Notes: rich_text, Count: number,
-// Status: rich_text, idempotency_key: rich_text) with `seeded_pages` pages, ids drawn from `seed`,
-// no tokens (the caller adds them).
-Workspace DefaultServeWorkspace(std::uint64_t seed, std::uint32_t seeded_pages = 0);
 
 // Creates a page at the workspace root through the HTTP path, as a client would, so a served
 // workspace has a page to create under; the create is journaled and in the ledger like any other.

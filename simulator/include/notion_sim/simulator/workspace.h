@@ -110,6 +110,12 @@ struct Workspace {
   ApiVersion in_process_version = ApiVersion::k20250903;
 };
 
+// The workspace `notion-sim serve` starts with when given none: one database "Tasks" holding one
+// data source "Tasks" (properties Name: title, Done: checkbox, Notes: rich_text, Count: number,
+// Status: rich_text, idempotency_key: rich_text) with `seeded_pages` pages, ids drawn from `seed`,
+// no tokens (the caller adds them).
+Workspace DefaultServeWorkspace(std::uint64_t seed, std::uint32_t seeded_pages = 0);
+
 // Parses the "workspace" object shown above. Unknown fields are errors.
 Result<Workspace> ParseWorkspace(engine::ObjectReader& reader);
 // "2026-01-01T00:00:00Z" (or with milliseconds / an offset of Z only) -> Unix seconds.
