@@ -11,6 +11,7 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <mutex>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -19,6 +20,9 @@
 #include "command.h"
 #include "notion_sim/engine/json_reader.h"
 #include "notion_sim/engine/rng.h"
+#include "notion_sim/reports/result_json.h"
+#include "notion_sim/scenarios/client_scenario.h"
+#include "notion_sim/scenarios/client_test.h"
 #include "notion_sim/simulator/fake_notion.h"
 #include "notion_sim/simulator/fault_plan.h"
 #include "notion_sim/simulator/http_server.h"
@@ -129,6 +133,107 @@ Result<sim::FaultPlan> LoadFaults(const std::string& path) {
   return plan;
 }
 
+// POST /__admin/scenario (a client scenario: its faults replace serve's, their windows counted
+// from now, and its invariants judge the traffic from now on) and GET /__admin/verdict (the
+// verdict so far, with the scenario's `expect` read from the current state).
+struct JudgeRoutes {
+  JudgeRoutes(const sim::SteadyClock& c, std::string t) : clock(c), token(std::move(t)) {}
+
+  sim::AdminExtension Extension() {
+    sim::AdminExtension ext;
+    ext.families = {"scenario", "verdict"};
+    ext.handle = [this](const sim::AdminCall& call) { return Handle(call); };
+    return ext;
+  }
+
+  static sim::AdminReply Error(int status, const char* code, std::string message) {
+    sim::AdminReply r;
+    r.status = status;
+    r.error_code = code;
+    r.error_message = std::move(message);
+    return r;
+  }
+
+  sim::AdminReply Handle(const sim::AdminCall& call) {
+    if (call.segments.size() != 1) {
+      return Error(404, "invalid_request_url", "Expected /__admin/" + call.segments[0] + ".");
+    }
+    if (call.segments[0] == "scenario") {
+      if (call.method != "POST")
+        return Error(405, "invalid_request", "POST /__admin/scenario only");
+      return Load(call.body);
+    }
+    if (call.method != "GET") return Error(405, "invalid_request", "GET /__admin/verdict only");
+    return Verdict();
+  }
+
+  sim::AdminReply Load(const std::string& body) {
+    auto spec = scenarios::ParseClientScenario(body, "request body");
+    if (!spec.ok()) return Error(400, "validation_error", spec.error().message);
+    std::size_t added = 0;
+    server->WithCore([&](sim::FakeNotion& f) {
+      const TimeUs now_us = clock.NowUs();
+      sim::FaultPlan& plan = f.faults();
+      plan.Clear();
+      for (sim::FaultRule rule : spec->fake.faults.rules()) {
+        rule.id = 0;
+        rule.match.from_us += now_us;
+        if (rule.match.until_us != kTimeNever) rule.match.until_us += now_us;
+        added += plan.Add(std::move(rule)).ok() ? 1 : 0;
+      }
+    });
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      config = spec->judge;
+      expect = spec->expect;
+    }
+    observer.Restart(spec->judge);
+    nlohmann::json names = nlohmann::json::array();
+    for (int i = 0; i < checks::kClientInvariantCount; ++i) {
+      const auto inv = static_cast<checks::ClientInvariant>(i);
+      if (spec->judge.IsOn(inv)) names.push_back(std::string(checks::ClientInvariantName(inv)));
+    }
+    sim::AdminReply r;
+    r.status = 201;
+    r.json =
+        nlohmann::json{{"scenario", spec->name}, {"faults", added}, {"invariants", names}}.dump();
+    return r;
+  }
+
+  sim::AdminReply Verdict() {
+    if (!observer.active()) {
+      return Error(400, "invalid_request",
+                   "No client scenario is loaded: POST one to /__admin/scenario first.");
+    }
+    std::vector<scenarios::ExpectSpec> wanted;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      wanted = expect;
+    }
+    const std::vector<checks::ExpectOutcome> expects = server->WithCore(
+        [&](sim::FakeNotion& f) { return scenarios::EvaluateExpectations(f, wanted, token); });
+    sim::AdminReply r;
+    r.json = reports::ClientVerdictToJson(observer.Verdict({}, expects), expects).dump();
+    return r;
+  }
+
+  // POST /__admin/reset: the judge starts over too (under the core's lock; the observer has its
+  // own, never taken the other way round).
+  void AfterReset() {
+    if (!observer.active()) return;
+    std::lock_guard<std::mutex> lock(mu);
+    observer.Restart(config);
+  }
+
+  const sim::SteadyClock& clock;
+  std::string token;  // reads the state for `expect`
+  scenarios::ClientObserver observer{checks::ClientJudgeConfig{}, /*active=*/false};
+  sim::HttpServer* server = nullptr;
+  std::mutex mu;  // config and expect
+  checks::ClientJudgeConfig config;
+  std::vector<scenarios::ExpectSpec> expect;
+};
+
 int Serve(const ServeArgs& args) {
   const std::string me = "notion-sim serve: ";
   // Decide everything that can fail on input before binding a port.
@@ -211,10 +316,17 @@ int Serve(const ServeArgs& args) {
   if (!root_page.ok()) {
     std::cerr << me << "warning: no root page: " << root_page.error().message << "\n";
   }
-  options.after_reset = [bootstrap_token](sim::FakeNotion& f) {
+  // The judge of `notion-sim test`, for other test frameworks: idle until a client scenario is
+  // posted to /__admin/scenario.
+  JudgeRoutes judge(clock, bootstrap_token);
+  options.observer = &judge.observer;
+  options.admin_extension = judge.Extension();
+  options.after_reset = [bootstrap_token, &judge](sim::FakeNotion& f) {
     (void)sim::CreateRootPage(f, bootstrap_token);
+    judge.AfterReset();
   };
   sim::HttpServer server(fake, options);
+  judge.server = &server;
   auto port = server.Start();
   if (!port.ok()) {
     std::cerr << me << port.error().message << "\n";
@@ -241,8 +353,8 @@ int Serve(const ServeArgs& args) {
             << (sources.empty() ? std::string("none") : sources.front().ToString())
             << "  seed=" << args.seed << std::endl;
   std::cerr << me << "admin API at " << server.BaseUrl()
-            << "/__admin/ (faults, journal, ledger, reset, health), metrics at " << server.BaseUrl()
-            << "/metrics; SIGINT or SIGTERM stops\n";
+            << "/__admin/ (faults, journal, ledger, reset, health, scenario, verdict), metrics at "
+            << server.BaseUrl() << "/metrics; SIGINT or SIGTERM stops\n";
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);

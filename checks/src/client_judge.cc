@@ -76,13 +76,15 @@ std::string PropertyText(const nlohmann::json& value) {
 }
 
 std::uint64_t IdentityOf(const ObservedExchange& x, std::string_view body,
-                         const std::optional<Operation>& op, const std::string& property) {
+                         const std::optional<Operation>& op, const std::string& property,
+                         std::string* key_out) {
   const nlohmann::json j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (op == Operation::kCreatePage && !property.empty() && j.is_object() &&
       j.contains("properties") && j["properties"].is_object() &&
       j["properties"].contains(property)) {
     const std::string key = PropertyText(j["properties"][property]);
     if (!key.empty()) {
+      *key_out = key.substr(0, 100);
       const std::string parent = j.contains("parent") ? j["parent"].dump() : std::string();
       return engine::HashString("idempotent create\n" + parent + "\n" + key);
     }
@@ -133,8 +135,6 @@ std::string MsText(TimeUs us) {
   std::snprintf(buf, sizeof buf, "%.1f ms", static_cast<double>(us) / 1e3);
   return buf;
 }
-
-std::string Line(const ObservedExchange& x) { return "\n    " + FormatExchange(x); }
 
 }  // namespace
 
@@ -264,7 +264,7 @@ void ClientJudge::Observe(const ObservedExchange& exchange, std::string_view bod
       rec.operation = route->operation;
     }
   }
-  rec.identity = IdentityOf(exchange, body, rec.operation, config_.idempotency_property);
+  rec.identity = IdentityOf(exchange, body, rec.operation, config_.idempotency_property, &rec.key);
   records_.push_back(std::move(rec));
 }
 
@@ -277,6 +277,13 @@ void ClientJudge::Clear() {
 ClientVerdict ClientJudge::Verdict(const std::vector<CommandOutcome>& runs,
                                    const std::vector<ExpectOutcome>& expects) const {
   const ClientJudgeConfig& cfg = config_;
+  // An exchange as evidence, with the idempotency key that made it the same as another.
+  auto LineOf = [&cfg](const Record& r) {
+    if (r.key.empty()) return "\n    " + FormatExchange(r.x);
+    ObservedExchange shown = r.x;
+    shown.path += " (" + cfg.idempotency_property + " \"" + r.key + "\")";
+    return "\n    " + FormatExchange(shown);
+  };
   auto collector = [&](ClientInvariant inv) {
     return Collector(ClientInvariantName(inv), cfg.IsOn(inv), cfg.max_violations_kept);
   };
@@ -372,7 +379,7 @@ ClientVerdict ClientJudge::Verdict(const std::vector<CommandOutcome>& runs,
                                          " requests within " + MsText(cfg.rate_window_us) +
                                          " (budget " + std::to_string(cfg.rate_budget) +
                                          "), from " + FormatTime(window.front()) + " to " +
-                                         FormatTime(x.arrived_us) + Line(x));
+                                         FormatTime(x.arrived_us) + LineOf(r));
         }
         over_budget = true;
       } else {
@@ -400,7 +407,7 @@ ClientVerdict ClientJudge::Verdict(const std::vector<CommandOutcome>& runs,
                                               " before the Retry-After of an earlier answer ran "
                                               "out (at " +
                                               FormatTime(*w->x.retry_after_until_us) + ")" +
-                                              Line(w->x) + Line(x));
+                                              LineOf(*w) + LineOf(r));
         break;
       }
 
@@ -419,8 +426,8 @@ ClientVerdict ClientJudge::Verdict(const std::vector<CommandOutcome>& runs,
           if (gap_us < cfg.min_gap_us) {
             backoff.Violate(x.arrived_us, "token " + who + ": repeated " + MsText(gap_us) +
                                               " after its failure ended (at least " +
-                                              MsText(cfg.min_gap_us) + " expected)" + Line(prev.x) +
-                                              Line(x));
+                                              MsText(cfg.min_gap_us) + " expected)" + LineOf(prev) +
+                                              LineOf(r));
           }
         }
         if (MakesSomething(r.operation)) {
@@ -430,7 +437,7 @@ ClientVerdict ClientJudge::Verdict(const std::vector<CommandOutcome>& runs,
                            "token " + who + ": " + x.method + " " + x.path +
                                " repeated after a failure that may have applied it, with no "
                                "lookup in between" +
-                               Line(prev.x) + Line(x));
+                               LineOf(prev) + LineOf(r));
           }
         }
         if (chain.attempts > cfg.max_attempts && !chain.reported) {
@@ -439,7 +446,7 @@ ClientVerdict ClientJudge::Verdict(const std::vector<CommandOutcome>& runs,
                                             std::to_string(chain.attempts) +
                                             " times in a row without a success (max_attempts " +
                                             std::to_string(cfg.max_attempts) + ")" +
-                                            Line(chain.first->x) + Line(prev.x) + Line(x));
+                                            LineOf(*chain.first) + LineOf(prev) + LineOf(r));
         }
       } else {
         bounded.Checked();
@@ -459,7 +466,7 @@ ClientVerdict ClientJudge::Verdict(const std::vector<CommandOutcome>& runs,
           duplicates.Violate(x.arrived_us, "token " + who + ": " + x.method + " " + x.path +
                                                " committed again after an identical one had "
                                                "committed and its answer failed" +
-                                               Line(earlier->second->x) + Line(x));
+                                               LineOf(*earlier->second) + LineOf(r));
         }
         if (!Succeeded(x)) failed_creates.try_emplace(r.identity, rp);
       }

@@ -595,6 +595,28 @@ Result<RunResult> ResultFromJson(const json& j, const std::string& where) {
   return r;
 }
 
+json ClientVerdictToJson(const checks::ClientVerdict& verdict,
+                         const std::vector<checks::ExpectOutcome>& expects) {
+  scenarios::ClientReport report;
+  report.tokens = verdict.traffic.tokens;
+  report.expects = expects;
+  report.unjudged = verdict.traffic.unjudged;
+  json j;
+  JsonOut out(j);
+  std::vector<checks::InvariantResult> invariants = verdict.invariants;
+  out.Arr("invariants", invariants,
+          [](JsonOut& o, checks::InvariantResult& i) { InvariantFields(o, i); });
+  json client;
+  JsonOut client_out(client);
+  ClientFields(client_out, report);
+  j["verdict"] = verdict.held() ? "held" : "violated";
+  j["requests"] = verdict.traffic.requests;
+  j["unjudged"] = verdict.traffic.unjudged;
+  j["tokens"] = client["tokens"];
+  j["expects"] = client["expects"];
+  return j;
+}
+
 json IndexToJson(const std::vector<json>& results) {
   return json{{"schema_version", kResultSchemaVersion}, {"results", results}};
 }

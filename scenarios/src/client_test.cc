@@ -321,8 +321,10 @@ std::vector<checks::ExpectOutcome> EvaluateExpectations(sim::FakeNotion& fake,
                                                         const std::string& token) {
   std::vector<checks::ExpectOutcome> out;
   if (expect.empty()) return out;
-  // The fault plan is for clients: set it aside (for good: the clients are done).
-  fake.faults().Clear();
+  // The fault plan is for clients: set it aside while reading, then put it back.
+  sim::FaultPlan& plan = fake.faults();
+  const std::vector<sim::FaultRule> rules = plan.rules();
+  plan.Clear();
   const std::string auth = "Bearer " + token;
   const auto& databases = fake.config().workspace.databases;
   const std::vector<engine::ObjectId> sources = fake.data_sources();
@@ -428,6 +430,7 @@ std::vector<checks::ExpectOutcome> EvaluateExpectations(sim::FakeNotion& fake,
     for (std::size_t i = 0; i < problems.size(); ++i) o.found += (i ? "; " : "") + problems[i];
     out.push_back(std::move(o));
   }
+  for (const sim::FaultRule& rule : rules) (void)plan.Add(rule);  // same ids: they were unique
   return out;
 }
 
@@ -516,6 +519,7 @@ Result<RunResult> RunClientTest(const ClientScenario& spec, const ClientTestOpti
       std::vector<std::pair<std::string, std::string>> own_vars = vars;
       own_vars.emplace_back("NOTION_SIM_RUN", std::to_string(r));
       own_vars.emplace_back("NOTION_SIM_COPY", std::to_string(c));
+      own_vars.emplace_back("NOTION_SIM_COPIES", std::to_string(spec.concurrency));
       child.run.started_us = clock.NowUs();
       child.deadline = Steady::now() + std::chrono::microseconds(spec.duration_us);
       auto pid = Spawn(exe, options.command, CommandEnv(own_vars), child.run);

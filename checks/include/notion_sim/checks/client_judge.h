@@ -225,6 +225,7 @@ class ClientJudge {
     std::uint64_t seq = 0;                       // order of observation, to break ties
     std::uint64_t identity = 0;                  // see "identity" above
     std::optional<engine::Operation> operation;  // unset for a path no operation has
+    std::string key;  // the idempotency property's value, when the identity is it
   };
   ClientJudgeConfig config_;
   std::vector<Record> records_;

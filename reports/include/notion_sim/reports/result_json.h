@@ -40,6 +40,12 @@ Status WriteJsonFile(const std::string& path, const nlohmann::json& json);
 // Writes text the same way.
 Status WriteTextFile(const std::string& path, const std::string& text);
 
+// A client verdict so far, as the admin API's GET /__admin/verdict answers it:
+// {"verdict": "held"|"violated", "requests", "unjudged", "invariants": [...as in results],
+//  "tokens": [...], "expects": [...]}.
+nlohmann::json ClientVerdictToJson(const checks::ClientVerdict& verdict,
+                                   const std::vector<checks::ExpectOutcome>& expects);
+
 // One line for the terminal: name, verdict, counts, virtual and wall time, seed, digest.
 std::string SummaryLine(const scenarios::RunResult& result);
 

@@ -14,7 +14,8 @@
 //   NOTION_TOKEN           the first tenant's token; NOTION_TOKEN_2, ... the others'
 //   NOTION_DATA_SOURCE_ID  the first data source;  NOTION_DATABASE_ID  its database
 //   NOTION_PAGE_ID         the root page (a parent for pages and blocks)
-//   NOTION_SIM_RUN, NOTION_SIM_COPY   which run and which copy this is (1-based)
+//   NOTION_SIM_RUN, NOTION_SIM_COPY   which run and which copy this is (1-based), and
+//   NOTION_SIM_COPIES                 how many copies run at once
 //   and the scenario's client.env.
 // Each run's stdout and stderr go to OUT/NAME.run<R>[.copy<C>].stdout|stderr. Every API request is
 // judged (checks::ClientJudge) from the door's side, per token; after the last run the server
@@ -83,9 +84,9 @@ Result<RunResult> RunClientTest(const ClientScenario& spec, const ClientTestOpti
 // The command as one shell-quoted line ("node 'my sync.js'").
 std::string ShellQuote(const std::vector<std::string>& argv);
 
-// The `expect` assertions against a fake's state, read through its HTTP door in-process (a
-// token of its own, faults set aside). Not thread-safe: call with the server stopped, or inside
-// HttpServer::WithCore.
+// The `expect` assertions against a fake's state, read through its HTTP door in-process with
+// `token` (faults set aside meanwhile; the reads are journaled and spend the token's budget). Not
+// thread-safe: call with the server stopped, or inside HttpServer::WithCore.
 std::vector<checks::ExpectOutcome> EvaluateExpectations(sim::FakeNotion& fake,
                                                         const std::vector<ExpectSpec>& expect,
                                                         const std::string& token);
