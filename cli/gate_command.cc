@@ -2,6 +2,7 @@
 // themselves (every invariant held, every gate of the scenario passed); with --baseline, every
 // metric is also compared with an earlier run and one that got worse beyond its tolerance is a
 // regression. Exit 0 when all holds, 1 with the list of what failed, 2 on bad input.
+#include <cstdio>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -101,21 +102,22 @@ int Gate(const GateArgs& args) {
   return kExitFailed;
 }
 
+// The catalogue, one metric a line: name, unit, which way is better, label.
 std::string MetricList() {
-  std::string out = "Metrics (for --tolerance and --metric):\n ";
-  std::size_t col = 1;
+  std::string out = "Metrics (for --tolerance and --metric; name, unit, better, label):\n";
   for (const ns::checks::MetricInfo& m : ns::checks::MetricNames()) {
     if (m.name.rfind("op.", 0) == 0) continue;
-    if (col + m.name.size() + 1 > 96) {
-      out += "\n ";
-      col = 1;
-    }
-    out += " " + m.name;
-    col += m.name.size() + 1;
+    const char* better = m.better == ns::checks::Better::kHigher  ? "higher"
+                         : m.better == ns::checks::Better::kLower ? "lower"
+                                                                  : "-";
+    char line[160];
+    std::snprintf(line, sizeof line, "  %-30s %-12s %-7s %s\n", m.name.c_str(),
+                  std::string(ns::checks::UnitName(m.unit)).c_str(), better, m.label.c_str());
+    out += line;
   }
   return out +
-         "\n  op.<operation>.{started, failed, success_ratio, api_calls_per_op, throughput_per_s,"
-         " latency_ms.p50, latency_ms.p90, latency_ms.p99, latency_ms.max}";
+         "  op.<operation>.{started, failed, success_ratio, api_calls_per_op, "
+         "throughput_per_s, latency_ms.p50, latency_ms.p90, latency_ms.p99, latency_ms.max}";
 }
 
 }  // namespace
