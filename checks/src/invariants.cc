@@ -479,11 +479,7 @@ void BreakerTransitionChecker::OnEvent(const Event& e) {
     Violate(e.at_us, e.op_id,
             who + ": transition to the same state " + move + " at " + FormatTime(e.at_us), shown);
   } else if (CauseOf(e) == TransitionCause::kAutomatic) {
-    using S = BreakerState;
-    const bool legal = (from == S::kClosed && to == S::kOpen) ||
-                       (from == S::kOpen && to == S::kHalfOpen) ||
-                       (from == S::kHalfOpen && (to == S::kClosed || to == S::kOpen));
-    if (!legal) {
+    if (!engine::IsAutomaticTransition(from, to)) {
       Violate(e.at_us, e.op_id,
               who + ": illegal automatic transition " + move + " at " + FormatTime(e.at_us) +
                   " (legal: closed->open, open->half_open, half_open->closed|open; forced_open "

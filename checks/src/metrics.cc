@@ -10,10 +10,6 @@
 namespace notion_sim::checks {
 namespace {
 
-bool NotClosed(BreakerState s) {
-  return s == BreakerState::kOpen || s == BreakerState::kHalfOpen || s == BreakerState::kForcedOpen;
-}
-
 bool ValidState(std::int64_t s) {
   return s >= 0 && s <= static_cast<std::int64_t>(BreakerState::kDisabled);
 }
@@ -353,8 +349,9 @@ void MetricsSink::OnBreaker(const Event& e) {
   b.timeline.key = e.key;
   const BreakerState from = b.timeline.final_state;
   const auto to = static_cast<BreakerState>(e.b);
-  if (NotClosed(from)) b.timeline.not_closed_us += e.at_us - b.since_us;
-  breakers_not_closed_ += (NotClosed(to) ? 1 : 0) - (NotClosed(from) ? 1 : 0);
+  if (engine::BreakerNotClosed(from)) b.timeline.not_closed_us += e.at_us - b.since_us;
+  breakers_not_closed_ +=
+      (engine::BreakerNotClosed(to) ? 1 : 0) - (engine::BreakerNotClosed(from) ? 1 : 0);
   if (b.timeline.changes.size() < config_.max_transitions_per_key) {
     b.timeline.changes.push_back(BreakerChange{
         e.at_us, ValidState(e.a) ? static_cast<BreakerState>(e.a) : from, to, CauseOf(e)});
@@ -483,7 +480,8 @@ MetricsReport MetricsSink::Finish(TimeUs end_us) const {
   }
   for (const auto& [key, b] : breakers_) {
     BreakerTimeline t = b.timeline;
-    if (NotClosed(t.final_state)) t.not_closed_us += std::max<TimeUs>(0, r.end_us - b.since_us);
+    if (engine::BreakerNotClosed(t.final_state))
+      t.not_closed_us += std::max<TimeUs>(0, r.end_us - b.since_us);
     r.breakers.push_back(std::move(t));
   }
   r.dlq_depth_end = dlq_depth_;

@@ -221,4 +221,26 @@ std::string_view OpStatusName(OpStatus status) {
   return "?";
 }
 
+bool InSdkErrorEnum(ApiCode code) {
+  switch (code) {
+    case ApiCode::kUnauthorized:
+    case ApiCode::kRestrictedResource:
+    case ApiCode::kObjectNotFound:
+    case ApiCode::kRateLimited:
+    case ApiCode::kInvalidJson:
+    case ApiCode::kInvalidRequestUrl:
+    case ApiCode::kInvalidRequest:
+    case ApiCode::kInvalidBeta:
+    case ApiCode::kValidationError:
+    case ApiCode::kConflictError:
+    case ApiCode::kInternalServerError:
+    case ApiCode::kServiceOverload:
+    case ApiCode::kServiceUnavailable:
+    case ApiCode::kGatewayTimeout:
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace notion_sim::engine

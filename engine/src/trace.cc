@@ -34,6 +34,26 @@ std::string_view BreakerStateName(BreakerState state) {
   return i < kBreakerStateNames.size() ? kBreakerStateNames[i] : "?";
 }
 
+bool IsAutomaticTransition(BreakerState from, BreakerState to) {
+  switch (from) {
+    case BreakerState::kClosed:
+      return to == BreakerState::kOpen;
+    case BreakerState::kOpen:
+      return to == BreakerState::kHalfOpen;
+    case BreakerState::kHalfOpen:
+      return to == BreakerState::kClosed || to == BreakerState::kOpen;
+    case BreakerState::kForcedOpen:
+    case BreakerState::kDisabled:
+      return false;
+  }
+  return false;
+}
+
+bool BreakerNotClosed(BreakerState state) {
+  return state == BreakerState::kOpen || state == BreakerState::kHalfOpen ||
+         state == BreakerState::kForcedOpen;
+}
+
 Trace::Trace() : digest_(0x6E6F74696F6E2D73ULL) {}
 
 void Trace::Emit(const Event& e) {

@@ -13,9 +13,6 @@
 namespace notion_sim::policies {
 namespace {
 
-constexpr std::array<std::string_view, 5> kStateNames = {"closed", "open", "half_open",
-                                                         "forced_open", "disabled"};
-
 // opossum computes the bucket interval in whole milliseconds: Math.floor(timeout / buckets).
 TimeUs OpossumBucketUs(const BreakerConfig& c) {
   return (c.rolling_count_timeout_us / kUsPerMs / c.rolling_count_buckets) * kUsPerMs;
@@ -37,26 +34,6 @@ Verdict R4jVerdict(const CircuitBreaker::Counts& c, std::int64_t minimum,
 }
 
 }  // namespace
-
-std::string_view BreakerStateName(BreakerState state) {
-  const auto i = static_cast<std::size_t>(state);
-  return i < kStateNames.size() ? kStateNames[i] : "?";
-}
-
-bool IsAutomaticTransition(BreakerState from, BreakerState to) {
-  switch (from) {
-    case BreakerState::kClosed:
-      return to == BreakerState::kOpen;
-    case BreakerState::kOpen:
-      return to == BreakerState::kHalfOpen;
-    case BreakerState::kHalfOpen:
-      return to == BreakerState::kClosed || to == BreakerState::kOpen;
-    case BreakerState::kForcedOpen:
-    case BreakerState::kDisabled:
-      return false;
-  }
-  return false;
-}
 
 // The counting window of one mode. opossum: buckets of fires/failures/successes/rejects rotated by
 // the breaker's timer. r4j count: a ring of the last N calls. r4j time: N one-second buckets keyed

@@ -133,28 +133,6 @@ ErrorClass Classify(const engine::Response& response) {
   return ClassOfStatus(response.status);
 }
 
-bool InSdkErrorEnum(ApiCode code) {
-  switch (code) {
-    case ApiCode::kUnauthorized:
-    case ApiCode::kRestrictedResource:
-    case ApiCode::kObjectNotFound:
-    case ApiCode::kRateLimited:
-    case ApiCode::kInvalidJson:
-    case ApiCode::kInvalidRequestUrl:
-    case ApiCode::kInvalidRequest:
-    case ApiCode::kInvalidBeta:
-    case ApiCode::kValidationError:
-    case ApiCode::kConflictError:
-    case ApiCode::kInternalServerError:
-    case ApiCode::kServiceOverload:
-    case ApiCode::kServiceUnavailable:
-    case ApiCode::kGatewayTimeout:
-      return true;
-    default:
-      return false;
-  }
-}
-
 bool IsSdkApiResponseError(const engine::Response& response) {
   return response.outcome == TransportOutcome::kResponse && !response.ok() &&
          !response.edge_error && response.code_known_to_sdk && InSdkErrorEnum(response.code);

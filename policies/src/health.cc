@@ -113,10 +113,7 @@ void HealthMonitor::Evaluate(TimeUs now_us) {
   }
   r.consecutive_unreachable = consecutive_unreachable_;
   for (const auto& [key, state] : breakers_) {
-    if (state == BreakerState::kOpen || state == BreakerState::kHalfOpen ||
-        state == BreakerState::kForcedOpen) {
-      ++r.breakers_not_closed;
-    }
+    if (engine::BreakerNotClosed(state)) ++r.breakers_not_closed;
   }
   r.dlq_depth = dlq_depth_;
   const bool judged = r.window_calls > 0 && r.window_calls >= config_.error_rate_min_calls;

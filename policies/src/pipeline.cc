@@ -256,8 +256,7 @@ void Pipeline::HoldReplay(Op& op) {
   if (breakers_ && now - op.held_since_us < kMaxReplayHoldUs) {
     const CircuitBreaker& breaker = breakers_->For(op.op.tenant);
     const BreakerState state = breaker.State();
-    if (state == BreakerState::kOpen || state == BreakerState::kHalfOpen ||
-        state == BreakerState::kForcedOpen) {
+    if (engine::BreakerNotClosed(state)) {
       TimeUs at = now + kReplayPollUs;
       if (state == BreakerState::kOpen && breaker.OpenUntilUs() != kTimeNever) {
         at = std::max(breaker.OpenUntilUs(), now + 1);

@@ -20,17 +20,6 @@ void Check(bool condition, const char* what) {
   }
 }
 
-// The SDK's APIErrorCode enum (SDK src/errors.ts L8, notion-api.md §2.3). missing_version,
-// invalid_grant, bad_gateway and database_connection_unavailable are deliberately absent: the SDK
-// turns those into UnknownHTTPResponseError and never retries them.
-constexpr std::array<ApiCode, 14> kSdkApiErrorCodes = {
-    ApiCode::kUnauthorized,       ApiCode::kRestrictedResource,  ApiCode::kObjectNotFound,
-    ApiCode::kRateLimited,        ApiCode::kInvalidJson,         ApiCode::kInvalidRequestUrl,
-    ApiCode::kInvalidRequest,     ApiCode::kInvalidBeta,         ApiCode::kValidationError,
-    ApiCode::kConflictError,      ApiCode::kInternalServerError, ApiCode::kServiceOverload,
-    ApiCode::kServiceUnavailable, ApiCode::kGatewayTimeout,
-};
-
 std::string Hex(const std::array<std::uint8_t, 32>& bytes) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
@@ -492,11 +481,7 @@ std::string CurlTransport::CursorText(std::uint64_t handle) const {
   return slot.handle == handle ? slot.text : std::to_string(handle);
 }
 
-bool IsSdkApiErrorCode(std::string_view code) {
-  const ApiCode parsed = ParseApiCode(code);
-  return std::find(kSdkApiErrorCodes.begin(), kSdkApiErrorCodes.end(), parsed) !=
-         kSdkApiErrorCodes.end();
-}
+bool IsSdkApiErrorCode(std::string_view code) { return InSdkErrorEnum(ParseApiCode(code)); }
 
 Response ParseAnswer(const HttpAnswer& answer, bool reconcile_lookup) {
   Response r;

@@ -74,6 +74,13 @@ std::string_view EventKindName(EventKind kind);
 // entered and left only by manual transitions (TransitionCause::kManual).
 enum class BreakerState : std::int64_t { kClosed, kOpen, kHalfOpen, kForcedOpen, kDisabled };
 std::string_view BreakerStateName(BreakerState state);  // "closed", "open", "half_open", ...
+// True for the transitions a breaker makes by itself: closed->open, open->half_open,
+// half_open->closed, half_open->open. Anything else comes from an operator (force open, disable,
+// reset). The breaker (policies/), its invariant (checks/) and reports read this one list.
+bool IsAutomaticTransition(BreakerState from, BreakerState to);
+// Open, half-open or forced open: the states in which a breaker may refuse calls (disabled lets
+// everything through). Health, metrics and the DLQ's replays count a breaker in them as not closed.
+bool BreakerNotClosed(BreakerState state);
 
 // Who moved a breaker: an operator's moves carry kManualTransition in kBreakerTransition's
 // `attempt` field (see CauseOf below).

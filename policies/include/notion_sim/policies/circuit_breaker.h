@@ -44,14 +44,12 @@
 
 namespace notion_sim::policies {
 
-// The numeric values are what kBreakerTransition / kBreakerRejected carry in the trace.
-enum class BreakerState : std::uint8_t { kClosed, kOpen, kHalfOpen, kForcedOpen, kDisabled };
-std::string_view BreakerStateName(BreakerState state);  // "closed", "open", "half_open", ...
-
-// True for the transitions the breaker makes by itself: closed→open, open→half-open,
-// half-open→closed, half-open→open. Anything else must come from a manual call (ForceOpen,
-// Disable, Reset). The invariant checkers use this.
-bool IsAutomaticTransition(BreakerState from, BreakerState to);
+// The states, their names and which transitions are automatic (closed→open, open→half-open,
+// half-open→closed|open; anything else comes from ForceOpen, Disable or Reset) are the trace's
+// vocabulary, in engine/trace.h: the values kBreakerTransition and kBreakerRejected carry.
+using engine::BreakerState;
+using engine::BreakerStateName;
+using engine::IsAutomaticTransition;
 
 // What the caller observed. Slowness is not an outcome: the breaker derives it from the duration
 // (r4j: slow when duration > slow_call_duration_threshold_us). kIgnored gives the call back

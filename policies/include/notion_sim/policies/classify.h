@@ -46,9 +46,8 @@ ErrorClass ClassOfTransport(engine::TransportOutcome outcome);
 // Our classification of an attempt's outcome.
 ErrorClass Classify(const engine::Response& response);
 
-// True for the codes in the SDK's `APIErrorCode` enum (v5.26.0): missing_version, invalid_grant,
-// bad_gateway and database_connection_unavailable are not in it.
-bool InSdkErrorEnum(engine::ApiCode code);
+// The SDK's `APIErrorCode` enum is a protocol fact: engine::InSdkErrorEnum.
+using engine::InSdkErrorEnum;
 // The SDK's view: a non-2xx HTTP response whose JSON body has a code the SDK knows.
 bool IsSdkApiResponseError(const engine::Response& response);
 
