@@ -168,6 +168,9 @@ struct JudgeRoutes {
   }
 
   sim::AdminReply Load(const std::string& body) {
+    if (auto doc = engine::JsonDocument::Parse(body, "request body"); !doc.ok()) {
+      return Error(400, "invalid_json", doc.error().message);
+    }
     auto spec = scenarios::ParseClientScenario(body, "request body");
     if (!spec.ok()) return Error(400, "validation_error", spec.error().message);
     std::size_t added = 0;

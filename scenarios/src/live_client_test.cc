@@ -1,5 +1,6 @@
 // `notion-sim test`: the fake served on loopback, the command under test run against it, and the
-// traffic judged. Real time, processes and sockets live here (scenarios_live).
+// traffic judged. Real time, processes and sockets live here (scenarios_live; the determinism
+// guard exempts "live" files).
 #include "notion_sim/scenarios/client_test.h"
 
 #include <fcntl.h>
@@ -35,7 +36,6 @@ namespace notion_sim::scenarios {
 namespace {
 
 using json = nlohmann::json;
-using Steady = std::chrono::steady_clock;
 
 constexpr auto kPollEvery = std::chrono::milliseconds(20);
 constexpr auto kKillGrace = std::chrono::seconds(2);
@@ -113,8 +113,8 @@ std::string Tail(const std::string& path, const std::vector<TenantSpec>& tenants
 struct Child {
   ClientCommandRun run;
   pid_t pid = -1;
-  Steady::time_point deadline;
-  Steady::time_point kill_at;
+  std::chrono::steady_clock::time_point deadline;
+  std::chrono::steady_clock::time_point kill_at;
   bool term_sent = false;
   bool done = false;
 };
@@ -186,7 +186,7 @@ void WaitAll(std::vector<Child>& children, const sim::SteadyClock& clock) {
         continue;
       }
       all_done = false;
-      const auto now = Steady::now();
+      const auto now = std::chrono::steady_clock::now();
       if (!c.term_sent && now >= c.deadline) {
         c.run.timed_out = true;
         c.term_sent = true;
@@ -521,7 +521,7 @@ Result<RunResult> RunClientTest(const ClientScenario& spec, const ClientTestOpti
       own_vars.emplace_back("NOTION_SIM_COPY", std::to_string(c));
       own_vars.emplace_back("NOTION_SIM_COPIES", std::to_string(spec.concurrency));
       child.run.started_us = clock.NowUs();
-      child.deadline = Steady::now() + std::chrono::microseconds(spec.duration_us);
+      child.deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(spec.duration_us);
       auto pid = Spawn(exe, options.command, CommandEnv(own_vars), child.run);
       if (!pid.ok()) {
         server.Stop();

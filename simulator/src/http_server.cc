@@ -361,6 +361,8 @@ Result<engine::ObjectId> CreateRootPage(FakeNotion& fake, const std::string& tok
   return *id;
 }
 
+namespace {
+
 // An exchange being observed (HttpServerOptions::observer): what the observer will be told, and
 // the core's clock at the moment the core handled it, to put the door's times on that clock.
 struct Observed {
@@ -377,6 +379,8 @@ std::int64_t WallUs() {
              std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
+
+}  // namespace
 
 struct HttpServer::Impl {
   Impl(FakeNotion& f, HttpServerOptions o) : fake(f), options(std::move(o)) {}
