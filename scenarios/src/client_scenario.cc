@@ -144,6 +144,8 @@ Result<ClientScenario> Read(const JsonDocument& doc) {
   }
   s.name = ReadScenarioName(root);
   s.purpose = root.String("purpose", "");
+  // Editors read "$schema" (schemas/client-scenario.schema.json) for completion and typo checks.
+  (void)root.String("$schema", "");
   s.seed = static_cast<std::uint64_t>(root.Int("seed", 1, 0));
   s.duration_us = Sec(root.Int("duration_s", 60, 1, 24 * 3600));
   for (const NotHere& n : kNotHere) {

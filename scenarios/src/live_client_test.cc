@@ -521,7 +521,8 @@ Result<RunResult> RunClientTest(const ClientScenario& spec, const ClientTestOpti
       own_vars.emplace_back("NOTION_SIM_COPY", std::to_string(c));
       own_vars.emplace_back("NOTION_SIM_COPIES", std::to_string(spec.concurrency));
       child.run.started_us = clock.NowUs();
-      child.deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(spec.duration_us);
+      child.deadline =
+          std::chrono::steady_clock::now() + std::chrono::microseconds(spec.duration_us);
       auto pid = Spawn(exe, options.command, CommandEnv(own_vars), child.run);
       if (!pid.ok()) {
         server.Stop();
@@ -570,12 +571,16 @@ Result<RunResult> RunClientTest(const ClientScenario& spec, const ClientTestOpti
   result.scenario_hash = spec.hash;
   result.profile = "client";
   result.seed = spec.seed;
+  for (const TenantSpec& t : spec.tenants) result.tenants.push_back(t.name);
+  result.rate_budget = spec.judge.rate_budget;
+  result.rate_window_us = spec.judge.rate_budget > 0 ? spec.judge.rate_window_us : 0;
   result.reproduce = "notion-sim test " + ShellQuote({spec.path}) + " --seed " +
                      std::to_string(spec.seed) + " -- " + command;
   result.summary.virtual_time_us = end_us;
   result.summary.last_finish_us = end_us;
   checks::MetricsReport& m = result.checks.metrics;
   m.end_us = end_us;
+  m.work_end_us = verdict.traffic.last_us;
   m.first_start_us = verdict.traffic.first_us;
   m.span_us = verdict.traffic.last_us - verdict.traffic.first_us;
   for (const checks::TokenTraffic& t : verdict.traffic.tokens) {

@@ -88,6 +88,13 @@ TEST(ClientReport, RoundTripsThroughJson) {
   Result<scenarios::RunResult> sim_back = ResultFromJson(s, "s.json");
   ASSERT_TRUE(sim_back.ok()) << sim_back.error().message;
   EXPECT_FALSE(sim_back->client.has_value());
+  // Version 4 had no "client": migrated as none.
+  nlohmann::json v4 = s;
+  v4["schema_version"] = 4;
+  v4.erase("client");
+  Result<scenarios::RunResult> v4_back = ResultFromJson(v4, "v4.json");
+  ASSERT_TRUE(v4_back.ok()) << v4_back.error().message;
+  EXPECT_FALSE(v4_back->client.has_value());
 }
 
 TEST(ClientReport, EveryWriterShowsTheCommandAndWhatBroke) {
