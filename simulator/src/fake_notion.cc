@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "core.h"
+#include "notion_sim/simulator/http_call.h"  // AnswerHeader
 #include "notion_sim/simulator/redact.h"
 
 namespace notion_sim::sim {
@@ -708,28 +709,14 @@ Answer FakeNotion::Handle(const engine::Request& request) {
   return a;
 }
 
-Answer FakeNotion::HandleHttp(const HttpRequestView& request) {
-  Impl& m = *impl_;
-  Call c;
-  c.seq = ++m.seq;
-  c.now_us = m.clock.NowUs();
-  c.render = true;
-  c.http = true;
-  c.version = m.config.workspace.in_process_version;
-  Answer a;
-  FaultDecision d;
+namespace {
+
+// The bearer token (or x-api-key) of an HTTP request, and the call's caller, token, tenant and
+// workspace from it, plus our stack's op id and attempt headers. Returns the bearer.
+std::string NameCaller(FakeNotion::Impl& m, Call& c, const HttpRequestView& request) {
   auto header = [&](std::string_view name) -> std::optional<std::string> {
     return request.header ? request.header(name) : std::nullopt;
   };
-  const std::string path(request.path);
-  const std::optional<Method> method = engine::ParseMethod(request.method);
-  if (method) c.method = *method;
-  std::optional<engine::Route> route;
-  if (method) route = engine::ParseRoute(*method, request.path);
-  if (route) c.op = route->operation;
-  if (!route) c.op = Operation::kCount;
-
-  // Identify the caller first: the fault plan may match on the token even when auth fails.
   std::string bearer;
   if (std::optional<std::string> auth = header("authorization")) {
     if (auth->size() > 7 && std::equal(auth->begin(), auth->begin() + 7, "bearer ",
@@ -749,14 +736,45 @@ Answer FakeNotion::HandleHttp(const HttpRequestView& request) {
   c.token = token;
   if (token >= 0) {
     c.caller = m.tokens[static_cast<std::size_t>(token)].spec.name;
+    c.tenant = m.tokens[static_cast<std::size_t>(token)].spec.tenant;
+    c.workspace = m.tokens[static_cast<std::size_t>(token)].spec.workspace;
   } else if (!bearer.empty()) {
     c.caller = RedactToken(bearer);
   }
-  if (token >= 0) {
-    c.token = token;
-    c.tenant = m.tokens[static_cast<std::size_t>(token)].spec.tenant;
-    c.workspace = m.tokens[static_cast<std::size_t>(token)].spec.workspace;
-  }
+  return bearer;
+}
+
+// The call's method, route and operation from an HTTP request (kCount when no route matches).
+std::optional<engine::Route> RouteCall(Call& c, const HttpRequestView& request) {
+  const std::optional<Method> method = engine::ParseMethod(request.method);
+  if (method) c.method = *method;
+  std::optional<engine::Route> route;
+  if (method) route = engine::ParseRoute(*method, request.path);
+  c.op = route ? route->operation : Operation::kCount;
+  return route;
+}
+
+}  // namespace
+
+Answer FakeNotion::HandleHttp(const HttpRequestView& request) {
+  Impl& m = *impl_;
+  Call c;
+  c.seq = ++m.seq;
+  c.now_us = m.clock.NowUs();
+  c.render = true;
+  c.http = true;
+  c.version = m.config.workspace.in_process_version;
+  Answer a;
+  FaultDecision d;
+  auto header = [&](std::string_view name) -> std::optional<std::string> {
+    return request.header ? request.header(name) : std::nullopt;
+  };
+  const std::string path(request.path);
+  const std::optional<engine::Route> route = RouteCall(c, request);
+
+  // Identify the caller first: the fault plan may match on the token even when auth fails.
+  const std::string bearer = NameCaller(m, c, request);
+  const int token = c.token;
 
   auto finish = [&]() {
     m.Finish(c, d, a, path);
@@ -938,6 +956,101 @@ Answer FakeNotion::HandleHttp(const HttpRequestView& request) {
   m.Execute(c);
   if (d.action == FaultAction::kCommitThen503 && c.committed) CommitThen503(c);
   return finish();
+}
+
+// ---------------------------------------------------------------------------------------------
+// The proxy's pipeline (forward.h)
+
+bool FakeNotion::DecideForward(const HttpRequestView& request, Answer& answer) {
+  Impl& m = *impl_;
+  Call c;
+  c.seq = ++m.seq;
+  c.now_us = m.clock.NowUs();
+  c.render = true;
+  c.http = true;
+  const std::optional<engine::Route> route = RouteCall(c, request);
+  const std::string bearer = NameCaller(m, c, request);
+  FaultContext fc;
+  fc.now_us = c.now_us;
+  fc.method = c.method;
+  fc.path = request.path;
+  if (route) fc.operation = c.op;
+  fc.token = bearer;
+  fc.tenant = c.tenant;
+  fc.seq = c.seq;
+  fc.op_id = c.op_id;
+  fc.attempt = c.attempt;
+  const FaultDecision d = m.config.faults.Decide(fc);
+  answer = Answer{};
+  if (PreEmpts(d.action)) {
+    if (!route) c.op = static_cast<Operation>(engine::kOperationCount);
+    ApplyScripted(c, d);
+    m.Finish(c, d, answer, std::string(request.path));
+    return false;
+  }
+  answer.action = d.action;
+  answer.injected = d.fired();
+  answer.fault_rule_id = d.rule_id;
+  answer.delay_us = d.delay_us;
+  answer.loss = d.loss;
+  answer.seq = c.seq;
+  return true;
+}
+
+Answer FakeNotion::FinishForward(const HttpRequestView& request, const Answer& decided,
+                                 const ForwardedAnswer& target) {
+  Impl& m = *impl_;
+  Call c;
+  // A journal seq of its own: forwarded requests end in any order, the journal holds them in
+  // the order their answers came back.
+  c.seq = ++m.seq;
+  c.now_us = m.clock.NowUs();
+  c.http = true;
+  const std::optional<engine::Route> route = RouteCall(c, request);
+  NameCaller(m, c, request);
+  if (!route) {
+    c.op = static_cast<Operation>(engine::kOperationCount);
+  } else if (HasTarget(c.op)) {
+    if (std::optional<ObjectId> id = ObjectId::Parse(route->target)) c.target = *id;
+  }
+  FaultDecision d;
+  d.action = decided.action;
+  d.rule_id = decided.fault_rule_id;
+  d.delay_us = decided.delay_us;
+  d.loss = decided.loss;
+  Answer a;
+  const std::string path(request.path);
+  if (target.status == 0) {
+    c.render = true;
+    c.Fail(502, ApiCode::kBadGateway,
+           "notion-sim proxy: the target gave no answer (" + target.error + ").");
+    m.Finish(c, d, a, path);
+    return a;
+  }
+  c.status = target.status;
+  const nlohmann::json body = NestingDepth(target.body) > kMaxNesting
+                                  ? nlohmann::json()
+                                  : nlohmann::json::parse(target.body, nullptr, false);
+  if (body.is_object()) {
+    if (auto it = body.find("code"); c.failed() && it != body.end() && it->is_string()) {
+      c.code = engine::ParseApiCode(it->get<std::string>());
+    }
+    if (auto it = body.find("id"); it != body.end() && it->is_string()) {
+      if (std::optional<ObjectId> id = ObjectId::Parse(it->get<std::string>())) c.object = *id;
+    }
+  }
+  c.committed = !c.failed() && c.method != Method::kGet;
+  if (d.action == FaultAction::kCommitThen503 && c.committed) {
+    c.render = true;
+    CommitThen503(c);
+    m.Finish(c, d, a, path);
+    return a;
+  }
+  m.Finish(c, d, a, path);
+  a.body = target.body;
+  a.headers = target.headers;
+  a.response.retry_after = AnswerHeader(a, "retry-after");
+  return a;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -552,9 +552,27 @@ void HttpServer::Impl::HandleCore(const httplib::Request& req, httplib::Response
 
   Answer answer;
   std::shared_ptr<Observed> observed;
+  bool forward = false;
   {
     std::lock_guard<std::mutex> lock(core_mu);
-    answer = fake.HandleHttp(view);
+    if (options.forward) {
+      forward = fake.DecideForward(view, answer);
+    } else {
+      answer = fake.HandleHttp(view);
+    }
+    if (options.observer != nullptr && !forward) {
+      observed = BeginObserving(req, body, query, answer, start);
+    }
+  }
+  if (forward) {
+    // The proxy: the target answers, on this thread (it carries this one connection).
+    ForwardRequest out{req.method, req.path, query, {}, body};
+    for (const auto& [name, value] : req.headers) {
+      if (IsForwardedHeader(name)) out.headers.emplace_back(name, value);
+    }
+    const ForwardedAnswer target = options.forward(out);
+    std::lock_guard<std::mutex> lock(core_mu);
+    answer = fake.FinishForward(view, answer, target);
     if (options.observer != nullptr) observed = BeginObserving(req, body, query, answer, start);
   }
   const std::string fault = answer.injected ? std::string(FaultActionName(answer.action)) +

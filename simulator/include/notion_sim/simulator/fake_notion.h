@@ -49,6 +49,7 @@
 #include "notion_sim/engine/trace.h"
 #include "notion_sim/engine/transport.h"
 #include "notion_sim/simulator/fault_plan.h"
+#include "notion_sim/simulator/forward.h"
 #include "notion_sim/simulator/journal.h"
 #include "notion_sim/simulator/network.h"
 #include "notion_sim/simulator/rate_limit.h"
@@ -122,6 +123,19 @@ class FakeNotion {
   Answer Handle(const engine::Request& request);
   // HTTP: parses, validates, applies and renders, at the clock's current time.
   Answer HandleHttp(const HttpRequestView& request);
+
+  // The proxy's pipeline (forward.h, `notion-sim proxy`): the workspace model is the target's.
+  // DecideForward routes the request, names its caller and asks the fault plan, as HandleHttp
+  // does. A pre-empting fault (respond, reset, hang, html_edge, malformed_json) is answered,
+  // rendered and journaled here: false. Otherwise true, and `answer` holds only the decision to
+  // apply around forwarding (action, rule, delay, loss); send the request to the target, then
+  // FinishForward journals the target's answer (an error code from its body; a 2xx to a write
+  // counts as committed) and returns what the door sends: the target's status, headers and body,
+  // Notion's 503 with committed_resource_id under commit_then_503 after a committed write, or
+  // 502 bad_gateway when the target gave no answer (status 0).
+  bool DecideForward(const HttpRequestView& request, Answer& answer);
+  Answer FinishForward(const HttpRequestView& request, const Answer& decided,
+                       const ForwardedAnswer& target);
 
   FaultPlan& faults();
   Journal& journal();
