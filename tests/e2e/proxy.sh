@@ -4,7 +4,9 @@
 #  1. a patient client through the proxy under a client scenario's faults (a 429 with Retry-After,
 #     a 503): the faults reach it, the serve behind sees only forwarded requests, the verdict
 #     holds (exit 0), the outputs are written and the recording holds every forwarded exchange
-#     with the token redacted;
+#     with the token redacted; a delay, a hang and commit_then_503 around forwarding (the
+#     target commits, the client gets Notion's 503 naming the target's page), and a target that
+#     does not answer (502 bad_gateway);
 #  2. planted mistakes, each failing its invariant: a repeat at once after a 429
 #     (retry_after_respected), a create repeated blindly after its answer was lost — forwarded,
 #     committed by the target, then dropped (no_duplicate_creates, no_unsafe_retry);
@@ -125,6 +127,45 @@ grep -q "\"Bearer $shown\"" "$out/rec.jsonl" || fail "the recording does not sho
 import json
 lines = [json.loads(l) for l in open('$out/rec.jsonl')]
 print(sorted({l['status'] for l in lines}))")" = "[200, 400, 401, 404]" ] || fail "recorded statuses"
+
+# --- 1b. the other faults, around forwarding ---------------------------------------------------
+cat > "$out/more.json" <<'EOF'
+{"name": "proxy_more_faults", "purpose": "delay, hang and commit_then_503 around forwarding",
+ "client": {},
+ "faults": [
+   {"match": {"path": "/v1/users/me"}, "trigger": {"first": 1}, "action": "delay",
+    "delay": {"dist": "fixed", "ms": 200}},
+   {"match": {"method": "GET", "path": "/v1/data_sources/*"}, "trigger": {"first": 1},
+    "action": "hang"},
+   {"match": {"operation": "create_page"}, "trigger": {"first": 1}, "action": "commit_then_503"}]}
+EOF
+before=$(pages_in_serve)
+start_proxy more "$out/more.json" --max-hold-s 1
+[ "$(api GET /v1/users/me)" = 200 ] || fail "more: the delayed answer was not 200"
+[ "$(api GET "/v1/data_sources/$data_source")" = 000 ] || fail "more: the hang was answered"
+sleep 0.2  # a patient client backs off
+[ "$(api GET "/v1/data_sources/$data_source")" = 200 ] || fail "more: after the hang, not 200"
+[ "$(api POST /v1/pages "$(create_body committed)")" = 503 ] || fail "more: no 503 after the commit"
+committed=$(field "$out/last.json" "d['additional_data']['committed_resource_id']")
+[ "$(pages_in_serve)" = $((before + 1)) ] || fail "more: the create did not reach the target"
+[ "$(curl -s -m 5 -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" \
+      -H 'Notion-Version: 2025-09-03' "$serve_url/v1/pages/$committed")" = 200 ] \
+  || fail "more: committed_resource_id is not the target's page"
+curl -s -m 5 "$proxy_url/__admin/journal?limit=10" > "$out/more.journal.json"
+[ "$(field "$out/more.journal.json" \
+        "[(e['status'], (e.get('fault') or {}).get('action')) for e in d['entries']]")" = \
+  "[(200, 'delay'), (0, 'hang'), (200, None), (503, 'commit_then_503')]" ] \
+  || fail "more: journal $(cat "$out/more.journal.json")"
+stop_proxy more
+[ "$proxy_exit" = 0 ] || { cat "$out/more.err"; fail "more: exited $proxy_exit"; }
+
+# A target that does not answer: 502 bad_gateway in Notion's error shape.
+"$bin" proxy --target http://127.0.0.1:1 --port 0 --timeout-s 2 > "$out/down.txt" 2> "$out/down.err" &
+proxy_pid=$!; pids+=($proxy_pid)
+proxy_url=$(wait_url "$out/down.txt")
+[ "$(api GET /v1/users/me)" = 502 ] || fail "down: expected 502"
+[ "$(field "$out/last.json" "d['code']")" = bad_gateway ] || fail "down: expected bad_gateway"
+stop_proxy down
 
 # --- 2. planted mistakes ----------------------------------------------------------------------
 start_proxy hot "$out/faults.json"
