@@ -411,7 +411,7 @@ struct HttpServer::Impl {
   // Under the core's lock, right after the core answered.
   std::shared_ptr<Observed> BeginObserving(const httplib::Request& req, const std::string& body,
                                            const std::string& query, const Answer& answer,
-                                           SteadyTime arrived);
+                                           SteadyTime arrived, SteadyTime core_start);
   void EndObserving(const std::shared_ptr<Observed>& o, DoorEnd end, SteadyTime answered,
                     int status_sent);
 
@@ -554,8 +554,12 @@ void HttpServer::Impl::HandleCore(const httplib::Request& req, httplib::Response
   std::shared_ptr<Observed> observed;
   {
     std::lock_guard<std::mutex> lock(core_mu);
+    // The core reads its clock as it starts: this instant is that reading on the door's clock.
+    const SteadyTime core_start = std::chrono::steady_clock::now();
     answer = fake.HandleHttp(view);
-    if (options.observer != nullptr) observed = BeginObserving(req, body, query, answer, start);
+    if (options.observer != nullptr) {
+      observed = BeginObserving(req, body, query, answer, start, core_start);
+    }
   }
   const std::string fault = answer.injected ? std::string(FaultActionName(answer.action)) +
                                                   " rule=" + std::to_string(answer.fault_rule_id)
@@ -691,7 +695,8 @@ std::shared_ptr<Observed> HttpServer::Impl::BeginObserving(const httplib::Reques
                                                            const std::string& body,
                                                            const std::string& query,
                                                            const Answer& answer,
-                                                           SteadyTime arrived) {
+                                                           SteadyTime arrived,
+                                                           SteadyTime core_start) {
   auto o = std::make_shared<Observed>();
   DoorExchange& x = o->x;
   x.method = req.method;
@@ -702,7 +707,7 @@ std::shared_ptr<Observed> HttpServer::Impl::BeginObserving(const httplib::Reques
   if (const auto method = engine::ParseMethod(req.method)) {
     if (const auto route = engine::ParseRoute(*method, req.path)) x.operation = route->operation;
   }
-  o->core_steady = std::chrono::steady_clock::now();
+  o->core_steady = core_start;
   if (const JournalEntry* e = fake.journal().Find(answer.seq)) {
     x.caller = e->caller;
     x.tenant = e->tenant;
@@ -710,7 +715,8 @@ std::shared_ptr<Observed> HttpServer::Impl::BeginObserving(const httplib::Reques
     o->core_us = e->at_us;
   } else {
     // No journal to read (capacity 0): times since the server started, no caller, no commits.
-    o->core_us = UsSince(started_at);
+    o->core_us = std::chrono::duration_cast<std::chrono::microseconds>(core_start - started_at)
+                     .count();
   }
   x.code = answer.response.code;
   x.injected = answer.injected;
