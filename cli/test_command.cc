@@ -7,6 +7,7 @@
 // outputs as `run`: NAME.result.json, results.json, summary.md, junit.xml and NAME.html, plus
 // the runs' stdout and stderr. Exit 0 every invariant held, 1 a violation or CMD failed, 2 bad
 // input.
+#include <chrono>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -55,12 +56,14 @@ int Test(const TestArgs& args) {
                                         : std::string())
               << ", each within " << spec->duration_us / kUsPerSec << " s\n";
   }
+  const auto started = std::chrono::system_clock::now();
   auto result = ns::scenarios::RunClientTest(*spec, options);
   if (!result.ok()) {
     std::cerr << me << result.error().message << "\n";
     return result.error().code == ns::ErrorCode::kInvalidInput ? kExitBadInput : kExitFailed;
   }
-  result->wall_time_ms = static_cast<double>(result->summary.virtual_time_us) / 1e3;
+  ns::reports::StampRun(result.value(), started,
+                        static_cast<double>(result->summary.virtual_time_us) / 1e3);
   std::cout << ns::reports::SummaryLine(*result) << "\n";
   nlohmann::json j = ns::reports::ResultToJson(*result);
   const std::string file = args.out_dir + "/" + spec->name + ".result.json";

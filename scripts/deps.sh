@@ -6,6 +6,7 @@ packages=(build-essential cmake ninja-build pkg-config git
           libcurl4-openssl-dev nlohmann-json3-dev libcpp-httplib-dev librapidcheck-dev
           libgtest-dev libgmock-dev libbenchmark-dev libssl-dev libsqlite3-dev libcli11-dev
           curl python3   # the end-to-end tests drive serve with curl and write files with python3
+          jq             # examples/bash/sync.sh, the curl integration `notion-sim test` judges
           chromium fonts-dejavu-core  # the HTML pages are checked in headless Chromium
           libxml2-utils python3-jsonschema)  # junit.xml against junit-10.xsd; JSON Schemas
 # node and npm run the official SDK and the examples that `notion-sim test` judges (the SDK itself

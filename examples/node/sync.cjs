@@ -18,7 +18,8 @@
 //   with Retry-After (the SDK only delays the request that was told); a timeout that covers the
 //   body too (the SDK's covers the headers only, so a stalled body would hang it);
 // - reads and updates retried on what the SDK does not retry (timeouts, resets, 502, 504, a
-//   broken body), with backoff, within 6 attempts in all;
+//   broken body), with backoff, within 6 attempts in all (then it gives up: the log line at the
+//   end is best-effort, anything else fails the sync);
 // - a create or an append that may have been applied (5xx, timeout, reset) is looked up before
 //   it is sent again: Notion has no idempotency keys.
 //
@@ -35,6 +36,7 @@ const MISTAKES = {
   ignoreRetryAfter: false,  // an own retry loop that never reads Retry-After
   noBackoff: false,         // an own retry loop that retries at once
   noPacing: false,          // no client-side limiter
+  unboundedRetries: false,  // no bound on attempts: a failing request is sent until it succeeds
 };
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -116,7 +118,9 @@ function classify(error) {
     if (error.status === 429 || error.status === 529) {
       return { retryable: true, ambiguous: false, waitMs: retryAfterMs(error.headers.get('retry-after')) };
     }
-    if (error.status >= 500) return { retryable: true, ambiguous: true, waitMs: null };
+    if (error.status >= 500) {
+      return { retryable: true, ambiguous: true, waitMs: retryAfterMs(error.headers.get('retry-after')) };
+    }
     return { retryable: false, ambiguous: false, waitMs: null };  // 4xx: our request is wrong
   }
   // A timeout, a reset, a broken body: no answer, so it may have been applied.
@@ -148,6 +152,7 @@ class Sync {
       logLevel: LogLevel.ERROR,
       retry: ownLoop ? false : undefined,
     });
+    this.maxAttempts = m.unboundedRetries ? Infinity : MAX_ATTEMPTS;  // MISTAKE when Infinity
     this.dataSource = process.env.NOTION_DATA_SOURCE_ID;
     this.page = process.env.NOTION_PAGE_ID;
   }
@@ -177,7 +182,7 @@ class Sync {
       } catch (error) {
         attempts += this.gate.sent - before;
         const failure = classify(error);
-        if (!failure.retryable || attempts >= MAX_ATTEMPTS) throw new Error(`${what}: ${error.message}`);
+        if (!failure.retryable || attempts >= this.maxAttempts) throw new Error(`${what}: ${error.message}`);
         await this.pause(failure, tries);
       }
     }
@@ -193,7 +198,7 @@ class Sync {
       } catch (error) {
         attempts += this.gate.sent - before;
         const failure = classify(error);
-        if (!failure.retryable || attempts >= MAX_ATTEMPTS) throw new Error(`${what}: ${error.message}`);
+        if (!failure.retryable || attempts >= this.maxAttempts) throw new Error(`${what}: ${error.message}`);
         await this.pause(failure, tries);
         if (failure.ambiguous && !this.mistakes.blindCreateRetry) {  // MISTAKE when skipped
           const found = await this.idempotent(`look up ${what}`, lookup);
@@ -273,7 +278,11 @@ class Sync {
       done[await this.upsert(i)] += 1;
     }
     const total = await this.readBack();
-    await this.logLine(`run ${this.run} copy ${this.copy}: ${done.created} created, ${done.updated} updated`);
+    try {
+      await this.logLine(`run ${this.run} copy ${this.copy}: ${done.created} created, ${done.updated} updated`);
+    } catch (error) {  // the tasks are synced; the log line is a courtesy, not worth failing for
+      console.error(`log line skipped: ${error.message}`);
+    }
     console.log(`run ${this.run} copy ${this.copy}: ${done.created} created, ${done.updated} updated; ` +
                 `the data source holds ${total} pages; ${this.gate.sent} requests`);
   }

@@ -15,7 +15,8 @@ What keeps it safe (the same as the Node example, written by hand since there is
   request after any answer with Retry-After (seconds or an HTTP-date); a timeout on every read of
   the socket, so a hung answer or a stalled body ends;
 - 429 and 529 tried again after their Retry-After; 5xx and no answer tried again with jittered
-  exponential backoff, for reads and updates; 4xx not at all; 6 attempts per operation at most;
+  exponential backoff, for reads and updates; 4xx not at all; 6 attempts per operation at most
+  (then it gives up: the log line at the end is best-effort, anything else fails the sync);
 - a create or an append that may have been applied is looked up before it is sent again.
 """
 
@@ -227,7 +228,10 @@ class Sync:
             done[self.upsert(index)] += 1
         total = self.read_back()
         line = f"run {self.run} copy {self.copy}: {done['created']} created, {done['updated']} updated"
-        self.log_line(line)
+        try:
+            self.log_line(line)
+        except Failure as failure:  # the tasks are synced; the log line is a courtesy
+            print(f"log line skipped: {failure}", file=sys.stderr)
         print(f"{line}; the data source holds {total} pages; {self.notion.sent} requests")
 
 

@@ -464,10 +464,62 @@ const std::vector<CardDef>& Cards() {
   return kCards;
 }
 
-std::string CardsHtml(const View& v) {
+// What `notion-sim test` shows first: the command's runs and the traffic the fake saw.
+std::size_t FailedRuns(const View& v) {
+  std::size_t n = 0;
+  for (const scenarios::ClientCommandRun& run : v.r.client->runs) {
+    n += run.timed_out || run.exit_code != 0 ? 1 : 0;
+  }
+  return n;
+}
+
+const std::vector<CardDef>& ClientCards() {
+  static const std::vector<CardDef> kCards = {
+      {"runs_failed", "runs failed",
+       "Runs of the command that did not exit 0 within the scenario's duration_s, of all runs.",
+       [](const View& v) {
+         return CountText(FailedRuns(v)) + " / " + CountText(v.r.client->runs.size());
+       },
+       [](const View& v) { return static_cast<double>(FailedRuns(v)); },
+       [](const View& v) { return FailedRuns(v) > 0; }},
+      {"requests", "requests", "Requests the fake saw from the command, every token together.",
+       [](const View& v) { return CountText(v.m.requests); },
+       [](const View& v) { return static_cast<double>(v.m.requests); }, Never},
+      {"requests_per_min", "requests per min",
+       "Requests per minute from the first request to the last.",
+       [](const View& v) { return Fixed(v.m.requests_per_min, 1); },
+       [](const View& v) { return v.m.requests_per_min; }, Never},
+      {"http_429_5xx", "429 / 5xx",
+       "Answers rate limited or overloaded (429, 529) and other server errors (5xx), injected or "
+       "from the fake's own limits.",
+       [](const View& v) { return CountText(v.m.http_429) + " / " + CountText(v.m.http_5xx); },
+       [](const View& v) { return static_cast<double>(v.m.http_429 + v.m.http_5xx); }, Never},
+      {"no_answer", "without an answer",
+       "Requests whose connection was reset, hung, lost after the request was applied, or whose "
+       "body stalled.",
+       [](const View& v) { return CountText(v.m.transport_errors); },
+       [](const View& v) { return static_cast<double>(v.m.transport_errors); }, Never},
+      {"repeats", "repeats of failed requests",
+       "Requests that repeated one that had failed: the same method, path and body, or a create "
+       "with the same idempotency key.",
+       [](const View& v) { return CountText(v.m.retries); },
+       [](const View& v) { return static_cast<double>(v.m.retries); }, Never},
+      {"faults_injected", "faults injected", "Answers the scenario's fault plan decided.",
+       [](const View& v) { return CountText(v.m.faults_injected); },
+       [](const View& v) { return static_cast<double>(v.m.faults_injected); }, Never},
+      {"invariants_violated", "invariants violated",
+       "What the judge checks from the server's side, per token, that broke.",
+       [](const View& v) { return std::to_string(Violated(v)); },
+       [](const View& v) { return static_cast<double>(Violated(v)); },
+       [](const View& v) { return Violated(v) > 0; }},
+  };
+  return kCards;
+}
+
+std::string CardsHtml(const View& v, const std::vector<CardDef>& list = Cards()) {
   std::string cards = "<div class=\"cards\">";
   std::string defs = "<dl class=\"defs\">";
-  for (const CardDef& c : Cards()) {
+  for (const CardDef& c : list) {
     char value[32];
     std::snprintf(value, sizeof value, "%.17g", c.value(v));
     cards += "<div class=\"card" + std::string(c.bad(v) ? " bad" : "") + "\" data-card=\"" + c.id +
@@ -533,29 +585,15 @@ std::string InvariantsTable(const scenarios::RunResult& r) {
 // the expectations and the invariants.
 std::string ClientBody(const scenarios::RunResult& r) {
   const scenarios::ClientReport& c = *r.client;
-  const MetricsReport& m = r.checks.metrics;
   std::string h = "<table>" + Row({"reproduce", "<code>" + XmlEscape(r.reproduce) + "</code>"}) +
                   Row({"scenario file", "<code>" + XmlEscape(r.path) + "</code> (hash <code>" +
                                             XmlEscape(r.scenario_hash) + "</code>)"}) +
                   Row({"seed / wall time",
                        std::to_string(r.seed) + " / " + DurationText(r.summary.virtual_time_us)}) +
                   "</table>\n";
-  int violated = 0;
-  for (const auto& i : r.checks.invariants) violated += i.held() ? 0 : 1;
-  std::size_t failed_runs = 0;
-  for (const scenarios::ClientCommandRun& run : c.runs) {
-    failed_runs += run.timed_out || run.exit_code != 0 ? 1 : 0;
-  }
-  h += "<h2>Headline</h2><div class=\"cards\">" +
-       Card("runs failed", CountText(failed_runs) + " / " + CountText(c.runs.size()),
-            failed_runs > 0) +
-       Card("requests", CountText(m.requests)) + Card("requests per min", Num(m.requests_per_min)) +
-       Card("429 / 5xx", CountText(m.http_429) + " / " + CountText(m.http_5xx)) +
-       Card("without an answer", CountText(m.transport_errors)) +
-       Card("repeats of failed requests", CountText(m.retries)) +
-       Card("faults injected", CountText(m.faults_injected)) +
-       Card("invariants violated", std::to_string(violated), violated > 0) + "</div>\n";
-  h += "<h2>Over time</h2>\n" + RequestsChart(MakeView(r));
+  const View v = MakeView(r);
+  h += "<h2>Headline</h2>" + CardsHtml(v, ClientCards());
+  h += "<h2>Over time</h2>\n" + RequestsChart(v);
   h += InvariantsTable(r);
   h += "<h2>Runs of <code>" + XmlEscape(c.command) + "</code></h2><table>" +
        Row({"run", "copy", "ended", "took", "stdout", "stderr"}, true);

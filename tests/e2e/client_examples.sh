@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs the examples (examples/node, examples/python) through `notion-sim test` under one client
-# scenario and checks each one's verdict: exactly the invariants client_examples.json expects to
-# be violated (none for the good integrations, the planted mistake's for each variant).
+# Runs the examples (examples/node, examples/python, examples/bash) through `notion-sim test` under
+# one client scenario and checks each one's verdict: exactly the invariants client_examples.json
+# expects to be violated (none for the good integrations, the planted mistake's for each variant).
 #   client_examples.sh NOTION_SIM SOURCE_DIR WORK_DIR SCENARIO_FILE
 # The official SDK is installed in WORK_DIR/../client-sdk by client_sdk_install.sh (a CTest
 # fixture). Exits 77 (CTest's SKIP_RETURN_CODE) only when node or the SDK is not there because
@@ -17,7 +17,9 @@ sdk="$(dirname "$work")/client-sdk"
 skip() { echo "SKIPPED: $1"; exit 77; }
 
 command -v node >/dev/null 2>&1 || skip "no node on PATH (scripts/deps.sh installs it)"
-command -v python3 >/dev/null 2>&1 || { echo "no python3 on PATH"; exit 1; }
+for tool in python3 curl jq; do
+  command -v "$tool" >/dev/null 2>&1 || { echo "no $tool on PATH (scripts/deps.sh installs it)"; exit 1; }
+done
 [ -f "$sdk/node_modules/@notionhq/client/package.json" ] ||
   skip "the SDK is not installed in $sdk (client.sdk_install skipped: registry unreachable?)"
 rm -rf "$work" && mkdir -p "$work" || exit 1
