@@ -697,8 +697,7 @@ void HttpServer::Impl::HandleCore(const httplib::Request& req, httplib::Response
 std::shared_ptr<Observed> HttpServer::Impl::BeginObserving(const httplib::Request& req,
                                                            const std::string& body,
                                                            const std::string& query,
-                                                           const Answer& answer,
-                                                           SteadyTime arrived,
+                                                           const Answer& answer, SteadyTime arrived,
                                                            SteadyTime core_start) {
   auto o = std::make_shared<Observed>();
   DoorExchange& x = o->x;
@@ -718,8 +717,8 @@ std::shared_ptr<Observed> HttpServer::Impl::BeginObserving(const httplib::Reques
     o->core_us = e->at_us;
   } else {
     // No journal to read (capacity 0): times since the server started, no caller, no commits.
-    o->core_us = std::chrono::duration_cast<std::chrono::microseconds>(core_start - started_at)
-                     .count();
+    o->core_us =
+        std::chrono::duration_cast<std::chrono::microseconds>(core_start - started_at).count();
   }
   x.code = answer.response.code;
   x.injected = answer.injected;
