@@ -48,7 +48,6 @@ namespace notion_sim::sim {
 
 class FakeNotion;
 
-
 // Creates a page at the workspace root through the pipeline, so a served workspace has a page to
 // create under; the create is journaled and in the ledger like any other, but as serve's own
 // set-up call it meets no fault and spends no rate budget. Returns the page id. Not thread-safe:
