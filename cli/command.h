@@ -28,5 +28,7 @@ Command AddSweepCommand(CLI::App& app);
 Command AddMergeCommand(CLI::App& app);
 Command AddReplayCommand(CLI::App& app);
 Command AddCompareCommand(CLI::App& app);
+Command AddLogCommand(CLI::App& app);
+Command AddShrinkCommand(CLI::App& app);
 
 }  // namespace notion_sim::cli

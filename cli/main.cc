@@ -17,7 +17,8 @@ int main(int argc, char** argv) {
   const std::vector<Command> commands = {
       AddRunCommand(app),    AddValidateCommand(app), AddGateCommand(app),  AddReportCommand(app),
       AddServeCommand(app),  AddExploreCommand(app),  AddSweepCommand(app), AddMergeCommand(app),
-      AddReplayCommand(app), AddCompareCommand(app)};
+      AddReplayCommand(app), AddCompareCommand(app), AddLogCommand(app),
+      AddShrinkCommand(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -34,7 +35,7 @@ int main(int argc, char** argv) {
     if (argc > 1 && argv[1][0] != '-' && !known) {
       std::cerr << RedactUsageError("notion-sim: unknown subcommand \"" + std::string(argv[1]) +
                                         "\" (run, validate, gate, report, serve, explore, "
-                                        "sweep, merge, replay, compare)",
+                                        "sweep, merge, replay, compare, log, shrink)",
                                     argc, argv)
                 << "\n(see notion-sim --help)\n";
       return kExitBadInput;

@@ -16,6 +16,7 @@
 #include "notion_sim/engine/runner.h"
 #include "notion_sim/policies/idempotency.h"
 #include "notion_sim/scenarios/live.h"
+#include "notion_sim/scenarios/recording.h"
 #include "notion_sim/scenarios/workload.h"
 #include "notion_sim/simulator/fault_plan.h"
 #include "world.h"
@@ -414,6 +415,22 @@ Status TrashSandbox(const LiveHttp& api, Pacer& pacer, const engine::ObjectId& d
   return {};
 }
 
+// The delay a Retry-After header asks for, in whole seconds rounded up, read now (a date against
+// the wall clock); -1 when absent or unreadable.
+std::int64_t RetryAfterSeconds(const std::string& header) {
+  if (header.empty()) return -1;
+  const std::optional<engine::RetryAfterValue> v = engine::ParseRetryAfter(header);
+  if (!v) return -1;
+  if (v->form == engine::RetryAfterForm::kSeconds) {
+    return (v->delta_us + kUsPerSec - 1) / kUsPerSec;
+  }
+  const std::int64_t now_s =
+      std::chrono::duration_cast<std::chrono::seconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  return std::max<std::int64_t>(v->epoch_s - now_s, 0);
+}
+
 std::uint64_t Count(const json& health, const char* key) {
   return health.is_object() ? health.value(key, std::uint64_t{0}) : 0;
 }
@@ -552,12 +569,48 @@ Result<RunResult> RunScenarioLive(const ScenarioSpec& spec, const LiveOptions& o
   auto transport = engine::CurlTransport::Create(loop, topts);
   if (!transport.ok()) return transport.error();
 
+  // The client's view of every request: the structured log and the recording (both only observe).
+  std::unique_ptr<RunLogger> logger;
+  std::unique_ptr<RecordingWriter> recording;
+  std::unique_ptr<AttemptTap> tap;
+  engine::Transport* stack_transport = transport->get();
+  if (options.event_log != nullptr) {
+    options.event_log->SetScenario(spec.name);
+    options.event_log->Write({{"kind", "run"},
+                              {"t_ms", 0},
+                              {"seed", spec.seed},
+                              {"mode", "live"},
+                              {"base_url", options.base_url}});
+    logger = std::make_unique<RunLogger>(*options.event_log);
+    observers.trace.AddSink(logger.get());
+  }
+  if (!options.recording_path.empty()) {
+    const json header = {{"scenario", spec.name},     {"seed", spec.seed},
+                         {"scenario_hash", spec.hash}, {"source", "run --live"},
+                         {"base_url", options.base_url}, {"key", "op_attempt"}};
+    auto opened = RecordingWriter::Open(options.recording_path, header,
+                                        options.resume && !st.began_anew());
+    if (!opened.ok()) return opened.error();
+    recording = std::move(opened).value();
+  }
+  if (logger || recording) {
+    tap = std::make_unique<AttemptTap>(
+        **transport, loop,
+        [&loop, l = logger.get(), w = recording.get()](
+            const engine::Request& q, const engine::Response& r, TimeUs sent_us) {
+          const TimeUs now = loop.NowUs();
+          if (l != nullptr) l->OnAttempt(q, r, sent_us, now);
+          if (w != nullptr) w->OnAttempt(q, r, sent_us, now, RetryAfterSeconds(r.retry_after));
+        });
+    stack_transport = tap.get();
+  }
+
   engine::Rng root(spec.seed);
   std::unique_ptr<engine::Client> notion = policies::BuildStack(
-      s.stack, loop, observers.trace, **transport, root.Fork("stack"), &st.dlq());
+      s.stack, loop, observers.trace, *stack_transport, root.Fork("stack"), &st.dlq());
   std::unique_ptr<engine::Client> upstream;
   if (!spec.enrich.empty()) {
-    upstream = policies::BuildStack(s.stack, loop, observers.trace, **transport,
+    upstream = policies::BuildStack(s.stack, loop, observers.trace, *stack_transport,
                                     root.Fork("stack.upstream"));
   }
   ScenarioClient client(spec, loop, observers.trace, *notion, upstream.get());
@@ -574,6 +627,7 @@ Result<RunResult> RunScenarioLive(const ScenarioSpec& spec, const LiveOptions& o
       runner.Run(engine::RunOptions{spec.duration_us, spec.drain_limit_us});
   if (!summary.status.ok()) return summary.status.error();
   const TimeUs end_us = loop.NowUs();
+  if (recording) recording->Close();  // complete on disk before the checks
   transport->reset();
   if (!durable.store_status().ok()) return durable.store_status().error();
 
