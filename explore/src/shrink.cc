@@ -81,7 +81,7 @@ std::function<std::vector<Candidate>(const json&)> HalveEach(std::string list, s
     std::vector<Candidate> out;
     if (!doc.contains(list) || !doc[list].is_array()) return out;
     for (std::size_t k = 0; k < doc[list].size(); ++k) {
-      Halve(doc, list / k / json::json_pointer(field), floor,
+      Halve(doc, list / k / field, floor,
             what + " " + std::to_string(k + 1) + " " + field, out);
     }
     return out;

@@ -1,6 +1,7 @@
 #include "notion_sim/scenarios/event_log.h"
 
 #include <cmath>
+#include <filesystem>
 #include <istream>
 #include <sstream>
 
@@ -59,6 +60,9 @@ Result<std::unique_ptr<EventLog>> EventLog::Open(const std::string& path,
                                                  std::vector<std::string> secrets,
                                                  std::uint64_t max_lines, bool append) {
   std::unique_ptr<EventLog> log(new EventLog(path, std::move(secrets), max_lines));
+  std::error_code ec;  // the directory may be the run's --out, not made yet
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
   log->out_.open(path, append ? std::ios::app : std::ios::trunc);
   if (!log->out_) return InvalidInput("--log: cannot write " + path);
   return log;
@@ -143,7 +147,8 @@ void RunLogger::OnEvent(const engine::Event& e) {
       line = Base("op_finished", e.at_us);
       AddOp(line, e.op_id, 0);
       line["status"] = engine::OpStatusName(As<engine::OpStatus>(e.a));
-      line["attempts"] = e.b;
+      line["attempts"] = e.attempt;  // the runner's fields: attempt = attempts, b = last status
+      if (e.b != 0) line["last_status"] = e.b;
       break;
     case EventKind::kRetryScheduled:
       line = Base("retry", e.at_us);
