@@ -8,11 +8,11 @@
 #include <string>
 
 #include "command.h"
-#include "shrink_command.h"
 #include "notion_sim/engine/json_reader.h"
 #include "notion_sim/explore/explore.h"
 #include "notion_sim/scenarios/scenario.h"
 #include "progress.h"
+#include "shrink_command.h"
 
 namespace notion_sim::cli {
 namespace {
@@ -100,9 +100,9 @@ int Explore(const ExploreArgs& args) {
       }
       std::string to = from;
       to.replace(to.size() - 5, 5, ".shrunk.json");
-      auto shrunk = ShrinkFile(doc->root(), run->source.value("name", std::string("scenario")),
-                               d.failure.check, args.shrink_runs, 120, !args.quiet, to,
-                               !args.swarm);
+      auto shrunk =
+          ShrinkFile(doc->root(), run->source.value("name", std::string("scenario")),
+                     d.failure.check, args.shrink_runs, 120, !args.quiet, to, !args.swarm);
       if (!shrunk) continue;
       std::cout << "  [" << d.failure.signature << "] shrunk to " << to << " ("
                 << shrunk->after.Text() << ", " << shrunk->notes.size() << " step(s), "
@@ -149,7 +149,8 @@ Command AddExploreCommand(CLI::App& app) {
                 "Shrink each distinct failure's file (failures/NAME-SIG.shrunk.json), as "
                 "notion-sim shrink does");
   cmd->add_option("--shrink-runs", args->shrink_runs, "Bound on runs per shrink")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1'000'000}));
   return Command{cmd, [args] { return Explore(*args); }};
 }
 

@@ -17,8 +17,7 @@ int main(int argc, char** argv) {
   const std::vector<Command> commands = {
       AddRunCommand(app),    AddValidateCommand(app), AddGateCommand(app),  AddReportCommand(app),
       AddServeCommand(app),  AddExploreCommand(app),  AddSweepCommand(app), AddMergeCommand(app),
-      AddReplayCommand(app), AddCompareCommand(app), AddLogCommand(app),
-      AddShrinkCommand(app)};
+      AddReplayCommand(app), AddCompareCommand(app),  AddLogCommand(app),   AddShrinkCommand(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

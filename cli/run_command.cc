@@ -174,7 +174,7 @@ int Run(const RunArgs& args, ns::scenarios::SimOptions sim) {
     }
     auto opened = ns::scenarios::EventLog::Open(args.log_file, std::move(secrets));
     if (!opened.ok()) {
-      std::cerr << "notion-sim: " << opened.error().message << "\n";
+      std::cerr << "notion-sim: --log: " << opened.error().message << "\n";
       return kExitBadInput;
     }
     event_log = std::move(opened).value();
@@ -339,9 +339,9 @@ Command AddReplayCommand(CLI::App& app) {
   replay->add_option("scenario", args->paths, "The scenario file of the live run")->required();
   auto* journal = replay->add_option("--journal", args->journal,
                                      "Fault decisions of the live run (OUT/NAME.decisions.json)");
-  auto* recording = replay->add_option(
-      "--recording", args->recording,
-      "The client-side recording of the live run (OUT/NAME.recording.jsonl)");
+  auto* recording =
+      replay->add_option("--recording", args->recording,
+                         "The client-side recording of the live run (OUT/NAME.recording.jsonl)");
   journal->excludes(recording);
   AddCommonRunOptions(replay, *args);
   return Command{replay, [args] {

@@ -208,12 +208,12 @@ int Serve(const ServeArgs& args) {
     if (!options.admin_token.empty()) secrets.push_back(options.admin_token);
     auto opened = scenarios::EventLog::Open(args.log_file, std::move(secrets));
     if (!opened.ok()) {
-      std::cerr << me << opened.error().message << "\n";
+      std::cerr << me << "--log: " << opened.error().message << "\n";
       return kExitBadInput;
     }
     event_log = std::move(opened).value();
-    options.record = [log = event_log.get(), log_mutex](
-                         const sim::HttpServerOptions::RequestRecord& r) {
+    options.record = [log = event_log.get(),
+                      log_mutex](const sim::HttpServerOptions::RequestRecord& r) {
       nlohmann::json line = {{"kind", "request"},
                              {"t_ms", static_cast<double>(r.at_us) / 1000.0},
                              {"method", r.method},

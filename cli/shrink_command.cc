@@ -33,16 +33,16 @@ int RunShrink(const ShrinkArgs& args) {
   }
   nlohmann::json doc = spec->source;
   if (args.seed) doc["seed"] = *args.seed;
-  const std::string out = args.out.empty()
-                              ? (std::filesystem::path(args.file).parent_path() /
-                                 (spec->name + ".shrunk.json"))
-                                    .string()
-                              : args.out;
+  const std::string out =
+      args.out.empty()
+          ? (std::filesystem::path(args.file).parent_path() / (spec->name + ".shrunk.json"))
+                .string()
+          : args.out;
   auto result = ShrinkFile(doc, spec->name, args.invariant, args.max_runs, args.max_seconds,
                            !args.quiet, out);
   if (!result) return kExitBadInput;
-  std::cout << "shrunk " << args.file << " (" << result->before.Text() << ")\n  to " << out
-            << " (" << result->after.Text() << "), " << result->runs << " run(s)"
+  std::cout << "shrunk " << args.file << " (" << result->before.Text() << ")\n  to " << out << " ("
+            << result->after.Text() << "), " << result->runs << " run(s)"
             << (result->bounded ? ", stopped at the bound" : "") << "\n  still fails "
             << result->failure.kind << ": " << result->failure.check << ": "
             << result->failure.detail << "\n";
@@ -73,8 +73,8 @@ std::optional<explore::ShrinkResult> ShrinkFile(const nlohmann::json& doc, const
         std::cerr << "shrink " << name << ": run " << p.runs << "/" << p.max_runs << ", kept "
                   << p.note << "\n";
       } else if (p.runs % 25 == 0) {
-        std::cerr << "shrink " << name << ": run " << p.runs << "/" << p.max_runs << ", "
-                  << p.kept << " step(s) kept\n";
+        std::cerr << "shrink " << name << ": run " << p.runs << "/" << p.max_runs << ", " << p.kept
+                  << " step(s) kept\n";
       }
     };
   }
@@ -103,8 +103,12 @@ Command AddShrinkCommand(CLI::App& app) {
                   "the first failure)");
   cmd->add_option("--out", args->out, "Where to write it (default: NAME.shrunk.json beside it)");
   cmd->add_option("--seed", args->seed, "The seed (default: the scenario's)");
-  cmd->add_option("--max-runs", args->max_runs, "Bound on runs")->capture_default_str();
-  cmd->add_option("--max-seconds", args->max_seconds, "Bound on time")->capture_default_str();
+  cmd->add_option("--max-runs", args->max_runs, "Bound on runs")
+      ->capture_default_str()
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1'000'000}));
+  cmd->add_option("--max-seconds", args->max_seconds, "Bound on time")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 86'400.0));
   cmd->add_flag("--quiet", args->quiet, "No progress on stderr");
   return Command{cmd, [args] { return RunShrink(*args); }};
 }

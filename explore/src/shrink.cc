@@ -81,8 +81,7 @@ std::function<std::vector<Candidate>(const json&)> HalveEach(std::string list, s
     std::vector<Candidate> out;
     if (!doc.contains(list) || !doc[list].is_array()) return out;
     for (std::size_t k = 0; k < doc[list].size(); ++k) {
-      Halve(doc, list / k / field, floor,
-            what + " " + std::to_string(k + 1) + " " + field, out);
+      Halve(doc, list / k / field, floor, what + " " + std::to_string(k + 1) + " " + field, out);
     }
     return out;
   };
@@ -136,8 +135,8 @@ std::vector<Candidate> SimplerTriggers(const json& doc) {
             "fault rule " + std::to_string(k + 1) + " first", out);
     }
     if (trigger.contains("probability")) {
-      Halve(doc, json::json_pointer("/faults/" + std::to_string(k) + "/trigger/probability"),
-            0.001, "fault rule " + std::to_string(k + 1) + " probability", out);
+      Halve(doc, json::json_pointer("/faults/" + std::to_string(k) + "/trigger/probability"), 0.001,
+            "fault rule " + std::to_string(k + 1) + " probability", out);
     }
   }
   return out;
@@ -152,10 +151,10 @@ std::vector<Candidate> FewerPages(const json& doc) {
     const json& db = doc[dbs][d];
     if (!db.contains("data_sources") || !db["data_sources"].is_array()) continue;
     for (std::size_t s = 0; s < db["data_sources"].size(); ++s) {
-      Halve(doc, dbs / d / "data_sources" / s / "pages", 1,
-            "database " + std::to_string(d + 1) + " data source " + std::to_string(s + 1) +
-                " pages",
-            out);
+      Halve(
+          doc, dbs / d / "data_sources" / s / "pages", 1,
+          "database " + std::to_string(d + 1) + " data source " + std::to_string(s + 1) + " pages",
+          out);
     }
   }
   return out;
@@ -248,7 +247,8 @@ Result<ShrinkResult> Shrink(const json& doc, const std::string& name,
   const Judged first = Judge(doc, name, options.gates);
   r.runs = 1;
   if (!first.loads) return InvalidInput(name + ": the scenario does not load");
-  if (first.failures.empty()) return InvalidInput(name + ": the scenario does not fail: nothing to shrink");
+  if (first.failures.empty())
+    return InvalidInput(name + ": the scenario does not fail: nothing to shrink");
   Failure target = first.failures.front();
   if (!options.check.empty()) {
     const Failure* f = nullptr;

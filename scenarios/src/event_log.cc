@@ -64,7 +64,7 @@ Result<std::unique_ptr<EventLog>> EventLog::Open(const std::string& path,
   const std::filesystem::path parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
   log->out_.open(path, append ? std::ios::app : std::ios::trunc);
-  if (!log->out_) return InvalidInput("--log: cannot write " + path);
+  if (!log->out_) return InvalidInput("cannot write " + path);
   return log;
 }
 
@@ -265,8 +265,12 @@ void RunLogger::OnEvent(const engine::Event& e) {
 
 namespace {
 
-std::string Num(const json& v) {
-  if (!v.is_number()) return "?";
+// A line's field as a number ("?" when absent or not a number), a string, a flag: a log file may
+// have been edited by hand, so no field is trusted to be there or of its type.
+std::string Num(const json& line, const char* key) {
+  const auto it = line.find(key);
+  if (it == line.end() || !it->is_number()) return "?";
+  const json& v = *it;
   const double d = v.get<double>();
   std::ostringstream s;
   if (std::fabs(d - std::round(d)) < 1e-9) {
@@ -284,68 +288,76 @@ std::string Str(const json& line, const char* key) {
   return it->is_string() ? it->get<std::string>() : it->dump();
 }
 
+bool Flag(const json& line, const char* key) {
+  const auto it = line.find(key);
+  return it != line.end() && it->is_boolean() && it->get<bool>();
+}
+
 std::string Sentence(const json& l) {
   const std::string kind = Str(l, "kind");
-  const std::string attempt = l.contains("attempt") ? "attempt " + Num(l["attempt"]) : "";
+  const std::string attempt = l.contains("attempt") ? "attempt " + Num(l, "attempt") : "";
   if (kind == "op_started") {
-    return "started: " + Str(l, "operation") + " for tenant " + Num(l["tenant"]) + " in lane " +
+    return "started: " + Str(l, "operation") + " for tenant " + Num(l, "tenant") + " in lane " +
            Str(l, "lane") + " (trace " + Str(l, "trace_id") + ")";
   }
   if (kind == "attempt") {
-    std::string s = (l.value("lookup", false) ? "reconcile lookup after " : "") + attempt + ": " +
-                    Str(l, "method") + " " + Str(l, "path") + " -> ";
+    // A DLQ replay's lookup belongs to no attempt of the operation.
+    std::string s = Flag(l, "lookup")
+                        ? "reconcile lookup" + (attempt.empty() ? "" : " after " + attempt)
+                        : (attempt.empty() ? "attempt" : attempt);
+    s += ": " + Str(l, "method") + " " + Str(l, "path") + " -> ";
     if (l.contains("status")) {
-      s += Num(l["status"]);
+      s += Num(l, "status");
       if (l.contains("code")) s += " " + Str(l, "code");
-      if (l.value("edge", false)) s += " (an HTML edge error)";
+      if (Flag(l, "edge")) s += " (an HTML edge error)";
     } else {
       s += Str(l, "outcome");
     }
-    s += " after " + Num(l["latency_ms"]) + " ms";
+    s += " after " + Num(l, "latency_ms") + " ms";
     if (l.contains("retry_after")) s += ", Retry-After " + Str(l, "retry_after");
-    if (l.contains("found")) s += l["found"].get<bool>() ? ", the page is there" : ", no page";
+    if (l.contains("found")) s += Flag(l, "found") ? ", the page is there" : ", no page";
     if (l.contains("request_id")) s += " (request id " + Str(l, "request_id") + ")";
-    if (l.value("injected", false)) s += " [injected]";
+    if (Flag(l, "injected")) s += " [injected]";
     return s;
   }
   if (kind == "retry") {
-    return "retry scheduled in " + Num(l["delay_ms"]) + " ms (" + Str(l, "why") + ")";
+    return "retry scheduled in " + Num(l, "delay_ms") + " ms (" + Str(l, "why") + ")";
   }
   if (kind == "retry_after_honored") {
-    return "Retry-After of " + Num(l["retry_after_ms"]) + " ms set the delay (backoff was " +
-           Num(l["backoff_ms"]) + " ms)";
+    return "Retry-After of " + Num(l, "retry_after_ms") + " ms set the delay (backoff was " +
+           Num(l, "backoff_ms") + " ms)";
   }
   if (kind == "gave_up") {
-    return "gave up after " + Num(l["attempts"]) + " attempt(s): " + Str(l, "why");
+    return "gave up after " + Num(l, "attempts") + " attempt(s): " + Str(l, "why");
   }
   if (kind == "budget_exhausted") return "the retry budget refused a retry";
   if (kind == "breaker") {
-    return "breaker " + Num(l["key"]) + " went " + Str(l, "from") + " -> " + Str(l, "to");
+    return "breaker " + Num(l, "key") + " went " + Str(l, "from") + " -> " + Str(l, "to");
   }
   if (kind == "breaker_rejected") {
-    return "breaker " + Num(l["key"]) + " (" + Str(l, "state") + ") refused it";
+    return "breaker " + Num(l, "key") + " (" + Str(l, "state") + ") refused it";
   }
   if (kind == "bulkhead_queued" || kind == "bulkhead_rejected") {
     return std::string(kind == "bulkhead_queued" ? "queued" : "refused") + " by the " +
-           Str(l, "lane") + " lane (" + Num(l["in_flight"]) + " in flight, " +
-           Num(l["queued"]) + " queued)";
+           Str(l, "lane") + " lane (" + Num(l, "in_flight") + " in flight, " + Num(l, "queued") +
+           " queued)";
   }
-  if (kind == "limiter_wait") return "the rate limiter held it " + Num(l["wait_ms"]) + " ms";
+  if (kind == "limiter_wait") return "the rate limiter held it " + Num(l, "wait_ms") + " ms";
   if (kind == "limiter_rejected") return "the rate limiter refused it";
   if (kind == "timeout") {
-    return "the " + Str(l, "which") + " timeout (" + Num(l["timeout_ms"]) + " ms) fired";
+    return "the " + Str(l, "which") + " timeout (" + Num(l, "timeout_ms") + " ms) fired";
   }
   if (kind == "fallback") {
-    return "served from the fallback cache (" + Str(l, "tier") + ", " + Num(l["age_ms"]) +
+    return "served from the fallback cache (" + Str(l, "tier") + ", " + Num(l, "age_ms") +
            " ms old)";
   }
   if (kind == "reconcile") {
-    return l.value("found", false) ? "reconcile: the create had happened; not sent again"
-                                   : "reconcile: nothing found; the create is sent again";
+    return Flag(l, "found") ? "reconcile: the create had happened; not sent again"
+                            : "reconcile: nothing found; the create is sent again";
   }
   if (kind == "dlq") {
     const std::string move = Str(l, "move");
-    const std::string depth = " (depth " + Num(l["depth"]) + ")";
+    const std::string depth = " (depth " + Num(l, "depth") + ")";
     if (move == "enqueued") return "moved to the dead-letter queue" + depth;
     if (move == "retried") return "the dead-letter queue tried it again" + depth;
     if (move == "drained") return "left the dead-letter queue done" + depth;
@@ -353,11 +365,11 @@ std::string Sentence(const json& l) {
   }
   if (kind == "fault") {
     return "the fake injected " + Str(l, "action") +
-           (l.contains("status") ? " " + Num(l["status"]) : "") + " on " + attempt;
+           (l.contains("status") ? " " + Num(l, "status") : "") + " on " + attempt;
   }
   if (kind == "server_write") return "the fake committed the write of " + attempt;
   if (kind == "op_finished") {
-    return "ended " + Str(l, "status") + " after " + Num(l["attempts"]) + " attempt(s)";
+    return "ended " + Str(l, "status") + " after " + Num(l, "attempts") + " attempt(s)";
   }
   if (kind == "request") {
     return "serve answered " + Str(l, "method") + " " + Str(l, "path") + " " + Str(l, "status") +
@@ -381,15 +393,17 @@ Result<std::vector<std::string>> OperationStory(std::istream& log, std::uint64_t
     if (!l.is_object()) {
       return InvalidInput("line " + std::to_string(line_no) + " is not a JSON object");
     }
-    if (!l.contains("op") || !l["op"].is_number_unsigned() || l["op"].get<std::uint64_t>() != op_id) {
+    if (!l.contains("op") || !l["op"].is_number_unsigned() ||
+        l["op"].get<std::uint64_t>() != op_id) {
       continue;
     }
-    const std::string in = l.value("scenario", std::string());
+    const std::string in = Str(l, "scenario");
     if (chosen.empty()) chosen = in;
     if (in != chosen) continue;
     std::ostringstream s;
     s.precision(3);
-    s << std::fixed << (l.value("t_ms", 0.0) / 1000.0) << " s  " << Sentence(l);
+    s << std::fixed << (l["t_ms"].is_number() ? l["t_ms"].get<double>() / 1000.0 : 0.0) << " s  "
+      << Sentence(l);
     story.push_back(s.str());
   }
   if (story.empty()) {

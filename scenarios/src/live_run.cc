@@ -4,7 +4,9 @@
 #include <cmath>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -365,10 +367,14 @@ engine::Ledger LedgerFromJson(const json& list, std::size_t skip) {
         engine::ObjectId::Parse(e.value("object", std::string())).value_or(engine::ObjectId{});
     entry.tenant = e.value("tenant", std::uint16_t{0});
     entry.injected_loss = e.value("injected_loss", false);
+    entry.answered_status = e.value("answered_status", 0);
     ledger.push_back(entry);
   }
   return ledger;
 }
+
+// How a sandbox page's idempotency key (64 hex digits) stands in the ledger.
+std::uint64_t KeyFingerprint(const std::string& hex) { return std::hash<std::string>{}(hex); }
 
 // The pages of the sandbox grouped by idempotency key, as a ledger: against a real API this is how
 // a duplicate create shows (two pages with one key).
@@ -384,7 +390,7 @@ Result<engine::Ledger> SandboxLedger(const LiveHttp& api, Pacer& pacer,
     if (hex.empty()) return;
     engine::LedgerEntry entry;
     entry.operation = engine::Operation::kCreatePage;
-    entry.fingerprint = std::hash<std::string>{}(hex);
+    entry.fingerprint = KeyFingerprint(hex);
     entry.object =
         engine::ObjectId::Parse(page.value("id", std::string())).value_or(engine::ObjectId{});
     ledger.push_back(entry);
@@ -424,10 +430,9 @@ std::int64_t RetryAfterSeconds(const std::string& header) {
   if (v->form == engine::RetryAfterForm::kSeconds) {
     return (v->delta_us + kUsPerSec - 1) / kUsPerSec;
   }
-  const std::int64_t now_s =
-      std::chrono::duration_cast<std::chrono::seconds>(
-          std::chrono::system_clock::now().time_since_epoch())
-          .count();
+  const std::int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
   return std::max<std::int64_t>(v->epoch_s - now_s, 0);
 }
 
@@ -570,6 +575,8 @@ Result<RunResult> RunScenarioLive(const ScenarioSpec& spec, const LiveOptions& o
   if (!transport.ok()) return transport.error();
 
   // The client's view of every request: the structured log and the recording (both only observe).
+  // The recording's "commits" line: the create operations sent, with their key when they had one.
+  std::map<std::uint64_t, std::optional<std::uint64_t>> creates_sent;  // op -> key fingerprint
   std::unique_ptr<RunLogger> logger;
   std::unique_ptr<RecordingWriter> recording;
   std::unique_ptr<AttemptTap> tap;
@@ -585,22 +592,27 @@ Result<RunResult> RunScenarioLive(const ScenarioSpec& spec, const LiveOptions& o
     observers.trace.AddSink(logger.get());
   }
   if (!options.recording_path.empty()) {
-    const json header = {{"scenario", spec.name},     {"seed", spec.seed},
-                         {"scenario_hash", spec.hash}, {"source", "run --live"},
+    const json header = {{"scenario", spec.name},        {"seed", spec.seed},
+                         {"scenario_hash", spec.hash},   {"source", "run --live"},
                          {"base_url", options.base_url}, {"key", "op_attempt"}};
-    auto opened = RecordingWriter::Open(options.recording_path, header,
-                                        options.resume && !st.began_anew());
+    auto opened =
+        RecordingWriter::Open(options.recording_path, header, options.resume && !st.began_anew());
     if (!opened.ok()) return opened.error();
     recording = std::move(opened).value();
   }
   if (logger || recording) {
     tap = std::make_unique<AttemptTap>(
         **transport, loop,
-        [&loop, l = logger.get(), w = recording.get()](
+        [&loop, &creates_sent, l = logger.get(), w = recording.get()](
             const engine::Request& q, const engine::Response& r, TimeUs sent_us) {
           const TimeUs now = loop.NowUs();
           if (l != nullptr) l->OnAttempt(q, r, sent_us, now);
-          if (w != nullptr) w->OnAttempt(q, r, sent_us, now, RetryAfterSeconds(r.retry_after));
+          if (w == nullptr) return;
+          w->OnAttempt(q, r, sent_us, now, RetryAfterSeconds(r.retry_after));
+          if (engine::IsCreate(q.operation) && !q.reconcile_lookup) {
+            auto& key = creates_sent[q.op_id];
+            if (q.idempotency_key) key = KeyFingerprint(policies::KeyToHex(*q.idempotency_key));
+          }
         });
     stack_transport = tap.get();
   }
@@ -627,7 +639,6 @@ Result<RunResult> RunScenarioLive(const ScenarioSpec& spec, const LiveOptions& o
       runner.Run(engine::RunOptions{spec.duration_us, spec.drain_limit_us});
   if (!summary.status.ok()) return summary.status.error();
   const TimeUs end_us = loop.NowUs();
-  if (recording) recording->Close();  // complete on disk before the checks
   transport->reset();
   if (!durable.store_status().ok()) return durable.store_status().error();
 
@@ -664,6 +675,27 @@ Result<RunResult> RunScenarioLive(const ScenarioSpec& spec, const LiveOptions& o
       ledger_seen = &ledger;
     }
     if (Status t = TrashSandbox(api, pacer, ds, log); !t.ok()) return t.error();
+  }
+  if (recording) {
+    // What the target holds for each create, so that a replay commits as many pages (serve's
+    // ledger names the operation; the sandbox's pages only the key, when there was one).
+    if (ledger_seen != nullptr) {
+      std::map<std::uint64_t, std::uint32_t> by_op, by_key;
+      for (const engine::LedgerEntry& e : ledger) {
+        if (!engine::IsCreate(e.operation)) continue;
+        ++(e.op_id != 0 ? by_op[e.op_id] : by_key[e.fingerprint]);
+      }
+      std::map<std::uint64_t, std::uint32_t> commits;
+      for (const auto& [op, key] : creates_sent) {
+        if (serve) {
+          commits[op] = by_op.count(op) > 0 ? by_op.at(op) : 0;
+        } else if (key) {
+          commits[op] = by_key.count(*key) > 0 ? by_key.at(*key) : 0;
+        }
+      }
+      recording->WriteCommits(commits, serve ? "serve ledger" : "sandbox pages");
+    }
+    recording->Close();  // complete on disk before the checks
   }
 
   RunResult result = Conclude(spec, s, observers, client, std::move(summary), end_us, ledger_seen);

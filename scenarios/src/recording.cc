@@ -18,9 +18,9 @@ constexpr const char* kFormat = "notion-sim.recording";
 constexpr std::uint64_t kMaxAttempts = 10'000'000;
 
 constexpr TransportOutcome kOutcomes[] = {
-    TransportOutcome::kResponse,          TransportOutcome::kTimeout,
-    TransportOutcome::kConnectionReset,   TransportOutcome::kConnectionRefused,
-    TransportOutcome::kDnsFailure,        TransportOutcome::kTlsFailure,
+    TransportOutcome::kResponse,        TransportOutcome::kTimeout,
+    TransportOutcome::kConnectionReset, TransportOutcome::kConnectionRefused,
+    TransportOutcome::kDnsFailure,      TransportOutcome::kTlsFailure,
     TransportOutcome::kMalformed};
 
 std::optional<TransportOutcome> ParseOutcome(std::string_view name) {
@@ -38,8 +38,8 @@ TimeUs FromMs(double ms) { return static_cast<TimeUs>(std::llround(ms * 1000.0))
 Result<std::unique_ptr<RecordingWriter>> RecordingWriter::Open(const std::string& path,
                                                                const json& header, bool append) {
   std::error_code ec;
-  const bool fresh = !append || !std::filesystem::exists(path, ec) ||
-                     std::filesystem::file_size(path, ec) == 0;
+  const bool fresh =
+      !append || !std::filesystem::exists(path, ec) || std::filesystem::file_size(path, ec) == 0;
   auto log = EventLog::Open(path, {}, kMaxAttempts, append);
   if (!log.ok()) return log.error();
   std::unique_ptr<RecordingWriter> w(new RecordingWriter());
@@ -76,6 +76,13 @@ void RecordingWriter::OnAttempt(const engine::Request& request, const engine::Re
   a.found = response.found;
   a.request_id = response.request_id;
   log_->Write(RecordedAttemptToJson(a));
+}
+
+void RecordingWriter::WriteCommits(const std::map<std::uint64_t, std::uint32_t>& commits,
+                                   const std::string& source) {
+  json creates = json::array();
+  for (const auto& [op, n] : commits) creates.push_back({{"op_id", op}, {"commits", n}});
+  log_->Write({{"kind", "commits"}, {"source", source}, {"creates", std::move(creates)}});
 }
 
 json RecordedAttemptToJson(const RecordedAttempt& a) {
@@ -117,6 +124,16 @@ Result<Recording> LoadRecording(const std::string& path) {
     if (text.empty()) continue;
     const json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
     if (!j.is_object()) return bad("not a JSON object");
+    // A field of another type than documented ("kind": 3) is named by its line, not thrown.
+    for (const char* key : {"format", "key", "scenario", "scenario_hash", "kind"}) {
+      if (j.contains(key) && !j[key].is_string())
+        return bad(std::string(key) + ": expected a string");
+    }
+    for (const char* key : {"version", "seed", "dropped"}) {
+      if (j.contains(key) && !j[key].is_number_unsigned()) {
+        return bad(std::string(key) + ": expected a whole number");
+      }
+    }
     if (!header) {
       if (j.value("format", std::string()) != kFormat) {
         return bad(std::string("the first line must be the header {\"format\": \"") + kFormat +
@@ -134,7 +151,19 @@ Result<Recording> LoadRecording(const std::string& path) {
       continue;
     }
     if (j.value("kind", std::string()) == "log_end") {
-      r.truncated = j.value("dropped", 0) > 0;
+      r.truncated = j.value("dropped", std::uint64_t{0}) > 0;
+      continue;
+    }
+    if (j.value("kind", std::string()) == "commits") {
+      r.commits.clear();
+      r.has_commits = true;
+      try {
+        for (const json& c : j.at("creates")) {
+          r.commits[c.at("op_id").get<std::uint64_t>()] = c.at("commits").get<std::uint32_t>();
+        }
+      } catch (const json::exception&) {
+        return bad("commits: expected \"creates\": [{\"op_id\": N, \"commits\": N}, ...]");
+      }
       continue;
     }
     RecordedAttempt a;
@@ -149,8 +178,13 @@ Result<Recording> LoadRecording(const std::string& path) {
       a.path = j.value("path", std::string());
       a.operation = engine::ParseOperation(j.value("operation", std::string()))
                         .value_or(engine::Operation::kCount);
-      a.sent_us = FromMs(j.value("sent_ms", 0.0));
-      a.latency_us = FromMs(j.at("latency_ms").get<double>());
+      const double sent_ms = j.value("sent_ms", 0.0);
+      a.sent_us = std::isfinite(sent_ms) && std::fabs(sent_ms) < 1e15 ? FromMs(sent_ms) : 0;
+      const double latency_ms = j.at("latency_ms").get<double>();
+      if (!(latency_ms >= 0 && latency_ms <= 86'400'000)) {
+        return bad("latency_ms: expected 0 to 86400000 (a day)");
+      }
+      a.latency_us = FromMs(latency_ms);
       const auto outcome = ParseOutcome(j.at("outcome").get<std::string>());
       if (!outcome) return bad("outcome: unknown value");
       a.outcome = *outcome;
@@ -166,7 +200,6 @@ Result<Recording> LoadRecording(const std::string& path) {
     if (a.outcome == TransportOutcome::kResponse && (a.status < 100 || a.status > 599)) {
       return bad("status: expected an HTTP status for outcome \"response\"");
     }
-    if (a.latency_us < 0) return bad("latency_ms: expected >= 0");
     if (r.attempts.size() >= kMaxAttempts) return bad("more than 10,000,000 requests");
     r.attempts.push_back(std::move(a));
   }
@@ -175,24 +208,44 @@ Result<Recording> LoadRecording(const std::string& path) {
 }
 
 std::vector<sim::RecordedDecision> DecisionsFromRecording(const Recording& recording) {
-  // Which lost or 503'd create attempts were applied: those a later lookup of the same operation
-  // found (the lookup answers for the attempt before it).
-  std::set<std::uint64_t> applied;  // by seq
-  std::map<std::uint64_t, std::uint64_t> last_failed_write;  // op -> seq of its latest maybe
+  // Which create attempts that got no 2xx were applied (by seq). Candidates: lost or non-edge
+  // 503'd creates; a later lookup of the same operation that found the page vouches for the
+  // latest candidate before it.
+  std::map<std::uint64_t, std::vector<std::uint64_t>> maybe;  // op -> candidate seqs, in order
+  std::map<std::uint64_t, std::uint32_t> answered;            // op -> creates answered 2xx
+  std::set<std::uint64_t> found;                              // candidates a lookup vouched for
   for (const RecordedAttempt& a : recording.attempts) {
+    const bool ok = a.outcome == TransportOutcome::kResponse && a.status >= 200 && a.status < 300;
     if (a.lookup) {
-      const auto it = last_failed_write.find(a.op_id);
-      if (it != last_failed_write.end() && a.outcome == TransportOutcome::kResponse &&
-          a.status >= 200 && a.status < 300 && a.found) {
-        applied.insert(it->second);
-        last_failed_write.erase(it);
+      auto it = maybe.find(a.op_id);
+      if (it != maybe.end() && !it->second.empty() && ok && a.found)
+        found.insert(it->second.back());
+      continue;
+    }
+    if (!engine::IsCreate(a.operation)) continue;
+    const bool lost =
+        a.outcome == TransportOutcome::kTimeout || a.outcome == TransportOutcome::kConnectionReset;
+    if (ok) ++answered[a.op_id];
+    if (lost || (a.outcome == TransportOutcome::kResponse && a.status == 503 && !a.edge)) {
+      maybe[a.op_id].push_back(a.seq);
+    }
+  }
+  std::set<std::uint64_t> applied;
+  for (const auto& [op, seqs] : maybe) {
+    const auto listed = recording.commits.find(op);
+    if (listed == recording.commits.end()) {  // unknown: what the lookups saw
+      for (std::uint64_t seq : seqs) {
+        if (found.count(seq) > 0) applied.insert(seq);
       }
       continue;
     }
-    const bool lost = a.outcome == TransportOutcome::kTimeout ||
-                      a.outcome == TransportOutcome::kConnectionReset;
-    if (engine::IsCreate(a.operation) && (lost || (a.status == 503 && !a.edge))) {
-      last_failed_write[a.op_id] = a.seq;
+    const std::uint32_t made = answered.count(op) > 0 ? answered.at(op) : 0;
+    std::uint32_t left = listed->second > made ? listed->second - made : 0;
+    for (const bool vouched : {true, false}) {
+      for (std::uint64_t seq : seqs) {
+        if (left == 0) break;
+        if ((found.count(seq) > 0) == vouched && applied.insert(seq).second) --left;
+      }
     }
   }
 

@@ -468,6 +468,8 @@ void FakeNotion::Impl::Finish(Call& c, const FaultDecision& d, Answer& a, std::s
         (d.action == FaultAction::kLoseAfterCommit || d.action == FaultAction::kStallBody ||
          d.action == FaultAction::kCommitThen503)) {
       ledger[c.ledger_index].injected_loss = true;
+      if (d.action == FaultAction::kCommitThen503)
+        ledger[c.ledger_index].answered_status = c.status;
     }
   }
   if (c.code == ApiCode::kValidationError) ++stats.validation_errors;

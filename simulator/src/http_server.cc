@@ -236,7 +236,8 @@ json LedgerEntryToJson(const engine::LedgerEntry& e) {
               {"operation", std::string(engine::OperationName(e.operation))},
               {"object", e.object.ToString()},
               {"tenant", e.tenant},
-              {"injected_loss", e.injected_loss}};
+              {"injected_loss", e.injected_loss},
+              {"answered_status", e.answered_status}};
 }
 
 std::string PromEscape(std::string_view s) {
@@ -516,8 +517,8 @@ void HttpServer::Impl::Finish(const httplib::Request& req, const std::string& ro
       return n;
     };
     r.op_id = number("x-notion-sim-op-id");
-    r.attempt = static_cast<std::uint32_t>(std::min<std::uint64_t>(number("x-notion-sim-attempt"),
-                                                                   UINT32_MAX));
+    r.attempt = static_cast<std::uint32_t>(
+        std::min<std::uint64_t>(number("x-notion-sim-attempt"), UINT32_MAX));
     if (seq != 0) {
       std::lock_guard<std::mutex> lock(core_mu);
       if (const JournalEntry* e = fake.journal().Find(seq)) {

@@ -56,14 +56,14 @@ struct ScenarioSize {
   std::size_t batches = 0;
   std::size_t enrich = 0;
   std::size_t tenants = 0;
-  double duration_s = 0;  // safety + liveness (or duration_s)
+  double duration_s = 0;     // safety + liveness (or duration_s)
   std::string Text() const;  // "3 fault rules, 4 streams, 0 batches, 1 tenant, 1200 s"
 };
 ScenarioSize SizeOf(const nlohmann::json& doc);
 
 struct ShrinkResult {
-  nlohmann::json minimal;  // the smallest failing document (purpose says it was shrunk)
-  Failure failure;         // how it fails
+  nlohmann::json minimal;          // the smallest failing document (purpose says it was shrunk)
+  Failure failure;                 // how it fails
   std::vector<std::string> notes;  // one line per step kept, in order
   std::uint64_t runs = 0;
   bool bounded = false;  // stopped by max_runs or stop() before a pass kept nothing

@@ -105,8 +105,8 @@ class RunLogger final : public engine::TraceSink {
  public:
   explicit RunLogger(EventLog& log) : log_(log) {}
   void OnEvent(const engine::Event& event) override;
-  void OnAttempt(const engine::Request& request, const engine::Response& response,
-                 TimeUs sent_us, TimeUs now_us);
+  void OnAttempt(const engine::Request& request, const engine::Response& response, TimeUs sent_us,
+                 TimeUs now_us);
 
  private:
   EventLog& log_;

@@ -23,21 +23,33 @@
 // - retry_after_s: the delay the Retry-After header asked for, in whole seconds rounded up (a date
 //   is turned into seconds when it is read); absent without the header.
 // - found: for a reconcile lookup answered 2xx, whether the page was there.
+// - After the run, when the writer could read what the target holds (serve's ledger, or the pages
+//   of the sandbox data source a run against Notion made), one more line:
+//     {"kind": "commits", "source": "serve ledger" | "sandbox pages",
+//      "creates": [{"op_id": 7, "commits": 2}, ...]}
+//   for every create operation of the run whose pages could be told apart (all of them against
+//   serve; against Notion those that carried an idempotency key): how many pages it made. The last
+//   such line counts (a resumed run appends its own).
 // Unknown fields are ignored (a writer may add its own); tokens are never written.
 //
 // Replay turns each line into the fake's decision for that request (DecisionsFromRecording): the
 // recorded latency as a delay (the network model adds nothing), 2xx answered normally, errors with
 // their status, code and Retry-After, HTML edge errors, timeouts as hangs, resets as resets,
-// unreadable answers as malformed JSON. A client cannot see whether a lost request was applied: a
-// timed-out, reset or 503'd create counts as applied when a later reconcile lookup of the same
-// operation found its page, and as not applied otherwise. Not thread-safe.
+// unreadable answers as malformed JSON. A client cannot see whether a lost request was applied
+// (a timed-out, reset or non-edge 503'd create): with a "commits" line, an operation's commits
+// beyond its 2xx creates are given to its lost or 503'd creates, first those a later reconcile
+// lookup found, then the earliest (so the replay commits as many pages as the target held; which
+// lost attempt made each is a choice); without one, or for an operation it does not list, such a
+// create counts as applied when a later lookup of the same operation found its page. A page made
+// behind another error (a 500 after the commit) cannot be replayed: commit_then_503 answers 503.
+// Not thread-safe.
 #pragma once
 
 #include <cstdint>
 #include <map>
-#include <utility>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -76,6 +88,9 @@ struct Recording {
   std::uint64_t seed = 0;
   std::string scenario_hash;
   std::vector<RecordedAttempt> attempts;
+  // The "commits" line: create op -> pages the target held after the run; empty without one.
+  std::map<std::uint64_t, std::uint32_t> commits;
+  bool has_commits = false;
   bool truncated = false;  // the writer hit its bound: replay is exact only up to there
 };
 
@@ -89,6 +104,9 @@ class RecordingWriter {
                                                        bool append = false);
   void OnAttempt(const engine::Request& request, const engine::Response& response, TimeUs sent_us,
                  TimeUs now_us, std::int64_t retry_after_s);
+  // The "commits" line (see the top): create op -> pages the target holds for it.
+  void WriteCommits(const std::map<std::uint64_t, std::uint32_t>& commits,
+                    const std::string& source);
   void Close() { log_->Close(); }
 
  private:
