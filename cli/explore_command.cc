@@ -145,12 +145,14 @@ Command AddExploreCommand(CLI::App& app) {
                   "Run slice I of N (I/N); combine the slices with notion-sim merge")
       ->capture_default_str();
   cmd->add_flag("--quiet", args->quiet, "No progress on stderr");
-  cmd->add_flag("--shrink", args->shrink,
-                "Shrink each distinct failure's file (failures/NAME-SIG.shrunk.json), as "
-                "notion-sim shrink does");
+  CLI::Option* shrink =
+      cmd->add_flag("--shrink", args->shrink,
+                    "Shrink each distinct failure's file (failures/NAME-SIG.shrunk.json), as "
+                    "notion-sim shrink does");
   cmd->add_option("--shrink-runs", args->shrink_runs, "Bound on runs per shrink")
       ->capture_default_str()
-      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1'000'000}));
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1'000'000}))
+      ->needs(shrink);
   return Command{cmd, [args] { return Explore(*args); }};
 }
 

@@ -115,8 +115,8 @@ TEST(Shrink, RefusesWhatDoesNotFail) {
 TEST(Shrink, EverySectionHasItsSteps) {
   std::set<std::string> names;
   for (const ShrinkStep& s : ShrinkSteps()) names.insert(s.name);
-  for (const char* n : {"fault rules", "streams", "batches", "enrich", "workflows", "tenants",
-                        "safety phase", "windows", "triggers", "rates", "records"}) {
+  for (const char* n : {"fault rules", "streams", "batches", "enrich", "tenants", "safety phase",
+                        "windows", "triggers", "rates", "records"}) {
     EXPECT_TRUE(names.count(n)) << n;
   }
   // A step's candidates leave the input alone and say what they change.

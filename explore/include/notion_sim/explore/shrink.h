@@ -2,7 +2,7 @@
 // `explore --shrink` for each distinct failure it reports).
 //
 // A scenario document is shrunk by steps, tried in the order of a table (ShrinkSteps): remove an
-// element of a list (fault rules, streams, batches, enrich streams, workflows, tenants, the
+// element of a list (fault rules, streams, batches, enrich streams, tenants, the
 // "sometimes" goals), drop an optional section (network), halve a number (durations, windows,
 // rates, records, pages, trigger probabilities) or simplify a fault's trigger to {"first": 1}. A
 // candidate is kept when it still loads and, run on the same seed, still fails the same check
@@ -12,7 +12,7 @@
 // depends only on the document, the check and the bound on runs.
 //
 // A new section's steps are one entry in the table (shrink.cc): a name and a function from the
-// current document to its candidates, e.g. {"workflows", RemoveEach("/workflows", "workflow")}.
+// current document to its candidates, e.g. {"batches", RemoveEach("/workload/batches", "batch")}.
 //
 //   ShrinkOptions o;
 //   o.check = "no_duplicate_creates";
