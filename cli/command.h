@@ -31,5 +31,7 @@ Command AddReplayCommand(CLI::App& app);
 Command AddCompareCommand(CLI::App& app);
 Command AddProxyCommand(CLI::App& app);
 Command AddConformanceCommand(CLI::App& app);
+Command AddLogCommand(CLI::App& app);
+Command AddShrinkCommand(CLI::App& app);
 
 }  // namespace notion_sim::cli

@@ -8,9 +8,11 @@
 #include <string>
 
 #include "command.h"
+#include "notion_sim/engine/json_reader.h"
 #include "notion_sim/explore/explore.h"
 #include "notion_sim/scenarios/scenario.h"
 #include "progress.h"
+#include "shrink_command.h"
 
 namespace notion_sim::cli {
 namespace {
@@ -29,6 +31,8 @@ struct ExploreArgs {
   unsigned threads = 0;
   std::string shard = "0/1";
   bool quiet = false;
+  bool shrink = false;
+  std::uint64_t shrink_runs = 200;
 };
 
 int Explore(const ExploreArgs& args) {
@@ -82,11 +86,35 @@ int Explore(const ExploreArgs& args) {
     return kExitBadInput;
   }
   std::cout << *text;
+  const ns::explore::ExploreSummary summary = ns::explore::Summarize(*run);
+  if (args.shrink) {
+    // Each distinct failure's file, shrunk keeping its check (explore's own checks, seen only by
+    // explore, are left as they are).
+    for (const ns::explore::DistinctFailure& d : summary.failures) {
+      if (!d.failure.SeenByRun() || d.file.empty()) continue;
+      const std::string from = args.out_dir + "/" + d.file;
+      auto doc = ns::engine::JsonDocument::Load(from);
+      if (!doc.ok()) {
+        std::cerr << "notion-sim explore: " << doc.error().message << "\n";
+        continue;
+      }
+      std::string to = from;
+      to.replace(to.size() - 5, 5, ".shrunk.json");
+      auto shrunk =
+          ShrinkFile(doc->root(), run->source.value("name", std::string("scenario")),
+                     d.failure.check, args.shrink_runs, 120, !args.quiet, to, !args.swarm);
+      if (!shrunk) continue;
+      std::cout << "  [" << d.failure.signature << "] shrunk to " << to << " ("
+                << shrunk->after.Text() << ", " << shrunk->notes.size() << " step(s), "
+                << shrunk->runs << " run(s))\n    reproduce: " << shrunk->failure.Reproduce(to)
+                << "\n";
+    }
+  }
   if (!args.quiet) {
     std::cerr << "explore.json and explore.md in " << args.out_dir << "/ ("
               << static_cast<int>(progress.ElapsedSeconds() + 0.5) << " s)\n";
   }
-  return ns::explore::Summarize(*run).passed() ? kExitOk : kExitFailed;
+  return summary.passed() ? kExitOk : kExitFailed;
 }
 
 }  // namespace
@@ -117,6 +145,14 @@ Command AddExploreCommand(CLI::App& app) {
                   "Run slice I of N (I/N); combine the slices with notion-sim merge")
       ->capture_default_str();
   cmd->add_flag("--quiet", args->quiet, "No progress on stderr");
+  CLI::Option* shrink =
+      cmd->add_flag("--shrink", args->shrink,
+                    "Shrink each distinct failure's file (failures/NAME-SIG.shrunk.json), as "
+                    "notion-sim shrink does");
+  cmd->add_option("--shrink-runs", args->shrink_runs, "Bound on runs per shrink")
+      ->capture_default_str()
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1'000'000}))
+      ->needs(shrink);
   return Command{cmd, [args] { return Explore(*args); }};
 }
 

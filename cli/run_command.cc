@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,7 +13,9 @@
 #include "notion_sim/reports/render.h"
 #include "notion_sim/reports/result_json.h"
 #include "notion_sim/scenarios/client_scenario.h"
+#include "notion_sim/scenarios/event_log.h"
 #include "notion_sim/scenarios/live.h"
+#include "notion_sim/scenarios/recording.h"
 #include "notion_sim/scenarios/run.h"
 #include "notion_sim/scenarios/scenario.h"
 #include "notion_sim/simulator/fault_plan.h"
@@ -61,7 +64,9 @@ struct RunArgs {
   std::optional<std::uint64_t> seed;
   bool quiet = false;
   LiveArgs live;
-  std::string journal;  // replay: recorded fault decisions
+  std::string journal;    // replay: recorded fault decisions
+  std::string recording;  // replay: a client-side recording
+  std::string log_file;   // --log FILE
 };
 
 // The bearer tokens of a live run: tenant 1 from $NAME, tenant k > 1 from $NAME_k. The values are
@@ -88,6 +93,7 @@ ns::Result<ns::scenarios::RunResult> RunOne(const RunArgs& args,
                                             const ns::scenarios::SimOptions& sim) {
   if (!args.live.on) return ns::scenarios::RunScenario(spec, sim);
   ns::scenarios::LiveOptions o;
+  o.event_log = sim.log;
   o.base_url = args.live.base_url;
   auto tokens = TokensFor(spec, args.live.token_env);
   if (!tokens.ok()) return tokens.error();
@@ -111,11 +117,12 @@ ns::Result<ns::scenarios::RunResult> RunOne(const RunArgs& args,
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
   std::filesystem::create_directories(args.out_dir, ec);
   o.decisions_path = args.out_dir + "/" + spec.name + ".decisions.json";
+  o.recording_path = args.out_dir + "/" + spec.name + ".recording.jsonl";
   o.log = args.quiet ? nullptr : &std::cerr;
   return ns::scenarios::RunScenarioLive(spec, o);
 }
 
-int Run(const RunArgs& args, const ns::scenarios::SimOptions& sim) {
+int Run(const RunArgs& args, ns::scenarios::SimOptions sim) {
   auto files = CollectFiles(args.paths);
   if (!files) return kExitBadInput;
   if (args.live.on) {
@@ -155,6 +162,24 @@ int Run(const RunArgs& args, const ns::scenarios::SimOptions& sim) {
       }
     }
     specs.push_back(std::move(spec).value());
+  }
+  std::unique_ptr<ns::scenarios::EventLog> event_log;
+  if (!args.log_file.empty()) {
+    std::vector<std::string> secrets;
+    for (const auto& spec : specs) {
+      for (const auto& t : spec.tenants) secrets.push_back(t.token);
+      if (args.live.on) {
+        auto tokens = TokensFor(spec, args.live.token_env);
+        if (tokens.ok()) secrets.insert(secrets.end(), tokens->begin(), tokens->end());
+      }
+    }
+    auto opened = ns::scenarios::EventLog::Open(args.log_file, std::move(secrets));
+    if (!opened.ok()) {
+      std::cerr << "notion-sim: --log: " << opened.error().message << "\n";
+      return kExitBadInput;
+    }
+    event_log = std::move(opened).value();
+    sim.log = event_log.get();
   }
   int exit_code = kExitOk;
   std::vector<nlohmann::json> index;
@@ -211,6 +236,16 @@ int Run(const RunArgs& args, const ns::scenarios::SimOptions& sim) {
   if (!written.ok()) {
     std::cerr << "notion-sim: " << written.error().message << "\n";
     return kExitBadInput;
+  }
+  if (event_log) {
+    event_log->Close();
+    if (!args.quiet) {
+      std::cerr << "log: " << event_log->lines() << " line(s) in " << args.log_file
+                << (event_log->dropped() > 0
+                        ? " (" + std::to_string(event_log->dropped()) + " dropped past the bound)"
+                        : std::string())
+                << "; one operation's story: notion-sim log " << args.log_file << " --op ID\n";
+    }
   }
   for (const std::string& f : failures) std::cerr << "\n" << f << "\n";
   if (!args.quiet) {
@@ -272,6 +307,9 @@ void AddCommonRunOptions(CLI::App* cmd, RunArgs& args) {
   cmd->add_option("--out", args.out_dir, "Directory for results")->capture_default_str();
   cmd->add_option("--seed", args.seed, "Override every scenario's seed");
   cmd->add_flag("--quiet", args.quiet, "No progress on stderr");
+  cmd->add_option("--log", args.log_file,
+                  "Write one JSON line per attempt and policy decision to FILE (notion-sim log "
+                  "FILE --op ID tells one operation's story)");
 }
 
 }  // namespace
@@ -310,20 +348,45 @@ Command AddReplayCommand(CLI::App& app) {
   auto args = std::make_shared<RunArgs>();
   CLI::App* replay = app.add_subcommand(
       "replay",
-      "Re-run a live run in simulation with the fault decisions serve journaled, so a failure "
-      "seen live can be debugged deterministically");
+      "Re-run a live run in simulation, with the fault decisions serve journaled (--journal) or "
+      "with what the client saw of each request (--recording: any target, Notion included), so "
+      "a failure seen live can be debugged deterministically");
   replay->add_option("scenario", args->paths, "The scenario file of the live run")->required();
-  replay
-      ->add_option("--journal", args->journal,
-                   "Fault decisions of the live run (OUT/NAME.decisions.json)")
-      ->required();
+  auto* journal = replay->add_option("--journal", args->journal,
+                                     "Fault decisions of the live run (OUT/NAME.decisions.json)");
+  auto* recording =
+      replay->add_option("--recording", args->recording,
+                         "The client-side recording of the live run (OUT/NAME.recording.jsonl)");
+  journal->excludes(recording);
   AddCommonRunOptions(replay, *args);
   return Command{replay, [args] {
+                   ns::scenarios::SimOptions sim;
+                   if (!args->recording.empty()) {
+                     auto rec = ns::scenarios::LoadRecording(args->recording);
+                     if (!rec.ok()) {
+                       std::cerr << "notion-sim replay: " << rec.error().message << "\n";
+                       return kExitBadInput;
+                     }
+                     if (rec->truncated) {
+                       std::cerr << "notion-sim replay: warning: " << args->recording
+                                 << " was cut at its bound; requests past it are answered "
+                                    "normally\n";
+                     }
+                     sim.replay = ns::scenarios::DecisionsFromRecording(*rec);
+                     sim.replay_key = rec->key == "sequence" ? ns::sim::ReplayKey::kSequence
+                                                             : ns::sim::ReplayKey::kOpAttempt;
+                     sim.replay_client_view = true;
+                     return Run(*args, std::move(sim));
+                   }
+                   if (args->journal.empty()) {
+                     std::cerr << "notion-sim replay: give --journal FILE (serve's fault "
+                                  "decisions) or --recording FILE (what the client saw)\n";
+                     return kExitBadInput;
+                   }
                    auto decisions = LoadDecisions(args->journal);
                    if (!decisions) return kExitBadInput;
-                   ns::scenarios::SimOptions sim;
                    sim.replay = std::move(*decisions);
-                   return Run(*args, sim);
+                   return Run(*args, std::move(sim));
                  }};
 }
 

@@ -23,6 +23,7 @@
 #include "notion_sim/reports/result_json.h"
 #include "notion_sim/scenarios/client_scenario.h"
 #include "notion_sim/scenarios/client_test.h"
+#include "notion_sim/scenarios/event_log.h"
 #include "notion_sim/simulator/fake_notion.h"
 #include "notion_sim/simulator/fault_plan.h"
 #include "notion_sim/simulator/http_server.h"
@@ -50,6 +51,7 @@ struct ServeArgs {
   int max_threads = 256;
   std::int64_t max_hold_s = 120;
   bool log_requests = false;
+  std::string log_file;
 };
 
 // Numeric loopback addresses and "localhost" only: a host name that merely starts with "127."
@@ -284,6 +286,41 @@ int Serve(const ServeArgs& args) {
   if (args.log_requests) {
     options.log = [](std::string_view line) { std::cerr << "notion-sim serve: " << line << "\n"; };
   }
+  // --log FILE: one JSON line per request, with the trace id of the client's operation (sent in
+  // x-notion-sim-op-id by notion-sim's live runs), so client and server lines join.
+  std::unique_ptr<scenarios::EventLog> event_log;
+  auto log_mutex = std::make_shared<std::mutex>();
+  if (!args.log_file.empty()) {
+    std::vector<std::string> secrets;
+    for (const auto& t : config.workspace.tokens) secrets.push_back(t.token);
+    if (!options.admin_token.empty()) secrets.push_back(options.admin_token);
+    auto opened = scenarios::EventLog::Open(args.log_file, std::move(secrets));
+    if (!opened.ok()) {
+      std::cerr << me << "--log: " << opened.error().message << "\n";
+      return kExitBadInput;
+    }
+    event_log = std::move(opened).value();
+    options.record = [log = event_log.get(),
+                      log_mutex](const sim::HttpServerOptions::RequestRecord& r) {
+      nlohmann::json line = {{"kind", "request"},
+                             {"t_ms", static_cast<double>(r.at_us) / 1000.0},
+                             {"method", r.method},
+                             {"path", r.path},
+                             {"route", r.route},
+                             {"status", r.status},
+                             {"latency_ms", static_cast<double>(r.latency_us) / 1000.0},
+                             {"tenant", r.tenant}};
+      if (r.op_id != 0) {
+        line["op"] = r.op_id;
+        line["trace_id"] = scenarios::TraceIdFor(r.op_id);
+        line["attempt"] = r.attempt;
+      }
+      if (!r.fault.empty()) line["fault"] = r.fault;
+      if (!r.request_id.empty()) line["request_id"] = r.request_id;
+      std::lock_guard<std::mutex> lock(*log_mutex);
+      log->Write(line);
+    };
+  }
 
   // The serving threads inherit this mask, so SIGINT/SIGTERM reach only sigwait
   // below.
@@ -405,6 +442,8 @@ Command AddServeCommand(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::Range(1, 3600));
   cmd->add_flag("--log-requests", args->log_requests, "one stderr line per request");
+  cmd->add_option("--log", args->log_file,
+                  "one JSON line per request to FILE (trace id, status, fault, request id)");
   return Command{cmd, [args] { return Serve(*args); }};
 }
 

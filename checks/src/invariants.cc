@@ -790,8 +790,14 @@ void DuplicateCreateChecker::CheckLedger(const Ledger& ledger) {
                        ": " + std::to_string(entries.size()) + " creates committed:";
     std::vector<Event> shown;
     for (const LedgerEntry* e : entries) {
-      text += " " + e->object.ToString() + " at " + FormatTime(e->at_us) +
-              (e->injected_loss ? " (response lost by the fault plan)" : "") + ";";
+      text += " " + e->object.ToString() + " at " + FormatTime(e->at_us);
+      if (e->injected_loss && e->answered_status != 0) {
+        text += " (committed, then answered " + std::to_string(e->answered_status) +
+                " by the fault plan)";
+      } else if (e->injected_loss) {
+        text += " (committed, its response lost by the fault plan)";
+      }
+      text += ";";
       shown.push_back(Event{e->at_us, e->op_id, static_cast<std::int64_t>(e->operation),
                             static_cast<std::int64_t>(e->object.lo), 0, e->tenant,
                             EventKind::kServerWrite});

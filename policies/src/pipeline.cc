@@ -31,8 +31,9 @@ struct Pipeline::Op {
   Send next = Send::kAttempt;  // what the per-attempt gates lead to
   std::optional<IdempotencyKey> key;
   TimeUs deadline_at_us = kTimeNever;
-  TimeUs not_before_us = 0;    // the op's own Retry-After (strict mode)
-  bool maybe_applied = false;  // an attempt of this create may have been applied
+  TimeUs not_before_us = 0;         // the op's own Retry-After (strict mode)
+  bool maybe_applied = false;       // an attempt of this create may have been applied
+  bool holds_budget_retry = false;  // an Envoy budget retry is active until its request answers
 
   struct Held {
     bool bulkhead = false;
@@ -379,6 +380,7 @@ void Pipeline::SendNow(Op& op) {
   op.timeouts = TimeoutsFor(config_.timeouts, request.operation, now, op.deadline_at_us);
   ApplyTimeouts(op.timeouts, request);
   op.sent_us = now;
+  budget_.OnRequestStarted();
   if (op.next == Send::kAttempt) {
     trace_.Emit(EventKind::kAttemptSent, now, op.op.op_id, op.retry.attempts, op.op.tenant,
                 static_cast<std::int64_t>(op.op.operation), request.timeout_us);
@@ -414,6 +416,11 @@ void Pipeline::OnResponse(std::uint64_t ctx_id, Response response) {
   NSIM_POLICY_CHECK(found != nullptr);
   Op& op = *found;
   const TimeUs now = loop_.NowUs();
+  budget_.OnRequestEnded();
+  if (op.holds_budget_retry) {
+    op.holds_budget_retry = false;
+    budget_.OnRetryEnded();
+  }
   if (response.outcome == TransportOutcome::kTimeout) {
     trace_.Emit(EventKind::kTimeoutFired, now, op.op.op_id, op.retry.attempts, op.op.tenant,
                 static_cast<std::int64_t>(op.timeouts.kind), op.timeouts.timeout_us);
@@ -505,6 +512,7 @@ void Pipeline::ScheduleRetry(Op& op, const RetryVerdict& v, Send next) {
                 v.retry_after.delay_us, v.backoff_us);
   }
   op.next = next;
+  op.holds_budget_retry = v.budget.holds_retry;
   Later(now + v.delay_us, op.ctx_id, &Pipeline::Pace);
 }
 
@@ -588,6 +596,7 @@ void Pipeline::Complete(Op& op, OpStatus status, Response last) {
     }
   }
   if (op.timer.valid()) loop_.Cancel(op.timer);
+  if (op.holds_budget_retry) budget_.OnRetryEnded();  // its retry never went out (a gate refused)
   engine::OpResult result;
   result.status = status;
   result.attempts = op.retry.attempts;

@@ -98,7 +98,7 @@ void ReadRetry(ObjectReader& r, StackConfig& c) {
 void ReadBudget(ObjectReader& r, RetryBudgetConfig& b) {
   const BudgetKind kind = ReadEnum(r, "kind", b.kind,
                                    {BudgetKind::kNone, BudgetKind::kGrpc, BudgetKind::kAwsStandard,
-                                    BudgetKind::kAwsStandard2026},
+                                    BudgetKind::kAwsStandard2026, BudgetKind::kEnvoy},
                                    BudgetKindName);
   if (kind != b.kind) b = DefaultBudgetConfig(kind);  // another kind brings its own costs
   b.max_tokens = r.Number("max_tokens", b.max_tokens, 0.001, 1000);
@@ -108,6 +108,9 @@ void ReadBudget(ObjectReader& r, RetryBudgetConfig& b) {
   b.timeout_retry_cost = r.Int("timeout_retry_cost", b.timeout_retry_cost, 0, 1'000'000);
   b.throttling_retry_cost = r.Int("throttling_retry_cost", b.throttling_retry_cost, 0, 1'000'000);
   b.no_retry_increment = r.Int("no_retry_increment", b.no_retry_increment, 0, 1'000'000);
+  b.budget_percent = r.Number("budget_percent", b.budget_percent, 0, 100);
+  b.min_retry_concurrency = static_cast<std::uint32_t>(
+      r.Int("min_retry_concurrency", b.min_retry_concurrency, 0, 1'000'000));
   r.Finish();
 }
 
@@ -238,6 +241,9 @@ Status ValidateStackConfig(const StackConfig& c) {
       (b.quota < 1 || b.retry_cost < 0 || b.timeout_retry_cost < 0 || b.throttling_retry_cost < 0 ||
        b.no_retry_increment < 0)) {
     return Bad("budget", "AWS needs quota >= 1 and costs >= 0");
+  }
+  if (b.kind == BudgetKind::kEnvoy && !(b.budget_percent >= 0 && b.budget_percent <= 100)) {
+    return Bad("budget", "Envoy needs budget_percent in [0, 100]");
   }
   const RateLimiterConfig& l = c.limiter;
   if (l.kind == LimiterKind::kTokenBucket) {

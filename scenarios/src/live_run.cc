@@ -4,7 +4,9 @@
 #include <cmath>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -16,6 +18,7 @@
 #include "notion_sim/engine/runner.h"
 #include "notion_sim/policies/idempotency.h"
 #include "notion_sim/scenarios/live.h"
+#include "notion_sim/scenarios/recording.h"
 #include "notion_sim/scenarios/workload.h"
 #include "notion_sim/simulator/fault_plan.h"
 #include "world.h"
@@ -364,10 +367,14 @@ engine::Ledger LedgerFromJson(const json& list, std::size_t skip) {
         engine::ObjectId::Parse(e.value("object", std::string())).value_or(engine::ObjectId{});
     entry.tenant = e.value("tenant", std::uint16_t{0});
     entry.injected_loss = e.value("injected_loss", false);
+    entry.answered_status = e.value("answered_status", 0);
     ledger.push_back(entry);
   }
   return ledger;
 }
+
+// How a sandbox page's idempotency key (64 hex digits) stands in the ledger.
+std::uint64_t KeyFingerprint(const std::string& hex) { return std::hash<std::string>{}(hex); }
 
 // The pages of the sandbox grouped by idempotency key, as a ledger: against a real API this is how
 // a duplicate create shows (two pages with one key).
@@ -383,7 +390,7 @@ Result<engine::Ledger> SandboxLedger(const LiveHttp& api, Pacer& pacer,
     if (hex.empty()) return;
     engine::LedgerEntry entry;
     entry.operation = engine::Operation::kCreatePage;
-    entry.fingerprint = std::hash<std::string>{}(hex);
+    entry.fingerprint = KeyFingerprint(hex);
     entry.object =
         engine::ObjectId::Parse(page.value("id", std::string())).value_or(engine::ObjectId{});
     ledger.push_back(entry);
@@ -412,6 +419,21 @@ Status TrashSandbox(const LiveHttp& api, Pacer& pacer, const engine::ObjectId& d
   }
   if (log != nullptr) *log << "live: moved " << pages->size() << " sandbox page(s) to the trash\n";
   return {};
+}
+
+// The delay a Retry-After header asks for, in whole seconds rounded up, read now (a date against
+// the wall clock); -1 when absent or unreadable.
+std::int64_t RetryAfterSeconds(const std::string& header) {
+  if (header.empty()) return -1;
+  const std::optional<engine::RetryAfterValue> v = engine::ParseRetryAfter(header);
+  if (!v) return -1;
+  if (v->form == engine::RetryAfterForm::kSeconds) {
+    return (v->delta_us + kUsPerSec - 1) / kUsPerSec;
+  }
+  const std::int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
+  return std::max<std::int64_t>(v->epoch_s - now_s, 0);
 }
 
 std::uint64_t Count(const json& health, const char* key) {
@@ -552,12 +574,55 @@ Result<RunResult> RunScenarioLive(const ScenarioSpec& spec, const LiveOptions& o
   auto transport = engine::CurlTransport::Create(loop, topts);
   if (!transport.ok()) return transport.error();
 
+  // The client's view of every request: the structured log and the recording (both only observe).
+  // The recording's "commits" line: the create operations sent, with their key when they had one.
+  std::map<std::uint64_t, std::optional<std::uint64_t>> creates_sent;  // op -> key fingerprint
+  std::unique_ptr<RunLogger> logger;
+  std::unique_ptr<RecordingWriter> recording;
+  std::unique_ptr<AttemptTap> tap;
+  engine::Transport* stack_transport = transport->get();
+  if (options.event_log != nullptr) {
+    options.event_log->SetScenario(spec.name);
+    options.event_log->Write({{"kind", "run"},
+                              {"t_ms", 0},
+                              {"seed", spec.seed},
+                              {"mode", "live"},
+                              {"base_url", options.base_url}});
+    logger = std::make_unique<RunLogger>(*options.event_log);
+    observers.trace.AddSink(logger.get());
+  }
+  if (!options.recording_path.empty()) {
+    const json header = {{"scenario", spec.name},        {"seed", spec.seed},
+                         {"scenario_hash", spec.hash},   {"source", "run --live"},
+                         {"base_url", options.base_url}, {"key", "op_attempt"}};
+    auto opened =
+        RecordingWriter::Open(options.recording_path, header, options.resume && !st.began_anew());
+    if (!opened.ok()) return opened.error();
+    recording = std::move(opened).value();
+  }
+  if (logger || recording) {
+    tap = std::make_unique<AttemptTap>(
+        **transport, loop,
+        [&loop, &creates_sent, l = logger.get(), w = recording.get()](
+            const engine::Request& q, const engine::Response& r, TimeUs sent_us) {
+          const TimeUs now = loop.NowUs();
+          if (l != nullptr) l->OnAttempt(q, r, sent_us, now);
+          if (w == nullptr) return;
+          w->OnAttempt(q, r, sent_us, now, RetryAfterSeconds(r.retry_after));
+          if (engine::IsCreate(q.operation) && !q.reconcile_lookup) {
+            auto& key = creates_sent[q.op_id];
+            if (q.idempotency_key) key = KeyFingerprint(policies::KeyToHex(*q.idempotency_key));
+          }
+        });
+    stack_transport = tap.get();
+  }
+
   engine::Rng root(spec.seed);
   std::unique_ptr<engine::Client> notion = policies::BuildStack(
-      s.stack, loop, observers.trace, **transport, root.Fork("stack"), &st.dlq());
+      s.stack, loop, observers.trace, *stack_transport, root.Fork("stack"), &st.dlq());
   std::unique_ptr<engine::Client> upstream;
   if (!spec.enrich.empty()) {
-    upstream = policies::BuildStack(s.stack, loop, observers.trace, **transport,
+    upstream = policies::BuildStack(s.stack, loop, observers.trace, *stack_transport,
                                     root.Fork("stack.upstream"));
   }
   ScenarioClient client(spec, loop, observers.trace, *notion, upstream.get());
@@ -610,6 +675,27 @@ Result<RunResult> RunScenarioLive(const ScenarioSpec& spec, const LiveOptions& o
       ledger_seen = &ledger;
     }
     if (Status t = TrashSandbox(api, pacer, ds, log); !t.ok()) return t.error();
+  }
+  if (recording) {
+    // What the target holds for each create, so that a replay commits as many pages (serve's
+    // ledger names the operation; the sandbox's pages only the key, when there was one).
+    if (ledger_seen != nullptr) {
+      std::map<std::uint64_t, std::uint32_t> by_op, by_key;
+      for (const engine::LedgerEntry& e : ledger) {
+        if (!engine::IsCreate(e.operation)) continue;
+        ++(e.op_id != 0 ? by_op[e.op_id] : by_key[e.fingerprint]);
+      }
+      std::map<std::uint64_t, std::uint32_t> commits;
+      for (const auto& [op, key] : creates_sent) {
+        if (serve) {
+          commits[op] = by_op.count(op) > 0 ? by_op.at(op) : 0;
+        } else if (key) {
+          commits[op] = by_key.count(*key) > 0 ? by_key.at(*key) : 0;
+        }
+      }
+      recording->WriteCommits(commits, serve ? "serve ledger" : "sandbox pages");
+    }
+    recording->Close();  // complete on disk before the checks
   }
 
   RunResult result = Conclude(spec, s, observers, client, std::move(summary), end_us, ledger_seen);

@@ -82,7 +82,11 @@ Result<RunResult> RunScenario(const ScenarioSpec& spec, const SimOptions& option
   engine::Rng root(spec.seed);
   auto targets = DiscoverTargets(spec, s.fake, root.Fork("simulator"));
   if (!targets.ok()) return targets.error();
-  if (options.replay) s.fake.faults.SetReplay(*options.replay, sim::ReplayKey::kOpAttempt);
+  if (options.replay) s.fake.faults.SetReplay(*options.replay, options.replay_key);
+  if (options.replay_client_view) {
+    s.network = sim::NetworkModel::Fixed(0, 0);
+    s.fake.workspace.rate_limits.mode = sim::RateLimitMode::kOff;
+  }
 
   engine::SimLoop loop;
   Observers observers(spec, s);
@@ -90,11 +94,27 @@ Result<RunResult> RunScenario(const ScenarioSpec& spec, const SimOptions& option
   sim::FakeNotion fake(loop, root.Fork("simulator"), &trace, s.fake);
   sim::InProcessTransport transport(loop, fake, s.network, root.Fork("network"), &trace);
   transport.set_epoch_unix_s(s.fake.workspace.epoch_unix_s);
+  // Logging only observes (a sink and a tap); without a log neither exists.
+  std::unique_ptr<RunLogger> logger;
+  std::unique_ptr<AttemptTap> tap;
+  engine::Transport* stack_transport = &transport;
+  if (options.log != nullptr) {
+    options.log->SetScenario(spec.name);
+    options.log->Write({{"kind", "run"}, {"t_ms", 0}, {"seed", spec.seed}, {"mode", "sim"}});
+    logger = std::make_unique<RunLogger>(*options.log);
+    trace.AddSink(logger.get());
+    tap = std::make_unique<AttemptTap>(
+        transport, loop,
+        [&loop, l = logger.get()](const engine::Request& q, const engine::Response& r,
+                                  TimeUs sent_us) { l->OnAttempt(q, r, sent_us, loop.NowUs()); });
+    stack_transport = tap.get();
+  }
   std::unique_ptr<engine::Client> notion =
-      policies::BuildStack(s.stack, loop, trace, transport, root.Fork("stack"));
+      policies::BuildStack(s.stack, loop, trace, *stack_transport, root.Fork("stack"));
   std::unique_ptr<engine::Client> upstream;
   if (!spec.enrich.empty()) {
-    upstream = policies::BuildStack(s.stack, loop, trace, transport, root.Fork("stack.upstream"));
+    upstream =
+        policies::BuildStack(s.stack, loop, trace, *stack_transport, root.Fork("stack.upstream"));
   }
   ScenarioClient client(spec, loop, trace, *notion, upstream.get());
   ScenarioWorkload workload(spec, targets.value(), root.Fork("workload"));

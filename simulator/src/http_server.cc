@@ -237,7 +237,8 @@ json LedgerEntryToJson(const engine::LedgerEntry& e) {
               {"operation", std::string(engine::OperationName(e.operation))},
               {"object", e.object.ToString()},
               {"tenant", e.tenant},
-              {"injected_loss", e.injected_loss}};
+              {"injected_loss", e.injected_loss},
+              {"answered_status", e.answered_status}};
 }
 
 std::string PromEscape(std::string_view s) {
@@ -417,7 +418,8 @@ struct HttpServer::Impl {
   bool AcquireHold();
   void ReleaseHold() { holds_in_flight.fetch_sub(1); }
   void Finish(const httplib::Request& req, const std::string& route, const std::string& status,
-              Outcome outcome, std::uint64_t seq, SteadyTime start, std::string_view fault);
+              Outcome outcome, std::uint64_t seq, SteadyTime start, std::string_view fault,
+              std::string_view request_id = {});
 
   FakeNotion& fake;
   HttpServerOptions options;
@@ -477,7 +479,8 @@ HoldEnd HttpServer::Impl::Hold(TimeUs duration_us, int fd) {
 
 void HttpServer::Impl::Finish(const httplib::Request& req, const std::string& route,
                               const std::string& status, Outcome outcome, std::uint64_t seq,
-                              SteadyTime start, std::string_view fault) {
+                              SteadyTime start, std::string_view fault,
+                              std::string_view request_id) {
   const TimeUs took_us = UsSince(start);
   {
     std::lock_guard<std::mutex> lock(metrics_mu);
@@ -495,6 +498,37 @@ void HttpServer::Impl::Finish(const httplib::Request& req, const std::string& ro
     if (!fault.empty()) line << " fault=" << fault;
     if (outcome != Outcome::kAnswered) line << " " << OutcomeLabel(outcome);
     options.log(line.str());
+  }
+  if (options.record) {
+    HttpServerOptions::RequestRecord r;
+    r.method = req.method;
+    r.path = req.path;
+    r.route = route;
+    r.status = status;
+    r.fault = fault;
+    r.request_id = request_id;
+    r.latency_us = took_us;
+    auto number = [&req](const char* name) -> std::uint64_t {
+      if (!req.has_header(name)) return 0;
+      const std::string v = req.get_header_value(name);
+      std::uint64_t n = 0;
+      for (char c : v.substr(0, 19)) {
+        if (c < '0' || c > '9') return 0;
+        n = n * 10 + static_cast<std::uint64_t>(c - '0');
+      }
+      return n;
+    };
+    r.op_id = number("x-notion-sim-op-id");
+    r.attempt = static_cast<std::uint32_t>(
+        std::min<std::uint64_t>(number("x-notion-sim-attempt"), UINT32_MAX));
+    if (seq != 0) {
+      std::lock_guard<std::mutex> lock(core_mu);
+      if (const JournalEntry* e = fake.journal().Find(seq)) {
+        r.at_us = e->at_us;
+        r.tenant = e->tenant;
+      }
+    }
+    options.record(r);
   }
 }
 
@@ -587,6 +621,10 @@ void HttpServer::Impl::HandleCore(const httplib::Request& req, httplib::Response
                                                   " rule=" + std::to_string(answer.fault_rule_id)
                                             : std::string();
   const std::string status_text = std::to_string(answer.response.status);
+  std::string request_id;
+  for (const auto& [name, value] : answer.headers) {
+    if (EqualsIgnoreCase(name, "x-notion-request-id")) request_id = value;
+  }
 
   // The connection's socket, for holds (notice a client that left) and resets.
   const bool needs_socket =
@@ -606,7 +644,8 @@ void HttpServer::Impl::HandleCore(const httplib::Request& req, httplib::Response
     } else {
       res.status = 200;  // never written: the socket is gone
     }
-    Finish(req, route, std::string(OutcomeLabel(outcome)), outcome, answer.seq, start, fault);
+    Finish(req, route, std::string(OutcomeLabel(outcome)), outcome, answer.seq, start, fault,
+           request_id);
     if (observed) {
       const DoorEnd end = outcome == Outcome::kLost   ? DoorEnd::kLost
                           : outcome == Outcome::kHung ? DoorEnd::kHung
@@ -704,11 +743,11 @@ void HttpServer::Impl::HandleCore(const httplib::Request& req, httplib::Response
       observed->x.answered_us = observed->CoreTime(std::chrono::steady_clock::now());
       observed->x.answered_wall_us = WallUs();
     }
-    Finish(req, route, status_text, Outcome::kStalled, answer.seq, start, fault);
+    Finish(req, route, status_text, Outcome::kStalled, answer.seq, start, fault, request_id);
     return;
   }
   res.set_content(answer.body, content_type);
-  Finish(req, route, status_text, Outcome::kAnswered, answer.seq, start, fault);
+  Finish(req, route, status_text, Outcome::kAnswered, answer.seq, start, fault, request_id);
   if (observed)
     EndObserving(observed, DoorEnd::kAnswered, std::chrono::steady_clock::now(), res.status);
 }

@@ -667,6 +667,8 @@ void Finish(Core& m, Call& c, const FaultDecision& d, Answer& a, bool render) {
         (d.action == FaultAction::kLoseAfterCommit || d.action == FaultAction::kStallBody ||
          d.action == FaultAction::kCommitThen503)) {
       m.ledger[c.ledger_index].injected_loss = true;
+      if (d.action == FaultAction::kCommitThen503)
+        m.ledger[c.ledger_index].answered_status = c.status;
     }
   }
   if (c.code == ApiCode::kValidationError) ++m.stats.validation_errors;

@@ -130,7 +130,11 @@ class Runner {
       return "";
     }
     const std::optional<int> code = child->Wait(timeout_ms);
-    while (child->ReadLine(0)) {
+    // ReadLine(0) would only hand back what was already read: a timeout lets it drain the pipe
+    // (it returns at once when the child has exited and nothing is left).
+    if (code) {
+      while (child->ReadLine(1000)) {
+      }
     }
     const std::string output = child->stdout_text() + child->Stderr();
     if (!code) {

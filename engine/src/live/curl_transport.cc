@@ -111,6 +111,7 @@ struct CurlTransport::Transfer {
     answer.retry_after.clear();
     answer.cf_ray.clear();
     answer.has_request_id = false;
+    answer.request_id.clear();
     answer.injected = false;
     answer.status = 0;
     body_too_large = false;
@@ -129,6 +130,7 @@ struct CurlTransport::Transfer {
       t->answer.retry_after.clear();
       t->answer.cf_ray.clear();
       t->answer.has_request_id = false;
+      t->answer.request_id.clear();
       t->answer.injected = false;
       return n;
     }
@@ -142,6 +144,7 @@ struct CurlTransport::Transfer {
       t->answer.cf_ray.assign(value);
     } else if (EqualsIgnoreCase(name, "x-notion-request-id")) {
       t->answer.has_request_id = true;
+      t->answer.request_id.assign(value.substr(0, 128));
     } else if (EqualsIgnoreCase(name, "x-notion-sim-injected")) {
       t->answer.injected = value == "1" || value == "true";
     }
@@ -492,6 +495,7 @@ Response ParseAnswer(const HttpAnswer& answer, bool reconcile_lookup) {
   r.outcome = TransportOutcome::kResponse;
   r.status = answer.status;
   r.retry_after = answer.retry_after;
+  r.request_id = answer.request_id;
   r.injected = answer.injected;
   json body = json::parse(answer.body, nullptr, /*allow_exceptions=*/false);
   const bool is_json = !body.is_discarded();

@@ -97,6 +97,7 @@ struct HttpAnswer {
   std::string retry_after;      // raw; empty when absent
   std::string cf_ray;           // empty when absent
   bool has_request_id = false;  // an x-notion-request-id header was present
+  std::string request_id;       // its value (at most 128 characters)
   // The fake's HTTP door marks answers its fault plan made with `x-notion-sim-injected: 1`, so live
   // reports can tell injected failures from emergent ones (Response::injected).
   bool injected = false;

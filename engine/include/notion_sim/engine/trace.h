@@ -19,7 +19,7 @@ namespace notion_sim::engine {
 // Field meanings are given as (a, b). `key` is the tenant unless said otherwise.
 enum class EventKind : std::uint8_t {
   kOpStarted,          // a logical operation arrived: (operation, lane)
-  kOpFinished,         // it ended: (OpStatus, attempts)
+  kOpFinished,         // ended: (OpStatus, last HTTP status or 0); attempt = attempts made
   kAttemptSent,        // an attempt left the stack: (operation, timeout_us)
   kAttemptDone,        // its outcome: (HTTP status or -TransportOutcome, ApiCode)
   kRetryScheduled,     // (delay_us, reason: RetryReason)

@@ -97,6 +97,7 @@ struct Response {
   bool edge_error = false;         // an HTML error from the edge proxy (cf-ray, no request id)
   bool injected = false;           // the fault plan made this outcome
   std::string retry_after;         // the raw Retry-After header; empty when absent
+  std::string request_id;          // x-notion-request-id over HTTP; empty in simulation
   ObjectId object_id;              // created / retrieved object, when any
   bool found = false;              // reconcile lookup: a page with the key exists
   std::uint32_t result_count = 0;  // list endpoints: results in this page

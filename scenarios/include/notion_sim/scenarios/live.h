@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "notion_sim/scenarios/event_log.h"
 #include "notion_sim/scenarios/run.h"
 #include "notion_sim/scenarios/scenario.h"
 
@@ -43,6 +44,10 @@ struct LiveOptions {
   bool resume = false;
   std::string decisions_path;   // serve only: where to write the journaled fault decisions
   std::ostream* log = nullptr;  // progress lines; null: quiet
+  // `--log FILE`: the run's structured lines (event_log.h); null: none.
+  EventLog* event_log = nullptr;
+  // Where the client-side recording goes (recording.h; appended to on resume); empty: none.
+  std::string recording_path;
 };
 
 // Checks the safety rules without running anything (kInvalidInput names the flag or field).

@@ -14,6 +14,7 @@
 #include "notion_sim/checks/invariants.h"
 #include "notion_sim/checks/metrics.h"
 #include "notion_sim/engine/runner.h"
+#include "notion_sim/scenarios/event_log.h"
 #include "notion_sim/scenarios/scenario.h"
 #include "notion_sim/simulator/fault_plan.h"
 
@@ -97,6 +98,13 @@ struct SimOptions {
   // `notion-sim replay`: the fault decisions a live run's server journaled, applied to the
   // requests with the same (op id, attempt) instead of the scenario's fault rules.
   std::optional<std::vector<sim::RecordedDecision>> replay;
+  sim::ReplayKey replay_key = sim::ReplayKey::kOpAttempt;
+  // The decisions carry each request's whole latency as seen by a client (a recording): the
+  // network model and the fake's own rate limits add nothing, so the replay sees what the client
+  // saw.
+  bool replay_client_view = false;
+  // `--log FILE`: the run's lines go here (null: no logging, and nothing of it is built).
+  EventLog* log = nullptr;
 };
 
 Result<RunResult> RunScenario(const ScenarioSpec& spec, const SimOptions& options = {});

@@ -120,6 +120,22 @@ struct HttpServerOptions {
   // the fault's delay, loss (forwarded, then dropped) or stall made real as for the fake's own
   // answers, and the observer sees it like any other. Must be thread-safe.
   std::function<ForwardedAnswer(const ForwardRequest& request)> forward;
+  // One record per request to /v1/ or /upstream/ (serve --log writes it as a JSON line). Called
+  // on the serving threads, outside the core's lock; may be empty. Holds no token.
+  struct RequestRecord {
+    std::string_view method;
+    std::string_view path;
+    std::string_view route;       // the operation, or "unknown"
+    std::string_view status;      // "503", or what happened instead ("reset", "hung", ...)
+    std::string_view fault;       // "respond rule=3", or empty
+    std::string_view request_id;  // x-notion-request-id of the answer; empty when none
+    std::uint64_t op_id = 0;      // from x-notion-sim-op-id (0: the client sent none)
+    std::uint32_t attempt = 0;    // from x-notion-sim-attempt
+    TimeUs at_us = 0;             // the core's clock when it handled the request (0: unknown)
+    TimeUs latency_us = 0;        // the whole exchange, as the door measured it
+    std::uint16_t tenant = 0;
+  };
+  std::function<void(const RequestRecord& record)> record;
   // Runs under the core's lock right after POST /__admin/reset reset the core, e.g. to recreate
   // the root page (its id repeats: the core's ids after a Reset repeat a fresh instance's).
   std::function<void(FakeNotion& fake)> after_reset;
