@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fails when simulated code reads the real clock or real randomness (DESIGN.md, rule 1).
+# Fails when simulated code reads the real clock or real randomness (docs/architecture.md, rule 1).
 # The live parts (LiveLoop, CurlTransport, the HTTP server) are allowed them: they live in files
 # whose path contains "live", "curl" or "http_server".
 set -u

@@ -1,4 +1,4 @@
-// Notion's JSON shapes for the HTTP door (notion-api.md §3.4, §3.5). Only HandleHttp renders;
+// Notion's JSON shapes for the HTTP door (docs/sources.md#protocol-headers-versions-pagination). Only HandleHttp renders;
 // the in-process door never reaches this file.
 #include <cstdio>
 

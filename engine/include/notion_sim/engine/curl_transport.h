@@ -1,6 +1,6 @@
 // CurlTransport: the live Transport — engine::Request over HTTP with libcurl, on a LiveLoop.
 //
-// Each Send renders one HTTP request the way the official SDK would (notion-api.md §3.1: bearer
+// Each Send renders one HTTP request the way the official SDK would (docs/sources.md#the-official-sdk: bearer
 // token, Notion-Version, a user agent, Content-Type only with a body) plus our own
 // `x-notion-sim-op-id` / `x-notion-sim-attempt`, starts it on the loop's multi handle, and turns
 // the answer into an engine::Response with the SDK's reading of it (§2.3): the body `code`,
@@ -143,7 +143,7 @@ class CurlTransport final : public Transport {
   std::uint64_t next_cursor_handle_ = 1;
 };
 
-// True when the official SDK's APIErrorCode enum holds `code` (notion-api.md §2.3): only then does
+// True when the official SDK's APIErrorCode enum holds `code` (docs/sources.md#the-official-sdk): only then does
 // an error response become an APIResponseError the SDK may retry. The one list of that enum.
 bool IsSdkApiErrorCode(std::string_view code);
 
