@@ -8,6 +8,8 @@ packages=(build-essential cmake ninja-build pkg-config git
           curl python3)  # the end-to-end tests drive serve with curl and write files with python3
 # The fuzz build (scripts/fuzz.sh) also needs clang and libFuzzer.
 if [ "${NSIM_FUZZ:-0}" = 1 ]; then packages+=(clang-14 libclang-rt-14-dev); fi
+# scripts/lint.sh needs clang-format and clang-tidy (with run-clang-tidy).
+if [ "${NSIM_LINT:-0}" = 1 ]; then packages+=(clang-format-14 clang-tidy-14); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
