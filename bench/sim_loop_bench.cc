@@ -25,8 +25,7 @@ void BM_SimLoopScheduleRun(benchmark::State& state) {
       static void Run(Ctx* c) {
         if (*c->remaining == 0) return;
         --*c->remaining;
-        c->loop->ScheduleAfter(static_cast<TimeUs>(c->rng->Below(1'000'000)),
-                               [c] { Run(c); });
+        c->loop->ScheduleAfter(static_cast<TimeUs>(c->rng->Below(1'000'000)), [c] { Run(c); });
       }
     };
     for (int i = 0; i < population; ++i) {

@@ -11,10 +11,10 @@ StackConfig PassThrough() {
   return c;
 }
 
-// @notionhq/client v5.26.0 (docs/sources.md#the-official-sdk): DEFAULT_MAX_RETRIES 2, initial 1000 ms, max
-// 60000 ms, DEFAULT_TIMEOUT_MS 60000 per attempt (no connect timeout, no deadline), canRetry by
-// body code and method, the ±50 % band, parseRetryAfterHeader with its quirks. No breaker, no
-// limiter, no idempotency: the SDK has none.
+// @notionhq/client v5.26.0 (docs/sources.md#the-official-sdk): DEFAULT_MAX_RETRIES 2, initial 1000
+// ms, max 60000 ms, DEFAULT_TIMEOUT_MS 60000 per attempt (no connect timeout, no deadline),
+// canRetry by body code and method, the ±50 % band, parseRetryAfterHeader with its quirks. No
+// breaker, no limiter, no idempotency: the SDK has none.
 StackConfig NotionSdk() {
   StackConfig c;
   c.profile = "notionhq-client-v5";
@@ -79,12 +79,12 @@ StackConfig Resilience4j() {
   return c;
 }
 
-// The patterns pack (docs/sources.md): opossum {timeout 30000, errorThresholdPercentage 50, resetTimeout 30000,
-// volumeThreshold 10}; three priority queues (critical 10, normal 5, bulk 2) in front of the
-// breaker; the 5 / 30 / 120 / 300 s timeout hierarchy; a fallback cache with staleness tiers; a
-// DLQ that gives up after 5 reprocesses; degraded above 100 DLQ entries. It has no retry and no
-// reconcile: whatever failed is parked, ambiguous creates included (its client-side keys do not
-// stop Notion from creating twice).
+// The patterns pack (docs/sources.md): opossum {timeout 30000, errorThresholdPercentage 50,
+// resetTimeout 30000, volumeThreshold 10}; three priority queues (critical 10, normal 5, bulk 2) in
+// front of the breaker; the 5 / 30 / 120 / 300 s timeout hierarchy; a fallback cache with staleness
+// tiers; a DLQ that gives up after 5 reprocesses; degraded above 100 DLQ entries. It has no retry
+// and no reconcile: whatever failed is parked, ambiguous creates included (its client-side keys do
+// not stop Notion from creating twice).
 StackConfig SeedPatterns() {
   StackConfig c;
   c.profile = "notion-reliability-patterns";
@@ -111,8 +111,8 @@ StackConfig SeedPatterns() {
   return c;
 }
 
-// The AI-API tutorial's wrapper (docs/sources.md): max_retries 3 attempts with a fixed 5 s retry_delay, no backoff, no
-// jitter, every failure retried, no timeout of its own.
+// The AI-API tutorial's wrapper (docs/sources.md): max_retries 3 attempts with a fixed 5 s
+// retry_delay, no backoff, no jitter, every failure retried, no timeout of its own.
 StackConfig FixedDelay() {
   StackConfig c;
   c.profile = "fixed-delay";

@@ -25,7 +25,8 @@ namespace {
 
 using nlohmann::json;
 
-// Notion's per-connection budget (docs/sources.md#notions-request-limits): 180 requests per 60 s, 3/s on average.
+// Notion's per-connection budget (docs/sources.md#notions-request-limits): 180 requests per 60 s,
+// 3/s on average.
 constexpr std::int64_t kNotionBudgetPerMinute = 180;
 constexpr double kNotionBudgetPerS = 3.0;
 constexpr std::size_t kMaxDiscoveredPages = 1000;

@@ -1,5 +1,5 @@
-// Notion's JSON shapes for the HTTP door (docs/sources.md#protocol-headers-versions-pagination). Only HandleHttp renders;
-// the in-process door never reaches this file.
+// Notion's JSON shapes for the HTTP door (docs/sources.md#protocol-headers-versions-pagination).
+// Only HandleHttp renders; the in-process door never reaches this file.
 #include <cstdio>
 
 #include "core.h"

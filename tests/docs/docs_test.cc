@@ -181,7 +181,8 @@ TEST(Docs, OperationsMatchTheCode) {
 // Every path of `v` whose value is not an object or an array of objects ("*" for array elements).
 void LeafPaths(const nlohmann::json& v, const std::string& path, std::set<std::string>& out) {
   if (v.is_object()) {
-    for (auto it = v.begin(); it != v.end(); ++it) LeafPaths(it.value(), path + "/" + it.key(), out);
+    for (auto it = v.begin(); it != v.end(); ++it)
+      LeafPaths(it.value(), path + "/" + it.key(), out);
   } else if (v.is_array() && !v.empty() && v.front().is_object()) {
     for (const nlohmann::json& e : v) LeafPaths(e, path + "/*", out);
   } else {

@@ -20,9 +20,9 @@ void Check(bool condition, const char* what) {
   }
 }
 
-// The SDK's APIErrorCode enum (SDK src/errors.ts; docs/sources.md#the-official-sdk). missing_version,
-// invalid_grant, bad_gateway and database_connection_unavailable are deliberately absent: the SDK
-// turns those into UnknownHTTPResponseError and never retries them.
+// The SDK's APIErrorCode enum (SDK src/errors.ts; docs/sources.md#the-official-sdk).
+// missing_version, invalid_grant, bad_gateway and database_connection_unavailable are deliberately
+// absent: the SDK turns those into UnknownHTTPResponseError and never retries them.
 constexpr std::array<ApiCode, 14> kSdkApiErrorCodes = {
     ApiCode::kUnauthorized,       ApiCode::kRestrictedResource,  ApiCode::kObjectNotFound,
     ApiCode::kRateLimited,        ApiCode::kInvalidJson,         ApiCode::kInvalidRequestUrl,
@@ -80,8 +80,8 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-// The paginated operations (docs/sources.md#protocol-headers-versions-pagination): GET ones take paging in the query string, POST
-// ones in the body.
+// The paginated operations (docs/sources.md#protocol-headers-versions-pagination): GET ones take
+// paging in the query string, POST ones in the body.
 bool IsList(Operation op) {
   switch (op) {
     case Operation::kQueryDataSource:
@@ -420,8 +420,8 @@ void CurlTransport::Send(const Request& request, Completion done) {
     // The attempt's timeout is a loop timer rather than CURLOPT_TIMEOUT_MS: libcurl's own timer
     // works in milliseconds and can fire a fraction of one early, while a loop timer never runs
     // before its time, so "timed out" always means "timeout_us passed on the loop's clock". It
-    // covers the whole exchange, body included: unlike the SDK (docs/sources.md#the-official-sdk), a stalled
-    // body must not hang an attempt forever.
+    // covers the whole exchange, body included: unlike the SDK (docs/sources.md#the-official-sdk),
+    // a stalled body must not hang an attempt forever.
     raw->timeout_timer =
         loop_.ScheduleAt(raw->sent_us + request.timeout_us, [this, raw] { OnTimeout(raw); });
   }

@@ -14,10 +14,10 @@ namespace notion_sim::engine {
 
 struct LedgerEntry {
   TimeUs at_us = 0;
-  std::uint64_t op_id = 0;     // 0 when the client sent none (then `fingerprint` identifies it)
+  std::uint64_t op_id = 0;        // 0 when the client sent none (then `fingerprint` identifies it)
   std::uint64_t fingerprint = 0;  // content fingerprint of parent + properties
   Operation operation = Operation::kCreatePage;
-  ObjectId object;             // the object created or changed
+  ObjectId object;  // the object created or changed
   std::uint16_t tenant = 0;
   bool injected_loss = false;  // the response to this write was lost by the fault plan
 };

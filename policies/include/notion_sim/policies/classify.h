@@ -2,7 +2,8 @@
 //
 // Two views of the same response:
 //  - `Classify` is ours: keyed on the body `code` (engine::ApiCode) with the HTTP status as the
-//    fallback, transport outcomes included (docs/sources.md: Notion's status codes, the sync principles);
+//    fallback, transport outcomes included (docs/sources.md: Notion's status codes, the sync
+//    principles);
 //  - `IsSdkApiResponseError` is the official JS SDK's: only a non-2xx response whose JSON body
 //    carries a `code` in the SDK's `APIErrorCode` enum is an APIResponseError, everything else
 //    (unknown codes, HTML edge pages, timeouts, resets) is never retried

@@ -11,7 +11,8 @@
 //                                 minimum 100 calls, 10 half-open calls, slow calls 100 % / 60 s,
 //                                 60 s open) and Retry defaults (3 attempts, 500 ms, any failure),
 //                                 decorated Retry(CircuitBreaker(...)) as r4j documents
-//   notion-reliability-patterns   the patterns pack (docs/sources.md): opossum 30 s / 50 % / 30 s / volume 10,
+//   notion-reliability-patterns   the patterns pack (docs/sources.md): opossum 30 s / 50 % / 30 s /
+//   volume 10,
 //                                 lanes 10 / 5 / 2, timeouts 5 / 30 / 120 / 300 s, fallback cache,
 //                                 DLQ of 5 attempts, degraded above 100 DLQ entries
 //   fixed-delay                   the AI-API tutorial's wrapper: 3 attempts, fixed 5 s, no jitter

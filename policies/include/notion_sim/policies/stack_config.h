@@ -98,7 +98,8 @@ struct StackConfig {
   Reconcile reconcile = Reconcile::kOff;
   std::uint32_t max_reconcile_lookups = 3;  // per operation
   // PATCH updates of pages and blocks set values: repeating one changes nothing more, so they
-  // may be retried after a lost response (the sync principles of docs/sources.md: "upserts and PUTs are safe").
+  // may be retried after a lost response (the sync principles of docs/sources.md: "upserts and PUTs
+  // are safe").
   bool updates_idempotent = false;
 
   bool fallback_enabled = false;
