@@ -22,6 +22,7 @@ struct GateArgs {
   std::string baseline;
   std::vector<std::string> tolerances;
   std::vector<std::string> metrics;
+  std::string out_dir;
   bool verbose = false;
   Output out{"gate"};
 };
@@ -37,6 +38,9 @@ struct GateFailure {
 
 int Gate(const GateArgs& args) {
   const Output& out = args.out;
+  if (!args.out_dir.empty() && args.baseline.empty()) {
+    return out.BadInput("--out writes the baseline comparison: add --baseline DIR");
+  }
   ns::reports::Tolerances tolerances;
   for (const std::string& t : args.tolerances) {
     if (ns::Status st = ns::reports::ParseTolerance(t, tolerances); !st.ok()) {
@@ -78,6 +82,18 @@ int Gate(const GateArgs& args) {
     const ns::reports::Comparison c =
         ns::reports::CompareToBaseline(*base, current, tolerances, args.metrics);
     compared = c.deltas.size();
+    if (!args.out_dir.empty()) {
+      const std::string dir = args.out_dir + "/";
+      ns::Status st =
+          ns::reports::WriteTextFile(dir + "regressions.md", ns::reports::BaselineMarkdown(c));
+      if (st.ok()) {
+        st = ns::reports::WriteTextFile(dir + "regressions.xml", ns::reports::BaselineJunit(c));
+      }
+      if (st.ok()) {
+        st = ns::reports::WriteJsonFile(dir + "regressions.json", ns::reports::BaselineJson(c));
+      }
+      if (!st.ok()) return out.BadInput("--out: " + st.error().message);
+    }
     for (const ns::reports::MetricDelta& d : c.deltas) {
       const std::string change(ns::reports::ChangeName(d.change));
       if (d.change == ns::reports::Change::kRegressed ||
@@ -160,6 +176,9 @@ Command AddGateCommand(CLI::App& app) {
   gate->add_option("--metric", args->metrics,
                    "Compare only these metrics with the baseline (repeatable; default: every "
                    "metric with a better direction)");
+  gate->add_option("--out", args->out_dir,
+                   "With --baseline: write the comparison to DIR/regressions.md, "
+                   "regressions.xml (JUnit) and regressions.json");
   gate->add_flag("--verbose", args->verbose, "Also list metrics that held or improved");
   args->out.AddFlags(gate, /*quiet=*/false);
   gate->footer(MetricList());

@@ -223,6 +223,7 @@ int Run(const RunArgs& args, const ns::scenarios::SimOptions& sim) {
     }
     out.log() << "[" << (i + 1) << "/" << specs.size() << "] " << spec.name << " (seed "
               << spec.seed << (args.live.on ? ", live" : "") << ") ...\n";
+    const auto started = std::chrono::system_clock::now();
     const auto start = std::chrono::steady_clock::now();
     auto result = RunOne(args, spec, sim);
     const auto stop = std::chrono::steady_clock::now();
@@ -239,7 +240,8 @@ int Run(const RunArgs& args, const ns::scenarios::SimOptions& sim) {
           {{"path", spec.path}, {"error", result.error().message}, {"reproduce", reproduce}});
       continue;
     }
-    result->wall_time_ms = std::chrono::duration<double, std::milli>(stop - start).count();
+    ns::reports::StampRun(result.value(), started,
+                          std::chrono::duration<double, std::milli>(stop - start).count());
     if (result->summary.stopped) {
       cut_short.push_back(spec.name);
       std::cerr << "  " << spec.name << " was cut short; the operations it did not start run with: "

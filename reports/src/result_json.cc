@@ -3,11 +3,14 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <optional>
 #include <sstream>
+
+#include <unistd.h>
 
 #include "notion_sim/reports/text.h"
 
@@ -42,6 +45,7 @@ class JsonOut {
     }
   }
   void Str(const char* k, std::string& v) { j_[k] = v; }
+  void StrArr(const char* k, std::vector<std::string>& v) { j_[k] = v; }
   template <typename E>
   void Enum(const char* k, E& v, std::string_view (*name)(E), int count) {
     (void)count;
@@ -138,6 +142,22 @@ class JsonIn {
       }
     }
   }
+  void StrArr(const char* k, std::vector<std::string>& v) {
+    v.clear();
+    const json* x = Get(k, "an array of strings");
+    if (x == nullptr) return;
+    if (!x->is_array()) {
+      Fail(k, "expected an array of strings");
+      return;
+    }
+    for (std::size_t i = 0; i < x->size(); ++i) {
+      if (!(*x)[i].is_string()) {
+        Fail(std::string(k) + "/" + std::to_string(i), "expected a string");
+        return;
+      }
+      v.push_back((*x)[i].get<std::string>());
+    }
+  }
   template <typename E>
   void Enum(const char* k, E& v, std::string_view (*name)(E), int count) {
     std::string s;
@@ -222,6 +242,71 @@ class JsonIn {
   std::optional<Error>* error_;
 };
 
+// SchemaOut turns the same field descriptions into the JSON Schema of what JsonOut writes
+// (schemas/result.schema.json is this schema; a test keeps the two equal).
+class SchemaOut {
+ public:
+  explicit SchemaOut(json& j) : j_(j) {
+    j_ = {{"type", "object"},
+          {"additionalProperties", false},
+          {"properties", json::object()},
+          {"required", json::array()}};
+  }
+  void U64(const char* k, std::uint64_t&) { Put(k, {{"type", "integer"}, {"minimum", 0}}); }
+  void I64(const char* k, std::int64_t&) { Put(k, {{"type", "integer"}}); }
+  void U32(const char* k, std::uint32_t&) {
+    Put(k, {{"type", "integer"}, {"minimum", 0}, {"maximum", UINT32_MAX}});
+  }
+  void U16(const char* k, std::uint16_t&) {
+    Put(k, {{"type", "integer"}, {"minimum", 0}, {"maximum", UINT16_MAX}});
+  }
+  void Dbl(const char* k, double&) {
+    Put(k, {{"type", {"number", "null"}}, {"description", "null when not finite"}});
+  }
+  void OptDbl(const char* k, std::optional<double>&) {
+    Put(k, {{"type", {"number", "null"}}, {"description", "null when absent or not finite"}});
+  }
+  void Str(const char* k, std::string&) { Put(k, {{"type", "string"}}); }
+  void StrArr(const char* k, std::vector<std::string>&) {
+    Put(k, {{"type", "array"}, {"items", {{"type", "string"}}}});
+  }
+  template <typename E>
+  void Enum(const char* k, E&, std::string_view (*name)(E), int count) {
+    json names = json::array();
+    for (int i = 0; i < count; ++i) names.push_back(std::string(name(static_cast<E>(i))));
+    Put(k, {{"enum", names}});
+  }
+  template <typename F>
+  void Obj(const char* k, F f) {
+    json sub;
+    SchemaOut o(sub);
+    f(o);
+    Put(k, sub);
+  }
+  template <typename T, typename F>
+  void Arr(const char* k, std::vector<T>&, F f) {
+    json item;
+    SchemaOut o(item);
+    T x{};
+    f(o, x);
+    Put(k, {{"type", "array"}, {"items", item}});
+  }
+  template <typename T, std::size_t N>
+  void U64Array(const char* k, std::array<T, N>&) {
+    Put(k, {{"type", "array"},
+            {"items", {{"type", "integer"}, {"minimum", 0}}},
+            {"minItems", N},
+            {"maxItems", N}});
+  }
+
+ private:
+  void Put(const char* k, json schema) {
+    j_["properties"][k] = std::move(schema);
+    j_["required"].push_back(k);
+  }
+  json& j_;
+};
+
 // --- Field descriptions ------------------------------------------------------------------------
 
 std::string_view OperationNameOf(engine::Operation op) { return engine::OperationName(op); }
@@ -257,6 +342,7 @@ void MetricsFields(IO& io, checks::MetricsReport& m) {
   io.I64("last_finish_us", m.last_finish_us);
   io.I64("end_us", m.end_us);
   io.I64("span_us", m.span_us);
+  io.I64("work_end_us", m.work_end_us);
   io.Obj("ops", [&](IO& o) { OutcomeFields(o, m.ops); });
   io.Obj("latency", [&](IO& o) { LatencyFields(o, m.latency); });
   io.U64Array("attempts_histogram", m.attempts_histogram);
@@ -410,6 +496,11 @@ void ResultFields(IO& io, RunResult& r) {
   io.U64("seed", r.seed);
   io.Str("digest", s.digest);
   io.Str("reproduce", r.reproduce);
+  io.StrArr("tenants", r.tenants);
+  io.Obj("rate_budget", [&](IO& o) {
+    o.I64("requests", r.rate_budget);
+    o.I64("window_us", r.rate_window_us);
+  });
   io.Enum("verdict", r.verdict, &checks::RunVerdictName, 2);
   io.Obj("ops", [&](IO& o) {
     o.U64("started", s.ops_started);
@@ -426,6 +517,8 @@ void ResultFields(IO& io, RunResult& r) {
   io.I64("virtual_time_us", s.virtual_time_us);
   io.I64("last_finish_us", s.last_finish_us);
   io.Dbl("wall_time_ms", r.wall_time_ms);
+  io.Str("started_at", r.started_at);
+  io.Str("host", r.host);
   io.Obj("server", [&](IO& o) {
     o.U64("requests", r.server_requests);
     o.U64("writes", r.server_writes);
@@ -483,6 +576,40 @@ json Headline(const RunResult& r) {
   return h;
 }
 
+// Older results, brought up to this version one step at a time, so a stored baseline survives an
+// upgrade. Each step adds what its version introduced, with the value that means "not recorded";
+// fields a step cannot know are documented in schemas/result.schema.json.
+void Migrate(json& j, int from) {
+  for (int v = from; v < kResultSchemaVersion; ++v) {
+    switch (v) {
+      case 2:  // 3 added live runs and the retry delays (compare's figures; not gate metrics)
+        j["mode"] = "sim";
+        j["base_url"] = "";
+        if (j.contains("ops") && j["ops"].is_object()) j["ops"]["resumed"] = 0;
+        if (j.contains("metrics") && j["metrics"].is_object() &&
+            j["metrics"].contains("requests") && j["metrics"]["requests"].is_object()) {
+          j["metrics"]["requests"]["retry_delay_total_us"] = 0;
+          j["metrics"]["requests"]["retry_delay_max_us"] = 0;
+        }
+        break;
+      case 3:  // 4 added when and where the run happened (JUnit's timestamp and hostname),
+               // where the work ended (the charts' end; the run's end is the safe stand-in),
+               // the tenants' names and the client_rate budget (reports' labels and lines)
+        j["started_at"] = "";
+        j["host"] = "";
+        j["tenants"] = json::array();
+        j["rate_budget"] = {{"requests", 0}, {"window_us", 0}};
+        if (j.contains("metrics") && j["metrics"].is_object() && j["metrics"].contains("end_us")) {
+          j["metrics"]["work_end_us"] = j["metrics"]["end_us"];
+        }
+        break;
+      default:
+        break;
+    }
+  }
+  j["schema_version"] = kResultSchemaVersion;
+}
+
 }  // namespace
 
 json ResultToJson(const RunResult& result) {
@@ -501,17 +628,50 @@ Result<RunResult> ResultFromJson(const json& j, const std::string& where) {
     return InvalidInput(where + ": at /schema_version: missing (not a notion-sim result file?)");
   }
   const auto version = j.at("schema_version").get<std::int64_t>();
-  if (version != kResultSchemaVersion) {
+  if (version < kOldestReadableSchemaVersion || version > kResultSchemaVersion) {
     return InvalidInput(where + ": at /schema_version: version " + std::to_string(version) +
-                        " is not supported (this notion-sim reads version " +
+                        " is not supported (this notion-sim reads versions " +
+                        std::to_string(kOldestReadableSchemaVersion) + " to " +
                         std::to_string(kResultSchemaVersion) + "; re-run the scenarios)");
+  }
+  json migrated;
+  const json* doc = &j;
+  if (version < kResultSchemaVersion) {
+    migrated = j;
+    Migrate(migrated, static_cast<int>(version));
+    doc = &migrated;
   }
   RunResult r;
   std::optional<Error> error;
-  JsonIn in(j, "", where, &error);
+  JsonIn in(*doc, "", where, &error);
   ResultFields(in, r);
   if (error) return *error;
   return r;
+}
+
+json ResultJsonSchema() {
+  RunResult r;
+  json j;
+  SchemaOut out(j);
+  ResultFields(out, r);
+  j["properties"]["schema_version"] = {{"const", kResultSchemaVersion}};
+  j["properties"]["headline"] = {
+      {"type", "object"},
+      {"description",
+       "the figures people read first, in friendly units; derived from the "
+       "fields above and ignored on reading"}};
+  j["required"].push_back("schema_version");
+  j["required"].push_back("headline");
+  json doc = {{"$schema", "https://json-schema.org/draft/2020-12/schema"},
+              {"$id", "https://notion-sim.dev/schemas/result.schema.json"},
+              {"title", "notion-sim run result"},
+              {"description",
+               "One scenario's run as notion-sim writes it (OUT/<scenario>.result.json, and each "
+               "item of OUT/results.json's \"results\"). Times are integer microseconds (*_us), "
+               "ratios plain numbers. Generated from reports/src/result_json.cc's field "
+               "descriptions; older schema_versions are migrated on reading."}};
+  for (auto& [k, v] : j.items()) doc[k] = v;
+  return doc;
 }
 
 json IndexToJson(const std::vector<json>& results) {
@@ -611,6 +771,19 @@ Status WriteTextFile(const std::string& path, const std::string& text) {
 
 Status WriteJsonFile(const std::string& path, const json& j) {
   return WriteTextFile(path, j.dump(2) + "\n");
+}
+
+void StampRun(RunResult& result, std::chrono::system_clock::time_point started,
+              double wall_time_ms) {
+  result.wall_time_ms = wall_time_ms;
+  const std::time_t t = std::chrono::system_clock::to_time_t(started);
+  std::tm utc{};
+  gmtime_r(&t, &utc);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  result.started_at = buf;
+  char host[256] = {};
+  result.host = gethostname(host, sizeof host - 1) == 0 ? host : "localhost";
 }
 
 std::string SummaryLine(const RunResult& r) {

@@ -6,7 +6,10 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include <curl/curl.h>
 #include <nlohmann/json.hpp>
+
+#include "curl_multi.h"
 
 namespace notion_sim::engine {
 namespace {
@@ -245,7 +248,7 @@ CurlTransport::CurlTransport(LiveLoop& loop, CurlTransportOptions options)
 CurlTransport::~CurlTransport() {
   for (auto& [raw, transfer] : in_flight_) {
     if (transfer->timeout_timer.valid()) loop_.Cancel(transfer->timeout_timer);
-    loop_.AbortTransfer(transfer->easy);
+    loop_.multi_->Abort(transfer->easy);
   }
 }
 
@@ -409,7 +412,7 @@ void CurlTransport::Send(const Request& request, Completion done) {
   in_flight_.emplace(raw, std::move(t));
   raw->sent_us = loop_.NowUs();
   const Status started =
-      loop_.StartTransfer(raw->easy, [this, raw](CURLcode result) { OnDone(raw, result); });
+      loop_.multi_->Start(raw->easy, [this, raw](CURLcode result) { OnDone(raw, result); });
   if (!started.ok()) {
     // The loop stopped (its bound, or libcurl refused): the run is over, `done` is dropped.
     auto node = in_flight_.extract(raw);
@@ -429,11 +432,12 @@ void CurlTransport::Send(const Request& request, Completion done) {
 
 void CurlTransport::OnTimeout(Transfer* raw) {
   raw->timeout_timer = EventId{};  // it is running: nothing to cancel
-  loop_.AbortTransfer(raw->easy);
+  loop_.multi_->Abort(raw->easy);
   OnDone(raw, CURLE_OPERATION_TIMEDOUT);
 }
 
-void CurlTransport::OnDone(Transfer* raw, CURLcode result) {
+void CurlTransport::OnDone(Transfer* raw, int curl_code) {
+  const auto result = static_cast<CURLcode>(curl_code);
   auto node = in_flight_.extract(raw);
   Check(!node.empty(), "a completion for a transfer this transport does not own");
   std::unique_ptr<Transfer> t = std::move(node.mapped());
@@ -553,8 +557,8 @@ Response ParseAnswer(const HttpAnswer& answer, bool reconcile_lookup) {
   return r;
 }
 
-TransportOutcome OutcomeOfCurlCode(CURLcode result) {
-  switch (result) {
+TransportOutcome OutcomeOfCurlCode(int curl_code) {
+  switch (static_cast<CURLcode>(curl_code)) {
     case CURLE_OK:
       return TransportOutcome::kResponse;
     case CURLE_OPERATION_TIMEDOUT:

@@ -27,9 +27,11 @@
 //   in the trailing recovery window is at least recovery_success_ratio (window kept in 32 slices,
 //   so its edge is exact to window/32; an empty window passes: nothing failed), (2) no breaker is
 //   open, half-open or forced open and (3) the DLQ is empty. A later fault restarts the search.
-// - the time series: `series_buckets` equal buckets from time 0; when time passes the last one,
-//   neighbours merge and the width doubles. Outcomes count at finish time, starts at start time;
-//   DLQ depth and open breakers are the maximum within the bucket and the value at its end.
+// - the time series: `series_buckets` equal buckets from time 0 to the end of the work
+//   (work_end_us); when time passes the last one, neighbours merge and the width grows to the
+//   next round width (1, 5, 15, 30 s, 1, 5, 15, 30 min, 1, 2, 6, 12 h, 1 day, then doubling).
+//   Outcomes count at finish time, starts at start time; DLQ depth and open breakers are the
+//   maximum within the bucket and the value at its end.
 #pragma once
 
 #include <array>
@@ -177,6 +179,9 @@ struct MetricsReport {
   TimeUs last_finish_us = 0;  // last kOpFinished
   TimeUs end_us = 0;          // the run's end (Finish's argument, or the last event)
   TimeUs span_us = 0;         // last_finish_us - first_start_us (the active span)
+  // Where charts end: the last event, or the configured end of the faults if later, within
+  // end_us. A batch that finishes early in a long phase leaves idle time after it.
+  TimeUs work_end_us = 0;
 
   OutcomeCounts ops;
   LatencySummary latency;
@@ -284,6 +289,7 @@ class MetricsSink final : public TraceSink {
   void OnBreaker(const Event& e);
   void OnDlq(const Event& e);
   Bucket& BucketAt(TimeUs at_us);
+  static void MergeBucket(Bucket& a, const Bucket& b);
   void EvaluateRecovery(TimeUs at_us);
   void RecordOutcome(TimeUs at_us, bool success);
 
