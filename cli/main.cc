@@ -85,8 +85,22 @@ int main(int argc, char** argv) {
                 << "\n(see notion-sim help)\n";
       return kExitBadInput;
     }
-    std::cerr << kProgram << ": " << RedactUsageError(e.what(), argc, argv)
-              << "\n(see notion-sim help)\n";
+    // Name the command the arguments reached ("notion-sim admin faults add: ...") and an unknown
+    // flag first: CLI11 reports a missing argument before the flag it could not place.
+    std::string where = kProgram;
+    for (const CLI::App* c = &app; !c->get_subcommands().empty();) {
+      c = c->get_subcommands().front();
+      where += " " + c->get_name();
+    }
+    std::string message = e.what();
+    for (const std::string& extra : app.remaining(/*recurse=*/true)) {
+      if (extra.size() > 1 && extra[0] == '-') {
+        message = "unknown option " + extra;
+        break;
+      }
+    }
+    std::cerr << RedactUsageError(where + ": " + message, argc, argv) << "\n(see " << where
+              << " --help)\n";
     return kExitBadInput;
   }
   for (const Command& c : commands) {
