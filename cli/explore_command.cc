@@ -3,6 +3,7 @@
 // a determinism self-check and the scenario's "sometimes" goals. Exit 0 all held, 1 a failure
 // or a goal never reached, 2 bad input, 130 interrupted (the seeds that finished are written,
 // marked partial).
+#include <cmath>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -102,7 +103,7 @@ int Explore(const ExploreArgs& args) {
   if (!text.ok()) return out.BadInput(text.error().message);
   out.text() << *text;
   out.log() << "explore.json and explore.md in " << args.out_dir << "/ ("
-            << static_cast<int>(progress.ElapsedSeconds() + 0.5) << " s)\n";
+            << std::lround(progress.ElapsedSeconds()) << " s)\n";
   const int code = run->partial()                          ? kExitInterrupted
                    : ns::explore::Summarize(*run).passed() ? kExitOk
                                                            : kExitFailed;

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -22,7 +23,7 @@ std::chrono::steady_clock::duration PlainInterval() {
   return std::chrono::seconds(seconds);
 }
 
-std::string Seconds(double s) { return std::to_string(static_cast<long long>(s + 0.5)) + " s"; }
+std::string Seconds(double s) { return std::to_string(std::llround(s)) + " s"; }
 
 }  // namespace
 

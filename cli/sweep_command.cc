@@ -2,6 +2,7 @@
 // configuration, the Pareto frontier over the objectives, a recommendation under the constraints,
 // and an HTML chart of the frontier. Exit 0 when a configuration is recommended, 1 when none
 // qualifies, 2 bad input, 130 interrupted (the runs that finished are written, marked partial).
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -101,8 +102,8 @@ int Sweep(const SweepArgs& args) {
   auto text = ns::explore::WriteSweep(*run, args.out_dir);
   if (!text.ok()) return out.BadInput(text.error().message);
   out.text() << *text;
-  out.log() << run->runs.size() << " run(s) in "
-            << static_cast<int>(progress.ElapsedSeconds() + 0.5) << " s\n";
+  out.log() << run->runs.size() << " run(s) in " << std::lround(progress.ElapsedSeconds())
+            << " s\n";
   int code = kExitOk;
   if (run->partial()) {
     code = kExitInterrupted;

@@ -367,7 +367,7 @@ bool ObjectReader::Bool(const std::string& key, bool fallback) {
 
 std::string ObjectReader::Enum(const std::string& key, const std::vector<std::string>& choices,
                                const std::string& fallback) {
-  const std::string value = fallback.empty() ? String(key) : String(key, fallback);
+  std::string value = fallback.empty() ? String(key) : String(key, fallback);
   if (!reader_->ok()) return fallback;
   if (std::find(choices.begin(), choices.end(), value) == choices.end()) {
     std::string list;
