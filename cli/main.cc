@@ -93,9 +93,16 @@ int main(int argc, char** argv) {
       where += " " + c->get_name();
     }
     std::string message = e.what();
-    for (const std::string& extra : app.remaining(/*recurse=*/true)) {
+    const std::vector<std::string> extras = app.remaining(/*recurse=*/true);
+    for (const std::string& extra : extras) {
       if (extra.size() > 1 && extra[0] == '-') {
         message = "unknown option " + extra;
+        // All of them, as CLI11 lists them (a token among them is redacted below).
+        if (extras.size() > 1) {
+          std::string all;
+          for (const std::string& x : extras) all += (all.empty() ? "" : " ") + x;
+          message += " (not expected: " + all + ")";
+        }
         break;
       }
     }
