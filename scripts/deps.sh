@@ -15,6 +15,8 @@ command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 # The fuzz build (scripts/fuzz.sh) also needs clang and libFuzzer.
 if [ "${NSIM_FUZZ:-0}" = 1 ]; then packages+=(clang-14 libclang-rt-14-dev); fi
+# scripts/lint.sh needs clang-format and clang-tidy (with run-clang-tidy).
+if [ "${NSIM_LINT:-0}" = 1 ]; then packages+=(clang-format-14 clang-tidy-14); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

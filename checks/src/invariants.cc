@@ -206,7 +206,7 @@ Result<InvariantConfig> ParseInvariantConfig(ObjectReader& section) {
   if (std::optional<ObjectReader> rate = section.OptionalObject("client_rate")) {
     config.rate_budget = rate->Int("budget", 0, 1, 10'000'000);
     if (section.ok() && !rate->Has("budget")) rate->Fail("", "missing required field \"budget\"");
-    config.rate_window_us = Sec(rate->Int("window_s", 60, 1, 24 * 3600));
+    config.rate_window_us = Sec(rate->Int("window_s", 60, 1, 86'400));
     rate->Finish();
   }
   if (std::optional<ObjectReader> bulkhead = section.OptionalObject("bulkhead")) {

@@ -281,6 +281,7 @@ bool ObjectReader::Has(const std::string& key) const {
 const nlohmann::json* ObjectReader::Get(const std::string& key, const char* expected,
                                         bool required) {
   seen_.push_back(key);
+  FieldRecorder::Record(pointer_, key);
   if (!node_->is_object() || !node_->contains(key)) {
     if (required)
       reader_->Fail(pointer_,
@@ -366,7 +367,7 @@ bool ObjectReader::Bool(const std::string& key, bool fallback) {
 
 std::string ObjectReader::Enum(const std::string& key, const std::vector<std::string>& choices,
                                const std::string& fallback) {
-  const std::string value = fallback.empty() ? String(key) : String(key, fallback);
+  std::string value = fallback.empty() ? String(key) : String(key, fallback);
   if (!reader_->ok()) return fallback;
   if (std::find(choices.begin(), choices.end(), value) == choices.end()) {
     std::string list;
@@ -391,6 +392,7 @@ ObjectReader ObjectReader::Object(const std::string& key) {
 std::optional<ObjectReader> ObjectReader::OptionalObject(const std::string& key) {
   if (!Has(key)) {
     seen_.push_back(key);
+    FieldRecorder::Record(pointer_, key);
     return std::nullopt;
   }
   return Object(key);
@@ -455,6 +457,28 @@ std::vector<std::string> ObjectReader::Strings(const std::string& key) {
 
 const nlohmann::json* ObjectReader::Raw(const std::string& key) {
   return Get(key, "a value", false);
+}
+
+namespace {
+thread_local FieldRecorder* recorder = nullptr;
+}  // namespace
+
+FieldRecorder::FieldRecorder() { recorder = this; }
+FieldRecorder::~FieldRecorder() { recorder = nullptr; }
+
+void FieldRecorder::Record(const std::string& pointer, const std::string& key) {
+  if (recorder == nullptr) return;
+  std::string pattern;
+  std::size_t at = 0;
+  while (at < pointer.size()) {
+    const std::size_t next = std::min(pointer.find('/', at + 1), pointer.size());
+    const std::string segment = pointer.substr(at + 1, next - at - 1);
+    const bool index =
+        !segment.empty() && segment.find_first_not_of("0123456789") == std::string::npos;
+    pattern += "/" + (index ? std::string("*") : segment);
+    at = next;
+  }
+  recorder->fields_.insert(pattern + "/" + key);
 }
 
 void ObjectReader::Finish() {

@@ -32,16 +32,21 @@ Result<Shard> ParseShard(std::string_view text) {
   return s;
 }
 
-void ParallelFor(std::size_t n, unsigned threads, const std::function<void(std::size_t)>& fn,
-                 const std::function<void(std::size_t, std::size_t)>& progress) {
+std::size_t ParallelFor(std::size_t n, unsigned threads, const std::function<void(std::size_t)>& fn,
+                        const std::function<void(std::size_t, std::size_t)>& progress,
+                        const std::function<bool()>& stop) {
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   threads = static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(n, 1)));
   std::atomic<std::size_t> next{0};
   std::mutex mu;
   std::size_t done = 0;
+  std::atomic<std::size_t> ran{0};
   const auto work = [&] {
-    for (std::size_t i = next++; i < n; i = next++) {
+    while (!(stop && stop())) {
+      const std::size_t i = next++;
+      if (i >= n) break;
       fn(i);
+      ++ran;
       if (progress) {
         std::lock_guard<std::mutex> lock(mu);
         progress(++done, n);
@@ -50,12 +55,13 @@ void ParallelFor(std::size_t n, unsigned threads, const std::function<void(std::
   };
   if (threads <= 1) {
     work();
-    return;
+    return ran;
   }
   std::vector<std::thread> pool;
   pool.reserve(threads);
   for (unsigned t = 0; t < threads; ++t) pool.emplace_back(work);
   for (std::thread& t : pool) t.join();
+  return ran;
 }
 
 Status SetPath(nlohmann::json& doc, std::string_view dotted, nlohmann::json value) {

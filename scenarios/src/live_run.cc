@@ -28,7 +28,8 @@ namespace {
 
 using nlohmann::json;
 
-// Notion's per-connection budget (notion-api.md §1.1): 180 requests per 60 s, 3/s on average.
+// Notion's per-connection budget (docs/sources.md#notions-request-limits): 180 requests per 60 s,
+// 3/s on average.
 constexpr std::int64_t kNotionBudgetPerMinute = 180;
 constexpr double kNotionBudgetPerS = 3.0;
 constexpr std::size_t kMaxDiscoveredPages = 1000;
@@ -635,8 +636,21 @@ Result<RunResult> RunScenarioLive(const ScenarioSpec& spec, const LiveOptions& o
     *log << "live: running " << spec.name << " against " << options.base_url << " for "
          << static_cast<double>(spec.duration_us) / 1e6 << " s (real time)\n";
   }
+  // Background timers: they neither keep the drain going nor change what the run does.
+  std::function<void()> report;
+  if (options.progress) {
+    report = [&] {
+      const engine::RunSummary& so_far = runner.SoFar();
+      options.progress(LiveProgress{
+          loop.NowUs(), spec.duration_us, so_far.ops_started,
+          so_far.ops_succeeded + so_far.ops_fallback + so_far.ops_failed + so_far.ops_dead_lettered,
+          so_far.ops_failed + so_far.ops_dead_lettered});
+      loop.ScheduleBackgroundAt(loop.NowUs() + Sec(1), report);
+    };
+    loop.ScheduleBackgroundAt(Sec(1), report);
+  }
   engine::RunSummary summary =
-      runner.Run(engine::RunOptions{spec.duration_us, spec.drain_limit_us});
+      runner.Run(engine::RunOptions{spec.duration_us, spec.drain_limit_us}, options.stop);
   if (!summary.status.ok()) return summary.status.error();
   const TimeUs end_us = loop.NowUs();
   transport->reset();

@@ -1,6 +1,7 @@
 #include "notion_sim/simulator/workspace.h"
 
 #include <cctype>
+#include <cmath>
 
 #include "notion_sim/engine/rng.h"
 #include "notion_sim/simulator/network.h"
@@ -168,13 +169,13 @@ Result<Workspace> ParseWorkspace(engine::ObjectReader& r) {
     w.databases.push_back(std::move(spec));
   }
   w.users = static_cast<std::uint32_t>(r.Int("users", 3, 0, 100'000));
-  w.search_indexing_delay_us =
-      static_cast<TimeUs>(r.Number("search_indexing_delay_ms", 0, 0, 86'400'000) * 1000.0 + 0.5);
+  w.search_indexing_delay_us = static_cast<TimeUs>(
+      std::llround(r.Number("search_indexing_delay_ms", 0, 0, 86'400'000) * 1000.0));
   w.unknown_parent = r.Enum("unknown_parent", {"create", "not_found"}, "not_found") == "create"
                          ? UnknownParent::kCreate
                          : UnknownParent::kNotFound;
   w.conflict_window_us =
-      static_cast<TimeUs>(r.Number("conflict_window_ms", 0, 0, 3'600'000) * 1000.0 + 0.5);
+      static_cast<TimeUs>(std::llround(r.Number("conflict_window_ms", 0, 0, 3'600'000) * 1000.0));
   w.query_result_limit =
       static_cast<std::uint32_t>(r.Int("query_result_limit", 10'000, 1, 100'000'000));
   if (std::optional<engine::ObjectReader> rl = r.OptionalObject("rate_limits")) {

@@ -102,8 +102,8 @@ TEST_F(CurlTransportTest, ManyConcurrentRequestsOnOneThreadReuseConnections) {
   std::function<void()> send_next = [&] {
     const int i = sent++;
     Request r = Get(targets[static_cast<std::size_t>(i)]);
-    r.op_id = static_cast<std::uint64_t>(i + 1);
-    transport_->Send(r, [&, i](Response resp) {
+    r.op_id = static_cast<std::uint64_t>(i) + 1;
+    transport_->Send(r, [&, i](const Response& resp) {
       ok += resp.ok() ? 1 : 0;
       matched += resp.object_id == targets[static_cast<std::size_t>(i)] ? 1 : 0;
       if (sent < kTotal) send_next();
@@ -461,8 +461,8 @@ TEST_F(CurlTransportTest, DestroyingTheTransportDropsInFlightCompletions) {
   RawServer& server = Raw(RawServer::Behavior::kHang);
   Connect(server.url());
   int completions = 0;
-  transport_->Send(Get(), [&](Response) { ++completions; });
-  transport_->Send(Get(), [&](Response) { ++completions; });
+  transport_->Send(Get(), [&](const Response&) { ++completions; });
+  transport_->Send(Get(), [&](const Response&) { ++completions; });
   EXPECT_EQ(loop_.TransfersInFlight(), 2u);
   loop_.RunUntil(loop_.NowUs() + Ms(50));  // let them connect
   transport_.reset();
@@ -486,7 +486,7 @@ TEST(CurlTransportBound, TransfersPastTheBoundStopTheLoop) {
   r.operation = Operation::kUsersMe;
   r.timeout_us = Ms(200);
   int completions = 0;
-  for (int i = 0; i < 3; ++i) (*transport)->Send(r, [&](Response) { ++completions; });
+  for (int i = 0; i < 3; ++i) (*transport)->Send(r, [&](const Response&) { ++completions; });
   ASSERT_FALSE(loop.status().ok());
   EXPECT_EQ(loop.status().error().code, ErrorCode::kLimitExceeded);
   EXPECT_NE(loop.status().error().message.find("more than 2 transfers"), std::string::npos)

@@ -156,9 +156,9 @@ TEST(OpossumBreaker, RotationUsesWholeMillisecondIntervalsAndStopsWhenTheWindowI
   c.volume_threshold = 100;
   H h(c);
   h.CallAt(Ms(1), kS);
-  h.loop.RunUntil(Ms(3 * 3333) - 1);
+  h.loop.RunUntil(3 * Ms(3333) - 1);
   EXPECT_EQ(h.breaker.WindowCounts().calls, 1);
-  h.loop.RunUntil(Ms(3 * 3333));
+  h.loop.RunUntil(3 * Ms(3333));
   EXPECT_EQ(h.breaker.WindowCounts().calls, 0);
   EXPECT_EQ(h.loop.Pending(), 0u);  // no timer left: the loop can go idle
 }
@@ -604,7 +604,7 @@ BreakerConfig GenConfig() {
   c.reset_timeout_us = Ms(*rc::gen::inRange(1, 20'000)) + 500;
   c.error_threshold_percentage = *rc::gen::inRange(0, 101);
   c.rolling_count_buckets = *rc::gen::inRange(1, 11);
-  c.rolling_count_timeout_us = Ms(c.rolling_count_buckets * *rc::gen::element(500, 1000, 1500));
+  c.rolling_count_timeout_us = c.rolling_count_buckets * Ms(*rc::gen::element(500, 1000, 1500));
   c.volume_threshold = *rc::gen::inRange(0, 6);
   c.failure_rate_threshold = *rc::gen::inRange(1, 101);
   c.sliding_window_size = *rc::gen::inRange(1, 8);
@@ -744,7 +744,7 @@ RC_GTEST_PROP(BreakerProperties, OpossumModeOpensExactlyWhenItsRuleSays, ()) {
   config.error_threshold_percentage = *rc::gen::inRange(0, 101);
   config.rolling_count_buckets = *rc::gen::inRange(1, 11);
   config.rolling_count_timeout_us =
-      Ms(config.rolling_count_buckets * *rc::gen::element(500, 1000, 1500));
+      config.rolling_count_buckets * Ms(*rc::gen::element(500, 1000, 1500));
   config.volume_threshold = *rc::gen::inRange(0, 6);
   const std::vector<Step> steps = GenSteps();
   H h(config);

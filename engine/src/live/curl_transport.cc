@@ -72,8 +72,8 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-// The paginated operations (notion-api.md §3.5): GET ones take paging in the query string, POST
-// ones in the body.
+// The paginated operations (docs/sources.md#protocol-headers-versions-pagination): GET ones take
+// paging in the query string, POST ones in the body.
 bool IsList(Operation op) {
   switch (op) {
     case Operation::kQueryDataSource:
@@ -296,7 +296,7 @@ HttpRequest CurlTransport::Render(const Request& request) const {
   }
   switch (request.method) {
     case Method::kGet: {
-      // List endpoints take their paging in the query string (notion-api.md §3.5).
+      // List endpoints take their paging in the query string (docs/sources.md).
       char sep = '?';
       if (page_size) {
         h.url += sep;
@@ -415,8 +415,8 @@ void CurlTransport::Send(const Request& request, Completion done) {
     // The attempt's timeout is a loop timer rather than CURLOPT_TIMEOUT_MS: libcurl's own timer
     // works in milliseconds and can fire a fraction of one early, while a loop timer never runs
     // before its time, so "timed out" always means "timeout_us passed on the loop's clock". It
-    // covers the whole exchange, body included: unlike the SDK (notion-api.md §4.7), a stalled
-    // body must not hang an attempt forever.
+    // covers the whole exchange, body included: unlike the SDK (docs/sources.md#the-official-sdk),
+    // a stalled body must not hang an attempt forever.
     raw->timeout_timer =
         loop_.ScheduleAt(raw->sent_us + request.timeout_us, [this, raw] { OnTimeout(raw); });
   }
@@ -502,7 +502,7 @@ Response ParseAnswer(const HttpAnswer& answer, bool reconcile_lookup) {
   const bool success = answer.status >= 200 && answer.status < 300;
   if (success) {
     if (!is_json) {
-      // The SDK's JSON.parse throws a SyntaxError here and never retries it (notion-api.md §4.7).
+      // The SDK's JSON.parse throws a SyntaxError here and never retries it (docs/sources.md).
       r.outcome = TransportOutcome::kMalformed;
       return r;
     }
@@ -528,7 +528,7 @@ Response ParseAnswer(const HttpAnswer& answer, bool reconcile_lookup) {
     }
   } else {
     // The SDK makes an APIResponseError only from an object with a string `message` and a `code`
-    // in its enum; `object` and `status` are not checked (notion-api.md §2.3).
+    // in its enum; `object` and `status` are not checked (docs/sources.md).
     bool known = false;
     if (is_json && body.is_object()) {
       auto code = body.find("code");

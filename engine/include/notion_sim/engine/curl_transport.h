@@ -1,12 +1,12 @@
 // CurlTransport: the live Transport — engine::Request over HTTP with libcurl, on a LiveLoop.
 //
-// Each Send renders one HTTP request the way the official SDK would (notion-api.md §3.1: bearer
-// token, Notion-Version, a user agent, Content-Type only with a body) plus our own
-// `x-notion-sim-op-id` / `x-notion-sim-attempt`, starts it on the loop's multi handle, and turns
-// the answer into an engine::Response with the SDK's reading of it (§2.3): the body `code`,
-// whether the SDK would know that code, edge (Cloudflare) errors, Retry-After. Easy handles are
-// pooled and libcurl's connection cache keeps connections alive, so a steady stream of requests
-// reuses a few connections.
+// Each Send renders one HTTP request the way the official SDK would
+// (docs/sources.md#the-official-sdk: bearer token, Notion-Version, a user agent, Content-Type only
+// with a body) plus our own `x-notion-sim-op-id` / `x-notion-sim-attempt`, starts it on the loop's
+// multi handle, and turns the answer into an engine::Response with the SDK's reading of it (§2.3):
+// the body `code`, whether the SDK would know that code, edge (Cloudflare) errors, Retry-After.
+// Easy handles are pooled and libcurl's connection cache keeps connections alive, so a steady
+// stream of requests reuses a few connections.
 //
 // Rendering conventions (what the fake's HTTP door and the real API see):
 // - path: RenderPath(operation, target) under the base URL; method: Request::method.
@@ -144,8 +144,9 @@ class CurlTransport final : public Transport {
   std::uint64_t next_cursor_handle_ = 1;
 };
 
-// True when the official SDK's APIErrorCode enum holds `code` (notion-api.md §2.3): only then does
-// an error response become an APIResponseError the SDK may retry. The one list of that enum.
+// True when the official SDK's APIErrorCode enum holds `code` (docs/sources.md#the-official-sdk):
+// only then does an error response become an APIResponseError the SDK may retry. The one list of
+// that enum.
 bool IsSdkApiErrorCode(std::string_view code);
 
 // What became of a transfer that libcurl ended with `curl_code`, a CURLcode (CURLE_OK: a response

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -90,6 +91,24 @@ class ObjectReader {
   const nlohmann::json* node_;
   std::string pointer_;
   std::vector<std::string> seen_;
+};
+
+// While one is alive, every field an ObjectReader on this thread asks for (present or not) is
+// recorded as a pattern: the JSON pointer with array indexes as "*", e.g.
+// "/faults/*/trigger/probability". The documentation tests compare what the scenario loader
+// accepts with docs/scenarios.md this way. Thread-compatible: one per thread, not nested.
+class FieldRecorder {
+ public:
+  FieldRecorder();
+  ~FieldRecorder();
+  FieldRecorder(const FieldRecorder&) = delete;
+  FieldRecorder& operator=(const FieldRecorder&) = delete;
+  const std::set<std::string>& fields() const { return fields_; }
+  // Records `pointer` + "/" + `key` when a recorder is alive on this thread.
+  static void Record(const std::string& pointer, const std::string& key);
+
+ private:
+  std::set<std::string> fields_;
 };
 
 class JsonReader {

@@ -103,8 +103,8 @@ struct Route {
 // retrieve_user). Paths start with "/v1/" ("/upstream/v1/complete" for the upstream).
 std::optional<Route> ParseRoute(Method method, std::string_view path);
 
-// Notion's error `code` values (notion-api.md §2.2), plus kNone (no error) and kOther (a code
-// string we do not know).
+// Notion's error `code` values (docs/sources.md#notions-status-codes), plus kNone (no error) and
+// kOther (a code string we do not know).
 enum class ApiCode : std::uint8_t {
   kNone,
   kInvalidJson,

@@ -1,7 +1,7 @@
 // Circuit breakers: stop calling a target that is failing, probe it later, resume when it recovers.
 //
 // One class, four counting modes chosen by `BreakerConfig::mode`, each following its anchor exactly
-// (reference/resilience-libraries.md):
+// (docs/sources.md#resilience-libraries):
 //   kOpossum      opossum 10: rolling window of `rolling_count_buckets` buckets rotated on the Loop
 //                 every floor(rolling_count_timeout / buckets) ms; `fires` counts every call,
 //                 rejects included; evaluated only on failures; opens when

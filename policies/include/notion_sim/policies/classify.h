@@ -2,11 +2,12 @@
 //
 // Two views of the same response:
 //  - `Classify` is ours: keyed on the body `code` (engine::ApiCode) with the HTTP status as the
-//    fallback, transport outcomes included (notion-api.md §2.2, seed-patterns.md §3);
+//    fallback, transport outcomes included (docs/sources.md: Notion's status codes, the sync
+//    principles);
 //  - `IsSdkApiResponseError` is the official JS SDK's: only a non-2xx response whose JSON body
 //    carries a `code` in the SDK's `APIErrorCode` enum is an APIResponseError, everything else
-//    (unknown codes, HTML edge pages, timeouts, resets) is never retried (notion-api.md §2.3,
-//    §4.4).
+//    (unknown codes, HTML edge pages, timeouts, resets) is never retried
+//    (docs/sources.md#the-official-sdk).
 //
 // `MayHaveApplied` says whether a failed attempt may still have changed the server (the
 // duplicate-create risk), which the retry rules and reconcile-before-retry need.

@@ -1,4 +1,5 @@
-// Client-side rate limiter: keeps the stack inside Notion's request budget (notion-api.md §1.1).
+// Client-side rate limiter: keeps the stack inside Notion's request budget
+// (docs/sources.md#notions-request-limits).
 //
 // Kinds:
 //  - kTokenBucket: `rate_per_s` average with bursts up to `burst` (R-old: 3/s with bursts);
@@ -14,7 +15,7 @@
 // Adaptive mode (token bucket only) cuts the rate on 429/529 and recovers:
 //  - kAimd: rate *= aimd_decrease on a throttle (at most once per aimd_cooldown_us), then
 //    + aimd_increase_per_s for every second without one, up to `rate_per_s`;
-//  - kCubic: AWS adaptive mode exactly (resilience-libraries.md §6.3, botocore adaptive.py):
+//  - kCubic: AWS adaptive mode exactly (botocore adaptive.py, docs/sources.md):
 //    measured send rate = EWMA (0.8) over 0.5 s buckets; on a throttle w_max = measured (or
 //    min(measured, fill rate) once enabled), K = cbrt(w_max (1 - beta) / C), rate = w_max * beta;
 //    on success rate = C (t - t_throttle - K)^3 + w_max; fill rate = min(rate, 2 * measured),

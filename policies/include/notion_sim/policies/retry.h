@@ -3,7 +3,7 @@
 // A plain state machine fed `now` and outcomes. The decision is an enum and is taken in this
 // order (AWS 2026 order, then ours): not retryable -> attempts exhausted -> Retry-After longer
 // than allowed -> deadline -> budget. The delay is the backoff, or the Retry-After header:
-//  - rules kSdk reproduce @notionhq/client v5.26.0 (notion-api.md §4.4-4.6): only an
+//  - rules kSdk reproduce @notionhq/client v5.26.0 (docs/sources.md#the-official-sdk): only an
 //    APIResponseError with rate_limited / service_overload (any method) or internal_server_error
 //    / service_unavailable (GET and DELETE) is retried; a parsable Retry-After replaces the
 //    backoff, capped at max_delay_us (so the SDK may retry before the header allows);
@@ -37,7 +37,7 @@ enum class RetryRules : std::uint8_t {
   kSdk,         // the official JS SDK's canRetry (body code + method)
   kClassified,  // ours (ErrorClass + method + idempotency protection)
   kAnyFailure,  // every failure, any method: a naive wrapper (r4j's default retryExceptions,
-                // seed-patterns.md §2's fixed-delay client)
+                // the fixed-delay profile's client)
 };
 std::string_view RetryRulesName(RetryRules rules);  // "sdk", "classified", "any_failure"
 std::optional<RetryRules> ParseRetryRules(std::string_view name);

@@ -1,5 +1,6 @@
 // Retry budget: a token bucket that stops retries when too many attempts fail, so retries cannot
-// multiply the load on a struggling server (resilience-libraries.md §6.1, §6.2, §7).
+// multiply the load on a struggling server (docs/sources.md#resilience-libraries:
+// AWS standard mode, gRPC throttling).
 //
 //  - kGrpc (gRPC retryThrottling, A6): tokens start at max_tokens; every attempt that fails with a
 //    retryable outcome costs 1, every success adds token_ratio; retries are refused while

@@ -1,7 +1,7 @@
-// Timeouts: the connect / request / upload / long-poll hierarchy (seed-patterns.md §1: 5 / 30 /
-// 120 / 300 s) mapped per operation onto engine::Request::connect_timeout_us and timeout_us, and
-// clipped to what is left of the deadline over all attempts. A timeout is enforced by the
-// transport (it answers TransportOutcome::kTimeout); this unit only decides the numbers.
+// Timeouts: the connect / request / upload / long-poll hierarchy (the patterns pack's 5 / 30 /
+// 120 / 300 s, docs/sources.md) mapped per operation onto engine::Request::connect_timeout_us and
+// timeout_us, and clipped to what is left of the deadline over all attempts. A timeout is enforced
+// by the transport (it answers TransportOutcome::kTimeout); this unit only decides the numbers.
 // Thread-safe: pure functions over a config value.
 #pragma once
 

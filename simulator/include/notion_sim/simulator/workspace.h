@@ -37,7 +37,7 @@
 
 namespace notion_sim::sim {
 
-// The Notion-Version values the fake speaks (notion-api.md §3.2).
+// The Notion-Version values the fake speaks (docs/sources.md#protocol-headers-versions-pagination).
 enum class ApiVersion : std::uint8_t {
   k20220628,  // databases/{id}/query, list type page_or_database, search value "database"
   k20250903,  // data_sources/{id}/query, page_or_data_source; pages carry archived and in_trash
