@@ -29,5 +29,7 @@ Command AddSweepCommand(CLI::App& app);
 Command AddMergeCommand(CLI::App& app);
 Command AddReplayCommand(CLI::App& app);
 Command AddCompareCommand(CLI::App& app);
+Command AddProxyCommand(CLI::App& app);
+Command AddConformanceCommand(CLI::App& app);
 
 }  // namespace notion_sim::cli

@@ -15,9 +15,11 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "notion-sim 0.1.0");
   const std::vector<Command> commands = {
-      AddRunCommand(app),    AddValidateCommand(app), AddGateCommand(app),  AddReportCommand(app),
-      AddServeCommand(app),  AddExploreCommand(app),  AddSweepCommand(app), AddMergeCommand(app),
-      AddReplayCommand(app), AddCompareCommand(app),  AddTestCommand(app)};
+      AddRunCommand(app),        AddValidateCommand(app), AddGateCommand(app),
+      AddReportCommand(app),     AddServeCommand(app),    AddExploreCommand(app),
+      AddSweepCommand(app),      AddMergeCommand(app),    AddReplayCommand(app),
+      AddCompareCommand(app),    AddTestCommand(app),     AddProxyCommand(app),
+      AddConformanceCommand(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -34,7 +36,7 @@ int main(int argc, char** argv) {
     if (argc > 1 && argv[1][0] != '-' && !known) {
       std::cerr << RedactUsageError("notion-sim: unknown subcommand \"" + std::string(argv[1]) +
                                         "\" (run, validate, gate, report, serve, explore, "
-                                        "sweep, merge, replay, compare, test)",
+                                        "sweep, merge, replay, compare, test, proxy, conformance)",
                                     argc, argv)
                 << "\n(see notion-sim --help)\n";
       return kExitBadInput;

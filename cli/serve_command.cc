@@ -29,6 +29,7 @@
 #include "notion_sim/simulator/redact.h"
 #include "notion_sim/simulator/workspace.h"
 #include "secrets.h"
+#include "workspace_file.h"
 
 namespace notion_sim::cli {
 namespace {
@@ -97,26 +98,6 @@ std::string DefaultToken(std::uint64_t seed) {
     for (int i = 0; i < 16; ++i, v >>= 4) token += kHex[v & 0xF];
   }
   return token;
-}
-
-// Reads a workspace file: the "workspace" object itself, or a document holding
-// one under "workspace" (a scenario-like file).
-Result<sim::Workspace> LoadWorkspace(const std::string& path) {
-  auto doc = engine::JsonDocument::Load(path);
-  if (!doc.ok()) return doc.error();
-  engine::JsonReader reader(*doc);
-  engine::ObjectReader root = reader.Root();
-  if (!reader.ok()) return reader.error();
-  Result<sim::Workspace> ws = Error{ErrorCode::kInternal, "unreachable"};
-  if (doc->root().contains("workspace")) {
-    engine::ObjectReader inner = root.Object("workspace");
-    ws = sim::ParseWorkspace(inner);
-    root.Finish();
-  } else {
-    ws = sim::ParseWorkspace(root);
-  }
-  if (!reader.ok()) return reader.error();
-  return ws;
 }
 
 // Reads a fault plan file: {"faults": [rule, ...]}.

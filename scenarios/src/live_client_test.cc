@@ -454,6 +454,59 @@ Status CheckClientTest(const ClientScenario& spec, const ClientTestOptions& opti
   return {};
 }
 
+RunResult ClientVerdictResult(const ClientScenario& spec, const checks::ClientVerdict& verdict,
+                              TimeUs end_us) {
+  RunResult result;
+  result.mode = "client";
+  result.scenario = spec.name;
+  result.purpose = spec.purpose;
+  result.path = spec.path;
+  result.scenario_hash = spec.hash;
+  result.profile = "client";
+  result.seed = spec.seed;
+  for (const TenantSpec& t : spec.tenants) result.tenants.push_back(t.name);
+  result.rate_budget = spec.judge.rate_budget;
+  result.rate_window_us = spec.judge.rate_budget > 0 ? spec.judge.rate_window_us : 0;
+  result.summary.virtual_time_us = end_us;
+  result.summary.last_finish_us = end_us;
+  checks::MetricsReport& m = result.checks.metrics;
+  m.end_us = end_us;
+  m.work_end_us = verdict.traffic.last_us;
+  m.first_start_us = verdict.traffic.first_us;
+  m.span_us = verdict.traffic.last_us - verdict.traffic.first_us;
+  for (const checks::TokenTraffic& t : verdict.traffic.tokens) {
+    m.attempts += t.requests;
+    m.http_2xx += t.http_2xx;
+    m.http_429 += t.http_429;
+    m.http_4xx += t.http_4xx;
+    m.http_5xx += t.http_5xx;
+    m.transport_errors += t.no_answer;
+    m.faults_injected += t.injected;
+    m.retries += t.repeats;
+  }
+  m.requests = m.attempts;
+  m.retry_ratio =
+      m.requests > 0 ? static_cast<double>(m.retries) / static_cast<double>(m.requests) : 0;
+  m.requests_per_min =
+      m.span_us > 0 ? static_cast<double>(m.requests) * 60e6 / static_cast<double>(m.span_us) : 0;
+  m.bucket_us = verdict.traffic.bucket_us;
+  for (const checks::TrafficBucket& b : verdict.traffic.series) {
+    checks::SeriesBucket s;
+    s.start_us = b.start_us;
+    s.requests = b.requests;
+    s.http_429 = b.http_429;
+    s.http_5xx = b.http_5xx;
+    m.series.push_back(s);
+  }
+  result.checks.invariants = verdict.invariants;
+  result.verdict = verdict.held() ? checks::RunVerdict::kPass : checks::RunVerdict::kFail;
+  ClientReport report;
+  report.tokens = verdict.traffic.tokens;
+  report.unjudged = verdict.traffic.unjudged;
+  result.client = std::move(report);
+  return result;
+}
+
 Result<RunResult> RunClientTest(const ClientScenario& spec, const ClientTestOptions& options) {
   if (Status st = CheckClientTest(spec, options); !st.ok()) return st.error();
   const std::string exe = *FindExecutable(options.command.front());
@@ -562,66 +615,19 @@ Result<RunResult> RunClientTest(const ClientScenario& spec, const ClientTestOpti
   std::vector<checks::ExpectOutcome> expects = EvaluateExpectations(fake, spec.expect, own.token);
   const checks::ClientVerdict verdict = observer.Verdict(outcomes, expects);
 
-  RunResult result;
-  result.mode = "client";
+  RunResult result = ClientVerdictResult(spec, verdict, end_us);
   result.base_url = server.BaseUrl();
-  result.scenario = spec.name;
-  result.purpose = spec.purpose;
-  result.path = spec.path;
-  result.scenario_hash = spec.hash;
-  result.profile = "client";
-  result.seed = spec.seed;
-  for (const TenantSpec& t : spec.tenants) result.tenants.push_back(t.name);
-  result.rate_budget = spec.judge.rate_budget;
-  result.rate_window_us = spec.judge.rate_budget > 0 ? spec.judge.rate_window_us : 0;
   result.reproduce = "notion-sim test " + ShellQuote({spec.path}) + " --seed " +
                      std::to_string(spec.seed) + " -- " + command;
-  result.summary.virtual_time_us = end_us;
-  result.summary.last_finish_us = end_us;
-  checks::MetricsReport& m = result.checks.metrics;
-  m.end_us = end_us;
-  m.work_end_us = verdict.traffic.last_us;
-  m.first_start_us = verdict.traffic.first_us;
-  m.span_us = verdict.traffic.last_us - verdict.traffic.first_us;
-  for (const checks::TokenTraffic& t : verdict.traffic.tokens) {
-    m.attempts += t.requests;
-    m.http_2xx += t.http_2xx;
-    m.http_429 += t.http_429;
-    m.http_4xx += t.http_4xx;
-    m.http_5xx += t.http_5xx;
-    m.transport_errors += t.no_answer;
-    m.faults_injected += t.injected;
-    m.retries += t.repeats;
-  }
-  m.requests = m.attempts;
-  m.retry_ratio =
-      m.requests > 0 ? static_cast<double>(m.retries) / static_cast<double>(m.requests) : 0;
-  m.requests_per_min =
-      m.span_us > 0 ? static_cast<double>(m.requests) * 60e6 / static_cast<double>(m.span_us) : 0;
-  m.bucket_us = verdict.traffic.bucket_us;
-  for (const checks::TrafficBucket& b : verdict.traffic.series) {
-    checks::SeriesBucket s;
-    s.start_us = b.start_us;
-    s.requests = b.requests;
-    s.http_429 = b.http_429;
-    s.http_5xx = b.http_5xx;
-    m.series.push_back(s);
-  }
-  result.checks.invariants = verdict.invariants;
-  result.verdict = verdict.held() ? checks::RunVerdict::kPass : checks::RunVerdict::kFail;
   const sim::FakeStats& stats = fake.stats();
   result.server_requests = stats.requests;
   result.server_writes = stats.writes;
   result.server_faults_injected = stats.faults_injected;
   result.server_rate_limited = stats.rate_limited;
   result.server_pages = fake.page_count();
-  ClientReport report;
-  report.command = command;
-  report.runs = std::move(runs);
-  report.tokens = verdict.traffic.tokens;
-  report.expects = std::move(expects);
-  report.unjudged = verdict.traffic.unjudged;
-  result.client = std::move(report);
+  result.client->command = command;
+  result.client->runs = std::move(runs);
+  result.client->expects = std::move(expects);
   return result;
 }
 

@@ -120,6 +120,13 @@ bool StartsWithIgnoreCase(std::string_view s, std::string_view prefix) {
 
 }  // namespace
 
+// JSON text parsed, or discarded when it is not JSON or nested deeper than any Notion shape (a
+// target's answer read by the proxy's pipeline).
+json ParseBoundedJson(std::string_view text) {
+  if (NestingDepth(text) > kMaxNesting) return json(json::value_t::discarded);
+  return json::parse(text, nullptr, /*allow_exceptions=*/false);
+}
+
 ApiCall DecodeHttp(const HttpRequestView& request) {
   ApiCall call;
   auto header = [&](std::string_view name) -> std::optional<std::string> {

@@ -555,11 +555,30 @@ void HttpServer::Impl::HandleCore(const httplib::Request& req, httplib::Response
 
   Answer answer;
   std::shared_ptr<Observed> observed;
+  bool forward = false;
   {
     std::lock_guard<std::mutex> lock(core_mu);
     // The core reads its clock as it starts: this instant is that reading on the door's clock.
     const SteadyTime core_start = std::chrono::steady_clock::now();
-    answer = fake.HandleHttp(view);
+    if (options.forward) {
+      forward = fake.DecideForward(view, answer);
+    } else {
+      answer = fake.HandleHttp(view);
+    }
+    if (options.observer != nullptr && !forward) {
+      observed = BeginObserving(req, body, query, answer, start, core_start);
+    }
+  }
+  if (forward) {
+    // The proxy: the target answers, on this thread (it carries this one connection).
+    ForwardRequest out{req.method, req.path, query, {}, body};
+    for (const auto& [name, value] : req.headers) {
+      if (IsForwardedHeader(name)) out.headers.emplace_back(name, value);
+    }
+    const ForwardedAnswer target = options.forward(out);
+    std::lock_guard<std::mutex> lock(core_mu);
+    const SteadyTime core_start = std::chrono::steady_clock::now();
+    answer = fake.FinishForward(view, answer, target);
     if (options.observer != nullptr) {
       observed = BeginObserving(req, body, query, answer, start, core_start);
     }

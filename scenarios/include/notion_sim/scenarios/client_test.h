@@ -81,6 +81,12 @@ Status CheckClientTest(const ClientScenario& spec, const ClientTestOptions& opti
 
 Result<RunResult> RunClientTest(const ClientScenario& spec, const ClientTestOptions& options);
 
+// A client result from a verdict (the scenario's fields, the traffic as metrics, the invariants and
+// the verdict, the tokens' traffic in `client`), for `test` and `proxy`; the caller adds its
+// base URL, reproducing command, runs, expectations and the server's counters. Pure.
+RunResult ClientVerdictResult(const ClientScenario& spec, const checks::ClientVerdict& verdict,
+                              TimeUs end_us);
+
 // The command as one shell-quoted line ("node 'my sync.js'").
 std::string ShellQuote(const std::vector<std::string>& argv);
 

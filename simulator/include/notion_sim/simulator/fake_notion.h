@@ -58,6 +58,7 @@
 #include "notion_sim/engine/transport.h"
 #include "notion_sim/simulator/api_call.h"
 #include "notion_sim/simulator/fault_plan.h"
+#include "notion_sim/simulator/forward.h"
 #include "notion_sim/simulator/journal.h"
 #include "notion_sim/simulator/network.h"
 #include "notion_sim/simulator/rate_limit.h"
@@ -178,6 +179,19 @@ class FakeNotion {
   // Every committed change, in order, as it is committed (nothing is called when unset). The
   // sink runs inside the call that made the change and must not call back into the fake.
   void SetChangeSink(std::function<void(const Change&)> sink);
+
+  // The proxy's pipeline (forward.h, `notion-sim proxy`): the workspace model is the target's.
+  // DecideForward routes the request, names its caller and asks the fault plan, as HandleHttp
+  // does. A pre-empting fault (respond, reset, hang, html_edge, malformed_json) is answered,
+  // rendered and journaled here: false. Otherwise true, and `answer` holds only the decision to
+  // apply around forwarding (action, rule, delay, loss); send the request to the target, then
+  // FinishForward journals the target's answer (an error code from its body; a 2xx to a write
+  // counts as committed) and returns what the door sends: the target's status, headers and body,
+  // Notion's 503 with committed_resource_id under commit_then_503 after a committed write, or
+  // 502 bad_gateway when the target gave no answer (status 0).
+  bool DecideForward(const HttpRequestView& request, Answer& answer);
+  Answer FinishForward(const HttpRequestView& request, const Answer& decided,
+                       const ForwardedAnswer& target);
 
   FaultPlan& faults();
   Journal& journal();

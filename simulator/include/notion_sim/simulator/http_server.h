@@ -39,6 +39,7 @@
 #include "notion_sim/engine/object_id.h"
 #include "notion_sim/engine/status.h"
 #include "notion_sim/engine/time.h"
+#include "notion_sim/simulator/forward.h"
 #include "notion_sim/simulator/redact.h"  // RedactToken, for callers that show tokens
 #include "notion_sim/simulator/traffic_observer.h"
 #include "notion_sim/simulator/workspace.h"
@@ -113,6 +114,12 @@ struct HttpServerOptions {
   TrafficObserver* observer = nullptr;
   // Admin families the embedding program answers, behind the same admin token as the door's own.
   AdminExtension admin_extension;
+  // When set, the door is a proxy (`notion-sim proxy`, forward.h): an API request meets the core's
+  // fault plan only (FakeNotion::DecideForward), and one no fault pre-empts is handed to
+  // `forward` on its serving thread, outside the core's lock; the target's answer goes back with
+  // the fault's delay, loss (forwarded, then dropped) or stall made real as for the fake's own
+  // answers, and the observer sees it like any other. Must be thread-safe.
+  std::function<ForwardedAnswer(const ForwardRequest& request)> forward;
   // Runs under the core's lock right after POST /__admin/reset reset the core, e.g. to recreate
   // the root page (its id repeats: the core's ids after a Reset repeat a fresh instance's).
   std::function<void(FakeNotion& fake)> after_reset;
