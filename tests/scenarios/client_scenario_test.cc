@@ -33,7 +33,9 @@ TEST(ClientScenario, ReadsEverySection) {
   EXPECT_EQ(r->runs, 2u);
   EXPECT_EQ(r->concurrency, 3u);
   ASSERT_EQ(r->env.size(), 2u);
-  EXPECT_EQ(r->env[0], (std::pair<std::string, std::string>{"SYNC_RECORDS", "9"}));
+  // In the order of their names (the environment's order does not matter).
+  EXPECT_EQ(r->env[0], (std::pair<std::string, std::string>{"B", "x"}));
+  EXPECT_EQ(r->env[1], (std::pair<std::string, std::string>{"SYNC_RECORDS", "9"}));
   // Tenants are the fake's tokens, in order; the default workspace's database is there.
   ASSERT_EQ(r->fake.workspace.tokens.size(), 2u);
   EXPECT_EQ(r->fake.workspace.tokens[0].token, "secret_sim_acme");
@@ -71,10 +73,10 @@ TEST(ClientScenario, ErrorsNameTheFileAndThePath) {
             "c.json:1:1: at /: not a client scenario: it has no \"client\" section (a simulated "
             "scenario runs with notion-sim run c.json)");
   EXPECT_EQ(ErrorOf(R"({"name": "x", "client": {}, "workload": {}})"),
-            "c.json:1:27: at /workload: a client scenario has no \"workload\": the command under "
+            "c.json:1:29: at /workload: a client scenario has no \"workload\": the command under "
             "test is the workload");
   EXPECT_EQ(ErrorOf(R"({"name": "x", "client": {"runs": 0}})"),
-            "c.json:1:32: at /client/runs: expected an integer in [1, 1000], found 0");
+            "c.json:1:34: at /client/runs: expected an integer in [1, 1000], found 0");
   EXPECT_NE(ErrorOf(R"({"name": "x", "client": {"env": {"NOTION_TOKEN": "a"}}})")
                 .find("at /client/env/NOTION_TOKEN: NOTION_* variables are set by notion-sim test"),
             std::string::npos);
