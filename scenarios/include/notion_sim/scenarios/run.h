@@ -34,6 +34,23 @@ struct AlertCount {
   TimeUs first_us = 0;
 };
 
+// Webhooks in a simulated run (zero without subscriptions): what the fake sent and what the
+// integration behind the endpoint made of it (webhook_consumer.h).
+struct WebhookResult {
+  std::uint64_t events = 0;      // events made for the subscriptions
+  std::uint64_t aggregated = 0;  // changes folded into an event already open
+  std::uint64_t deliveries = 0;  // event requests the endpoint received (retries, duplicates)
+  std::uint64_t duplicates = 0;
+  std::uint64_t accepted = 0;            // answered 2xx
+  std::uint64_t rejected_signature = 0;  // answered 401: X-Notion-Signature did not match
+  std::uint64_t retries = 0;             // deliveries after a failed attempt
+  std::uint64_t dropped = 0;             // after the last retry, or by a fault
+  std::uint64_t fetches = 0;             // API operations the events caused (one per event)
+  std::uint64_t fetches_succeeded = 0;
+  std::uint64_t fetch_attempts = 0;   // their requests, retries included: the storm's cost
+  std::uint64_t fetches_skipped = 0;  // duplicates the consumer recognised (dedupe)
+};
+
 struct RunResult {
   std::string mode = "sim";  // "sim" or "live"
   std::string base_url;      // live: where the run went
@@ -61,6 +78,7 @@ struct RunResult {
   std::uint64_t server_faults_injected = 0;
   std::uint64_t server_rate_limited = 0;
   std::uint64_t server_pages = 0;
+  WebhookResult webhooks;
   double wall_time_ms = 0;        // filled in by the caller that timed the run
   std::string started_at;         // the caller: UTC start, ISO 8601 ("2026-12-06T02:49:07Z")
   std::string host;               // the caller: the machine's host name
