@@ -106,7 +106,7 @@ function startServer(cli) {
   // first comment.created delivery planted with a bad signature.
   const webhooks = path.join(dir, 'webhooks.json');
   fs.writeFileSync(webhooks, JSON.stringify({
-    aggregation_window_ms: 300,
+    aggregation_window_ms: 2000,
     retry: { max_attempts: 3, initial_backoff_ms: 200 },
     faults: [{ match: { event_type: 'comment.created' }, trigger: { first: 1 }, action: 'bad_signature' }],
   }));
