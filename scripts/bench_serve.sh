@@ -10,6 +10,8 @@
 #   scripts/bench_serve.sh [BUILD_DIR]        # default build/release; builds the two targets
 #   DURATION_S=10 CONNECTIONS=16 WRK_THREADS=1 scripts/bench_serve.sh build/b
 #   SMOKE=1 scripts/bench_serve.sh BUILD_DIR  # 1-second runs, no build (the CTest smoke test)
+#   NO_BUILD=1 scripts/bench_serve.sh DIR     # DIR/cli/notion-sim and DIR/bench/bare_httplib_server
+#                                             # as they are (e.g. a copy of an older build)
 #
 # Bounded: each wrk run lasts DURATION_S (+ a 30 s timeout), servers are stopped on exit.
 # Exit: 0 measured, 1 a step failed, 77 wrk is not installed (CTest skips).
@@ -28,7 +30,7 @@ for tool in wrk curl; do
     exit 77
   fi
 done
-if [ "${SMOKE:-0}" = 0 ]; then
+if [ "${SMOKE:-0}" = 0 ] && [ "${NO_BUILD:-0}" = 0 ]; then
   cmake --build "$build" --target notion-sim bare_httplib_server >/dev/null
 fi
 nsim="$build/cli/notion-sim"

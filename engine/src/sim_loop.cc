@@ -19,10 +19,9 @@ EventId SimLoop::Schedule(TimeUs at_us, Task&& task, bool background) {
   }
   const EventId id = timers_.Push(std::max(at_us, now_us_), std::move(task), background);
   if (!id.valid()) {
-    status_ =
-        Error{ErrorCode::kLimitExceeded,
-              "SimLoop: more than " + std::to_string(TimerQueue::kMaxSlots) +
-                  " timers (live or cancelled) pending at t=" + std::to_string(now_us_) + " us"};
+    status_ = Error{ErrorCode::kLimitExceeded,
+                    "SimLoop: more than " + std::to_string(TimerQueue::kMaxSlots) +
+                        " live timers at t=" + std::to_string(now_us_) + " us"};
   }
   return id;
 }

@@ -8,37 +8,32 @@ namespace notion_sim::engine {
 TimerQueue::TimerQueue() {
   heap_.reserve(1024);
   slots_.reserve(1024);
+  heap_pos_.reserve(1024);
 }
 
 bool TimerQueue::Cancel(EventId id) {
   if (!id.valid() || id.slot >= slots_.size()) return false;
   Slot& s = slots_[id.slot];
   if (s.generation != id.generation || !s.live) return false;
+  HeapRemove(heap_pos_[id.slot]);
   s.task = nullptr;
-  Retire(s);
-  return true;  // the heap entry stays; it is dropped and its slot freed when popped
+  Release(id.slot);
+  return true;
 }
 
-void TimerQueue::HeapPush(Entry e) {
-  std::size_t i = heap_.size();
-  heap_.push_back(e);
+void TimerQueue::SiftUp(std::size_t i, Entry e) {
   while (i > 0) {
     const std::size_t parent = (i - 1) / 4;
     if (!Earlier(e, heap_[parent])) break;
-    heap_[i] = heap_[parent];
+    Place(i, heap_[parent]);
     i = parent;
   }
-  heap_[i] = e;
+  Place(i, e);
 }
 
-TimerQueue::Entry TimerQueue::HeapPop() {
-  const Entry top = heap_.front();
-  const Entry last = heap_.back();
-  heap_.pop_back();
+void TimerQueue::SiftDown(std::size_t i, Entry e) {
+  // Through the earliest child of each node.
   const std::size_t n = heap_.size();
-  if (n == 0) return top;
-  // Sift the last entry down from the root through the earliest child of each node.
-  std::size_t i = 0;
   while (true) {
     const std::size_t first = 4 * i + 1;
     if (first >= n) break;
@@ -47,12 +42,28 @@ TimerQueue::Entry TimerQueue::HeapPop() {
     for (std::size_t c = first + 1; c < end; ++c) {
       if (Earlier(heap_[c], heap_[best])) best = c;
     }
-    if (!Earlier(heap_[best], last)) break;
-    heap_[i] = heap_[best];
+    if (!Earlier(heap_[best], e)) break;
+    Place(i, heap_[best]);
     i = best;
   }
-  heap_[i] = last;
-  return top;
+  Place(i, e);
+}
+
+void TimerQueue::HeapPush(Entry e) {
+  heap_.push_back(e);
+  SiftUp(heap_.size() - 1, e);
+}
+
+void TimerQueue::HeapRemove(std::size_t i) {
+  const Entry last = heap_.back();
+  heap_.pop_back();
+  if (i == heap_.size()) return;  // it was the last
+  // The last entry fills the hole: it moves up if it is earlier than the hole's parent, else down.
+  if (i > 0 && Earlier(last, heap_[(i - 1) / 4])) {
+    SiftUp(i, last);
+  } else {
+    SiftDown(i, last);
+  }
 }
 
 }  // namespace notion_sim::engine

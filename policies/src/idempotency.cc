@@ -2,6 +2,9 @@
 
 #include <openssl/evp.h>
 
+#include <cstring>
+#include <memory>
+
 #include <nlohmann/json.hpp>
 
 #include "policy_check.h"
@@ -9,48 +12,140 @@
 namespace notion_sim::policies {
 namespace {
 
+using Json = nlohmann::json;
+// nlohmann's own serializer writes the payload, so its text is dump()'s byte for byte (key order,
+// escapes, number formats, the error on invalid UTF-8): the canonical form stays what it was when
+// it was a string. It writes into a Sink: a string, or the SHA-256 context.
+using Sink = nlohmann::detail::output_adapter_protocol<char>;
+using Serializer = nlohmann::detail::serializer<Json>;
+
 // An id as canonical JSON: the quoted UUID text (hex digits and dashes: nothing to escape), or
 // null.
-void AppendIdOrNull(std::string& out, const engine::ObjectId& id) {
+void WriteIdOrNull(Sink& out, const engine::ObjectId& id) {
   if (id.empty()) {
-    out += "null";
-  } else {
-    out += '"';
-    out += id.ToString();
-    out += '"';
+    out.write_characters("null", 4);
+    return;
   }
+  const std::string text = id.ToString();
+  out.write_character('"');
+  out.write_characters(text.data(), text.size());
+  out.write_character('"');
 }
 
-}  // namespace
-
-std::string CanonicalOpJson(const engine::LogicalOp& op) {
-  // The text nlohmann::json's dump() gives for
-  //   {"operation": name, "params": {"parent": id|null, "payload": payload|null, "target":
-  //   id|null}}
-  // (std::map-ordered keys at every level, no whitespace), written directly: building that
-  // document would deep-copy the payload once per create.
-  std::string out = R"({"operation":)";
-  out += nlohmann::json(std::string(engine::OperationName(op.operation))).dump();
-  out += R"(,"params":{"parent":)";
-  AppendIdOrNull(out, op.parent);
-  out += R"(,"payload":)";
-  out += op.payload != nullptr ? op.payload->dump() : std::string("null");
-  out += R"(,"target":)";
-  AppendIdOrNull(out, op.target);
-  out += "}}";
-  return out;
+void WriteLiteral(Sink& out, std::string_view text) {
+  out.write_characters(text.data(), text.size());
 }
 
-IdempotencyKey Sha256(std::string_view bytes) {
+// The text nlohmann::json's dump() gives for
+//   {"operation": name, "params": {"parent": id|null, "payload": payload|null, "target": id|null}}
+// (std::map-ordered keys at every level, no whitespace), written piece by piece: operation names
+// are lower-case identifiers (nothing to escape).
+void WriteCanonical(const engine::LogicalOp& op, Sink& out, Serializer& payload_writer) {
+  WriteLiteral(out, R"({"operation":")");
+  WriteLiteral(out, engine::OperationName(op.operation));
+  WriteLiteral(out, R"(","params":{"parent":)");
+  WriteIdOrNull(out, op.parent);
+  WriteLiteral(out, R"(,"payload":)");
+  if (op.payload != nullptr) {
+    payload_writer.dump(*op.payload, /*pretty_print=*/false, /*ensure_ascii=*/false,
+                        /*indent_step=*/0);
+  } else {
+    WriteLiteral(out, "null");
+  }
+  WriteLiteral(out, R"(,"target":)");
+  WriteIdOrNull(out, op.target);
+  WriteLiteral(out, "}}");
+}
+
+const EVP_MD* Sha256Md() {
   // Fetched once: EVP_sha256() makes OpenSSL 3 look the implementation up again on every
   // EVP_DigestInit_ex, which cost more than the hash itself. Thread-safe (a static's init).
   static EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   NSIM_POLICY_CHECK(kSha256 != nullptr);
+  return kSha256;
+}
+
+// Feeds the SHA-256 context through a small buffer: the serializer writes a character at a time
+// (quotes, colons, commas), and a digest update per character would cost more than the hash.
+class HashSink final : public Sink {
+ public:
+  explicit HashSink(EVP_MD_CTX* ctx) : ctx_(ctx) {}
+  void write_character(char c) override {
+    if (used_ == sizeof(buf_)) Flush();
+    buf_[used_++] = c;
+  }
+  void write_characters(const char* s, std::size_t n) override {
+    if (n > sizeof(buf_) - used_) {
+      Flush();
+      if (n >= sizeof(buf_)) {
+        Update(s, n);
+        return;
+      }
+    }
+    std::memcpy(buf_ + used_, s, n);
+    used_ += n;
+  }
+  void Flush() {
+    Update(buf_, used_);
+    used_ = 0;
+  }
+
+ private:
+  void Update(const char* s, std::size_t n) {
+    NSIM_POLICY_CHECK(EVP_DigestUpdate(ctx_, s, n) == 1);
+  }
+  EVP_MD_CTX* ctx_;
+  char buf_[512];
+  std::size_t used_ = 0;
+};
+
+// One per thread, made at its first key and reused for every later one: the digest context, the
+// sink and the serializer (which allocates its indent buffer when made).
+class KeyHasher {
+ public:
+  KeyHasher()
+      : ctx_(EVP_MD_CTX_new()),
+        sink_(std::make_shared<HashSink>(ctx_)),
+        payload_writer_(sink_, ' ') {
+    NSIM_POLICY_CHECK(ctx_ != nullptr);
+  }
+  ~KeyHasher() { EVP_MD_CTX_free(ctx_); }
+  KeyHasher(const KeyHasher&) = delete;
+  KeyHasher& operator=(const KeyHasher&) = delete;
+
+  IdempotencyKey Key(const engine::LogicalOp& op) {
+    NSIM_POLICY_CHECK(EVP_DigestInit_ex(ctx_, Sha256Md(), nullptr) == 1);
+    WriteCanonical(op, *sink_, payload_writer_);
+    sink_->Flush();
+    IdempotencyKey out{};
+    unsigned int size = 0;
+    NSIM_POLICY_CHECK(EVP_DigestFinal_ex(ctx_, out.data(), &size) == 1 && size == out.size());
+    return out;
+  }
+
+ private:
+  EVP_MD_CTX* ctx_;
+  std::shared_ptr<HashSink> sink_;
+  Serializer payload_writer_;
+};
+
+}  // namespace
+
+std::string CanonicalOpJson(const engine::LogicalOp& op) {
+  std::string out;
+  const nlohmann::detail::output_adapter_t<char> sink =
+      std::make_shared<nlohmann::detail::output_string_adapter<char>>(out);
+  Serializer payload_writer(sink, ' ');
+  WriteCanonical(op, *sink, payload_writer);
+  return out;
+}
+
+IdempotencyKey Sha256(std::string_view bytes) {
   IdempotencyKey out{};
   unsigned int size = 0;
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   NSIM_POLICY_CHECK(ctx != nullptr);
-  const bool ok = EVP_DigestInit_ex(ctx, kSha256, nullptr) == 1 &&
+  const bool ok = EVP_DigestInit_ex(ctx, Sha256Md(), nullptr) == 1 &&
                   EVP_DigestUpdate(ctx, bytes.data(), bytes.size()) == 1 &&
                   EVP_DigestFinal_ex(ctx, out.data(), &size) == 1;
   EVP_MD_CTX_free(ctx);
@@ -59,7 +154,8 @@ IdempotencyKey Sha256(std::string_view bytes) {
 }
 
 IdempotencyKey IdempotencyKeyFor(const engine::LogicalOp& op) {
-  return Sha256(CanonicalOpJson(op));
+  thread_local KeyHasher hasher;
+  return hasher.Key(op);
 }
 
 std::string KeyToHex(const IdempotencyKey& key) {

@@ -70,6 +70,58 @@ TEST(IdempotencyKeyTest, DifferentParamsOrOperationGiveDifferentKeys) {
   EXPECT_NE(IdempotencyKeyFor(no_payload), base);
 }
 
+// Keys computed by the canonical-JSON-string implementation (before issue 18's phase 2 hashed the
+// pieces straight into one reused SHA-256 context): the keys a live run stored in its SQLite state
+// must not change, so these are pinned. They cover escapes, non-ASCII text, floats, nesting, an
+// update with a target and a payload-less write.
+TEST(IdempotencyKeyTest, KeysArePinnedToTheCanonicalJsonImplementation) {
+  auto op = [](engine::Operation operation, engine::ObjectId parent, engine::ObjectId target,
+               const char* payload) {
+    engine::LogicalOp o;
+    o.operation = operation;
+    o.parent = parent;
+    o.target = target;
+    if (payload != nullptr) {
+      o.payload = std::make_shared<const nlohmann::json>(nlohmann::json::parse(payload));
+    }
+    return o;
+  };
+  const engine::ObjectId parent{0x0123456789abcdefULL, 0x4000800000000001ULL};
+  const engine::ObjectId target{0x9e3779b97f4a7c15ULL, 0xbf58476d1ce4e5b9ULL};
+  EXPECT_EQ(KeyToHex(IdempotencyKeyFor(CreateOp())),
+            "b5a0713dd9451332025b7550ccf63ebb16694549f38d833801fcea3a385b11c6");
+  EXPECT_EQ(KeyToHex(IdempotencyKeyFor(op(
+                engine::Operation::kCreatePage, parent, {},
+                R"({"properties":{"Name":{"title":[{"text":{"content":"Benchmark page"}}]}}})"))),
+            "5889dca74ff5ad735fdc20a9d8ef4e88cf7656878fa8ee5b1580f598517db8af");
+  EXPECT_EQ(
+      KeyToHex(IdempotencyKeyFor(op(
+          engine::Operation::kCreatePage, parent, {},
+          R"({"properties":{"title":"quote \" backslash \\ tab \t nl \n bell \u0007 é 日本 🙂"},
+                    "n":[0.1,2.5,1e100,-0.0,3,-7,18446744073709551615,true,false,null,[],{}]})"))),
+      "929cd3a86bed0f3494e5c95d4b6743ccce3099f9af576eb2b76ee8f12a18bc32");
+  EXPECT_EQ(KeyToHex(IdempotencyKeyFor(
+                op(engine::Operation::kUpdatePage, {}, target, R"({"archived":true})"))),
+            "d9d38ce449d88a3ae756ebc48112d21ac015f7c968f9654d8e604fe6c64bf560");
+  EXPECT_EQ(KeyToHex(IdempotencyKeyFor(op(engine::Operation::kAppendBlocks, {}, target, nullptr))),
+            "bd4e5f65489720fc15263362a05488b77b246d377ceac42f8d785f7d5791645d");
+  // A long payload (several SHA-256 blocks, more than any internal buffer).
+  std::string long_text(5000, 'x');
+  const std::string long_payload = R"({"properties":{"title":")" + long_text + R"("}})";
+  EXPECT_EQ(KeyToHex(IdempotencyKeyFor(
+                op(engine::Operation::kCreatePage, parent, {}, long_payload.c_str()))),
+            "0a3a1054dc944c083a2673648db8650b63e7688e93614eedce9f527e7be38f7c");
+  // Every operation's name is written as nlohmann would quote it.
+  for (int i = 0; i < engine::kOperationCount; ++i) {
+    const auto operation = static_cast<engine::Operation>(i);
+    const engine::LogicalOp o = op(operation, parent, target, R"({"a":1})");
+    const std::string prefix =
+        R"({"operation":)" + nlohmann::json(std::string(engine::OperationName(operation))).dump();
+    EXPECT_EQ(CanonicalOpJson(o).rfind(prefix, 0), 0u) << engine::OperationName(operation);
+    EXPECT_EQ(IdempotencyKeyFor(o), Sha256(CanonicalOpJson(o)));
+  }
+}
+
 TEST(IdempotencyKeyTest, HexRoundTripsAndRejectsBadText) {
   const IdempotencyKey key = IdempotencyKeyFor(CreateOp());
   const std::string hex = KeyToHex(key);

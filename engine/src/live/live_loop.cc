@@ -90,9 +90,8 @@ EventId LiveLoop::Schedule(TimeUs at_us, Task&& task, bool background) {
   // A past time means now; never earlier than the clock, so order stays (time, sequence).
   const EventId id = timers_.Push(std::max(at_us, NowUs()), std::move(task), background);
   if (!id.valid()) {
-    Stop(Error{ErrorCode::kLimitExceeded, "LiveLoop: more than " +
-                                              std::to_string(TimerQueue::kMaxSlots) +
-                                              " timers (live or cancelled) pending"});
+    Stop(Error{ErrorCode::kLimitExceeded,
+               "LiveLoop: more than " + std::to_string(TimerQueue::kMaxSlots) + " live timers"});
   }
   return id;
 }

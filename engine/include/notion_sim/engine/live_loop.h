@@ -2,8 +2,8 @@
 // driven by ONE thread.
 //
 // Timers behave as in SimLoop, whose TimerQueue it shares: ordered by (time, sequence), so tasks
-// due at the same time run in the order they were scheduled, and Cancel leaves a tombstone. The
-// difference is that time is real: RunUntil waits (in curl_multi_poll) until the target time,
+// due at the same time run in the order they were scheduled, and Cancel removes a timer at once.
+// The difference is that time is real: RunUntil waits (in curl_multi_poll) until the target time,
 // running due timers and HTTP completions as they come. Many transfers progress concurrently on
 // the one thread; there is no thread per request.
 //

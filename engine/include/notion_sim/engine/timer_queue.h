@@ -7,11 +7,12 @@
 // queue never reads a clock; the loop passes times in (a time earlier than what it already popped
 // is the loop's mistake: loops clamp to their now).
 //
-// Cancel leaves a tombstone: the entry stays ordered and is dropped when it reaches the front, and
-// its slot is reused only then, so a handle kept after its task ran or was cancelled never names
-// another timer (the slot's generation has moved on).
+// Cancel removes the entry at once (an indexed heap: each slot knows where its entry is), so
+// timeouts that are almost always cancelled long before they are due (a request's 30 s timeout,
+// answered in 200 ms) do not keep the heap deeper than the live timers. A slot is reused under a
+// new generation, so a handle kept after its task ran or was cancelled never names another timer.
 //
-// Bounds: 2^24 slots (live or cancelled timers at once) and 2^40 timers over the queue's life;
+// Bounds: 2^24 slots (live timers at once) and 2^40 timers over the queue's life;
 // Push past them returns an invalid EventId and the loop stops with an error. The loops bound the
 // live timers lower (their Options).
 //
@@ -41,14 +42,13 @@ class TimerQueue {
   EventId Push(TimeUs at_us, Task&& task, bool background);
   // Cancels a timer that has not been popped. False if it ran, was cancelled or never was.
   bool Cancel(EventId id);
-  // Pops entries due at or before `limit_us` until one is live: true with its time and task (its
-  // slot is free again and its handle dead). False when the front entry is later than `limit_us`
-  // or the queue is empty; cancelled entries met on the way are dropped.
+  // Pops the front entry if it is due at or before `limit_us`: true with its time and task (its
+  // slot is free again and its handle dead). False when it is later or the queue is empty.
   bool PopDue(TimeUs limit_us, TimeUs& at_us, Task& task);
 
-  // Time of the front entry (it may be cancelled); kTimeNever when the queue is empty.
+  // Time of the earliest live timer; kTimeNever when there is none.
   TimeUs NextAt() const { return heap_.empty() ? kTimeNever : heap_.front().at_us; }
-  // True when no entry, live or cancelled, is queued.
+  // True when no timer is queued.
   bool Empty() const { return heap_.empty(); }
   // Timers pushed and neither popped nor cancelled, background ones included.
   std::size_t Live() const { return live_; }
@@ -79,18 +79,27 @@ class TimerQueue {
     return a.at_us != b.at_us ? a.at_us < b.at_us : a.key < b.key;
   }
   // A 4-ary min-heap on (at_us, key): half the depth of a binary heap, and a node's children
-  // share a cache line.
+  // share a cache line. Every placement records the entry's index in heap_pos_[slot].
+  void Place(std::size_t i, Entry e) {
+    heap_[i] = e;
+    heap_pos_[e.slot()] = static_cast<std::uint32_t>(i);
+  }
+  void SiftUp(std::size_t i, Entry e);
+  void SiftDown(std::size_t i, Entry e);
   void HeapPush(Entry e);
-  Entry HeapPop();
-  // A live slot stops being live (it was popped or cancelled).
-  void Retire(Slot& s);
-  void FreeSlot(std::uint32_t slot);
+  // Removes the entry at index i (the front: i = 0).
+  void HeapRemove(std::size_t i);
+  // A live slot stops being live (it was popped or cancelled) and is free for reuse.
+  void Release(std::uint32_t slot);
 
   std::uint64_t next_seq_ = 0;
   std::size_t live_ = 0;
   std::size_t background_ = 0;
   std::vector<Entry> heap_;
   std::vector<Slot> slots_;
+  // Per slot, the index of its entry in heap_ while it is live: apart from slots_, so the writes
+  // of a sift touch a 4-byte array rather than the tasks.
+  std::vector<std::uint32_t> heap_pos_;
   std::vector<std::uint32_t> free_slots_;
 };
 
@@ -103,11 +112,12 @@ inline EventId TimerQueue::Push(TimeUs at_us, Task&& task, bool background) {
     slot = free_slots_.back();
     free_slots_.pop_back();
   } else {
-    // Slots outlive their task while a cancelled entry waits in the heap, so this bound can come
-    // before a loop's own when most timers are cancelled long before they are due.
+    // A slot is held only while its timer is live (Cancel frees it at once), so this bound is
+    // on live timers, like the loops' own (which are lower).
     if (slots_.size() > kSlotMask) return {};
     slot = static_cast<std::uint32_t>(slots_.size());
     slots_.emplace_back();
+    heap_pos_.push_back(0);
   }
   if (next_seq_ >> (64 - kSlotBits) != 0) {
     free_slots_.push_back(slot);
@@ -124,31 +134,21 @@ inline EventId TimerQueue::Push(TimeUs at_us, Task&& task, bool background) {
 }
 
 inline bool TimerQueue::PopDue(TimeUs limit_us, TimeUs& at_us, Task& task) {
-  while (!heap_.empty() && heap_.front().at_us <= limit_us) {
-    const Entry e = HeapPop();
-    const std::uint32_t slot = e.slot();
-    Slot& s = slots_[slot];
-    if (!s.live) {
-      FreeSlot(slot);
-      continue;
-    }
-    at_us = e.at_us;
-    task = std::move(s.task);
-    Retire(s);
-    FreeSlot(slot);
-    return true;
-  }
-  return false;
+  if (heap_.empty() || heap_.front().at_us > limit_us) return false;
+  const Entry e = heap_.front();
+  HeapRemove(0);
+  at_us = e.at_us;
+  task = std::move(slots_[e.slot()].task);
+  Release(e.slot());
+  return true;
 }
 
-inline void TimerQueue::Retire(Slot& s) {
+inline void TimerQueue::Release(std::uint32_t slot) {
+  Slot& s = slots_[slot];
   s.live = false;
   --live_;
   if (s.background) --background_;
-}
-
-inline void TimerQueue::FreeSlot(std::uint32_t slot) {
-  ++slots_[slot].generation;
+  ++s.generation;
   free_slots_.push_back(slot);
 }
 

@@ -34,7 +34,8 @@ using IdempotencyKey = std::array<std::uint8_t, 32>;
 
 // The canonical JSON text the key hashes (exposed so a test or a log can show it).
 std::string CanonicalOpJson(const engine::LogicalOp& op);
-// SHA-256 of CanonicalOpJson(op).
+// SHA-256 of CanonicalOpJson(op), without building that text: its pieces are hashed as they are
+// written (the payload by nlohmann's own serializer), into one SHA-256 context per thread.
 IdempotencyKey IdempotencyKeyFor(const engine::LogicalOp& op);
 // SHA-256 of arbitrary bytes (the primitive, for tests against known vectors).
 IdempotencyKey Sha256(std::string_view bytes);
