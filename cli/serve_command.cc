@@ -44,6 +44,7 @@ struct ServeArgs {
   std::string faults_file;
   std::string tokens;
   std::string workspace_file;
+  std::string webhooks_file;
   std::size_t journal_size = 10'000;
   std::string admin_token_env;
   std::string tokens_env;
@@ -220,6 +221,21 @@ struct JudgeRoutes {
   std::vector<scenarios::ExpectSpec> expect;
 };
 
+// Reads a webhooks file: the "webhooks" section itself, or a document holding one under
+// "webhooks" (a scenario file: its other sections are not read).
+Result<sim::WebhookConfig> LoadWebhooks(const std::string& path) {
+  auto doc = engine::JsonDocument::Load(path);
+  if (!doc.ok()) return doc.error();
+  engine::JsonReader reader(*doc);
+  engine::ObjectReader root = reader.Root();
+  if (!reader.ok()) return reader.error();
+  if (doc->root().contains("webhooks")) {
+    engine::ObjectReader inner = root.Object("webhooks");
+    return sim::ParseWebhookConfig(inner);
+  }
+  return sim::ParseWebhookConfig(root);
+}
+
 int Serve(const ServeArgs& args) {
   const std::string me = "notion-sim serve: ";
   // Decide everything that can fail on input before binding a port.
@@ -265,6 +281,14 @@ int Serve(const ServeArgs& args) {
       return kExitBadInput;
     }
     config.faults = std::move(plan).value();
+  }
+  if (!args.webhooks_file.empty()) {
+    auto hooks = LoadWebhooks(args.webhooks_file);
+    if (!hooks.ok()) {
+      std::cerr << me << hooks.error().message << "\n";
+      return kExitBadInput;
+    }
+    config.webhooks = std::move(hooks).value();
   }
   config.journal_capacity = args.journal_size;
   sim::HttpServerOptions options;
@@ -387,7 +411,8 @@ int Serve(const ServeArgs& args) {
             << "  oauth_client=" << fake.config().workspace.oauth_client_id
             << "  seed=" << args.seed << std::endl;
   std::cerr << me << "admin API at " << server.BaseUrl()
-            << "/__admin/ (faults, journal, ledger, reset, health, scenario, verdict), metrics at "
+            << "/__admin/ (faults, journal, ledger, reset, health, scenario, verdict, webhooks), "
+               "metrics at "
             << server.BaseUrl() << "/metrics; SIGINT or SIGTERM stops\n";
 
   int signal_number = 0;
@@ -424,6 +449,9 @@ Command AddServeCommand(CLI::App& app) {
       ->excludes(tokens);
   cmd->add_option("--workspace", args->workspace_file,
                   "workspace JSON file (default: a database with one data source)");
+  cmd->add_option("--webhooks", args->webhooks_file,
+                  "webhook subscriptions, retries and delivery faults: a JSON file holding the "
+                  "\"webhooks\" section (or a scenario file with one)");
   cmd->add_option("--journal-size", args->journal_size, "requests kept in the journal")
       ->capture_default_str();
   cmd->add_option("--admin-token-env", args->admin_token_env,

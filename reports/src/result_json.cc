@@ -618,6 +618,21 @@ void ResultFields(IO& io, RunResult& r) {
     o.U64("rate_limited", r.server_rate_limited);
     o.U64("pages", r.server_pages);
   });
+  io.Obj("webhooks", [&](IO& o) {
+    scenarios::WebhookResult& w = r.webhooks;
+    o.U64("events", w.events);
+    o.U64("aggregated", w.aggregated);
+    o.U64("deliveries", w.deliveries);
+    o.U64("duplicates", w.duplicates);
+    o.U64("accepted", w.accepted);
+    o.U64("rejected_signature", w.rejected_signature);
+    o.U64("retries", w.retries);
+    o.U64("dropped", w.dropped);
+    o.U64("fetches", w.fetches);
+    o.U64("fetches_succeeded", w.fetches_succeeded);
+    o.U64("fetch_attempts", w.fetch_attempts);
+    o.U64("fetches_skipped", w.fetches_skipped);
+  });
   io.Obj("dlq", [&](IO& o) {
     o.U64("depth_end", r.dlq_depth_end);
     o.U64("permanent", r.dlq_permanent);
@@ -696,8 +711,15 @@ void Migrate(json& j, int from) {
           j["metrics"]["work_end_us"] = j["metrics"]["end_us"];
         }
         break;
-      case 4:  // 5 added what `notion-sim test` ran (its command, runs, traffic, expectations)
+      case 4:  // 5 added what `notion-sim test` ran (its command, runs, traffic, expectations) and
+               // webhooks (a run without subscriptions records zeros)
         j["client"] = nullptr;
+        j["webhooks"] = json::object();
+        for (const char* k : {"events", "aggregated", "deliveries", "duplicates", "accepted",
+                              "rejected_signature", "retries", "dropped", "fetches",
+                              "fetches_succeeded", "fetch_attempts", "fetches_skipped"}) {
+          j["webhooks"][k] = 0;
+        }
         break;
       default:
         break;

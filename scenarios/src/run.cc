@@ -15,6 +15,7 @@
 #include "notion_sim/simulator/fake_notion.h"
 #include "notion_sim/simulator/in_process.h"
 #include "scenario_client.h"
+#include "webhook_consumer.h"
 #include "world.h"
 
 namespace notion_sim::scenarios {
@@ -117,6 +118,14 @@ Result<RunResult> RunScenario(const ScenarioSpec& spec, const SimOptions& option
         policies::BuildStack(s.stack, loop, trace, *stack_transport, root.Fork("stack.upstream"));
   }
   ScenarioClient client(spec, loop, trace, *notion, upstream.get());
+  // Webhook subscriptions: the integration behind the endpoint answers on the loop and fetches
+  // what each event names, through the same stack.
+  std::unique_ptr<WebhookConsumer> consumer;
+  if (fake.webhooks().active()) {
+    consumer = std::make_unique<WebhookConsumer>(loop, fake.webhooks(), *notion,
+                                                 root.Fork("webhooks.consumer"));
+    fake.SetChangeSink([c = consumer.get()](const sim::Change&) { c->Wake(); });
+  }
   ScenarioWorkload workload(spec, targets.value(), root.Fork("workload"));
   engine::Runner runner(loop, trace, workload, client);
 
@@ -135,6 +144,7 @@ Result<RunResult> RunScenario(const ScenarioSpec& spec, const SimOptions& option
   result.server_faults_injected = stats.faults_injected;
   result.server_rate_limited = stats.rate_limited;
   result.server_pages = fake.page_count();
+  if (consumer) result.webhooks = consumer->Result();
   return result;
 }
 

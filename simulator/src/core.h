@@ -466,6 +466,10 @@ struct Core {
   // and the change sink (webhooks hang here). `object` is what changed.
   void Commit(Call& call, const engine::ObjectId& object, ChangeKind kind,
               const engine::ObjectId& parent = engine::ObjectId{});
+  // What a webhook event says about a change of `object` (model.cc).
+  WebhookFacts EventFacts(const Call& call, ChangeKind kind, const engine::ObjectId& object) const;
+  void EventParent(const engine::ObjectId& parent, WebhookFacts& facts) const;
+  engine::ObjectId PageOfId(engine::ObjectId id) const;
   std::uint64_t Fingerprint(Call& call);
 
   // --- validation (validate.cc): false (and the call failed with Notion's message) ---
@@ -525,6 +529,7 @@ struct Core {
   std::uint64_t cursor_secret_a = 0;
   std::uint64_t cursor_secret_b = 0;
   std::function<void(const Change&)> change_sink;
+  std::unique_ptr<WebhookHub> webhooks;
 
   std::vector<TokenRec> tokens;
   bool open_auth = false;  // no tokens configured: any bearer / tenant is accepted

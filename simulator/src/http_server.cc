@@ -28,6 +28,7 @@
 #include <utility>
 #include <vector>
 
+#include <curl/curl.h>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
@@ -402,6 +403,8 @@ struct HttpServer::Impl {
   void AdminJournal(const httplib::Request& req, httplib::Response& res,
                     const std::vector<std::string>& seg);
   void AdminLedger(const httplib::Request& req, httplib::Response& res);
+  void AdminWebhooks(const httplib::Request& req, httplib::Response& res,
+                     const std::vector<std::string>& seg, const std::string& body);
   void AdminError(httplib::Response& res, int status, std::string_view code,
                   const std::string& message);
 
@@ -412,6 +415,11 @@ struct HttpServer::Impl {
                                            SteadyTime arrived, SteadyTime core_start);
   void EndObserving(const std::shared_ptr<Observed>& o, DoorEnd end, SteadyTime answered,
                     int status_sent);
+
+  // --- webhook deliveries (the hub in the core decides; this thread sends) --------------------
+  void DeliverLoop();
+  // POSTs one delivery, signed; true when the endpoint answered 2xx within the timeout.
+  bool Post(const WebhookDelivery& d);
 
   // --- socket-level actions -------------------------------------------------------------------
   HoldEnd Hold(TimeUs duration_us, int fd);
@@ -443,6 +451,10 @@ struct HttpServer::Impl {
   std::map<std::pair<std::string, std::string>, std::uint64_t> requests_by_route_status;
   std::map<std::string, std::uint64_t> outcomes;
   std::map<std::string, std::uint64_t> admin_requests;
+
+  std::thread deliverer;
+  std::atomic<std::uint64_t> webhook_posts{0};
+  std::atomic<std::uint64_t> webhook_posts_ok{0};
 };
 
 bool HttpServer::Impl::AcquireHold() {
@@ -879,8 +891,8 @@ void HttpServer::Impl::HandleAdmin(const httplib::Request& req, httplib::Respons
   {
     // The label set is fixed: a path segment is the caller's text (it could hold anything, a
     // token included) and the request may not even be authorized yet.
-    static constexpr std::array<std::string_view, 5> kFamilies = {"faults", "journal", "ledger",
-                                                                  "reset", "health"};
+    static constexpr std::array<std::string_view, 6> kFamilies = {"faults", "journal", "ledger",
+                                                                  "reset",  "health",  "webhooks"};
     const auto& extra = options.admin_extension.families;
     const bool known = std::find(kFamilies.begin(), kFamilies.end(), family) != kFamilies.end() ||
                        std::find(extra.begin(), extra.end(), family) != extra.end();
@@ -914,6 +926,8 @@ void HttpServer::Impl::HandleAdmin(const httplib::Request& req, httplib::Respons
       if (options.after_reset) options.after_reset(fake);
     }
     SendJson(res, 200, json{{"reset", true}});
+  } else if (family == "webhooks") {
+    AdminWebhooks(req, res, seg, body);
   } else if (family == "health" && seg.size() == 1) {
     if (m != "GET") return AdminError(res, 405, "invalid_request", "GET /__admin/health only");
     json health;
@@ -939,7 +953,8 @@ void HttpServer::Impl::HandleAdmin(const httplib::Request& req, httplib::Respons
     res.status = reply.status;
     res.set_content(reply.json, "application/json; charset=utf-8");
   } else {
-    std::string routes = "faults, faults/{id}, journal, journal/decisions, ledger, reset, health";
+    std::string routes =
+        "faults, faults/{id}, journal, journal/decisions, ledger, reset, health, webhooks";
     for (const std::string& f : options.admin_extension.families) routes += ", " + f;
     AdminError(res, 404, "invalid_request_url",
                "No admin route " + m + " " + req.path + " (" + routes + ").");
@@ -1000,6 +1015,38 @@ void HttpServer::Impl::AdminFaults(const httplib::Request& req, httplib::Respons
   } else {
     AdminError(res, 405, "invalid_request", "/__admin/faults/{id} answers GET and DELETE");
   }
+}
+
+// GET /__admin/webhooks: the subscriptions and the delivery counters. POST /__admin/webhooks
+// {"url", "verification_token"?, "event_types"?}: a subscription, verification request sent at
+// once; answers 201 with its index, id and verification token.
+void HttpServer::Impl::AdminWebhooks(const httplib::Request& req, httplib::Response& res,
+                                     const std::vector<std::string>& seg, const std::string& body) {
+  if (seg.size() != 1)
+    return AdminError(res, 404, "invalid_request_url", "Expected /__admin/webhooks.");
+  if (req.method == "GET") {
+    std::lock_guard<std::mutex> lock(core_mu);
+    json out = fake.webhooks().Json();
+    out["posts"] = webhook_posts.load();
+    out["posts_ok"] = webhook_posts_ok.load();
+    return SendJson(res, 200, out);
+  }
+  if (req.method != "POST") {
+    return AdminError(res, 405, "invalid_request", "/__admin/webhooks answers GET and POST");
+  }
+  auto doc = engine::JsonDocument::Parse(body, "request body");
+  if (!doc.ok()) return AdminError(res, 400, "invalid_json", doc.error().message);
+  engine::JsonReader reader(*doc);
+  engine::ObjectReader root = reader.Root();
+  if (!reader.ok()) return AdminError(res, 400, "validation_error", reader.error().message);
+  auto spec = ParseWebhookSubscription(root);
+  if (!spec.ok()) return AdminError(res, 400, "validation_error", spec.error().message);
+  std::lock_guard<std::mutex> lock(core_mu);
+  WebhookHub& hub = fake.webhooks();
+  const std::uint32_t index = hub.Subscribe(std::move(spec).value());
+  json sub = hub.Json()["subscriptions"][index];
+  sub["verification_token"] = hub.subscription(index).verification_token;
+  SendJson(res, 201, sub);
 }
 
 // POST /__admin/faults: one rule ({"action": ...}) or a plan ({"faults": [...]}). All or nothing.
@@ -1207,6 +1254,82 @@ std::string HttpServer::BaseUrl() const {
   return "http://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(impl_->bound_port);
 }
 
+namespace {
+
+size_t DiscardBody(char*, size_t size, size_t n, void*) { return size * n; }
+
+// Aborts a delivery in flight once the server is stopping.
+int AbortWhenStopping(void* stopping, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return static_cast<std::atomic<bool>*>(stopping)->load() ? 1 : 0;
+}
+
+}  // namespace
+
+bool HttpServer::Impl::Post(const WebhookDelivery& d) {
+  CURL* curl = curl_easy_init();
+  if (curl == nullptr) return false;
+  curl_slist* headers = nullptr;
+  headers = curl_slist_append(headers, "Content-Type: application/json");
+  headers = curl_slist_append(headers, "User-Agent: notion-api");
+  std::string signature;
+  if (!d.verification) {
+    // A planted bad signature is well-formed (sha256= and 64 hex digits) and signs with another
+    // key, so only the HMAC comparison can catch it.
+    signature = "X-Notion-Signature: " +
+                WebhookHub::Signature(d.body, d.bad_signature ? d.verification_token + "-tampered"
+                                                              : d.verification_token);
+    headers = curl_slist_append(headers, signature.c_str());
+  }
+  curl_easy_setopt(curl, CURLOPT_URL, d.url.c_str());
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, d.body.data());
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(d.body.size()));
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
+                   static_cast<long>(options.webhook_timeout_us / kUsPerMs));
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(options.webhook_timeout_us / kUsPerMs));
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, DiscardBody);
+  curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, AbortWhenStopping);
+  curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &stopping);
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  const CURLcode rc = curl_easy_perform(curl);
+  long status = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  curl_slist_free_all(headers);
+  curl_easy_cleanup(curl);
+  webhook_posts.fetch_add(1);
+  const bool ok = rc == CURLE_OK && status >= 200 && status < 300;
+  if (ok) webhook_posts_ok.fetch_add(1);
+  if (options.log) {
+    options.log("webhook " + std::string(d.verification ? "verification" : d.type) + " attempt " +
+                std::to_string(d.attempt) + " -> " +
+                (rc == CURLE_OK ? std::to_string(status) : std::string(curl_easy_strerror(rc))));
+  }
+  return ok;
+}
+
+// Takes what the hub says is due, sends it outside the core's lock, reports each answer; wakes
+// every webhook_poll_us (and at once on Stop) to look again.
+void HttpServer::Impl::DeliverLoop() {
+  while (!stopping.load()) {
+    std::vector<WebhookDelivery> due;
+    {
+      std::lock_guard<std::mutex> lock(core_mu);
+      due = fake.webhooks().TakeDue();
+    }
+    for (const WebhookDelivery& d : due) {
+      const bool ok = !stopping.load() && Post(d);
+      std::lock_guard<std::mutex> lock(core_mu);
+      fake.webhooks().Report(d, ok);
+    }
+    std::unique_lock<std::mutex> lock(stop_mu);
+    stop_cv.wait_for(lock, std::chrono::microseconds(options.webhook_poll_us),
+                     [this] { return stopping.load(); });
+  }
+}
+
 Result<int> HttpServer::Start() {
   Impl& m = *impl_;
   assert(!m.started && "HttpServer::Start called twice");
@@ -1291,6 +1414,9 @@ Result<int> HttpServer::Start() {
     m.server.listen_after_bind();
     m.listen_returned.store(true);
   });
+  static std::once_flag curl_init;
+  std::call_once(curl_init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  m.deliverer = std::thread([&m] { m.DeliverLoop(); });
   // httplib's stop() does nothing until the listening loop has started, so a Stop() right after
   // Start() would leave it running forever: wait (bounded) until it runs.
   const SteadyTime wait_start = std::chrono::steady_clock::now();
@@ -1316,6 +1442,7 @@ void HttpServer::Stop() {
   m.stop_cv.notify_all();
   m.server.stop();
   if (m.listener.joinable()) m.listener.join();
+  if (m.deliverer.joinable()) m.deliverer.join();
   m.started = false;
 }
 

@@ -366,6 +366,8 @@ Core::Core(const engine::Clock& c, engine::Rng rng, engine::Trace* t, FakeConfig
   cursor_secret_b = cursor.NextU64();
   config.faults.Reseed(rng.Fork("faults"));
   upstream = std::make_unique<Upstream>(config.upstream, rng.Fork("upstream"));
+  webhooks = std::make_unique<WebhookHub>(clock, rng.Fork("webhooks"), config.webhooks,
+                                          config.workspace.epoch_unix_s);
   Build();
 }
 
@@ -1091,6 +1093,8 @@ std::string_view ChangeKindName(ChangeKind kind) {
 // Admin views
 
 FaultPlan& FakeNotion::faults() { return impl_->config.faults; }
+WebhookHub& FakeNotion::webhooks() { return *impl_->webhooks; }
+const WebhookHub& FakeNotion::webhooks() const { return *impl_->webhooks; }
 Journal& FakeNotion::journal() { return impl_->journal; }
 const Journal& FakeNotion::journal() const { return impl_->journal; }
 const engine::Ledger& FakeNotion::ledger() const { return impl_->ledger; }
@@ -1109,6 +1113,7 @@ void FakeNotion::Reset() {
   m.payload_cache = {};
   m.config.faults.Reseed(m.root_rng.Fork("faults"));
   m.Build();
+  m.webhooks->Reset();
 }
 
 json FakeNotion::HealthJson() const {
@@ -1230,6 +1235,11 @@ Result<FakeConfig> ParseFakeConfig(engine::ObjectReader& root) {
     Result<UpstreamConfig> up = ParseUpstream(*u);
     if (!up.ok()) return up.error();
     config.upstream = std::move(up).value();
+  }
+  if (std::optional<engine::ObjectReader> w = root.OptionalObject("webhooks")) {
+    Result<WebhookConfig> hooks = ParseWebhookConfig(*w);
+    if (!hooks.ok()) return hooks.error();
+    config.webhooks = std::move(hooks).value();
   }
   if (!root.ok()) return root.error();
   return config;

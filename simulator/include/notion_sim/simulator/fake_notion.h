@@ -63,6 +63,7 @@
 #include "notion_sim/simulator/network.h"
 #include "notion_sim/simulator/rate_limit.h"
 #include "notion_sim/simulator/upstream.h"
+#include "notion_sim/simulator/webhooks.h"
 #include "notion_sim/simulator/workspace.h"
 
 namespace notion_sim::sim {
@@ -71,13 +72,14 @@ struct FakeConfig {
   Workspace workspace;
   FaultPlan faults;  // its rules; the fake reseeds it from its own Rng
   UpstreamConfig upstream;
+  WebhookConfig webhooks;  // subscriptions the fake delivers its changes to (webhooks())
   std::size_t journal_capacity = 10'000;
   // Bound of the write ledger; writes past it still apply but are counted, not recorded.
   std::size_t ledger_limit = 50'000'000;
 };
 
-// Reads the fake's sections from a scenario-like root object: "workspace", "faults", "upstream"
-// (each optional). Does not Finish() `root`: other folders own its other keys.
+// Reads the fake's sections from a scenario-like root object: "workspace", "faults", "upstream",
+// "webhooks" (each optional). Does not Finish() `root`: other folders own its other keys.
 Result<FakeConfig> ParseFakeConfig(engine::ObjectReader& root);
 
 // A committed change, as the one commit point sees it: what changed, how, by which call. Webhook
@@ -107,6 +109,7 @@ struct Change {
   engine::Operation operation = engine::Operation::kCreatePage;
   engine::ObjectId object;  // the page, database, data source, comment, ... that changed
   engine::ObjectId parent;  // its parent (page, data source, database), when it has one
+  WebhookFacts event;  // what a webhook event says about it (filled when webhooks or a sink listen)
   TimeUs at_us = 0;
   std::uint16_t tenant = 0;
   std::uint64_t op_id = 0;
@@ -194,15 +197,19 @@ class FakeNotion {
                        const ForwardedAnswer& target);
 
   FaultPlan& faults();
+  // The webhook deliveries of every committed change (fed before the change sink runs).
+  WebhookHub& webhooks();
+  const WebhookHub& webhooks() const;
   Journal& journal();
   const Journal& journal() const;
   const engine::Ledger& ledger() const;
   const FakeStats& stats() const;
   const FakeConfig& config() const;
 
-  // Back to the configured initial workspace: model, ledger, journal, rate limits, counters and
-  // the fault rules' counters are reset; the fault rules themselves are kept. Ids drawn after a
-  // Reset repeat those of a fresh instance with the same seed.
+  // Back to the configured initial workspace: model, ledger, journal, rate limits, counters,
+  // webhook subscriptions (the configured ones, unverified) and the fault rules' counters are
+  // reset; the fault rules themselves are kept. Ids drawn after a Reset repeat those of a fresh
+  // instance with the same seed.
   void Reset();
 
   // For /__admin/health: {"status": "ok", "pages", "blocks", "data_sources", "requests", ...}.

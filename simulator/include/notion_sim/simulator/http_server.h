@@ -6,7 +6,10 @@
 //   /v1/..., /upstream/...   through FakeNotion::HandleHttp; the Answer's fault action is made
 //                            real on the socket (delay, hang, stalled body, connection reset)
 //   /__admin/...             faults (list, add a rule or a plan, remove, clear), journal, ledger,
-//                            reset, health; optionally behind a bearer token
+//                            reset, health, webhooks (subscribe, list); optionally behind a
+//                            bearer token
+//   webhooks                 the core's webhook deliveries POSTed to the subscriptions' URLs with
+//                            libcurl, signed (X-Notion-Signature), from a background thread
 //   /metrics                 Prometheus text: requests by route and status, realized actions,
 //                            plus the core's own counters
 //   anything else            Notion's 400 invalid_request_url
@@ -104,6 +107,11 @@ struct HttpServerOptions {
   // Request bodies above this size get 413 before they reach the core (Notion's own 500 KB
   // payload limit is the core's to enforce, as a validation_error). Room for a 20 MB file part.
   std::size_t max_body_bytes = (20u << 20) + (1u << 20);
+  // Webhook deliveries (FakeNotion::webhooks()): a background thread POSTs what the hub says is
+  // due, looking every `webhook_poll_us`; one delivery may take `webhook_timeout_us` (connect and
+  // answer), after which it counts as failed and the hub retries it on Notion's schedule.
+  TimeUs webhook_poll_us = Ms(20);
+  TimeUs webhook_timeout_us = Sec(5);
   // How long an idle keep-alive connection stays open; Stop() can wait this long for one.
   TimeUs keep_alive_timeout_us = Sec(2);
   // One line per request (method, path, status, action, duration); never contains a token.
