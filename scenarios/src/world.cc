@@ -62,19 +62,16 @@ void DeriveInvariants(const ScenarioSpec& spec, const policies::StackConfig& sta
                                                      : spec.duration_us + spec.drain_limit_us;
   }
   if (!said.contains("client_rate")) {
-    // In any window of length W a fixed window admits at most 2 x limit (the end of one window
-    // and the start of the next); a token bucket at most burst + rate x W. Checked over 60 s.
-    if (stack.limiter.kind == policies::LimiterKind::kFixedWindow ||
-        stack.limiter.kind == policies::LimiterKind::kSlidingWindow) {
-      inv.rate_window_us = stack.limiter.window_us;
-      inv.rate_budget = stack.limiter.kind == policies::LimiterKind::kFixedWindow
-                            ? 2 * stack.limiter.limit
-                            : stack.limiter.limit;
-    } else if (stack.limiter.kind == policies::LimiterKind::kTokenBucket) {
-      // Adaptive limiters only ever go below the configured rate, so the same bound holds.
-      inv.rate_window_us = Sec(60);
-      inv.rate_budget = static_cast<std::int64_t>(
-          std::ceil(stack.limiter.burst + stack.limiter.rate_per_s * 60.0));
+    // The limiter's own worst case (policies::MaxRequestsInWindow): over its window for the
+    // window kinds, over 60 s (Notion's window) for a token bucket.
+    const policies::RateLimiterConfig& l = stack.limiter;
+    const TimeUs window_us = l.kind == policies::LimiterKind::kFixedWindow ||
+                                     l.kind == policies::LimiterKind::kSlidingWindow
+                                 ? l.window_us
+                                 : Sec(60);
+    if (const std::optional<std::int64_t> most = policies::MaxRequestsInWindow(l, window_us)) {
+      inv.rate_window_us = window_us;
+      inv.rate_budget = *most;
     }
   }
   if (!said.contains("bulkhead") && stack.bulkhead.enabled) {
