@@ -287,6 +287,40 @@ TEST_F(LiveRun, RefusesUnsafeRunsBeforeSendingAnything) {
   EXPECT_FALSE(CheckLiveSafety(fast, o).ok());
 }
 
+// Issue 14: live mode judged a token bucket by its average rate only, so 3/s with a burst of 180
+// passed although it can send 180 + 3 x 60 = 360 requests in one minute. The worst 60 s window is
+// checked against Notion's 180 and named in the refusal; the recommended stack (3 + 2.95 x 60 =
+// 180) still fits.
+TEST_F(LiveRun, RefusesALimiterWhoseWorstMinuteIsOverTheBudget) {
+  auto reader = [](json limiter) {
+    json j = {{"name", "reader"},
+              {"duration_s", 1},
+              {"stack", {{"profile", "recommended"}}},
+              {"workload", {{"streams", json::array({{{"operation", "retrieve_page"}}})}}}};
+    if (!limiter.is_null()) j["stack"]["limiter"] = std::move(limiter);
+    return j;
+  };
+  LiveOptions o = Options("reader");
+  o.base_url = "https://api.notion.com";
+  const Status bursty = CheckLiveSafety(
+      Spec(reader({{"kind", "token_bucket"}, {"rate_per_s", 3}, {"burst", 180}})), o);
+  ASSERT_FALSE(bursty.ok());
+  EXPECT_EQ(bursty.error().code, ErrorCode::kInvalidInput);
+  EXPECT_NE(bursty.error().message.find("/stack/limiter can send 360 requests in one 60 s window "
+                                        "(burst 180 + 3/s x 60 s)"),
+            std::string::npos)
+      << bursty.error().message;
+  const Status fixed = CheckLiveSafety(
+      Spec(reader({{"kind", "fixed_window"}, {"limit", 180}, {"adapt", "none"}})), o);
+  ASSERT_FALSE(fixed.ok());
+  EXPECT_NE(fixed.error().message.find("can send 360 requests"), std::string::npos)
+      << fixed.error().message;
+  EXPECT_TRUE(CheckLiveSafety(Spec(reader(nullptr)), o).ok());
+  EXPECT_TRUE(CheckLiveSafety(
+                  Spec(reader({{"kind", "sliding_window"}, {"limit", 180}, {"adapt", "none"}})), o)
+                  .ok());
+}
+
 TEST_F(LiveRun, AStateFileBelongsToOneRun) {
   json j = {{"name", "reader"},
             {"seed", 5},
