@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "command.h"
+#include "notion_sim/reports/baseline.h"
 #include "notion_sim/reports/compare.h"
 #include "notion_sim/reports/result_json.h"
 
@@ -17,6 +18,7 @@ struct CompareArgs {
   std::string sim;
   std::string live;
   std::string out;
+  std::string tolerance = "25%";
   ns::reports::SimLiveOptions options;
 };
 
@@ -35,7 +37,14 @@ ns::Result<ns::scenarios::RunResult> Pick(const std::string& path, const std::st
       "; name one *.result.json file");
 }
 
-int Compare(const CompareArgs& args) {
+int Compare(CompareArgs args) {
+  const ns::Result<double> tolerance =
+      ns::reports::ParseFractionFlag("--tolerance", args.tolerance);
+  if (!tolerance.ok()) {
+    std::cerr << "notion-sim compare: " << tolerance.error().message << "\n";
+    return kExitBadInput;
+  }
+  args.options.rel_tolerance = *tolerance;
   auto live = Pick(args.live, "");
   if (!live.ok()) {
     std::cerr << "notion-sim compare: " << live.error().message << "\n";
@@ -85,9 +94,9 @@ Command AddCompareCommand(CLI::App& app) {
   cmd->add_option("live_result", args->live, "Result of the live run (file or directory)")
       ->required();
   cmd->add_option("--out", args->out, "Also write the Markdown comparison here");
-  cmd->add_option("--tolerance", args->options.rel_tolerance, "Relative difference that is marked")
-      ->capture_default_str()
-      ->check(CLI::Range(0.0, 100.0));
+  cmd->add_option("--tolerance", args->tolerance,
+                  "Relative difference that is marked: a fraction (0.25) or a percentage (25%)")
+      ->capture_default_str();
   return Command{cmd, [args] { return Compare(*args); }};
 }
 

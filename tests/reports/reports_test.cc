@@ -538,5 +538,30 @@ TEST(Baseline, ToleranceSyntax) {
   EXPECT_FALSE(ParseTolerance("-1", t).ok());
 }
 
+// Issue 14: `--tolerance 5` was read as 5 (500 %): a gate that forgave anything. A bare number is a
+// fraction at most 1; "5%" and "0.05" are the two ways to say five percent.
+TEST(Baseline, ABareToleranceAboveOneIsRefusedNamingTheFlag) {
+  Tolerances t;
+  ASSERT_TRUE(ParseTolerance("5%", t).ok());
+  EXPECT_DOUBLE_EQ(t.global, 0.05);
+  ASSERT_TRUE(ParseTolerance("0.05", t).ok());
+  EXPECT_DOUBLE_EQ(t.global, 0.05);
+  ASSERT_TRUE(ParseTolerance("1", t).ok());
+  EXPECT_DOUBLE_EQ(t.global, 1.0);
+  const Status five = ParseTolerance("5", t);
+  ASSERT_FALSE(five.ok());
+  EXPECT_EQ(five.error().message,
+            "--tolerance 5: a bare number is a fraction, so 5 would allow 500 %; write 5% for 5 "
+            "percent (or 0.05)");
+  EXPECT_DOUBLE_EQ(t.global, 1.0);  // unchanged
+  const Status per = ParseTolerance("latency_ms.p99=20", t);
+  ASSERT_FALSE(per.ok());
+  EXPECT_NE(per.error().message.find("--tolerance latency_ms.p99=20: a bare number"),
+            std::string::npos);
+  const Result<double> compare = ParseFractionFlag("--tolerance", "25");
+  ASSERT_FALSE(compare.ok());
+  EXPECT_DOUBLE_EQ(*ParseFractionFlag("--tolerance", "25%"), 0.25);
+}
+
 }  // namespace
 }  // namespace notion_sim::reports
