@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "command.h"
+#include "notion_sim/engine/json_reader.h"
 #include "notion_sim/explore/sweep.h"
 #include "notion_sim/scenarios/scenario.h"
 #include "progress.h"
@@ -45,17 +46,12 @@ int Sweep(const SweepArgs& args) {
   }
   ns::explore::SweepSpec sweep;
   if (!args.sweep_file.empty()) {
-    std::ifstream in(args.sweep_file);
-    if (!in) {
-      std::cerr << "notion-sim sweep: --sweep-file " << args.sweep_file << ": cannot read\n";
+    const ns::Result<nlohmann::json> doc = ns::engine::LoadJson(args.sweep_file);
+    if (!doc.ok()) {
+      std::cerr << "notion-sim sweep: --sweep-file " << doc.error().message << "\n";
       return kExitBadInput;
     }
-    const nlohmann::json doc = nlohmann::json::parse(in, nullptr, false);
-    if (doc.is_discarded()) {
-      std::cerr << "notion-sim sweep: " << args.sweep_file << ": not valid JSON\n";
-      return kExitBadInput;
-    }
-    auto parsed = ns::explore::ParseSweepFile(doc, args.sweep_file);
+    auto parsed = ns::explore::ParseSweepFile(*doc, args.sweep_file);
     if (!parsed.ok()) {
       std::cerr << "notion-sim sweep: " << parsed.error().message << "\n";
       return kExitBadInput;

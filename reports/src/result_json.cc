@@ -9,6 +9,7 @@
 #include <optional>
 #include <sstream>
 
+#include "notion_sim/engine/json_reader.h"
 #include "notion_sim/reports/text.h"
 
 namespace notion_sim::reports {
@@ -520,20 +521,8 @@ json IndexToJson(const std::vector<json>& results) {
 
 namespace {
 
-Result<json> ReadJsonFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error{ErrorCode::kNotFound, path + ": cannot open file (does it exist?)"};
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  try {
-    return json::parse(ss.str());
-  } catch (const json::parse_error& e) {
-    return InvalidInput(path + ": not valid JSON: " + e.what());
-  }
-}
-
 Status AppendFromFile(const std::string& path, std::vector<RunResult>& out) {
-  Result<json> j = ReadJsonFile(path);
+  Result<json> j = engine::LoadJson(path);
   if (!j.ok()) return j.error();
   if (j->is_object() && j->contains("results")) {
     const json& list = j->at("results");

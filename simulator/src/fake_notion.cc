@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "core.h"
+#include "notion_sim/engine/json_reader.h"
 #include "notion_sim/simulator/redact.h"
 
 namespace notion_sim::sim {
@@ -124,33 +125,6 @@ bool IsList(Operation op) {
       return false;
   }
 }
-
-// The deepest nesting of arrays and objects in JSON text (strings skipped). Bodies nested deeper
-// than any Notion shape are refused before parsing: the parser, the serializer and our walkers
-// would otherwise recurse as deep as the client likes.
-std::size_t NestingDepth(std::string_view text) {
-  std::size_t depth = 0, deepest = 0;
-  bool in_string = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char ch = text[i];
-    if (in_string) {
-      if (ch == '\\') {
-        ++i;
-      } else if (ch == '"') {
-        in_string = false;
-      }
-    } else if (ch == '"') {
-      in_string = true;
-    } else if (ch == '[' || ch == '{') {
-      deepest = std::max(deepest, ++depth);
-    } else if ((ch == ']' || ch == '}') && depth > 0) {
-      --depth;
-    }
-  }
-  return deepest;
-}
-
-constexpr std::size_t kMaxNesting = 64;
 
 std::string JsonQuoted(std::string_view s) { return SafeDump(nlohmann::json(std::string(s))); }
 
@@ -853,8 +827,9 @@ Answer FakeNotion::HandleHttp(const HttpRequestView& request) {
       return std::isspace(static_cast<unsigned char>(ch));
     });
     if (!blank) {
-      if (NestingDepth(request.body) > kMaxNesting) {
-        c.Fail(400, ApiCode::kInvalidJson, "");
+      if (Status st = engine::CheckJsonLimits(request.body, "body", {64, kMaxBodyBytes});
+          !st.ok()) {
+        c.Fail(400, ApiCode::kInvalidJson, st.error().message);
         return finish();
       }
       body = nlohmann::json::parse(request.body, nullptr, /*allow_exceptions=*/false);

@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "notion_sim/engine/json_reader.h"
+
 namespace notion_sim::engine {
 namespace {
 
@@ -504,7 +506,9 @@ Response ParseAnswer(const HttpAnswer& answer, bool reconcile_lookup) {
   r.status = answer.status;
   r.retry_after = answer.retry_after;
   r.injected = answer.injected;
-  json body = json::parse(answer.body, nullptr, /*allow_exceptions=*/false);
+  json body = CheckJsonLimits(answer.body, "response").ok()
+                  ? json::parse(answer.body, nullptr, /*allow_exceptions=*/false)
+                  : json(json::value_t::discarded);
   const bool is_json = !body.is_discarded();
   const bool success = answer.status >= 200 && answer.status < 300;
   if (success) {
