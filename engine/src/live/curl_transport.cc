@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "notion_sim/engine/json_reader.h"
+#include "notion_sim/engine/retry_after.h"
 
 namespace notion_sim::engine {
 namespace {
@@ -99,12 +100,6 @@ bool IsList(Operation op) {
 
 long CeilMs(TimeUs us) { return static_cast<long>((us + kUsPerMs - 1) / kUsPerMs); }
 
-std::int64_t WallNowUs() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 }  // namespace
 
 struct CurlTransport::Transfer {
@@ -126,6 +121,8 @@ struct CurlTransport::Transfer {
     body_too_large = false;
     sends = 0;
     resend_refused = false;
+    interim = false;
+    headers_done = false;
     done = nullptr;
   }
 
@@ -188,9 +185,13 @@ struct CurlTransport::Transfer {
   bool body_too_large = false;
   int sends = 0;
   bool resend_refused = false;
+  bool interim = false;       // the head being read is a 1xx one
+  bool headers_done = false;  // the final response's head has arrived
+  bool timeout_covers_body = true;
   std::uint64_t op_id = 0;
   std::uint32_t attempt = 0;
   std::uint16_t tenant = 0;
+  Operation operation = Operation::kRetrievePage;
   bool reconcile_lookup = false;
   Completion done;
   TimeUs sent_us = 0;
@@ -358,7 +359,9 @@ void CurlTransport::Send(const Request& request, Completion done) {
   t->op_id = request.op_id;
   t->attempt = request.attempt;
   t->tenant = request.tenant;
+  t->operation = request.operation;
   t->reconcile_lookup = request.reconcile_lookup;
+  t->timeout_covers_body = request.timeout_covers_body;
   t->done = std::move(done);
 
   CURL* e = t->easy;
@@ -422,8 +425,8 @@ void CurlTransport::Send(const Request& request, Completion done) {
     // The attempt's timeout is a loop timer rather than CURLOPT_TIMEOUT_MS: libcurl's own timer
     // works in milliseconds and can fire a fraction of one early, while a loop timer never runs
     // before its time, so "timed out" always means "timeout_us passed on the loop's clock". It
-    // covers the whole exchange, body included: unlike the SDK (notion-api.md §4.7), a stalled
-    // body must not hang an attempt forever.
+    // covers the whole exchange, body included, unless the request says the timeout ends with the
+    // headers (Request::timeout_covers_body, the SDK's way, notion-api.md §4.7).
     raw->timeout_timer =
         loop_.ScheduleAt(raw->sent_us + request.timeout_us, [this, raw] { OnTimeout(raw); });
   }
@@ -431,6 +434,8 @@ void CurlTransport::Send(const Request& request, Completion done) {
 
 void CurlTransport::OnTimeout(Transfer* raw) {
   raw->timeout_timer = EventId{};  // it is running: nothing to cancel
+  // The SDK's timeout ends with the headers: a body still arriving (or stalled) is waited for.
+  if (!raw->timeout_covers_body && raw->headers_done) return;
   loop_.AbortTransfer(raw->easy);
   OnDone(raw, CURLE_OPERATION_TIMEDOUT);
 }
@@ -455,11 +460,14 @@ void CurlTransport::OnDone(Transfer* raw, CURLcode result) {
       }
     }
     if (options_.trace != nullptr && !t->answer.retry_after.empty()) {
-      if (std::optional<RetryAfterValue> v = ParseRetryAfter(t->answer.retry_after)) {
-        const TimeUs not_before_us = RetryAfterNotBefore(*v, received_us, WallNowUs());
-        options_.trace->Emit(EventKind::kRetryAfterGiven, received_us, t->op_id, t->attempt,
-                             t->tenant, not_before_us,
-                             v->form == RetryAfterForm::kHttpDate ? 1 : 0);
+      // Read strictly on the run's calendar (the loop's: the wall clock at its start), the
+      // ground truth every stack is held to.
+      const RetryAfterValue v = ParseRetryAfter(t->answer.retry_after, RetryAfterMode::kStrict,
+                                                loop_.EpochUnixUs() + received_us);
+      if (v.form == RetryAfterForm::kSeconds || v.form == RetryAfterForm::kDate) {
+        options_.trace->Emit(Event{received_us, t->op_id, received_us + v.delay_us,
+                                   v.form == RetryAfterForm::kDate ? 1 : 0, t->attempt, t->tenant,
+                                   EventKind::kRetryAfterGiven, DependencyOf(t->operation)});
       }
     }
   } else if (result == CURLE_ABORTED_BY_CALLBACK && t->resend_refused) {

@@ -34,7 +34,12 @@ void GlobalInitOnce() {
 
 }  // namespace
 
-LiveLoop::LiveLoop(Options options) : options_(options), start_(std::chrono::steady_clock::now()) {
+LiveLoop::LiveLoop(Options options)
+    : options_(options),
+      start_(std::chrono::steady_clock::now()),
+      epoch_unix_us_(std::chrono::duration_cast<std::chrono::microseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count()) {
   GlobalInitOnce();
   multi_ = curl_multi_init();
   Check(multi_ != nullptr, "curl_multi_init");
