@@ -576,12 +576,10 @@ Result<RunResult> RunScenarioLive(const ScenarioSpec& spec, const LiveOptions& o
   engine::Rng root(spec.seed);
   std::unique_ptr<engine::Client> notion = policies::BuildStack(
       s.stack, loop, observers.trace, **transport, root.Fork("stack"), &st.dlq());
-  std::unique_ptr<engine::Client> upstream;
-  if (!spec.enrich.empty()) {
-    upstream = policies::BuildStack(s.stack, loop, observers.trace, **transport,
-                                    root.Fork("stack.upstream"));
-  }
-  ScenarioClient client(spec, loop, observers.trace, *notion, upstream.get());
+  std::unique_ptr<engine::Client> upstream =
+      BuildUpstreamStack(spec, s, observers, loop, **transport, root.Fork("stack.upstream"));
+  ScenarioClient client(spec, loop, observers.trace, *notion, upstream.get(),
+                        s.stack.retry.deadline_us);
   DurableClient durable(client, loop, st,
                         s.stack.reconcile == policies::Reconcile::kLookupBeforeRetry);
   ScenarioWorkload workload(spec, targets.value(), root.Fork("workload"));

@@ -85,18 +85,18 @@ Result<RunResult> RunScenario(const ScenarioSpec& spec, const SimOptions& option
   if (options.replay) s.fake.faults.SetReplay(*options.replay, sim::ReplayKey::kOpAttempt);
 
   engine::SimLoop loop;
+  // One calendar for the run: the workspace's epoch, on which the fake dates its headers and the
+  // stack reads them.
+  loop.set_epoch_unix_us(s.fake.workspace.epoch_unix_s * kUsPerSec);
   Observers observers(spec, s);
   engine::Trace& trace = observers.trace;
   sim::FakeNotion fake(loop, root.Fork("simulator"), &trace, s.fake);
   sim::InProcessTransport transport(loop, fake, s.network, root.Fork("network"), &trace);
-  transport.set_epoch_unix_s(s.fake.workspace.epoch_unix_s);
   std::unique_ptr<engine::Client> notion =
       policies::BuildStack(s.stack, loop, trace, transport, root.Fork("stack"));
-  std::unique_ptr<engine::Client> upstream;
-  if (!spec.enrich.empty()) {
-    upstream = policies::BuildStack(s.stack, loop, trace, transport, root.Fork("stack.upstream"));
-  }
-  ScenarioClient client(spec, loop, trace, *notion, upstream.get());
+  std::unique_ptr<engine::Client> upstream =
+      BuildUpstreamStack(spec, s, observers, loop, transport, root.Fork("stack.upstream"));
+  ScenarioClient client(spec, loop, trace, *notion, upstream.get(), s.stack.retry.deadline_us);
   ScenarioWorkload workload(spec, targets.value(), root.Fork("workload"));
   engine::Runner runner(loop, trace, workload, client);
 

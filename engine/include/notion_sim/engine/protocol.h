@@ -48,6 +48,15 @@ bool IsWrite(Operation op);
 // True for operations that create a new object (the duplicate-create risk).
 bool IsCreate(Operation op);
 
+// The services a run depends on: Notion, and the second upstream an enrich workflow asks
+// (seed pattern 2). Each has its own stack, breaker keys, limiter, invariants, health and rows in
+// reports; trace events say which one they concern (engine::Event::dependency).
+enum class Dependency : std::uint8_t { kNotion, kUpstream, kCount };
+inline constexpr int kDependencyCount = static_cast<int>(Dependency::kCount);
+std::string_view DependencyName(Dependency dependency);  // "notion", "upstream"
+// kUpstream for Operation::kUpstreamComplete, kNotion for the rest.
+Dependency DependencyOf(Operation op);
+
 // The route of an operation: "/v1/pages/{id}" with the target id filled in (dashed form).
 // `target` is ignored by operations without one (create_page, search, users_me, list_users).
 std::string RenderPath(Operation op, const std::string& target);

@@ -1,0 +1,255 @@
+// Issue 14 ("every verdict true"): simulated runs whose figures a CI gate reads, each checked with
+// the exact number the run must give. Every test here failed on the code before its fix; the
+// comment above each says what it measured then.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "notion_sim/scenarios/run.h"
+#include "notion_sim/scenarios/scenario.h"
+
+namespace notion_sim::scenarios {
+namespace {
+
+using nlohmann::json;
+
+json Library(const std::string& name) {
+  const char* src = std::getenv("NSIM_SOURCE_DIR");
+  std::ifstream in(std::string(src != nullptr ? src : "../../..") + "/scenarios/library/" + name +
+                   ".json");
+  return json::parse(in);
+}
+
+const checks::InvariantResult* Invariant(const RunResult& r, const std::string& name) {
+  for (const auto& i : r.checks.invariants) {
+    if (i.name == name) return &i;
+  }
+  return nullptr;
+}
+
+RunResult Run(const json& j) {
+  auto spec = ParseScenario(j.dump(), j.at("name").get<std::string>() + ".json");
+  EXPECT_TRUE(spec.ok()) << spec.error().message;
+  if (!spec.ok()) return {};
+  auto result = RunScenario(*spec);
+  EXPECT_TRUE(result.ok()) << result.error().message;
+  return result.ok() ? std::move(result).value() : RunResult{};
+}
+
+// A Retry-After HTTP-date is read on the run's one calendar: the workspace's epoch, on which the
+// fake dates it. Before, the stack read it against 2026-01-01 whatever the workspace said: with
+// an epoch in 2024 the date was long past (a wait of 0 ms), with one in 2027 months ahead (the
+// SDK's 60 s cap). Now the wait is the ~2.x s the header means.
+TEST(Verdicts, HttpDatesAreReadOnTheWorkspaceCalendar) {
+  for (const char* epoch : {"2024-02-29T23:59:30Z", "2027-06-01T00:00:00Z"}) {
+    SCOPED_TRACE(epoch);
+    const json j = {
+        {"name", "dated"},
+        {"seed", 5},
+        {"duration_s", 10},
+        {"stack", {{"profile", "notionhq-client-v5"}}},
+        {"workspace", {{"epoch", epoch}}},
+        {"faults", json::array({{{"match", {{"operation", "retrieve_page"}}},
+                                 {"trigger", {{"first", 1}}},
+                                 {"action", "respond"},
+                                 {"status", 429},
+                                 {"code", "rate_limited"},
+                                 {"retry_after_s", 3},
+                                 {"retry_after_form", "http_date"}}})},
+        {"workload",
+         {{"streams", json::array({{{"operation", "retrieve_page"}, {"max_ops", 1}}})}}}};
+    const RunResult r = Run(j);
+    const checks::MetricsReport& m = r.checks.metrics;
+    EXPECT_EQ(m.http_429, 1u);
+    EXPECT_EQ(m.retry_after_honored, 1u);
+    EXPECT_GT(m.retry_delay_max_us, Sec(2));
+    EXPECT_LE(m.retry_delay_max_us, Sec(3));
+    EXPECT_EQ(r.summary.ops_succeeded, 1u);
+  }
+}
+
+// The SDK profile claims to be @notionhq/client exactly, whose timeout covers only the headers:
+// a response whose body stalls keeps it waiting (notion-api.md §4.7). Before, the profile's 1 s
+// timeout fired at the stall (1 timeout, the operation failed); now nothing fires and the
+// operation is still waiting when the run ends, as the SDK would be. Our stack still times out.
+TEST(Verdicts, TheSdkProfileWaitsForAStalledBodyAsTheSdkDoes) {
+  for (const char* profile : {"notionhq-client-v5", "recommended"}) {
+    SCOPED_TRACE(profile);
+    const json j = {
+        {"name", "stalled"},
+        {"seed", 5},
+        {"duration_s", 10},
+        {"drain_limit_s", 60},
+        {"stack", {{"profile", profile}, {"timeouts", {{"request_ms", 1000}}}}},
+        {"faults", json::array({{{"match", {{"operation", "retrieve_page"}}},
+                                 {"trigger", {{"first", 1}}},
+                                 {"action", "stall_body"}}})},
+        {"workload",
+         {{"streams", json::array({{{"operation", "retrieve_page"}, {"max_ops", 1}}})}}}};
+    const RunResult r = Run(j);
+    const checks::MetricsReport& m = r.checks.metrics;
+    if (std::string(profile) == "recommended") {
+      EXPECT_EQ(m.timeouts_fired, 1u);
+      EXPECT_EQ(m.ops.unfinished, 0u);
+    } else {
+      EXPECT_EQ(m.timeouts_fired, 0u);
+      EXPECT_EQ(m.ops.unfinished, 1u);
+    }
+  }
+}
+
+// Recovery is measured from when the last fault rule stopped acting, not from the end of the
+// safety phase. Before, a 60 s outage ending at 120 s in a 600 s safety phase had its recovery
+// measured from 600 s (recovery_s 0: the stack looked instantly recovered, however long it took).
+TEST(Verdicts, RecoveryRunsFromTheEndOfTheFaultsNotOfTheSafetyPhase) {
+  json j = {{"name", "outage"},
+            {"seed", 9},
+            {"phases", {{"safety_s", 600}, {"liveness_s", 300}}},
+            {"stack", {{"profile", "recommended"}}},
+            {"faults", json::array({{{"match", {{"from_s", 60}, {"until_s", 120}}},
+                                     {"action", "respond"},
+                                     {"status", 503},
+                                     {"code", "service_unavailable"}}})},
+            {"workload",
+             {{"streams", json::array({{{"operation", "retrieve_page"}, {"rate_per_s", 2}}})}}}};
+  RunResult r = Run(j);
+  const checks::MetricsReport& m = r.checks.metrics;
+  EXPECT_EQ(m.fault_end_us, Sec(120));
+  EXPECT_EQ(m.fault_end_source, checks::FaultEnd::kWindow);
+  ASSERT_EQ(m.recovery, checks::Recovery::kRecovered);
+  EXPECT_GE(m.recovered_at_us, Sec(120));
+  EXPECT_LT(m.recovered_at_us, Sec(600));
+  EXPECT_EQ(m.recovery_us, m.recovered_at_us - Sec(120));
+  ASSERT_EQ(m.fault_windows.size(), 1u);
+  EXPECT_EQ(m.fault_windows[0].from_us, Sec(60));
+  EXPECT_EQ(m.fault_windows[0].until_us, Sec(120));
+
+  // A rule without an end of its own (the first 5 retrieves) stops when it last fires.
+  j["faults"] = json::array({{{"match", {{"operation", "retrieve_page"}}},
+                              {"trigger", {{"first", 5}}},
+                              {"action", "respond"},
+                              {"status", 503},
+                              {"code", "service_unavailable"}}});
+  r = Run(j);
+  const checks::MetricsReport& n = r.checks.metrics;
+  EXPECT_EQ(n.faults_injected, 5u);
+  EXPECT_EQ(n.fault_end_source, checks::FaultEnd::kLastFault);
+  EXPECT_EQ(n.fault_end_us, n.last_fault_us);
+  EXPECT_GT(n.fault_end_us, 0);
+  EXPECT_LT(n.fault_end_us, Sec(10));
+  ASSERT_EQ(n.fault_windows.size(), 1u);
+  EXPECT_EQ(n.fault_windows[0].until_us, n.last_fault_us);
+}
+
+// The deadline bounds the whole operation, queues included. Before, with one slot per lane and
+// attempts that hang until their timeout, operations waited in the bulkhead queue far past the
+// recommended stack's 2-minute deadline while the invariant, checking a default of 12 minutes,
+// said "held".
+TEST(Verdicts, TheDeadlineCoversTheWaitForABulkheadSlot) {
+  const json j = {
+      {"name", "queued"},
+      {"seed", 3},
+      {"duration_s", 30},
+      {"drain_limit_s", 1200},
+      {"stack",
+       {{"profile", "recommended"},
+        {"bulkhead", {{"normal", {{"max_concurrent", 1}, {"max_queued", 100}}}}}}},
+      {"faults", json::array({{{"match", {{"operation", "retrieve_page"}}}, {"action", "hang"}}})},
+      {"workload",
+       {{"streams", json::array({{{"operation", "retrieve_page"}, {"max_ops", 20}}})}}}};
+  const RunResult r = Run(j);
+  const checks::MetricsReport& m = r.checks.metrics;
+  EXPECT_EQ(m.ops.started, 20u);
+  EXPECT_EQ(m.ops.unfinished, 0u);
+  EXPECT_LE(m.latency.max_us, Sec(120));
+  EXPECT_GT(m.latency.max_us, Sec(90));
+  const checks::InvariantResult* deadline = Invariant(r, "deadline_bounded");
+  ASSERT_NE(deadline, nullptr);
+  EXPECT_TRUE(deadline->held()) << deadline->first_violation;
+  EXPECT_EQ(deadline->checked_count, 20u);
+}
+
+// Each dependency has its own stack, breaker keys, limiter and invariants. Before, the second
+// upstream's stack shared the Notion stack's breaker key and rate count: with the upstream down
+// and a short Notion blip, this valid run had 17 false breaker_transitions and 7,516 false
+// client_rate violations.
+TEST(Verdicts, TwoDependenciesAreJudgedEachAgainstItsOwnStack) {
+  json j = Library("enrich_upstream_down");
+  j["name"] = "two_deps";
+  j["faults"].push_back({{"name", "notion blip"},
+                         {"match", {{"operation", "retrieve_page"}, {"from_s", 600}, {"until_s", 700}}},
+                         {"action", "respond"},
+                         {"status", 503},
+                         {"code", "service_unavailable"}});
+  j["workload"]["enrich"][0]["rate_per_s"] = 1.0;
+  const RunResult r = Run(j);
+  for (const auto& i : r.checks.invariants) {
+    EXPECT_TRUE(i.held()) << i.name << ": " << i.first_violation;
+  }
+  for (const char* name : {"upstream.client_rate", "upstream.breaker_transitions",
+                           "upstream.attempts_bounded", "upstream.retry_after_respected"}) {
+    const checks::InvariantResult* i = Invariant(r, name);
+    ASSERT_NE(i, nullptr) << name;
+    EXPECT_GT(i->checked_count, 0u) << name;
+  }
+  EXPECT_GT(Invariant(r, "client_rate")->checked_count, 0u);
+  EXPECT_EQ(Invariant(r, "upstream.no_duplicate_creates"), nullptr);  // Notion's ledger only
+  // A breaker per dependency, each with its own timeline, and a row of figures for each.
+  bool notion_breaker = false;
+  bool upstream_breaker = false;
+  for (const checks::BreakerTimeline& b : r.checks.metrics.breakers) {
+    notion_breaker |= b.dependency == engine::Dependency::kNotion && b.opens > 0;
+    upstream_breaker |= b.dependency == engine::Dependency::kUpstream && b.opens > 0;
+  }
+  EXPECT_TRUE(notion_breaker);
+  EXPECT_TRUE(upstream_breaker);
+  ASSERT_EQ(r.checks.metrics.dependencies.size(), 2u);
+  EXPECT_GT(r.checks.metrics.dependencies[1].requests, 0u);
+  EXPECT_GT(r.checks.metrics.dependencies[1].http_5xx, 0u);
+  ASSERT_EQ(r.checks.metrics.health.size(), 2u);
+  EXPECT_GT(r.checks.metrics.health[1].unhealthy_us + r.checks.metrics.health[1].degraded_us, 0);
+}
+
+// Checkpoint approach B advances fully, with failures in the DLQ. Before, a record the API
+// refused (a 400 validation_error: not retried, not an availability failure) was surfaced, not
+// dead-lettered, and B stopped at it: sync_checkpoints ended B at record 95 of 500. Now it is
+// parked for manual review and B reaches 500; approach A still holds before its first failure.
+TEST(Verdicts, CheckpointApproachBParksPermanentFailuresAndAdvancesFully) {
+  const RunResult r = Run(Library("sync_checkpoints"));
+  ASSERT_EQ(r.checkpoints.size(), 2u);
+  const CheckpointResult& a = r.checkpoints[0];
+  const CheckpointResult& b = r.checkpoints[1];
+  EXPECT_EQ(a.approach, "A");
+  EXPECT_LT(a.checkpoint, 500u);
+  EXPECT_EQ(b.approach, "B");
+  EXPECT_EQ(b.checkpoint, 500u);
+  EXPECT_EQ(b.failed, 0u);
+  EXPECT_EQ(b.succeeded + b.dead_lettered, 500u);
+  EXPECT_GT(r.checks.metrics.dlq_permanent, 0u);  // the refused records, for manual review
+  EXPECT_TRUE(Invariant(r, "checkpoint_safety")->held());
+  EXPECT_GT(Invariant(r, "checkpoint_safety")->checked_count, 900u);
+}
+
+// Health is computed on every run; its time per service is now in the result and the gates.
+// Before, these figures did not exist (health changes only went into the trace).
+TEST(Verdicts, HealthTimePerServiceIsMeasured) {
+  const RunResult r = Run(Library("outage_10min"));
+  const checks::MetricsReport& m = r.checks.metrics;
+  ASSERT_EQ(m.health.size(), 1u);  // no second upstream in this scenario
+  const checks::ServiceHealth& h = m.health[0];
+  EXPECT_EQ(h.service, engine::Dependency::kNotion);
+  EXPECT_EQ(h.healthy_us + h.degraded_us + h.unhealthy_us, m.end_us);
+  EXPECT_GT(h.unhealthy_us, Min(5));  // the 10-minute outage
+  EXPECT_GT(h.changes, 1u);
+  EXPECT_EQ(checks::MetricValue(m, "health.notion.unhealthy_s"),
+            static_cast<double>(h.unhealthy_us) / 1e6);
+  EXPECT_EQ(checks::MetricValue(m, "health.notion.healthy_ratio"), h.healthy_ratio());
+  EXPECT_EQ(checks::MetricValue(m, "health.upstream.healthy_ratio"), std::nullopt);
+}
+
+}  // namespace
+}  // namespace notion_sim::scenarios
