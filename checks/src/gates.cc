@@ -7,6 +7,7 @@
 
 namespace notion_sim::checks {
 
+using engine::Dependency;
 using engine::ParseOperation;
 namespace {
 
@@ -33,6 +34,23 @@ Value IfOps(const MetricsReport& r, double v) {
   return r.ops.finished() > 0 ? Value(v) : std::nullopt;
 }
 
+// A service's health figure; no data when the run did not talk to it.
+enum HealthFigure { kRatio, kDegraded, kUnhealthy };
+Value HealthOf(const MetricsReport& r, engine::Dependency service, HealthFigure figure) {
+  for (const ServiceHealth& h : r.health) {
+    if (h.service != service) continue;
+    switch (figure) {
+      case kRatio:
+        return h.healthy_ratio();
+      case kDegraded:
+        return static_cast<double>(h.degraded_us) / 1e6;
+      case kUnhealthy:
+        return static_cast<double>(h.unhealthy_us) / 1e6;
+    }
+  }
+  return std::nullopt;
+}
+
 const std::vector<Entry>& Global() {
   using B = Better;
   static const std::vector<Entry> kEntries = {
@@ -48,10 +66,10 @@ const std::vector<Entry>& Global() {
        [](const MetricsReport& r) { return Value(D(r.ops.unfinished)); }},
       {"ops.success_ratio", B::kHigher,
        [](const MetricsReport& r) { return IfOps(r, r.success_ratio); }},
+      {"ops.answered", B::kHigher,
+       [](const MetricsReport& r) { return Value(D(r.ops.succeeded + r.ops.served_fallback)); }},
       {"ops.answered_ratio", B::kHigher,
-       [](const MetricsReport& r) {
-         return IfOps(r, D(r.ops.succeeded + r.ops.served_fallback) / D(r.ops.finished()));
-       }},
+       [](const MetricsReport& r) { return IfOps(r, r.answered_ratio); }},
       {"error_budget_burn", B::kLower,
        [](const MetricsReport& r) { return IfOps(r, r.error_budget_burn); }},
       {"latency_ms.p50", B::kLower,
@@ -113,6 +131,18 @@ const std::vector<Entry>& Global() {
          }
          return std::nullopt;
        }},
+      {"health.notion.healthy_ratio", B::kHigher,
+       [](const MetricsReport& r) { return HealthOf(r, Dependency::kNotion, kRatio); }},
+      {"health.notion.degraded_s", B::kLower,
+       [](const MetricsReport& r) { return HealthOf(r, Dependency::kNotion, kDegraded); }},
+      {"health.notion.unhealthy_s", B::kLower,
+       [](const MetricsReport& r) { return HealthOf(r, Dependency::kNotion, kUnhealthy); }},
+      {"health.upstream.healthy_ratio", B::kHigher,
+       [](const MetricsReport& r) { return HealthOf(r, Dependency::kUpstream, kRatio); }},
+      {"health.upstream.degraded_s", B::kLower,
+       [](const MetricsReport& r) { return HealthOf(r, Dependency::kUpstream, kDegraded); }},
+      {"health.upstream.unhealthy_s", B::kLower,
+       [](const MetricsReport& r) { return HealthOf(r, Dependency::kUpstream, kUnhealthy); }},
   };
   return kEntries;
 }

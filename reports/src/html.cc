@@ -90,6 +90,15 @@ class Chart {
     body_ += "<path d=\"" + d + "\" fill=\"none\" stroke=\"" + color + "\" stroke-width=\"1.8\"" +
              (*dash ? std::string(" stroke-dasharray=\"") + dash + "\"" : "") + "/>";
   }
+  // A translucent band over [from, until) across the plot (a fault window), behind nothing: it is
+  // see-through, so it may be drawn last.
+  void Band(TimeUs from, TimeUs until, const char* fill, const std::string& title) {
+    const double x0 = X(from);
+    const double w = std::max(1.0, X(until) - x0);
+    body_ += "<rect x=\"" + Num(x0) + "\" y=\"" + Num(kTop) + "\" width=\"" + Num(w) +
+             "\" height=\"" + Num(PlotBottom() - kTop) + "\" fill=\"" + fill +
+             "\" fill-opacity=\"0.12\"><title>" + XmlEscape(title) + "</title></rect>";
+  }
   // A dashed vertical line with its label; `row` staggers labels of markers close together.
   void Marker(TimeUs t, const std::string& label, const char* color, int row = 0) {
     const double x = X(t);
@@ -168,9 +177,17 @@ std::string Figure(const std::string& title, const std::string& svg, const std::
          (note.empty() ? "" : "<p class=\"note\">" + XmlEscape(note) + "</p>") + "</figure>\n";
 }
 
+// Every fault window shaded, then where the faults ended (and what decided it) and recovery.
 void AddFaultMarkers(Chart& c, const MetricsReport& m) {
+  for (const checks::FaultWindow& w : m.fault_windows) {
+    c.Band(w.from_us, w.until_us, "#c92a2a",
+           "fault window " + DurationText(w.from_us) + " – " + DurationText(w.until_us));
+  }
   if (m.recovery == checks::Recovery::kNoFaults) return;
-  c.Marker(m.fault_end_us, "faults end", "#7a4d00");
+  c.Marker(m.fault_end_us,
+           m.fault_end_source == checks::FaultEnd::kLastFault ? "faults end (last fault)"
+                                                               : "faults end (window)",
+           "#7a4d00");
   if (m.recovery == checks::Recovery::kRecovered) {
     c.Marker(m.recovered_at_us, "recovered", "#1b7a32", 1);
   }
@@ -246,8 +263,12 @@ std::string RequestsChart(const MetricsReport& m) {
 }
 
 // The policies give the global breaker the key 65535; per-tenant breakers use the tenant index.
-std::string BreakerKeyText(std::uint16_t key) {
-  return key == UINT16_MAX ? "global" : "key " + std::to_string(key);
+// The second upstream's breakers are its own, named so.
+std::string BreakerKeyText(const checks::BreakerTimeline& b) {
+  const std::string key = b.key == UINT16_MAX ? "global" : "key " + std::to_string(b.key);
+  return b.dependency == engine::Dependency::kNotion
+             ? key
+             : std::string(engine::DependencyName(b.dependency)) + " " + key;
 }
 
 const char* StateColor(BreakerState s) {
@@ -282,12 +303,12 @@ std::string BreakersChart(const MetricsReport& m) {
     const checks::BreakerTimeline& b = m.breakers[i];
     const double y = Chart::kTop + static_cast<double>(i) * kRow + 2;
     c.Add("<text x=\"" + Num(Chart::kLeft - 6) + "\" y=\"" + Num(y + kRow / 2 + 2) +
-          "\" class=\"ax\" text-anchor=\"end\">" + BreakerKeyText(b.key) + "</text>");
+          "\" class=\"ax\" text-anchor=\"end\">" + BreakerKeyText(b) + "</text>");
     TimeUs from = 0;
     BreakerState state = BreakerState::kClosed;
     auto segment = [&](TimeUs until) {
       c.Rect(c.X(from), y, c.X(until) - c.X(from), kRow - 4, StateColor(state),
-             "key " + std::to_string(b.key) + ": " + std::string(engine::BreakerStateName(state)) +
+             BreakerKeyText(b) + ": " + std::string(engine::BreakerStateName(state)) +
                  " " + DurationText(from) + " – " + DurationText(until));
     };
     for (const checks::BreakerChange& ch : b.changes) {
@@ -400,6 +421,30 @@ svg .grid{stroke:#e9ecef}svg .axl{stroke:#adb5bd}
 
 }  // namespace
 
+// Per service: the time spent healthy, degraded and unhealthy, and what its stack sent.
+std::string HealthAndDependencies(const MetricsReport& m) {
+  if (m.health.empty()) return "";
+  std::string h = "<h2>Services</h2><table>" +
+                  Row({"service", "healthy", "degraded", "unhealthy", "health changes", "requests",
+                       "retries", "429", "5xx", "transport errors", "breaker opens",
+                       "limiter delays"},
+                      true);
+  for (std::size_t i = 0; i < m.health.size(); ++i) {
+    const checks::ServiceHealth& s = m.health[i];
+    checks::DependencyMetrics d;
+    for (const checks::DependencyMetrics& x : m.dependencies) {
+      if (x.dependency == s.service) d = x;
+    }
+    h += Row({std::string(engine::DependencyName(s.service)),
+              DurationText(s.healthy_us) + " (" + PercentText(s.healthy_ratio()) + ")",
+              DurationText(s.degraded_us), DurationText(s.unhealthy_us), CountText(s.changes),
+              CountText(d.requests), CountText(d.retries), CountText(d.http_429),
+              CountText(d.http_5xx), CountText(d.transport_errors), CountText(d.breaker_opens),
+              CountText(d.limiter_delays)});
+  }
+  return h + "</table>\n";
+}
+
 std::string HtmlReport(const scenarios::RunResult& r) {
   const MetricsReport& m = r.checks.metrics;
   const bool pass = r.verdict == checks::RunVerdict::kPass;
@@ -433,6 +478,7 @@ std::string HtmlReport(const scenarios::RunResult& r) {
   std::snprintf(burn, sizeof burn, "%.2f", m.error_budget_burn);
   h += "<h2>Headline</h2><div class=\"cards\">" + Card("operations", CountText(m.ops.started)) +
        Card("succeeded", PercentText(m.success_ratio), m.success_ratio < m.slo_target) +
+       Card("answered (succeeded or fallback)", PercentText(m.answered_ratio)) +
        Card("latency p50", DurationText(m.latency.p50_us)) +
        Card("latency p99", DurationText(m.latency.p99_us)) + Card("API calls per op", calls) +
        Card("retries", PercentText(m.retry_ratio)) +
@@ -530,12 +576,13 @@ std::string HtmlReport(const scenarios::RunResult& r) {
     h += "<h2>Breakers</h2><table>" +
          Row({"key", "opens", "time not closed", "final state", "transitions"}, true);
     for (const checks::BreakerTimeline& b : m.breakers) {
-      h += Row({BreakerKeyText(b.key), CountText(b.opens), DurationText(b.not_closed_us),
+      h += Row({BreakerKeyText(b), CountText(b.opens), DurationText(b.not_closed_us),
                 std::string(engine::BreakerStateName(b.final_state)),
                 CountText(b.changes.size() + b.dropped)});
     }
     h += "</table>\n";
   }
+  h += HealthAndDependencies(m);
   if (!r.checkpoints.empty()) {
     h += "<h2>Batch checkpoints</h2><table>" +
          Row({"job", "approach", "records", "checkpoint", "succeeded", "failed", "dead-lettered"},

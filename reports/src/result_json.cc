@@ -24,6 +24,9 @@ using scenarios::RunResult;
 class JsonOut {
  public:
   explicit JsonOut(json& j) : j_(j) { j_ = json::object(); }
+  // Fields added after version 3 are written always and read when present (absent: defaults),
+  // so results written before them still read.
+  bool Has(const char* /*k*/) const { return true; }
   void U64(const char* k, std::uint64_t& v) { j_[k] = v; }
   void I64(const char* k, std::int64_t& v) { j_[k] = v; }
   void U32(const char* k, std::uint32_t& v) { j_[k] = v; }
@@ -77,6 +80,8 @@ class JsonIn {
  public:
   JsonIn(const json& j, std::string path, std::string where, std::optional<Error>* error)
       : j_(j), path_(std::move(path)), where_(std::move(where)), error_(error) {}
+
+  bool Has(const char* k) const { return j_.is_object() && j_.contains(k); }
 
   void U64(const char* k, std::uint64_t& v) {
     if (const json* x = Get(k, "a non-negative integer")) {
@@ -231,6 +236,7 @@ std::string_view CauseName(engine::TransitionCause c) {
   return c == engine::TransitionCause::kManual ? "manual" : "automatic";
 }
 std::string_view EventKindNameOf(engine::EventKind k) { return engine::EventKindName(k); }
+std::string_view DependencyNameOf(engine::Dependency d) { return engine::DependencyName(d); }
 
 template <typename IO>
 void OutcomeFields(IO& io, checks::OutcomeCounts& c) {
@@ -317,6 +323,9 @@ void MetricsFields(IO& io, checks::MetricsReport& m) {
   });
   io.U64("breaker_opens", m.breaker_opens);
   io.Arr("breakers", m.breakers, [](IO& o, checks::BreakerTimeline& b) {
+    if (o.Has("dependency")) {
+      o.Enum("dependency", b.dependency, &DependencyNameOf, engine::kDependencyCount);
+    }
     o.U16("key", b.key);
     o.U64("opens", b.opens);
     o.Enum("final_state", b.final_state, &BreakerStateNameOf, 5);
@@ -332,14 +341,46 @@ void MetricsFields(IO& io, checks::MetricsReport& m) {
   io.Obj("slo", [&](IO& o) {
     o.Dbl("target", m.slo_target);
     o.Dbl("success_ratio", m.success_ratio);
+    if (o.Has("answered_ratio")) o.Dbl("answered_ratio", m.answered_ratio);
     o.Dbl("error_budget_burn", m.error_budget_burn);
   });
   io.Obj("recovery", [&](IO& o) {
     o.Enum("state", m.recovery, &checks::RecoveryName, 3);
     o.I64("fault_end_us", m.fault_end_us);
+    if (o.Has("fault_end_source")) {
+      o.Enum("fault_end_source", m.fault_end_source, &checks::FaultEndName, 3);
+    }
+    if (o.Has("last_fault_us")) o.I64("last_fault_us", m.last_fault_us);
+    if (o.Has("fault_windows")) {
+      o.Arr("fault_windows", m.fault_windows, [](IO& w, checks::FaultWindow& f) {
+        w.I64("from_us", f.from_us);
+        w.I64("until_us", f.until_us);
+      });
+    }
     o.I64("recovered_at_us", m.recovered_at_us);
     o.I64("recovery_us", m.recovery_us);
   });
+  if (io.Has("health")) {
+    io.Arr("health", m.health, [](IO& o, checks::ServiceHealth& h) {
+      o.Enum("service", h.service, &DependencyNameOf, engine::kDependencyCount);
+      o.I64("healthy_us", h.healthy_us);
+      o.I64("degraded_us", h.degraded_us);
+      o.I64("unhealthy_us", h.unhealthy_us);
+      o.U64("changes", h.changes);
+    });
+  }
+  if (io.Has("dependencies")) {
+    io.Arr("dependencies", m.dependencies, [](IO& o, checks::DependencyMetrics& d) {
+      o.Enum("dependency", d.dependency, &DependencyNameOf, engine::kDependencyCount);
+      o.U64("requests", d.requests);
+      o.U64("retries", d.retries);
+      o.U64("http_429", d.http_429);
+      o.U64("http_5xx", d.http_5xx);
+      o.U64("transport_errors", d.transport_errors);
+      o.U64("breaker_opens", d.breaker_opens);
+      o.U64("limiter_delays", d.limiter_delays);
+    });
+  }
   io.Obj("series", [&](IO& o) {
     o.I64("bucket_us", m.bucket_us);
     o.Arr("buckets", m.series, [](IO& b, checks::SeriesBucket& s) {
@@ -462,7 +503,10 @@ json Headline(const RunResult& r) {
   const checks::MetricsReport& m = r.checks.metrics;
   json h = {
       {"capacity", CapacityLine(r)},
+      {"succeeded", m.ops.succeeded},
+      {"answered", m.ops.succeeded + m.ops.served_fallback},
       {"success_ratio", m.success_ratio},
+      {"answered_ratio", m.answered_ratio},
       {"latency_ms_p50", static_cast<double>(m.latency.p50_us) / 1e3},
       {"latency_ms_p99", static_cast<double>(m.latency.p99_us) / 1e3},
       {"api_calls_per_op", m.api_calls_per_op},
@@ -512,6 +556,11 @@ Result<RunResult> ResultFromJson(const json& j, const std::string& where) {
   JsonIn in(j, "", where, &error);
   ResultFields(in, r);
   if (error) return *error;
+  checks::MetricsReport& m = r.checks.metrics;
+  if (!j.at("metrics").at("slo").contains("answered_ratio") && m.ops.finished() > 0) {
+    m.answered_ratio = static_cast<double>(m.ops.succeeded + m.ops.served_fallback) /
+                       static_cast<double>(m.ops.finished());  // a result from before the field
+  }
   return r;
 }
 
@@ -611,11 +660,13 @@ std::string SummaryLine(const RunResult& r) {
   char buf[768];
   std::snprintf(
       buf, sizeof buf,
-      "%s: %s, %llu ops (%llu ok, %llu failed, %llu dlq, %llu unfinished), %llu attempts, "
+      "%s: %s, %llu ops (%llu succeeded, %llu answered, %llu failed, %llu dlq, %llu unfinished), "
+      "%llu attempts, "
       "p99 %s, %d invariant(s) violated, %d gate(s) failed, virtual %.1f s, wall %.1f ms, "
       "seed %llu, digest %s",
       r.scenario.c_str(), std::string(checks::RunVerdictName(r.verdict)).c_str(),
       static_cast<unsigned long long>(s.ops_started),
+      static_cast<unsigned long long>(s.ops_succeeded),
       static_cast<unsigned long long>(s.ops_succeeded + s.ops_fallback),
       static_cast<unsigned long long>(s.ops_failed),
       static_cast<unsigned long long>(s.ops_dead_lettered),

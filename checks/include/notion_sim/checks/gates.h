@@ -6,16 +6,19 @@
 //             {"metric": "op.create_page.api_calls_per_op", "max": 1.5}]
 //
 // Metric names (MetricNames() lists them all; units are last in the name):
-//   ops.started ops.succeeded ops.served_fallback ops.failed ops.dead_lettered ops.unfinished
-//   ops.success_ratio (succeeded / finished) ops.answered_ratio (succeeded or served a fallback,
-//   / finished) error_budget_burn
+//   ops.started ops.succeeded ops.served_fallback ops.answered (succeeded + served_fallback)
+//   ops.failed ops.dead_lettered ops.unfinished
+//   ops.success_ratio (succeeded / finished) ops.answered_ratio (answered / finished)
+//   error_budget_burn
 //   latency_ms.p50 latency_ms.p90 latency_ms.p99 latency_ms.max latency_ms.mean
 //   throughput_per_s requests_per_min requests api_calls_per_op retries retry_ratio
 //   http_429 http_5xx transport_errors timeouts budget_exhausted
 //   limiter_delays limiter_delay_ms.max limiter_rejections
 //   breaker_opens breaker_rejections bulkhead_rejections fallbacks_served
 //   dlq.enqueued dlq.permanent dlq.depth_max dlq.depth_end
-//   recovery_s          (time to recover after faults; +inf when not recovered, 0 without faults)
+//   recovery_s          (time to recover after the faults end: after the last fault rule stopped
+//                        acting; +inf when not recovered, 0 without faults)
+//   health.<service>.{healthy_ratio, degraded_s, unhealthy_s}   service: notion, upstream
 //   op.<operation>.{started, failed, success_ratio, api_calls_per_op, throughput_per_s,
 //                   latency_ms.p50, latency_ms.p90, latency_ms.p99, latency_ms.max}
 //     for each operation name of protocol.h ("create_page", ...).

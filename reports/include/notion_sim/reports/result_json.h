@@ -40,7 +40,8 @@ Status WriteJsonFile(const std::string& path, const nlohmann::json& json);
 // Writes text the same way.
 Status WriteTextFile(const std::string& path, const std::string& text);
 
-// One line for the terminal: name, verdict, counts, virtual and wall time, seed, digest.
+// One line for the terminal: name, verdict, counts (succeeded, and answered = succeeded or
+// served from the fallback), virtual and wall time, seed, digest.
 std::string SummaryLine(const scenarios::RunResult& result);
 
 }  // namespace notion_sim::reports
