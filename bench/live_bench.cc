@@ -14,6 +14,7 @@
 #include <string>
 #include <thread>
 
+#include <curl/curl.h>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 

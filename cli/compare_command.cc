@@ -1,4 +1,5 @@
-// notion-sim compare: a scenario's simulated result against its live result.
+// notion-sim compare: any two results side by side (baseline vs current, profile A vs B,
+// simulated vs live), as Markdown on stdout and optionally an HTML page.
 #include <iostream>
 #include <memory>
 #include <string>
@@ -15,26 +16,26 @@ namespace {
 namespace ns = notion_sim;
 
 struct CompareArgs {
-  std::string sim;
-  std::string live;
+  std::string a;
+  std::string b;
   std::string out;
+  std::string html;
   std::string tolerance = "25%";
   ns::reports::SimLiveOptions options;
 };
 
 // The one result in `path`, or the one named `scenario` when `path` holds several.
-ns::Result<ns::scenarios::RunResult> Pick(const std::string& path, const std::string& scenario) {
-  auto loaded = ns::reports::LoadResults(path);
-  if (!loaded.ok()) return loaded.error();
-  if (loaded->empty()) return ns::InvalidInput(path + ": holds no result");
-  if (loaded->size() == 1 && scenario.empty()) return loaded->front();
-  for (const auto& r : *loaded) {
-    if (r.scenario == scenario || (scenario.empty() && r.mode == "live")) return r;
+ns::Result<ns::scenarios::RunResult> Pick(const std::string& path,
+                                          const std::vector<ns::scenarios::RunResult>& loaded,
+                                          const std::string& scenario) {
+  if (loaded.empty()) return ns::InvalidInput(path + ": holds no result");
+  if (loaded.size() == 1) return loaded.front();
+  for (const auto& r : loaded) {
+    if (!scenario.empty() && r.scenario == scenario) return r;
   }
-  return ns::InvalidInput(
-      path + ": holds " + std::to_string(loaded->size()) + " results and " +
-      (scenario.empty() ? std::string("none is live") : "none of scenario " + scenario) +
-      "; name one *.result.json file");
+  return ns::InvalidInput(path + ": holds " + std::to_string(loaded.size()) + " results" +
+                          (scenario.empty() ? std::string() : ", none of scenario " + scenario) +
+                          "; name one *.result.json file");
 }
 
 int Compare(CompareArgs args) {
@@ -45,35 +46,32 @@ int Compare(CompareArgs args) {
     return kExitBadInput;
   }
   args.options.rel_tolerance = *tolerance;
-  auto live = Pick(args.live, "");
-  if (!live.ok()) {
-    std::cerr << "notion-sim compare: " << live.error().message << "\n";
-    // Name every unreadable input at once, not one per attempt.
-    if (auto sim = ns::reports::LoadResults(args.sim); !sim.ok()) {
-      std::cerr << "notion-sim compare: " << sim.error().message << "\n";
-    }
+  auto loaded_a = ns::reports::LoadResults(args.a);
+  auto loaded_b = ns::reports::LoadResults(args.b);
+  // Name every unreadable input at once, not one per attempt.
+  if (!loaded_a.ok() || !loaded_b.ok()) {
+    if (!loaded_a.ok()) std::cerr << "notion-sim compare: " << loaded_a.error().message << "\n";
+    if (!loaded_b.ok()) std::cerr << "notion-sim compare: " << loaded_b.error().message << "\n";
     return kExitBadInput;
   }
-  auto sim = Pick(args.sim, live->scenario);
-  if (!sim.ok()) {
-    std::cerr << "notion-sim compare: " << sim.error().message << "\n";
+  // When one side holds a single result, it names the scenario to take from the other.
+  const std::string hint_a = loaded_b->size() == 1 ? loaded_b->front().scenario : "";
+  const std::string hint_b = loaded_a->size() == 1 ? loaded_a->front().scenario : "";
+  auto a = Pick(args.a, *loaded_a, hint_a);
+  auto b = Pick(args.b, *loaded_b, hint_b);
+  if (!a.ok() || !b.ok()) {
+    std::cerr << "notion-sim compare: " << (a.ok() ? b.error() : a.error()).message << "\n";
     return kExitBadInput;
   }
-  if (sim->scenario != live->scenario) {
-    std::cerr << "notion-sim compare: " << args.sim << " is scenario " << sim->scenario << ", "
-              << args.live << " is " << live->scenario << "\n";
-    return kExitBadInput;
-  }
-  if (sim->mode == "live" || live->mode != "live") {
-    std::cerr << "notion-sim compare: expected a simulated result then a live one (got "
-              << sim->mode << " and " << live->mode << ")\n";
-    return kExitBadInput;
-  }
-  const ns::reports::SimLiveComparison c = ns::reports::CompareSimLive(*sim, *live, args.options);
-  const std::string md = ns::reports::ComparisonMarkdown(c, *sim, *live);
+  const ns::reports::SimLiveComparison c = ns::reports::CompareSimLive(*a, *b, args.options);
+  const std::string md = ns::reports::ComparisonMarkdown(c, *a, *b);
   std::cout << md;
-  if (!args.out.empty()) {
-    if (auto st = ns::reports::WriteTextFile(args.out, md); !st.ok()) {
+  for (const auto& [file, text] :
+       {std::pair{args.out, md},
+        std::pair{args.html,
+                  args.html.empty() ? std::string() : ns::reports::ComparisonHtml(c, *a, *b)}}) {
+    if (file.empty()) continue;
+    if (auto st = ns::reports::WriteTextFile(file, text); !st.ok()) {
       std::cerr << "notion-sim compare: " << st.error().message << "\n";
       return kExitBadInput;
     }
@@ -87,13 +85,16 @@ Command AddCompareCommand(CLI::App& app) {
   auto args = std::make_shared<CompareArgs>();
   CLI::App* cmd = app.add_subcommand(
       "compare",
-      "Put a scenario's simulated and live results side by side: the invariants must hold in "
-      "both (exit 1 otherwise); metric differences beyond the tolerance are marked");
-  cmd->add_option("sim_result", args->sim, "Result of the simulated run (file or directory)")
+      "Put two results side by side (baseline and current, profile A and B, simulated and "
+      "live): the invariants must hold in both (exit 1 otherwise); metric differences beyond "
+      "the tolerance are marked");
+  cmd->add_option("result_a", args->a, "Result A, e.g. the baseline (file or directory)")
       ->required();
-  cmd->add_option("live_result", args->live, "Result of the live run (file or directory)")
+  cmd->add_option("result_b", args->b, "Result B, e.g. the current run (file or directory)")
       ->required();
   cmd->add_option("--out", args->out, "Also write the Markdown comparison here");
+  cmd->add_option("--html", args->html,
+                  "Also write an HTML page here: overlaid charts of both runs and the delta table");
   cmd->add_option("--tolerance", args->tolerance,
                   "Relative difference that is marked: a fraction (0.25) or a percentage (25%)")
       ->capture_default_str();

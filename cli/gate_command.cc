@@ -22,12 +22,17 @@ struct GateArgs {
   std::string baseline;
   std::vector<std::string> tolerances;
   std::vector<std::string> metrics;
+  std::string out_dir;
   bool verbose = false;
 };
 
 std::string FirstLine(const std::string& s) { return s.substr(0, s.find('\n')); }
 
 int Gate(const GateArgs& args) {
+  if (!args.out_dir.empty() && args.baseline.empty()) {
+    std::cerr << "notion-sim gate: --out writes the baseline comparison: add --baseline DIR\n";
+    return kExitBadInput;
+  }
   ns::reports::Tolerances tolerances;
   for (const std::string& t : args.tolerances) {
     if (ns::Status st = ns::reports::ParseTolerance(t, tolerances); !st.ok()) {
@@ -74,6 +79,21 @@ int Gate(const GateArgs& args) {
     const ns::reports::Comparison c =
         ns::reports::CompareToBaseline(*base, current, tolerances, args.metrics);
     compared = c.deltas.size();
+    if (!args.out_dir.empty()) {
+      const std::string dir = args.out_dir + "/";
+      ns::Status st =
+          ns::reports::WriteTextFile(dir + "regressions.md", ns::reports::BaselineMarkdown(c));
+      if (st.ok()) {
+        st = ns::reports::WriteTextFile(dir + "regressions.xml", ns::reports::BaselineJunit(c));
+      }
+      if (st.ok()) {
+        st = ns::reports::WriteJsonFile(dir + "regressions.json", ns::reports::BaselineJson(c));
+      }
+      if (!st.ok()) {
+        std::cerr << "notion-sim gate: --out: " << st.error().message << "\n";
+        return kExitBadInput;
+      }
+    }
     for (const ns::reports::MetricDelta& d : c.deltas) {
       if (d.change == ns::reports::Change::kRegressed ||
           d.change == ns::reports::Change::kLostData) {
@@ -137,6 +157,9 @@ Command AddGateCommand(CLI::App& app) {
   gate->add_option("--metric", args->metrics,
                    "Compare only these metrics with the baseline (repeatable; default: every "
                    "metric with a better direction)");
+  gate->add_option("--out", args->out_dir,
+                   "With --baseline: write the comparison to DIR/regressions.md, "
+                   "regressions.xml (JUnit) and regressions.json");
   gate->add_flag("--verbose", args->verbose, "Also list metrics that held or improved");
   gate->footer(MetricList());
   return Command{gate, [args] { return Gate(*args); }};

@@ -165,6 +165,7 @@ int Run(const RunArgs& args, const ns::scenarios::SimOptions& sim) {
       std::cerr << "[" << (i + 1) << "/" << specs.size() << "] " << spec.name << " (seed "
                 << spec.seed << (args.live.on ? ", live" : "") << ") ...\n";
     }
+    const auto started = std::chrono::system_clock::now();
     const auto start = std::chrono::steady_clock::now();
     auto result = RunOne(args, spec, sim);
     const auto stop = std::chrono::steady_clock::now();
@@ -176,7 +177,8 @@ int Run(const RunArgs& args, const ns::scenarios::SimOptions& sim) {
       }
       continue;
     }
-    result->wall_time_ms = std::chrono::duration<double, std::milli>(stop - start).count();
+    ns::reports::StampRun(result.value(), started,
+                          std::chrono::duration<double, std::milli>(stop - start).count());
     std::cout << ns::reports::SummaryLine(*result) << "\n";
     if (result->verdict == ns::checks::RunVerdict::kFail) {
       exit_code = std::max(exit_code, kExitFailed);

@@ -231,14 +231,27 @@ int Serve(const ServeArgs& args) {
       shown_tokens += (i ? "," : "") + sim::RedactToken(specs[i].token);
     }
   }
+  // Every id the workspace created, so a client (or a script reading the banner) needs no
+  // discovery calls: the first database and data source under their singular names, then all of
+  // them.
   const std::vector<engine::ObjectId> sources = fake.data_sources();
-  std::string database = "none";
-  const auto& dbs = fake.config().workspace.databases;
-  if (!dbs.empty() && !dbs.front().id.empty()) database = dbs.front().id.ToString();
+  const auto databases = fake.databases();
+  std::string all_databases, all_sources;
+  for (const auto& [id, title] : databases) {
+    all_databases += (all_databases.empty() ? "" : ",") + id.ToString();
+  }
+  for (const engine::ObjectId& id : sources) {
+    all_sources += (all_sources.empty() ? "" : ",") + id.ToString();
+  }
   std::cout << "notion-sim serve: listening on " << server.BaseUrl() << "  " << shown_tokens
             << "  root_page=" << (root_page.ok() ? root_page->ToString() : std::string("none"))
-            << "  database=" << database << "  data_source="
+            << "  database="
+            << (databases.empty() ? std::string("none") : databases.front().first.ToString())
+            << "  data_source="
             << (sources.empty() ? std::string("none") : sources.front().ToString())
+            << "  databases=" << (all_databases.empty() ? "none" : all_databases)
+            << "  data_sources=" << (all_sources.empty() ? "none" : all_sources)
+            << "  oauth_client=" << fake.config().workspace.oauth_client_id
             << "  seed=" << args.seed << std::endl;
   std::cerr << me << "admin API at " << server.BaseUrl()
             << "/__admin/ (faults, journal, ledger, reset, health), metrics at " << server.BaseUrl()

@@ -5,7 +5,9 @@ set -euo pipefail
 packages=(build-essential cmake ninja-build pkg-config git
           libcurl4-openssl-dev nlohmann-json3-dev libcpp-httplib-dev librapidcheck-dev
           libgtest-dev libgmock-dev libbenchmark-dev libssl-dev libsqlite3-dev libcli11-dev
-          curl python3)  # the end-to-end tests drive serve with curl and write files with python3
+          curl python3   # the end-to-end tests drive serve with curl and write files with python3
+          chromium fonts-dejavu-core  # the HTML pages are checked in headless Chromium
+          libxml2-utils python3-jsonschema)  # junit.xml against junit-10.xsd; JSON Schemas
 # The fuzz build (scripts/fuzz.sh) also needs clang and libFuzzer.
 if [ "${NSIM_FUZZ:-0}" = 1 ]; then packages+=(clang-14 libclang-rt-14-dev); fi
 missing=()

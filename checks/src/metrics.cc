@@ -189,39 +189,64 @@ void MetricsSink::OnHealth(const Event& e) {
   dependency_seen_[e.key] = true;
 }
 
+namespace {
+
+// The widths the series grows through: round figures people read off an axis (1, 5, 15, 30 s,
+// 1, 5, 15, 30 min, 1, 2, 6, 12 h, 1 day), each a multiple of the one before, so buckets merge
+// whole. Past a day (or from an initial width off the ladder) the width doubles.
+TimeUs NextBucketWidth(TimeUs width_us) {
+  static constexpr std::array<TimeUs, 13> kRound = {Sec(1),   Sec(5),   Sec(15),  Sec(30), Min(1),
+                                                    Min(5),   Min(15),  Min(30),  Min(60), Min(120),
+                                                    Min(360), Min(720), Min(1440)};
+  for (TimeUs w : kRound) {
+    if (w > width_us && w % width_us == 0) return w;
+  }
+  return 2 * width_us;
+}
+
+}  // namespace
+
+// Folds `b`, the bucket right after `a`, into `a`.
+void MetricsSink::MergeBucket(Bucket& a, const Bucket& b) {
+  SeriesBucket& v = a.values;
+  v.started += b.values.started;
+  v.succeeded += b.values.succeeded;
+  v.served_fallback += b.values.served_fallback;
+  v.failed += b.values.failed;
+  v.dead_lettered += b.values.dead_lettered;
+  v.requests += b.values.requests;
+  v.http_429 += b.values.http_429;
+  v.http_5xx += b.values.http_5xx;
+  if (b.touched) {
+    v.dlq_depth_max =
+        a.touched ? std::max(v.dlq_depth_max, b.values.dlq_depth_max) : b.values.dlq_depth_max;
+    v.breakers_open_max = a.touched ? std::max(v.breakers_open_max, b.values.breakers_open_max)
+                                    : b.values.breakers_open_max;
+    v.dlq_depth_end = b.values.dlq_depth_end;
+    v.breakers_open_end = b.values.breakers_open_end;
+  }
+  a.latency.Merge(b.latency);
+  a.touched = a.touched || b.touched;
+}
+
 MetricsSink::Bucket& MetricsSink::BucketAt(TimeUs at_us) {
   at_us = std::max<TimeUs>(0, at_us);
   const auto n = static_cast<TimeUs>(buckets_.size());
-  // Bounded: each merge doubles the width, and 63 doublings cover any time.
+  // Bounded: each step multiplies the width by at least 2, and 63 doublings cover any time.
   while (at_us / bucket_us_ >= n) {
-    for (std::size_t i = 0; i < buckets_.size() / 2; ++i) {
-      Bucket& a = buckets_[2 * i];
-      Bucket& b = buckets_[2 * i + 1];
-      Bucket m = a;
-      SeriesBucket& v = m.values;
-      v.started += b.values.started;
-      v.succeeded += b.values.succeeded;
-      v.served_fallback += b.values.served_fallback;
-      v.failed += b.values.failed;
-      v.dead_lettered += b.values.dead_lettered;
-      v.requests += b.values.requests;
-      v.http_429 += b.values.http_429;
-      v.http_5xx += b.values.http_5xx;
-      if (b.touched) {
-        v.dlq_depth_max =
-            a.touched ? std::max(v.dlq_depth_max, b.values.dlq_depth_max) : b.values.dlq_depth_max;
-        v.breakers_open_max = a.touched ? std::max(v.breakers_open_max, b.values.breakers_open_max)
-                                        : b.values.breakers_open_max;
-        v.dlq_depth_end = b.values.dlq_depth_end;
-        v.breakers_open_end = b.values.breakers_open_end;
+    const TimeUs next_us = NextBucketWidth(bucket_us_);
+    const auto k = static_cast<std::size_t>(next_us / bucket_us_);
+    const std::size_t merged = (buckets_.size() + k - 1) / k;
+    for (std::size_t i = 0; i < merged; ++i) {
+      Bucket m = buckets_[i * k];
+      for (std::size_t j = i * k + 1; j < std::min(buckets_.size(), i * k + k); ++j) {
+        MergeBucket(m, buckets_[j]);
       }
-      m.latency.Merge(b.latency);
-      m.touched = a.touched || b.touched;
       buckets_[i] = std::move(m);
     }
-    for (std::size_t i = buckets_.size() / 2; i < buckets_.size(); ++i) buckets_[i] = Bucket{};
-    bucket_us_ *= 2;
-    if (last_bucket_ >= 0) last_bucket_ /= 2;
+    for (std::size_t i = merged; i < buckets_.size(); ++i) buckets_[i] = Bucket{};
+    bucket_us_ = next_us;
+    if (last_bucket_ >= 0) last_bucket_ /= static_cast<int>(k);
   }
   const auto idx = static_cast<int>(at_us / bucket_us_);
   // Buckets entered for the first time start with the state carried from before.
@@ -583,9 +608,12 @@ MetricsReport MetricsSink::Finish(TimeUs end_us) const {
       r.recovery = Recovery::kNotRecovered;
     }
   }
-  // The series, carried forward to the end of the run (on a copy: Finish is repeatable).
+  // The work ends with the last event, or with the configured end of the faults if later (their
+  // window is part of the story); what follows is idle time the charts leave out.
+  r.work_end_us = std::min(r.end_us, std::max(last_event_us_, r.fault_end_us));
+  // The series, carried forward to the end of the work (on a copy: Finish is repeatable).
   MetricsSink copy = *this;
-  copy.BucketAt(r.end_us);
+  copy.BucketAt(r.work_end_us);
   r.bucket_us = copy.bucket_us_;
   for (int i = 0; i <= copy.last_bucket_; ++i) {
     const Bucket& b = copy.buckets_[static_cast<std::size_t>(i)];

@@ -1,5 +1,6 @@
 #include "notion_sim/engine/protocol.h"
 
+#include <algorithm>
 #include <array>
 
 #include "notion_sim/engine/transport.h"
@@ -12,32 +13,127 @@ struct OpInfo {
   Method method;
   bool write;
   bool create;
-  std::string_view prefix;  // path before the id ("/v1/pages/"), or the whole path
-  std::string_view suffix;  // path after the id ("/children"); "" when none
-  bool has_target;
+  std::string_view pattern;  // "/v1/pages/{}/properties/{}": "{}" is a path parameter
 };
 
 constexpr std::array<OpInfo, kOperationCount> kOps = {{
-    {"create_page", Method::kPost, true, true, "/v1/pages", "", false},
-    {"retrieve_page", Method::kGet, false, false, "/v1/pages/", "", true},
-    {"update_page", Method::kPatch, true, false, "/v1/pages/", "", true},
-    {"query_data_source", Method::kPost, false, false, "/v1/data_sources/", "/query", true},
-    {"query_database", Method::kPost, false, false, "/v1/databases/", "/query", true},
-    {"retrieve_database", Method::kGet, false, false, "/v1/databases/", "", true},
-    {"retrieve_data_source", Method::kGet, false, false, "/v1/data_sources/", "", true},
-    {"append_blocks", Method::kPatch, true, true, "/v1/blocks/", "/children", true},
-    {"list_block_children", Method::kGet, false, false, "/v1/blocks/", "/children", true},
-    {"retrieve_block", Method::kGet, false, false, "/v1/blocks/", "", true},
-    {"update_block", Method::kPatch, true, false, "/v1/blocks/", "", true},
-    {"delete_block", Method::kDelete, true, false, "/v1/blocks/", "", true},
-    {"search", Method::kPost, false, false, "/v1/search", "", false},
-    {"users_me", Method::kGet, false, false, "/v1/users/me", "", false},
-    {"list_users", Method::kGet, false, false, "/v1/users", "", false},
-    {"retrieve_user", Method::kGet, false, false, "/v1/users/", "", true},
-    {"upstream_complete", Method::kPost, false, false, "/upstream/v1/complete", "", false},
-    {"create_database", Method::kPost, true, true, "/v1/databases", "", false},
-    {"update_database", Method::kPatch, true, false, "/v1/databases/", "", true},
+    {"create_page", Method::kPost, true, true, "/v1/pages"},
+    {"retrieve_page", Method::kGet, false, false, "/v1/pages/{}"},
+    {"update_page", Method::kPatch, true, false, "/v1/pages/{}"},
+    {"query_data_source", Method::kPost, false, false, "/v1/data_sources/{}/query"},
+    {"query_database", Method::kPost, false, false, "/v1/databases/{}/query"},
+    {"retrieve_database", Method::kGet, false, false, "/v1/databases/{}"},
+    {"retrieve_data_source", Method::kGet, false, false, "/v1/data_sources/{}"},
+    {"append_blocks", Method::kPatch, true, true, "/v1/blocks/{}/children"},
+    {"list_block_children", Method::kGet, false, false, "/v1/blocks/{}/children"},
+    {"retrieve_block", Method::kGet, false, false, "/v1/blocks/{}"},
+    {"update_block", Method::kPatch, true, false, "/v1/blocks/{}"},
+    {"delete_block", Method::kDelete, true, false, "/v1/blocks/{}"},
+    {"search", Method::kPost, false, false, "/v1/search"},
+    {"users_me", Method::kGet, false, false, "/v1/users/me"},
+    {"list_users", Method::kGet, false, false, "/v1/users"},
+    {"retrieve_user", Method::kGet, false, false, "/v1/users/{}"},
+    {"upstream_complete", Method::kPost, false, false, "/upstream/v1/complete"},
+    {"create_database", Method::kPost, true, true, "/v1/databases"},
+    {"update_database", Method::kPatch, true, false, "/v1/databases/{}"},
+    {"move_page", Method::kPost, true, false, "/v1/pages/{}/move"},
+    {"retrieve_page_property", Method::kGet, false, false, "/v1/pages/{}/properties/{}"},
+    {"retrieve_page_markdown", Method::kGet, false, false, "/v1/pages/{}/markdown"},
+    {"update_page_markdown", Method::kPatch, true, false, "/v1/pages/{}/markdown"},
+    {"create_data_source", Method::kPost, true, true, "/v1/data_sources"},
+    {"update_data_source", Method::kPatch, true, false, "/v1/data_sources/{}"},
+    {"list_data_source_templates", Method::kGet, false, false, "/v1/data_sources/{}/templates"},
+    {"create_comment", Method::kPost, true, true, "/v1/comments"},
+    {"list_comments", Method::kGet, false, false, "/v1/comments"},
+    {"retrieve_comment", Method::kGet, false, false, "/v1/comments/{}"},
+    {"update_comment", Method::kPatch, true, false, "/v1/comments/{}"},
+    {"delete_comment", Method::kDelete, true, false, "/v1/comments/{}"},
+    {"create_file_upload", Method::kPost, true, true, "/v1/file_uploads"},
+    {"list_file_uploads", Method::kGet, false, false, "/v1/file_uploads"},
+    {"retrieve_file_upload", Method::kGet, false, false, "/v1/file_uploads/{}"},
+    {"send_file_upload", Method::kPost, true, false, "/v1/file_uploads/{}/send"},
+    {"complete_file_upload", Method::kPost, true, false, "/v1/file_uploads/{}/complete"},
+    {"list_views", Method::kGet, false, false, "/v1/views"},
+    {"create_view", Method::kPost, true, true, "/v1/views"},
+    {"retrieve_view", Method::kGet, false, false, "/v1/views/{}"},
+    {"update_view", Method::kPatch, true, false, "/v1/views/{}"},
+    {"delete_view", Method::kDelete, true, false, "/v1/views/{}"},
+    {"create_view_query", Method::kPost, false, false, "/v1/views/{}/queries"},
+    {"retrieve_view_query_results", Method::kGet, false, false, "/v1/views/{}/queries/{}"},
+    {"delete_view_query", Method::kDelete, false, false, "/v1/views/{}/queries/{}"},
+    {"list_custom_emojis", Method::kGet, false, false, "/v1/custom_emojis"},
+    {"oauth_token", Method::kPost, false, false, "/v1/oauth/token"},
+    {"oauth_introspect", Method::kPost, false, false, "/v1/oauth/introspect"},
+    {"oauth_revoke", Method::kPost, false, false, "/v1/oauth/revoke"},
+    {"retrieve_async_task", Method::kGet, false, false, "/v1/async_tasks/{}"},
+    {"create_meeting_note", Method::kPost, true, true, "/v1/blocks/meeting_notes"},
+    {"query_meeting_notes", Method::kPost, false, false, "/v1/blocks/meeting_notes/query"},
+    {"agents", Method::kGet, false, false, "/v1/agents"},
 }};
+
+// The agents group (SDK 5.26: agents, threads, sessions, external agent stubs): every route is
+// one operation, kAgents, which the fake answers with Notion's "not available" error.
+struct AgentRoute {
+  Method method;
+  std::string_view pattern;
+};
+constexpr AgentRoute kAgentRoutes[] = {
+    {Method::kGet, "/v1/agents"},
+    {Method::kDelete, "/v1/agents/{}"},
+    {Method::kGet, "/v1/agents/{}"},
+    {Method::kPost, "/v1/agents/{}/chat"},
+    {Method::kPatch, "/v1/agents/{}/credit_limit"},
+    {Method::kGet, "/v1/agents/{}/insights"},
+    {Method::kPatch, "/v1/agents/{}/status"},
+    {Method::kGet, "/v1/agents/{}/threads"},
+    {Method::kPost, "/v1/agents/{}/threads/query"},
+    {Method::kPost, "/v1/agents/batch"},
+    {Method::kPost, "/v1/agents/query"},
+    {Method::kPost, "/v1/external_agent_stub/{}/sessions"},
+    {Method::kGet, "/v1/external_agent_stub/{}/sessions/{}/events"},
+    {Method::kPost, "/v1/external_agent_stub/{}/sessions/{}/messages"},
+    {Method::kPost, "/v1/external_agent_stub/{}/vaults"},
+    {Method::kDelete, "/v1/external_agent_stub/{}/vaults/{}"},
+    {Method::kPatch, "/v1/external_agent_stub/{}/vaults/{}"},
+    {Method::kPost, "/v1/sessions"},
+    {Method::kGet, "/v1/sessions/{}"},
+    {Method::kPost, "/v1/sessions/{}/cancel"},
+    {Method::kPost, "/v1/sessions/{}/events/query"},
+    {Method::kPost, "/v1/sessions/query"},
+    {Method::kPost, "/v1/threads/{}/continue"},
+    {Method::kGet, "/v1/threads/{}/messages"},
+    {Method::kPost, "/v1/threads/{}/messages"},
+    {Method::kPost, "/v1/threads/{}/messages/query"},
+};
+
+// Matches `path` against `pattern`; fills the parameters and returns the number of literal
+// segments matched, or -1.
+int MatchPattern(std::string_view pattern, std::string_view path, std::string* p1,
+                 std::string* p2) {
+  int literals = 0;
+  int params = 0;
+  while (!pattern.empty() || !path.empty()) {
+    if (pattern.empty() || path.empty() || pattern[0] != '/' || path[0] != '/') return -1;
+    pattern.remove_prefix(1);
+    path.remove_prefix(1);
+    const std::size_t pe = std::min(pattern.find('/'), pattern.size());
+    const std::size_t se = std::min(path.find('/'), path.size());
+    const std::string_view pseg = pattern.substr(0, pe);
+    const std::string_view sseg = path.substr(0, se);
+    if (pseg == "{}") {
+      if (sseg.empty()) return -1;
+      std::string* out = params++ == 0 ? p1 : p2;
+      if (out != nullptr) *out = std::string(sseg);
+    } else if (pseg == sseg) {
+      ++literals;
+    } else {
+      return -1;
+    }
+    pattern.remove_prefix(pe);
+    path.remove_prefix(se);
+  }
+  return literals;
+}
 
 constexpr std::array<std::string_view, static_cast<int>(ApiCode::kOther) + 1> kCodes = {
     "",
@@ -116,37 +212,49 @@ std::optional<Operation> ParseOperation(std::string_view name) {
 Method MethodOf(Operation op) { return kOps[static_cast<std::size_t>(op)].method; }
 bool IsWrite(Operation op) { return kOps[static_cast<std::size_t>(op)].write; }
 bool IsCreate(Operation op) { return kOps[static_cast<std::size_t>(op)].create; }
+bool UsesBasicAuth(Operation op) {
+  return op == Operation::kOauthToken || op == Operation::kOauthIntrospect ||
+         op == Operation::kOauthRevoke;
+}
 
-std::string RenderPath(Operation op, const std::string& target) {
-  const OpInfo& info = kOps[static_cast<std::size_t>(op)];
-  std::string path(info.prefix);
-  if (info.has_target) {
-    path += target;
-    path += info.suffix;
+std::string RenderPath(Operation op, const std::string& target, const std::string& target2) {
+  const std::string_view pattern = kOps[static_cast<std::size_t>(op)].pattern;
+  std::string path;
+  int params = 0;
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern.compare(i, 2, "{}") == 0) {
+      path += params++ == 0 ? target : target2;
+      ++i;
+    } else {
+      path += pattern[i];
+    }
   }
   return path;
 }
 
 std::optional<Route> ParseRoute(Method method, std::string_view path) {
-  // Exact routes first: "/v1/users/me" must not match "/v1/users/{id}".
+  std::optional<Route> best;
+  int best_literals = -1;
   for (std::size_t i = 0; i < kOps.size(); ++i) {
     const OpInfo& info = kOps[i];
-    if (!info.has_target && info.method == method && path == info.prefix) {
-      return Route{static_cast<Operation>(i), ""};
+    if (info.method != method || static_cast<Operation>(i) == Operation::kAgents) continue;
+    Route r{static_cast<Operation>(i), "", ""};
+    const int literals = MatchPattern(info.pattern, path, &r.target, &r.target2);
+    if (literals > best_literals) {
+      best_literals = literals;
+      best = std::move(r);
     }
   }
-  for (std::size_t i = 0; i < kOps.size(); ++i) {
-    const OpInfo& info = kOps[i];
-    if (!info.has_target || info.method != method) continue;
-    if (path.size() <= info.prefix.size() + info.suffix.size()) continue;
-    if (path.substr(0, info.prefix.size()) != info.prefix) continue;
-    if (path.substr(path.size() - info.suffix.size()) != info.suffix) continue;
-    std::string_view id =
-        path.substr(info.prefix.size(), path.size() - info.prefix.size() - info.suffix.size());
-    if (id.find('/') != std::string_view::npos) continue;
-    return Route{static_cast<Operation>(i), std::string(id)};
+  for (const AgentRoute& a : kAgentRoutes) {
+    if (a.method != method) continue;
+    Route r{Operation::kAgents, "", ""};
+    const int literals = MatchPattern(a.pattern, path, &r.target, &r.target2);
+    if (literals > best_literals) {
+      best_literals = literals;
+      best = std::move(r);
+    }
   }
-  return std::nullopt;
+  return best;
 }
 
 std::string_view ApiCodeName(ApiCode code) { return kCodes[static_cast<std::size_t>(code)]; }

@@ -1,5 +1,7 @@
 #include "notion_sim/explore/sweep.h"
 
+#include "sweep_html.h"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -592,7 +594,6 @@ Result<std::string> WriteSweep(const SweepRun& run, const std::string& out_dir) 
   if (auto st = reports::WriteJsonFile((out / "sweep.json").string(), SweepToJson(run)); !st.ok()) {
     return st.error();
   }
-  const std::size_t n_obj = run.spec.objectives.size();
   // Markdown and the terminal share the table.
   std::ostringstream md;
   md << "# sweep " << run.scenario << "\n\n"
@@ -648,74 +649,7 @@ Result<std::string> WriteSweep(const SweepRun& run, const std::string& out_dir) 
   if (auto st = reports::WriteTextFile((out / "sweep.csv").string(), csv.str()); !st.ok()) {
     return st.error();
   }
-  // HTML: the frontier of the first objective against each other one, then the table.
-  std::string body = "<p>" + reports::XmlEscape(run.scenario) + ": " +
-                     std::to_string(s.configs.size()) + " configuration(s) x " +
-                     std::to_string(run.spec.seeds) + " seed(s). Blue points are on the Pareto " +
-                     "frontier over all the objectives; the dashed line joins each chart's own " +
-                     "two-objective frontier; grey points are dominated; light grey ones broke " +
-                     "an invariant; the ringed one is recommended.</p>\n";
-  body += "<div class=\"capacity\">Recommended: " +
-          reports::XmlEscape(s.recommended ? s.configs[*s.recommended].label : "none") + " — " +
-          reports::XmlEscape(s.why) + ".</div>\n";
-  for (std::size_t j = 1; j < n_obj && j <= 3; ++j) {
-    // The line joins this pair's own frontier (safe configurations no other safe one beats on
-    // both); blue points are on the frontier over all the objectives.
-    const std::vector<Objective> pair = {run.spec.objectives[0], run.spec.objectives[j]};
-    const auto on_pair_frontier = [&](const ConfigSummary& c) {
-      if (!c.safe) return false;
-      return std::none_of(s.configs.begin(), s.configs.end(), [&](const ConfigSummary& o) {
-        if (!o.safe || o.config == c.config) return false;
-        const double ox = o.metrics[j].mean;
-        const double oy = o.metrics[0].mean;
-        const double cx = c.metrics[j].mean;
-        const double cy = c.metrics[0].mean;
-        const bool no_worse = !Better(cx, ox, pair[1]) && !Better(cy, oy, pair[0]);
-        return no_worse && (Better(ox, cx, pair[1]) || Better(oy, cy, pair[0]));
-      });
-    };
-    std::vector<reports::ScatterPoint> points;
-    for (const ConfigSummary& c : s.configs) {
-      reports::ScatterPoint p;
-      p.x = c.metrics[j].mean;
-      p.y = c.metrics[0].mean;
-      p.label =
-          c.label + ": " + s.metrics[0] + " " + Short(p.y) + ", " + s.metrics[j] + " " + Short(p.x);
-      p.highlighted = c.on_frontier;
-      p.joined = on_pair_frontier(c);
-      p.marked = s.recommended && *s.recommended == c.config;
-      p.muted = !c.safe;
-      points.push_back(p);
-    }
-    body +=
-        "<figure><figcaption>" +
-        reports::XmlEscape(run.spec.objectives[0].Text() + " against " +
-                           run.spec.objectives[j].Text()) +
-        "</figcaption>" +
-        reports::ScatterSvg(run.spec.objectives[j].Text(), run.spec.objectives[0].Text(), points) +
-        "</figure>\n";
-  }
-  body +=
-      "<h2>Configurations</h2><table><tr><th></th><th>configuration</th><th>runs</th>"
-      "<th>invariants broken</th>";
-  for (const std::string& m : s.metrics) body += "<th>" + reports::XmlEscape(m) + "</th>";
-  body += "<th>constraints</th></tr>";
-  for (const ConfigSummary& c : s.configs) {
-    const bool rec = s.recommended && *s.recommended == c.config;
-    body += "<tr><td>" + std::string(rec ? "recommended " : "") +
-            (c.on_frontier ? "frontier" : "") + "</td><td>" + reports::XmlEscape(c.label) +
-            "</td><td class=\"n\">" + std::to_string(c.runs) + "</td><td class=\"n\">" +
-            std::to_string(c.violated) + "</td>";
-    for (const MetricStats& m : c.metrics) {
-      body += "<td class=\"n\">" + reports::XmlEscape(MeanSd(m)) + "</td>";
-    }
-    std::string unmet;
-    for (const std::string& u : c.unmet) unmet += (unmet.empty() ? "" : ", ") + u;
-    body += "<td>" + reports::XmlEscape(unmet.empty() ? "met" : "unmet: " + unmet) + "</td></tr>";
-  }
-  body += "</table>\n";
-  if (auto st = reports::WriteTextFile((out / "sweep.html").string(),
-                                       reports::HtmlPage("sweep " + run.scenario, body));
+  if (auto st = reports::WriteTextFile((out / "sweep.html").string(), SweepHtml(run, s));
       !st.ok()) {
     return st.error();
   }

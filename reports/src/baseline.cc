@@ -1,8 +1,12 @@
 #include "notion_sim/reports/baseline.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <set>
+
+#include "notion_sim/reports/junit.h"
+#include "notion_sim/reports/text.h"
 
 namespace notion_sim::reports {
 namespace {
@@ -159,6 +163,104 @@ Comparison CompareToBaseline(const std::vector<scenarios::RunResult>& baseline,
     if (!found) out.missing.push_back(b.scenario);
   }
   return out;
+}
+
+namespace {
+
+bool IsRegression(const MetricDelta& d) {
+  return d.change == Change::kRegressed || d.change == Change::kLostData;
+}
+
+void DeltaRows(std::string& out, const Comparison& c, const std::vector<Change>& changes) {
+  out +=
+      "| scenario | metric | baseline | current | change | tolerance |\n"
+      "|---|---|---:|---:|---|---:|\n";
+  for (const MetricDelta& d : c.deltas) {
+    if (std::find(changes.begin(), changes.end(), d.change) == changes.end()) continue;
+    std::string rel;
+    if (d.baseline && d.current && *d.baseline != 0 && std::isfinite(*d.baseline) &&
+        std::isfinite(*d.current)) {
+      rel = " (" + Pct((*d.current - *d.baseline) / std::fabs(*d.baseline)) + ")";
+    }
+    out += "| " + MarkdownCell(d.scenario) + " | `" + d.metric + "` | " + Opt(d.baseline) + " | " +
+           Opt(d.current) + " | " + std::string(ChangeName(d.change)) + rel + " | " +
+           checks::FormatNumber(d.tolerance * 100) + " % |\n";
+  }
+}
+
+}  // namespace
+
+std::string BaselineMarkdown(const Comparison& c) {
+  std::size_t improved = 0;
+  for (const MetricDelta& d : c.deltas) improved += d.change == Change::kImproved ? 1 : 0;
+  std::string out = "# Baseline comparison: " +
+                    std::string(c.regressions == 0 ? "no regression" : "**regressed**") + "\n\n" +
+                    std::to_string(c.deltas.size()) + " metric(s) compared, " +
+                    std::to_string(c.regressions) + " regressed, " + std::to_string(improved) +
+                    " improved.\n";
+  for (const std::string& s : c.without_baseline) {
+    out += "\n- " + MarkdownCell(s) + " has no baseline (new scenario?); not compared.";
+  }
+  for (const std::string& s : c.missing) {
+    out += "\n- " + MarkdownCell(s) + " is in the baseline but not in the results.";
+  }
+  if (!c.without_baseline.empty() || !c.missing.empty()) out += "\n";
+  if (c.regressions > 0) {
+    out += "\n## Regressions\n\n";
+    DeltaRows(out, c, {Change::kRegressed, Change::kLostData});
+  }
+  if (improved > 0) {
+    out += "\n## Improvements\n\n";
+    DeltaRows(out, c, {Change::kImproved});
+  }
+  if (!c.deltas.empty()) {
+    out += "\n<details><summary>Every metric compared</summary>\n\n";
+    DeltaRows(out, c, {Change::kWithin, Change::kImproved, Change::kRegressed, Change::kLostData});
+    out += "\n</details>\n";
+  }
+  return out;
+}
+
+std::string BaselineJunit(const Comparison& c) {
+  std::vector<JunitSuite> suites;
+  for (const MetricDelta& d : c.deltas) {
+    if (suites.empty() || suites.back().name != d.scenario + ".baseline") {
+      suites.push_back(JunitSuite{});
+      suites.back().name = d.scenario + ".baseline";
+    }
+    JunitCase k;
+    k.classname = d.scenario + ".baseline";
+    k.name = d.metric;
+    if (IsRegression(d)) {
+      k.kind = JunitCase::Kind::kFailed;
+      k.type = "regression";
+      k.message = d.text;
+      k.text = d.scenario + ": " + d.text;
+    }
+    suites.back().cases.push_back(std::move(k));
+  }
+  return JunitDocument("notion-sim gate --baseline", suites);
+}
+
+nlohmann::json BaselineJson(const Comparison& c) {
+  using nlohmann::json;
+  json deltas = json::array();
+  for (const MetricDelta& d : c.deltas) {
+    const auto num = [](const std::optional<double>& v) {
+      return v && std::isfinite(*v) ? json(*v) : json(nullptr);
+    };
+    deltas.push_back({{"scenario", d.scenario},
+                      {"metric", d.metric},
+                      {"baseline", num(d.baseline)},
+                      {"current", num(d.current)},
+                      {"tolerance", d.tolerance},
+                      {"change", std::string(ChangeName(d.change))},
+                      {"text", d.text}});
+  }
+  return json{{"regressions", c.regressions},
+              {"deltas", std::move(deltas)},
+              {"without_baseline", c.without_baseline},
+              {"missing", c.missing}};
 }
 
 }  // namespace notion_sim::reports

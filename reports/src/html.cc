@@ -1,15 +1,13 @@
 #include "notion_sim/reports/html.h"
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <cstdio>
-#include <functional>
 #include <string>
 #include <vector>
 
-#include "notion_sim/reports/chart.h"
 #include "notion_sim/reports/text.h"
+#include "svg.h"
 
 namespace notion_sim::reports {
 namespace {
@@ -17,185 +15,10 @@ namespace {
 using checks::MetricsReport;
 using checks::SeriesBucket;
 using engine::BreakerState;
-
-std::string Num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f", v);
-  return buf;
-}
-
-// 1, 2 or 5 times a power of ten, at least v.
-double NiceCeil(double v) {
-  if (v <= 0) return 1;
-  const double p = std::pow(10.0, std::floor(std::log10(v)));
-  for (double m : {1.0, 2.0, 5.0, 10.0}) {
-    if (m * p >= v) return m * p;
-  }
-  return 10 * p;
-}
-
-std::string ValueText(double v) {
-  if (v >= 1e6) return Num(v / 1e6) + "M";
-  if (v >= 1e4) return Num(v / 1e3) + "k";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  return buf;
-}
-
-// A time chart: x is virtual time over [0, end_us], y a value over [0, y_max].
-class Chart {
- public:
-  static constexpr double kWidth = 960;
-  static constexpr double kLeft = 64;
-  static constexpr double kRight = 16;
-  static constexpr double kTop = 12;
-  static constexpr double kBottom = 28;
-
-  Chart(TimeUs end_us, double height, double y_max, std::string y_unit)
-      : end_us_(std::max<TimeUs>(1, end_us)),
-        height_(height),
-        y_max_(NiceCeil(y_max)),
-        y_unit_(std::move(y_unit)) {}
-
-  double X(TimeUs t) const {
-    const double f = std::clamp(static_cast<double>(t) / static_cast<double>(end_us_), 0.0, 1.0);
-    return kLeft + f * (kWidth - kLeft - kRight);
-  }
-  double Y(double v) const {
-    const double f = std::clamp(v / y_max_, 0.0, 1.0);
-    return height_ - kBottom - f * (height_ - kTop - kBottom);
-  }
-  double PlotBottom() const { return height_ - kBottom; }
-
-  void Add(const std::string& svg) { body_ += svg; }
-  void Rect(double x, double y, double w, double h, const char* fill, const std::string& title) {
-    if (w <= 0 || h <= 0) return;
-    body_ += "<rect x=\"" + Num(x) + "\" y=\"" + Num(y) + "\" width=\"" + Num(w) + "\" height=\"" +
-             Num(h) + "\" fill=\"" + fill + "\"><title>" + XmlEscape(title) + "</title></rect>";
-  }
-  // A polyline through (t, v) points; a NaN value breaks the line.
-  void Line(const std::vector<std::pair<TimeUs, double>>& points, const char* color,
-            const char* dash = "") {
-    std::string d;
-    bool pen = false;
-    for (const auto& [t, v] : points) {
-      if (std::isnan(v)) {
-        pen = false;
-        continue;
-      }
-      d += (pen ? " L" : " M") + Num(X(t)) + " " + Num(Y(v));
-      pen = true;
-    }
-    if (d.empty()) return;
-    body_ += "<path d=\"" + d + "\" fill=\"none\" stroke=\"" + color + "\" stroke-width=\"1.8\"" +
-             (*dash ? std::string(" stroke-dasharray=\"") + dash + "\"" : "") + "/>";
-  }
-  // A translucent band over [from, until) across the plot (a fault window), behind nothing: it is
-  // see-through, so it may be drawn last.
-  void Band(TimeUs from, TimeUs until, const char* fill, const std::string& title) {
-    const double x0 = X(from);
-    const double w = std::max(1.0, X(until) - x0);
-    body_ += "<rect x=\"" + Num(x0) + "\" y=\"" + Num(kTop) + "\" width=\"" + Num(w) +
-             "\" height=\"" + Num(PlotBottom() - kTop) + "\" fill=\"" + fill +
-             "\" fill-opacity=\"0.12\"><title>" + XmlEscape(title) + "</title></rect>";
-  }
-  // A dashed vertical line with its label; `row` staggers labels of markers close together.
-  void Marker(TimeUs t, const std::string& label, const char* color, int row = 0) {
-    const double x = X(t);
-    body_ += "<line x1=\"" + Num(x) + "\" x2=\"" + Num(x) + "\" y1=\"" + Num(kTop) + "\" y2=\"" +
-             Num(PlotBottom()) + "\" stroke=\"" + color +
-             "\" stroke-dasharray=\"4 3\"/><text x=\"" + Num(x + 3) + "\" y=\"" +
-             Num(kTop + 10 + 11 * row) + "\" class=\"mk\" fill=\"" + color + "\">" +
-             XmlEscape(label) + "</text>";
-  }
-
-  std::string Svg(const std::string& label, bool y_axis = true) const {
-    std::string s = "<svg viewBox=\"0 0 " + Num(kWidth) + " " + Num(height_) +
-                    "\" width=\"100%\" role=\"img\" aria-label=\"" + XmlEscape(label) + "\">";
-    // Horizontal grid and y labels.
-    if (y_axis) {
-      for (int i = 0; i <= 4; ++i) {
-        const double v = y_max_ * i / 4;
-        const double y = Y(v);
-        s += "<line x1=\"" + Num(kLeft) + "\" x2=\"" + Num(kWidth - kRight) + "\" y1=\"" + Num(y) +
-             "\" y2=\"" + Num(y) + "\" class=\"grid\"/>";
-        s += "<text x=\"" + Num(kLeft - 6) + "\" y=\"" + Num(y + 4) +
-             "\" class=\"ax\" text-anchor=\"end\">" + XmlEscape(ValueText(v)) + "</text>";
-      }
-      // The unit sits inside the plot's top-left corner, where long tick labels cannot clip it.
-      s += "<text x=\"" + Num(kLeft + 4) + "\" y=\"" + Num(kTop + 9) + "\" class=\"ax\">" +
-           XmlEscape(y_unit_) + "</text>";
-    }
-    // Time ticks at a round step.
-    static constexpr std::array<TimeUs, 18> kSteps = {
-        Sec(1),  Sec(2),  Sec(5),  Sec(10), Sec(15),  Sec(30),  Min(1),   Min(2),   Min(5),
-        Min(10), Min(15), Min(30), Min(60), Min(120), Min(180), Min(360), Min(720), Min(1440)};
-    TimeUs step = kSteps.back();
-    for (TimeUs c : kSteps) {
-      if (end_us_ / c <= 8) {
-        step = c;
-        break;
-      }
-    }
-    for (TimeUs t = 0; t <= end_us_ && t / step <= 64; t += step) {
-      const double x = X(t);
-      s += "<line x1=\"" + Num(x) + "\" x2=\"" + Num(x) + "\" y1=\"" + Num(PlotBottom()) +
-           "\" y2=\"" + Num(PlotBottom() + 4) + "\" class=\"axl\"/>";
-      s += "<text x=\"" + Num(x) + "\" y=\"" + Num(PlotBottom() + 16) +
-           "\" class=\"ax\" text-anchor=\"middle\">" + (t == 0 ? "0" : DurationText(t)) + "</text>";
-    }
-    s += "<line x1=\"" + Num(kLeft) + "\" x2=\"" + Num(kWidth - kRight) + "\" y1=\"" +
-         Num(PlotBottom()) + "\" y2=\"" + Num(PlotBottom()) + "\" class=\"axl\"/>";
-    s += body_ + "</svg>";
-    return s;
-  }
-
- private:
-  TimeUs end_us_;
-  double height_;
-  double y_max_;
-  std::string y_unit_;
-  std::string body_;
-};
-
-struct Swatch {
-  const char* name;
-  const char* color;
-};
-
-std::string Legend(const std::vector<Swatch>& items) {
-  std::string s = "<div class=\"legend\">";
-  for (const Swatch& i : items) {
-    s += "<span><i style=\"background:" + std::string(i.color) + "\"></i>" + i.name + "</span>";
-  }
-  return s + "</div>";
-}
-
-std::string Figure(const std::string& title, const std::string& svg, const std::string& legend,
-                   const std::string& note = "") {
-  return "<figure><figcaption>" + XmlEscape(title) + "</figcaption>" + legend + svg +
-         (note.empty() ? "" : "<p class=\"note\">" + XmlEscape(note) + "</p>") + "</figure>\n";
-}
-
-// Every fault window shaded, then where the faults ended (and what decided it) and recovery.
-void AddFaultMarkers(Chart& c, const MetricsReport& m) {
-  for (const checks::FaultWindow& w : m.fault_windows) {
-    c.Band(w.from_us, w.until_us, "#c92a2a",
-           "fault window " + DurationText(w.from_us) + " – " + DurationText(w.until_us));
-  }
-  if (m.recovery == checks::Recovery::kNoFaults) return;
-  c.Marker(m.fault_end_us,
-           m.fault_end_source == checks::FaultEnd::kLastFault ? "faults end (last fault)"
-                                                               : "faults end (window)",
-           "#7a4d00");
-  if (m.recovery == checks::Recovery::kRecovered) {
-    c.Marker(m.recovered_at_us, "recovered", "#1b7a32", 1);
-  }
-}
-
-TimeUs BucketEnd(const MetricsReport& m, const SeriesBucket& b) {
-  return std::min(m.end_us, b.start_us + m.bucket_us);
-}
+using svg::Num;
+using svg::Row;
+using svg::Swatch;
+using svg::TimeChart;
 
 constexpr const char* kOk = "#2e9d4a";
 constexpr const char* kFallback = "#e0b000";
@@ -204,71 +27,191 @@ constexpr const char* kDlq = "#7b52ab";
 constexpr const char* kRequests = "#b8c4d6";
 constexpr const char* k429 = "#f08c00";
 constexpr const char* k5xx = "#c92a2a";
+constexpr const char* kBudget = "#0b7285";
+constexpr const char* kViolation = "#c92a2a";
 
-std::string OutcomesChart(const MetricsReport& m) {
+std::string Fixed(double v, int digits) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+// What every chart and card reads: the run, its metrics, the time shown (from 0 to where the
+// work ended, on a bucket boundary), the windows when faults acted, and the violations to mark.
+struct View {
+  const scenarios::RunResult& r;
+  const MetricsReport& m;
+  TimeUs x_end_us = 1;
+  std::vector<svg::Window> faults;
+  struct Mark {
+    TimeUs at_us;
+    std::string label;
+  };
+  std::vector<Mark> violations;  // the first violation of each violated invariant, in time order
+};
+
+// The faults' windows: each fault rule's own window (clipped to the safety phase; a rule without
+// an end of its own until it last fired), as the result records them.
+std::vector<svg::Window> FaultWindows(const MetricsReport& m) {
+  std::vector<svg::Window> windows;
+  for (const checks::FaultWindow& w : m.fault_windows) {
+    windows.push_back(
+        {w.from_us, w.until_us,
+         "fault window " + DurationText(w.from_us) + " – " + DurationText(w.until_us)});
+  }
+  return windows;
+}
+
+View MakeView(const scenarios::RunResult& r) {
+  const MetricsReport& m = r.checks.metrics;
+  View v{r, m, 1, {}, {}};
+  const TimeUs bucket = std::max<TimeUs>(1, m.bucket_us);
+  const TimeUs work_end = m.work_end_us > 0 ? m.work_end_us : m.end_us;
+  v.x_end_us = std::clamp<TimeUs>((work_end + bucket - 1) / bucket * bucket, bucket,
+                                  std::max(bucket, m.end_us));
+  v.faults = FaultWindows(m);
+  for (const checks::InvariantResult& i : r.checks.invariants) {
+    if (!i.held() && !i.violations.empty()) {
+      v.violations.push_back({i.violations.front().at_us, "✗ " + i.name});
+    }
+  }
+  std::stable_sort(v.violations.begin(), v.violations.end(),
+                   [](const View::Mark& a, const View::Mark& b) { return a.at_us < b.at_us; });
+  return v;
+}
+
+// Shading, the faults' end, the recovery and the violations, on every time chart.
+void Annotate(TimeChart& c, const View& v) {
+  for (const svg::Window& w : v.faults) c.Shade(w);
+  const MetricsReport& m = v.m;
+  int row = 0;
+  if (m.recovery != checks::Recovery::kNoFaults) {
+    c.Marker(m.fault_end_us,
+             m.fault_end_source == checks::FaultEnd::kLastFault ? "faults end (last fault)"
+                                                                : "faults end (window)",
+             "#7a4d00", row++);
+  }
+  if (m.recovery == checks::Recovery::kRecovered) {
+    c.Marker(m.recovered_at_us, "recovered", "#1b7a32", row++);
+  }
+  for (const View::Mark& mark : v.violations) {
+    c.Marker(mark.at_us, mark.label, kViolation, row++ % 4, "violation");
+  }
+}
+
+TimeUs BucketEnd(const MetricsReport& m, const SeriesBucket& b) {
+  return std::min(m.end_us, b.start_us + m.bucket_us);
+}
+
+// "10 min – 15 min (5 min bucket)"
+std::string When(const MetricsReport& m, const SeriesBucket& b) {
+  return DurationText(b.start_us) + " – " + DurationText(BucketEnd(m, b)) + " (" +
+         DurationText(m.bucket_us) + " bucket)";
+}
+
+// "85 requests (170/min)"
+std::string PerMin(std::uint64_t n, const std::string& what, TimeUs bucket_us) {
+  const double per_min = static_cast<double>(n) * 6e7 / static_cast<double>(bucket_us);
+  return CountText(n) + " " + what + " (" + svg::ValueText(std::round(per_min * 10) / 10) + "/min)";
+}
+
+std::string WhatLegend(const View& v) {
+  std::vector<Swatch> s;
+  if (!v.faults.empty()) s.push_back({"a fault rule may act", "#ffe8cc"});
+  if (!v.violations.empty()) s.push_back({"invariant violated (first time)", kViolation, true});
+  return s.empty() ? "" : svg::Legend(s);
+}
+
+// --- The charts --------------------------------------------------------------------------------
+
+std::string OutcomesChart(const View& v) {
+  const MetricsReport& m = v.m;
   double y_max = 1;
   for (const SeriesBucket& b : m.series) {
     y_max = std::max(
         y_max, static_cast<double>(b.succeeded + b.served_fallback + b.failed + b.dead_lettered));
   }
-  Chart c(m.end_us, 200, y_max, "ops");
+  TimeChart c(v.x_end_us, 200, y_max, "operations per " + DurationText(m.bucket_us));
   for (const SeriesBucket& b : m.series) {
-    const double x0 = c.X(b.start_us) + 0.5;
-    const double w = std::max(1.0, c.X(BucketEnd(m, b)) - c.X(b.start_us) - 1);
     double stacked = 0;
-    const std::string when = DurationText(b.start_us) + " – " + DurationText(BucketEnd(m, b));
     for (const auto& [count, color, name] :
          {std::tuple{b.succeeded, kOk, "succeeded"},
-          std::tuple{b.served_fallback, kFallback, "served fallback"},
+          std::tuple{b.served_fallback, kFallback, "served from fallback"},
           std::tuple{b.failed, kFailed, "failed"},
           std::tuple{b.dead_lettered, kDlq, "dead-lettered"}}) {
       if (count == 0) continue;
-      const double top = c.Y(stacked + static_cast<double>(count));
-      c.Rect(x0, top, w, c.Y(stacked) - top, color, when + ": " + CountText(count) + " " + name);
-      stacked += static_cast<double>(count);
+      const auto n = static_cast<double>(count);
+      c.Bar(b.start_us, BucketEnd(m, b), stacked, stacked + n, color,
+            When(m, b) + ": " + PerMin(count, std::string("operations ") + name, m.bucket_us));
+      stacked += n;
     }
   }
-  AddFaultMarkers(c, m);
-  return Figure(
+  Annotate(c, v);
+  return svg::Figure(
+      "outcomes",
       "Operation outcomes over time (by finish time, per " + DurationText(m.bucket_us) + ")",
       c.Svg("operation outcomes over time"),
-      Legend({{"succeeded", kOk},
-              {"served fallback", kFallback},
-              {"failed", kFailed},
-              {"dead-lettered", kDlq}}));
+      svg::Legend({{"succeeded", kOk},
+                   {"served from fallback", kFallback},
+                   {"failed", kFailed},
+                   {"dead-lettered", kDlq}}) +
+          WhatLegend(v));
 }
 
-std::string RequestsChart(const MetricsReport& m) {
+std::string RequestsChart(const View& v) {
+  const MetricsReport& m = v.m;
+  const scenarios::RunResult& r = v.r;
   double y_max = 1;
   for (const SeriesBucket& b : m.series) y_max = std::max(y_max, static_cast<double>(b.requests));
-  Chart c(m.end_us, 180, y_max, "req");
-  for (const SeriesBucket& b : m.series) {
-    const double x0 = c.X(b.start_us) + 0.5;
-    const double w = std::max(1.0, c.X(BucketEnd(m, b)) - c.X(b.start_us) - 1);
-    const std::string when = DurationText(b.start_us) + ": ";
-    const auto req = static_cast<double>(b.requests);
-    c.Rect(x0, c.Y(req), w, c.PlotBottom() - c.Y(req), kRequests,
-           when + CountText(b.requests) + " requests");
-    const auto r429 = static_cast<double>(b.http_429);
-    const auto r5xx = static_cast<double>(b.http_5xx);
-    c.Rect(x0 + w * 0.15, c.Y(r429), w * 0.35, c.PlotBottom() - c.Y(r429), k429,
-           when + CountText(b.http_429) + " answered 429");
-    c.Rect(x0 + w * 0.5, c.Y(r5xx), w * 0.35, c.PlotBottom() - c.Y(r5xx), k5xx,
-           when + CountText(b.http_5xx) + " answered 5xx");
+  // The client_rate invariant's budget, per tenant and window, as requests per bucket for all
+  // tenants together.
+  double budget = 0;
+  std::string budget_text;
+  if (r.rate_budget > 0 && r.rate_window_us > 0) {
+    const double tenants = static_cast<double>(std::max<std::size_t>(1, r.tenants.size()));
+    budget = static_cast<double>(r.rate_budget) * tenants * static_cast<double>(m.bucket_us) /
+             static_cast<double>(r.rate_window_us);
+    budget_text = "budget " + svg::ValueText(std::round(budget * 10) / 10) + " per " +
+                  DurationText(m.bucket_us) + " (client_rate: " + CountText(r.rate_budget) +
+                  " per " + DurationText(r.rate_window_us) +
+                  (tenants > 1 ? " per tenant × " + Fixed(tenants, 0) : std::string()) + ")";
+    y_max = std::max(y_max, budget * 1.08);
   }
-  AddFaultMarkers(c, m);
-  return Figure("Requests sent, and responses 429 and 5xx",
-                c.Svg("requests, 429 and 5xx over time"),
-                Legend({{"requests", kRequests}, {"429", k429}, {"5xx", k5xx}}));
+  TimeChart c(v.x_end_us, 190, y_max, "requests per " + DurationText(m.bucket_us));
+  for (const SeriesBucket& b : m.series) {
+    const TimeUs end = BucketEnd(m, b);
+    const std::string when = When(m, b) + ": ";
+    c.Bar(b.start_us, end, 0, static_cast<double>(b.requests), kRequests,
+          when + PerMin(b.requests, "requests", m.bucket_us));
+    const double w = c.X(end) - c.X(b.start_us);
+    const double x0 = c.X(b.start_us);
+    const auto side = [&](std::uint64_t n, double from, const char* color, const char* what) {
+      const double top = c.Y(static_cast<double>(n));
+      c.Rect(x0 + w * from, top, w * 0.35, c.PlotBottom() - top, color,
+             when + PerMin(n, what, m.bucket_us));
+    };
+    side(b.http_429, 0.15, k429, "answered 429");
+    side(b.http_5xx, 0.5, k5xx, "answered 5xx");
+  }
+  if (budget > 0) c.HLine(budget, budget_text, kBudget);
+  Annotate(c, v);
+  std::vector<Swatch> legend = {{"requests", kRequests}, {"429", k429}, {"5xx", k5xx}};
+  if (budget > 0) legend.push_back({"request budget", kBudget, true});
+  return svg::Figure(
+      "requests", "Requests sent per " + DurationText(m.bucket_us) + ", and responses 429 and 5xx",
+      c.Svg("requests, 429 and 5xx over time"), svg::Legend(legend) + WhatLegend(v),
+      budget > 0 ? "The dashed line is the " + budget_text + "." : "");
 }
 
 // The policies give the global breaker the key 65535; per-tenant breakers use the tenant index.
 // The second upstream's breakers are its own, named so.
-std::string BreakerKeyText(const checks::BreakerTimeline& b) {
-  const std::string key = b.key == UINT16_MAX ? "global" : "key " + std::to_string(b.key);
-  return b.dependency == engine::Dependency::kNotion
-             ? key
-             : std::string(engine::DependencyName(b.dependency)) + " " + key;
+std::string BreakerName(const scenarios::RunResult& r, const checks::BreakerTimeline& b) {
+  const std::string prefix = b.dependency == engine::Dependency::kNotion
+                                 ? std::string()
+                                 : std::string(engine::DependencyName(b.dependency)) + ": ";
+  if (b.key == UINT16_MAX) return prefix + "all tenants (global)";
+  if (b.key < r.tenants.size()) return prefix + "tenant " + r.tenants[b.key];
+  return prefix + "key " + std::to_string(b.key);
 }
 
 const char* StateColor(BreakerState s) {
@@ -287,29 +230,26 @@ const char* StateColor(BreakerState s) {
   return "#000";
 }
 
-std::string BreakersChart(const MetricsReport& m) {
+std::string BreakersChart(const View& v) {
+  const MetricsReport& m = v.m;
   constexpr std::size_t kMaxRows = 16;
   const std::size_t rows = std::min(m.breakers.size(), kMaxRows);
   constexpr double kRow = 22;
-  const double height =
-      Chart::kTop + Chart::kBottom + static_cast<double>(std::max<std::size_t>(1, rows)) * kRow + 4;
-  Chart c(m.end_us, height, 1, "");
+  const double height = TimeChart::kTop + TimeChart::kBottom +
+                        static_cast<double>(std::max<std::size_t>(1, rows)) * kRow + 4;
+  TimeChart c(v.x_end_us, height, 1, "");
   std::string note;
-  if (m.breakers.empty()) {
-    c.Add("<text x=\"" + Num(c.X(0) + 8) + "\" y=\"" + Num(Chart::kTop + 15) +
-          "\" class=\"ax\">no breaker changed state in this run (all stayed closed)</text>");
-  }
   for (std::size_t i = 0; i < rows; ++i) {
     const checks::BreakerTimeline& b = m.breakers[i];
-    const double y = Chart::kTop + static_cast<double>(i) * kRow + 2;
-    c.Add("<text x=\"" + Num(Chart::kLeft - 6) + "\" y=\"" + Num(y + kRow / 2 + 2) +
-          "\" class=\"ax\" text-anchor=\"end\">" + BreakerKeyText(b) + "</text>");
+    const std::string name = BreakerName(v.r, b);
+    const double y = TimeChart::kTop + static_cast<double>(i) * kRow + 2;
     TimeUs from = 0;
     BreakerState state = BreakerState::kClosed;
     auto segment = [&](TimeUs until) {
-      c.Rect(c.X(from), y, c.X(until) - c.X(from), kRow - 4, StateColor(state),
-             BreakerKeyText(b) + ": " + std::string(engine::BreakerStateName(state)) +
-                 " " + DurationText(from) + " – " + DurationText(until));
+      const double x0 = c.X(from);
+      c.Rect(x0, y, c.X(std::min(until, v.x_end_us)) - x0, kRow - 4, StateColor(state),
+             name + ": " + std::string(engine::BreakerStateName(state)) + " " + DurationText(from) +
+                 " – " + DurationText(until));
     };
     for (const checks::BreakerChange& ch : b.changes) {
       segment(ch.at_us);
@@ -322,113 +262,280 @@ std::string BreakersChart(const MetricsReport& m) {
       note = "Timelines end at their last kept transition (" + std::to_string(b.dropped) +
              " more not kept).";
     }
+    // The name over its own row, drawn last so the segments do not hide it.
+    c.Add("<text x=\"" + Num(TimeChart::kLeft + 4) + "\" y=\"" + Num(y + kRow / 2 + 2) +
+          "\" class=\"ax\" style=\"font-weight:600\">" + XmlEscape(name) + "</text>");
   }
   if (m.breakers.size() > kMaxRows) {
     note += " Showing " + std::to_string(kMaxRows) + " of " + std::to_string(m.breakers.size()) +
-            " breaker keys.";
+            " breakers.";
   }
-  AddFaultMarkers(c, m);
-  return Figure("Breaker states over time", c.Svg("breaker states over time", /*y_axis=*/false),
-                Legend({{"closed", StateColor(BreakerState::kClosed)},
-                        {"open", StateColor(BreakerState::kOpen)},
-                        {"half-open", StateColor(BreakerState::kHalfOpen)},
-                        {"forced open", StateColor(BreakerState::kForcedOpen)},
-                        {"disabled", StateColor(BreakerState::kDisabled)}}),
-                note);
+  Annotate(c, v);
+  return svg::Figure("breakers", "Breaker states over time, per breaker",
+                     c.Svg("breaker states over time", /*y_axis=*/false),
+                     svg::Legend({{"closed", StateColor(BreakerState::kClosed)},
+                                  {"open", StateColor(BreakerState::kOpen)},
+                                  {"half-open", StateColor(BreakerState::kHalfOpen)},
+                                  {"forced open", StateColor(BreakerState::kForcedOpen)},
+                                  {"disabled", StateColor(BreakerState::kDisabled)}}) +
+                         WhatLegend(v),
+                     note);
 }
 
-std::string DlqChart(const MetricsReport& m) {
+std::string DlqChart(const View& v) {
+  const MetricsReport& m = v.m;
   double y_max = 1;
   for (const SeriesBucket& b : m.series) {
     y_max = std::max(y_max, static_cast<double>(b.dlq_depth_max));
   }
-  Chart c(m.end_us, 160, y_max, "entries");
+  TimeChart c(v.x_end_us, 160, y_max, "entries");
   for (const SeriesBucket& b : m.series) {
-    const double x0 = c.X(b.start_us);
-    const double w = std::max(1.0, c.X(BucketEnd(m, b)) - x0);
-    const auto v = static_cast<double>(b.dlq_depth_max);
-    c.Rect(x0, c.Y(v), w, c.PlotBottom() - c.Y(v), kDlq,
-           DurationText(b.start_us) + ": depth up to " + std::to_string(b.dlq_depth_max) + ", " +
-               std::to_string(b.dlq_depth_end) + " at the end");
+    c.Bar(b.start_us, BucketEnd(m, b), 0, static_cast<double>(b.dlq_depth_max), kDlq,
+          When(m, b) + ": depth up to " + CountText(static_cast<std::uint64_t>(b.dlq_depth_max)) +
+              " entries, " + CountText(static_cast<std::uint64_t>(b.dlq_depth_end)) + " at the end",
+          0);
   }
-  AddFaultMarkers(c, m);
-  return Figure("Dead-letter queue depth (maximum per " + DurationText(m.bucket_us) + ")",
-                c.Svg("dead-letter queue depth over time"), Legend({{"DLQ depth", kDlq}}));
+  Annotate(c, v);
+  return svg::Figure(
+      "dlq", "Dead-letter queue depth (most entries at once per " + DurationText(m.bucket_us) + ")",
+      c.Svg("dead-letter queue depth over time"),
+      svg::Legend({{"DLQ depth", kDlq}}) + WhatLegend(v));
 }
 
-std::string LatencyChart(const MetricsReport& m) {
-  TimeUs top_us = 0;
-  for (const SeriesBucket& b : m.series) top_us = std::max(top_us, b.latency_p99_us);
-  // Milliseconds, or seconds once the slowest bucket passes ten of them.
-  const bool in_s = top_us >= Sec(10);
-  const double per_unit_us = in_s ? 1e6 : 1e3;
-  double y_max = 1;
+std::string LatencyChart(const View& v) {
+  const MetricsReport& m = v.m;
+  double lo_ms = INFINITY;
+  double hi_ms = 0;
   std::vector<std::pair<TimeUs, double>> p50;
   std::vector<std::pair<TimeUs, double>> p99;
   for (const SeriesBucket& b : m.series) {
     const std::uint64_t done = b.succeeded + b.served_fallback + b.failed + b.dead_lettered;
     const TimeUs mid = b.start_us + (BucketEnd(m, b) - b.start_us) / 2;
     const double nan = std::nan("");
-    p50.emplace_back(mid, done ? static_cast<double>(b.latency_p50_us) / per_unit_us : nan);
-    p99.emplace_back(mid, done ? static_cast<double>(b.latency_p99_us) / per_unit_us : nan);
-    if (done) y_max = std::max(y_max, static_cast<double>(b.latency_p99_us) / per_unit_us);
+    const double a = static_cast<double>(b.latency_p50_us) / 1e3;
+    const double z = static_cast<double>(b.latency_p99_us) / 1e3;
+    p50.emplace_back(mid, done ? a : nan);
+    p99.emplace_back(mid, done ? z : nan);
+    if (done) {
+      if (a > 0) lo_ms = std::min(lo_ms, a);
+      hi_ms = std::max(hi_ms, z);
+    }
   }
-  Chart c(m.end_us, 200, y_max, in_s ? "s" : "ms");
-  c.Line(p99, "#c92a2a");
-  c.Line(p50, "#1c7ed6");
-  AddFaultMarkers(c, m);
-  return Figure("Latency percentiles of operations finished in each " + DurationText(m.bucket_us) +
-                    " (virtual time)",
-                c.Svg("latency p50 and p99 over time"),
-                Legend({{"p50", "#1c7ed6"}, {"p99", "#c92a2a"}}),
-                "Per-bucket percentiles are exact to 1/16; the run's overall p50 " +
-                    DurationText(m.latency.p50_us) + ", p99 " + DurationText(m.latency.p99_us) +
-                    ", max " + DurationText(m.latency.max_us) + ".");
+  if (!std::isfinite(lo_ms)) lo_ms = 1;
+  TimeChart c = TimeChart::Log(
+      v.x_end_us, 210, std::max(lo_ms, 1e-3), std::max(hi_ms, 1.0), "latency (log scale)",
+      [](double ms) { return DurationText(static_cast<TimeUs>(std::llround(ms * 1e3))); },
+      svg::kDurationTicksMs);
+  c.Line(p99, "#c92a2a", "p99 of operations finished in each " + DurationText(m.bucket_us));
+  c.Line(p50, "#1c7ed6", "p50 of operations finished in each " + DurationText(m.bucket_us));
+  // Each point carries its own figure on hover.
+  for (std::size_t i = 0; i < p50.size(); ++i) {
+    if (std::isnan(p99[i].second)) continue;
+    const SeriesBucket& b = m.series[i];
+    c.Add("<circle cx=\"" + Num(c.X(p99[i].first)) + "\" cy=\"" + Num(c.Y(p99[i].second)) +
+          "\" r=\"2\" fill=\"#c92a2a\"><title>" +
+          XmlEscape(When(m, b) + ": p50 " + DurationText(b.latency_p50_us) + ", p99 " +
+                    DurationText(b.latency_p99_us)) +
+          "</title></circle>");
+  }
+  Annotate(c, v);
+  return svg::Figure(
+      "latency",
+      "Latency of operations finished in each " + DurationText(m.bucket_us) + " (log scale)",
+      c.Svg("latency p50 and p99 over time"),
+      svg::Legend({{"p50", "#1c7ed6", true}, {"p99", "#c92a2a", true}}) + WhatLegend(v),
+      "Per-bucket percentiles are exact to 1/16; the run's overall p50 " +
+          DurationText(m.latency.p50_us) + ", p99 " + DurationText(m.latency.p99_us) + ", max " +
+          DurationText(m.latency.max_us) + ".");
 }
 
-std::string Row(const std::vector<std::string>& cells, bool head = false) {
-  std::string s = "<tr>";
-  for (const std::string& c : cells) s += (head ? "<th>" : "<td>") + c + (head ? "</th>" : "</td>");
-  return s + "</tr>\n";
+// Every chart of the run page, in order. `shown` false leaves it out with `absent` said instead.
+struct ChartDef {
+  const char* name;
+  bool (*shown)(const View&);
+  std::string (*draw)(const View&);
+  const char* absent;
+};
+
+const std::vector<ChartDef>& Charts() {
+  static const std::vector<ChartDef> kCharts = {
+      {"outcomes", [](const View& v) { return v.m.ops.finished() > 0; }, OutcomesChart,
+       "no operation finished"},
+      {"requests", [](const View& v) { return v.m.requests > 0; }, RequestsChart,
+       "no request was sent"},
+      {"breakers", [](const View& v) { return !v.m.breakers.empty(); }, BreakersChart,
+       "no breaker changed state (all stayed closed)"},
+      {"DLQ", [](const View& v) { return v.m.dlq_depth_max > 0; }, DlqChart,
+       "nothing entered the dead-letter queue"},
+      {"latency", [](const View& v) { return v.m.latency.count > 0; }, LatencyChart,
+       "no operation finished"},
+  };
+  return kCharts;
 }
 
-std::string Card(const std::string& label, const std::string& value, bool bad = false) {
-  return "<div class=\"card" + std::string(bad ? " bad" : "") + "\"><div class=\"v\">" +
-         XmlEscape(value) + "</div><div class=\"l\">" + XmlEscape(label) + "</div></div>";
+// --- The cards ---------------------------------------------------------------------------------
+
+struct CardDef {
+  const char* id;
+  const char* label;
+  const char* definition;
+  std::string (*text)(const View&);
+  double (*value)(const View&);  // the figure in the result's units, for tests and tooltips
+  bool (*bad)(const View&);
+};
+
+bool Never(const View&) { return false; }
+int Violated(const View& v) {
+  int n = 0;
+  for (const auto& i : v.r.checks.invariants) n += i.held() ? 0 : 1;
+  return n;
+}
+int GatesFailed(const View& v) {
+  int n = 0;
+  for (const auto& g : v.r.checks.gates) n += g.passed() ? 0 : 1;
+  return n;
 }
 
-constexpr const char* kStyle = R"(
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;margin:24px auto;max-width:1000px;color:#212529;padding:0 12px}
-h1{font-size:1.5em;margin:0 0 4px}h2{font-size:1.15em;margin:28px 0 8px;border-bottom:1px solid #dee2e6;padding-bottom:4px}
-.verdict{display:inline-block;padding:2px 10px;border-radius:4px;font-weight:600;color:#fff}
-.pass{background:#2e9d4a}.fail{background:#d6453d}
-.capacity{font-size:1.05em;background:#f1f3f5;padding:8px 12px;border-left:4px solid #1c7ed6;margin:12px 0}
-table{border-collapse:collapse;width:100%;font-size:.9em;margin:6px 0}
-th,td{border:1px solid #dee2e6;padding:4px 8px;text-align:left;vertical-align:top}
-th{background:#f8f9fa}td.n{text-align:right;font-variant-numeric:tabular-nums}
-code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.85em}
-pre{background:#f8f9fa;padding:8px;overflow-x:auto;white-space:pre-wrap;margin:4px 0}
-.cards{display:flex;flex-wrap:wrap;gap:8px}.card{border:1px solid #dee2e6;border-radius:6px;padding:8px 12px;min-width:120px}
-.card .v{font-size:1.2em;font-weight:600}.card .l{font-size:.8em;color:#6c757d}.card.bad{border-color:#d6453d;background:#fff5f5}
-figure{margin:16px 0}figcaption{font-weight:600;margin-bottom:4px}
-.legend{font-size:.8em;color:#495057;margin-bottom:2px}.legend span{margin-right:14px}
-.legend i{display:inline-block;width:10px;height:10px;margin-right:4px;vertical-align:-1px}
-svg text{font-size:11px;fill:#495057}svg .mk{font-size:10px}
-svg .grid{stroke:#e9ecef}svg .axl{stroke:#adb5bd}
-.note{font-size:.8em;color:#6c757d;margin:2px 0}
-.held{color:#2e9d4a;font-weight:600}.violated{color:#d6453d;font-weight:600}.off{color:#868e96}
-)";
+const std::vector<CardDef>& Cards() {
+  static const std::vector<CardDef> kCards = {
+      {"operations", "operations",
+       "Operations the workload started; each may take several requests.",
+       [](const View& v) { return CountText(v.m.ops.started); },
+       [](const View& v) { return static_cast<double>(v.m.ops.started); }, Never},
+      {"succeeded", "succeeded",
+       "Finished operations that succeeded at the target (an answer served from the fallback "
+       "cache is not a success).",
+       [](const View& v) { return PercentText(v.m.success_ratio); },
+       [](const View& v) { return v.m.success_ratio; },
+       [](const View& v) { return v.m.success_ratio < v.m.slo_target; }},
+      {"answered", "answered",
+       "Finished operations whose caller got an answer: succeeded, or served from the fallback "
+       "cache (maybe stale).",
+       [](const View& v) { return PercentText(v.m.answered_ratio); },
+       [](const View& v) { return v.m.answered_ratio; }, Never},
+      {"latency_p50", "latency p50",
+       "Half of the operations took at most this long, start to end: queueing, attempts, "
+       "backoff and Retry-After waits included.",
+       [](const View& v) { return DurationText(v.m.latency.p50_us); },
+       [](const View& v) { return static_cast<double>(v.m.latency.p50_us); }, Never},
+      {"latency_p99", "latency p99", "99 % of the operations took at most this long.",
+       [](const View& v) { return DurationText(v.m.latency.p99_us); },
+       [](const View& v) { return static_cast<double>(v.m.latency.p99_us); }, Never},
+      {"api_calls_per_op", "API calls per op",
+       "Requests sent (attempts and reconcile lookups) per finished operation: 1.00 is one call "
+       "each, no retries.",
+       [](const View& v) { return Fixed(v.m.api_calls_per_op, 2); },
+       [](const View& v) { return v.m.api_calls_per_op; }, Never},
+      {"retries", "retries", "Share of attempts that were retries of an earlier attempt.",
+       [](const View& v) { return PercentText(v.m.retry_ratio); },
+       [](const View& v) { return v.m.retry_ratio; }, Never},
+      {"requests_per_min", "requests per min",
+       "Requests per minute over the active span, from the first operation's start to the last "
+       "one's end.",
+       [](const View& v) { return Fixed(v.m.requests_per_min, 1); },
+       [](const View& v) { return v.m.requests_per_min; }, Never},
+      {"http_429_5xx", "429 / 5xx",
+       "Responses that were rate limited (429) or server errors (5xx), injected or emergent.",
+       [](const View& v) { return CountText(v.m.http_429) + " / " + CountText(v.m.http_5xx); },
+       [](const View& v) { return static_cast<double>(v.m.http_429 + v.m.http_5xx); }, Never},
+      {"dlq", "DLQ max / end",
+       "Dead-letter queue: the most entries at once, and those left at the end (work not done).",
+       [](const View& v) {
+         return std::to_string(v.m.dlq_depth_max) + " / " + std::to_string(v.m.dlq_depth_end);
+       },
+       [](const View& v) { return static_cast<double>(v.m.dlq_depth_end); },
+       [](const View& v) { return v.m.dlq_depth_end > 0; }},
+      {"error_budget_burn", "error budget burn",
+       "(1 − success ratio) / (1 − SLO target): 1.0 spends exactly the failures the SLO allows "
+       "over the run; above 1 the SLO is missed.",
+       [](const View& v) {
+         return Fixed(v.m.error_budget_burn, 2) + " (SLO " + PercentText(v.m.slo_target) + ")";
+       },
+       [](const View& v) { return v.m.error_budget_burn; },
+       [](const View& v) { return v.m.error_budget_burn > 1; }},
+      {"time_to_recover", "time to recover",
+       "From the end of the faults to the first moment the stack was healthy again: operations "
+       "succeeding over the recovery window, no breaker open and an empty DLQ.",
+       [](const View& v) -> std::string {
+         switch (v.m.recovery) {
+           case checks::Recovery::kRecovered:
+             return DurationText(v.m.recovery_us);
+           case checks::Recovery::kNotRecovered:
+             return "not recovered";
+           case checks::Recovery::kNoFaults:
+             break;
+         }
+         return "no faults";
+       },
+       [](const View& v) { return static_cast<double>(v.m.recovery_us); },
+       [](const View& v) { return v.m.recovery == checks::Recovery::kNotRecovered; }},
+      {"invariants_violated", "invariants violated",
+       "Properties every run must keep (no duplicate creates, bounded retries, ...) that broke.",
+       [](const View& v) { return std::to_string(Violated(v)); },
+       [](const View& v) { return static_cast<double>(Violated(v)); },
+       [](const View& v) { return Violated(v) > 0; }},
+      {"gates_failed", "gates failed", "The scenario's own thresholds on metrics that were missed.",
+       [](const View& v) { return std::to_string(GatesFailed(v)); },
+       [](const View& v) { return static_cast<double>(GatesFailed(v)); },
+       [](const View& v) { return GatesFailed(v) > 0; }},
+  };
+  return kCards;
+}
 
-}  // namespace
+std::string CardsHtml(const View& v) {
+  std::string cards = "<div class=\"cards\">";
+  std::string defs = "<dl class=\"defs\">";
+  for (const CardDef& c : Cards()) {
+    char value[32];
+    std::snprintf(value, sizeof value, "%.17g", c.value(v));
+    cards += "<div class=\"card" + std::string(c.bad(v) ? " bad" : "") + "\" data-card=\"" + c.id +
+             "\" data-value=\"" + value + "\" title=\"" + XmlEscape(c.definition) +
+             "\"><div class=\"v\">" + XmlEscape(c.text(v)) + "</div><div class=\"l\">" +
+             XmlEscape(c.label) + "</div></div>";
+    defs += "<dt>" + XmlEscape(c.label) + "</dt><dd>" + XmlEscape(c.definition) + "</dd>";
+  }
+  return cards + "</div>\n<details class=\"defs\"><summary>What these figures mean</summary>" +
+         defs + "</dl></details>\n";
+}
+
+// The first line of a text.
+std::string FirstLine(const std::string& s) { return s.substr(0, s.find('\n')); }
+
+// The box at the top of a failed run: what broke, when, and how to reproduce it.
+std::string WhyItFailed(const View& v) {
+  const scenarios::RunResult& r = v.r;
+  if (r.verdict == checks::RunVerdict::kPass) return "";
+  std::string items;
+  for (const checks::InvariantResult& i : r.checks.invariants) {
+    if (i.held()) continue;
+    const std::string at =
+        i.violations.empty() ? "" : " at " + DurationText(i.violations.front().at_us);
+    items += "<li><b>invariant " + XmlEscape(i.name) + "</b> violated" + at + " (" +
+             CountText(i.violation_count) + " violation" + (i.violation_count == 1 ? "" : "s") +
+             "): " + XmlEscape(FirstLine(i.first_violation)) + "</li>";
+  }
+  for (const checks::GateResult& g : r.checks.gates) {
+    if (!g.passed()) items += "<li><b>gate</b> " + XmlEscape(g.text) + "</li>";
+  }
+  return "<div class=\"why\" id=\"why\"><h2>Why it failed</h2><ul>" + items +
+         "</ul><p class=\"note\">Reproduce: <code>" + XmlEscape(r.reproduce) +
+         "</code>. The charts mark each violation's first time in red.</p></div>\n";
+}
+
+std::string VerdictBadge(const scenarios::RunResult& r) {
+  const bool pass = r.verdict == checks::RunVerdict::kPass;
+  return std::string("<span class=\"verdict ") + (pass ? "pass" : "fail") + "\">" +
+         (pass ? "PASS" : "FAIL") + "</span>";
+}
 
 // Per service: the time spent healthy, degraded and unhealthy, and what its stack sent.
 std::string HealthAndDependencies(const MetricsReport& m) {
   if (m.health.empty()) return "";
-  std::string h = "<h2>Services</h2><table>" +
-                  Row({"service", "healthy", "degraded", "unhealthy", "health changes", "requests",
-                       "retries", "429", "5xx", "transport errors", "breaker opens",
-                       "limiter delays"},
-                      true);
+  std::string h =
+      "<h2>Services</h2><table>" +
+      Row({"service", "healthy", "degraded", "unhealthy", "health changes", "requests", "retries",
+           "429", "5xx", "transport errors", "breaker opens", "limiter delays"},
+          true);
   for (std::size_t i = 0; i < m.health.size(); ++i) {
     const checks::ServiceHealth& s = m.health[i];
     checks::DependencyMetrics d;
@@ -445,16 +552,14 @@ std::string HealthAndDependencies(const MetricsReport& m) {
   return h + "</table>\n";
 }
 
+}  // namespace
+
 std::string HtmlReport(const scenarios::RunResult& r) {
+  const View v = MakeView(r);
   const MetricsReport& m = r.checks.metrics;
-  const bool pass = r.verdict == checks::RunVerdict::kPass;
-  std::string h =
-      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-      "<title>" +
-      XmlEscape(r.scenario) + " — notion-sim</title><style>" + kStyle + "</style></head><body>\n";
-  h += "<h1>" + XmlEscape(r.scenario) + " <span class=\"verdict " + (pass ? "pass" : "fail") +
-       "\">" + (pass ? "PASS" : "FAIL") + "</span></h1>\n";
+  std::string h = "<nav><a href=\"index.html\">← all scenarios of this run</a></nav>\n";
+  h += "<h1>" + XmlEscape(r.scenario) + " " + VerdictBadge(r) + "</h1>\n";
+  h += WhyItFailed(v);
   if (!r.purpose.empty()) h += "<p>" + XmlEscape(r.purpose) + "</p>\n";
   h += "<div class=\"capacity\">" + XmlEscape(CapacityLine(r)) + "</div>\n";
   h += "<table>" + Row({"reproduce", "<code>" + XmlEscape(r.reproduce) + "</code>"}) +
@@ -466,39 +571,28 @@ std::string HtmlReport(const scenarios::RunResult& r) {
        Row({"virtual time / wall time", DurationText(r.summary.virtual_time_us) + " / " +
                                             Num(r.wall_time_ms) + " ms (" +
                                             CountText(r.summary.events) + " events)"}) +
+       (r.started_at.empty()
+            ? std::string()
+            : Row({"run at", XmlEscape(r.started_at) + " on " + XmlEscape(r.host)})) +
        "</table>\n";
 
-  int violated = 0;
-  for (const auto& i : r.checks.invariants) violated += i.held() ? 0 : 1;
-  int gates_failed = 0;
-  for (const auto& g : r.checks.gates) gates_failed += g.passed() ? 0 : 1;
-  char calls[32];
-  std::snprintf(calls, sizeof calls, "%.2f", m.api_calls_per_op);
-  char burn[32];
-  std::snprintf(burn, sizeof burn, "%.2f", m.error_budget_burn);
-  h += "<h2>Headline</h2><div class=\"cards\">" + Card("operations", CountText(m.ops.started)) +
-       Card("succeeded", PercentText(m.success_ratio), m.success_ratio < m.slo_target) +
-       Card("answered (succeeded or fallback)", PercentText(m.answered_ratio)) +
-       Card("latency p50", DurationText(m.latency.p50_us)) +
-       Card("latency p99", DurationText(m.latency.p99_us)) + Card("API calls per op", calls) +
-       Card("retries", PercentText(m.retry_ratio)) +
-       Card("requests per min", Num(m.requests_per_min)) +
-       Card("429 / 5xx", CountText(m.http_429) + " / " + CountText(m.http_5xx)) +
-       Card("DLQ max / end",
-            std::to_string(m.dlq_depth_max) + " / " + std::to_string(m.dlq_depth_end),
-            m.dlq_depth_end > 0) +
-       Card("error budget burn (SLO " + PercentText(m.slo_target) + ")", burn,
-            m.error_budget_burn > 1) +
-       Card("time to recover",
-            m.recovery == checks::Recovery::kRecovered      ? DurationText(m.recovery_us)
-            : m.recovery == checks::Recovery::kNotRecovered ? "not recovered"
-                                                            : "no faults",
-            m.recovery == checks::Recovery::kNotRecovered) +
-       Card("invariants violated", std::to_string(violated), violated > 0) +
-       Card("gates failed", std::to_string(gates_failed), gates_failed > 0) + "</div>\n";
+  h += "<h2>Headline</h2>" + CardsHtml(v);
 
   h += "<h2>Over time</h2>\n";
-  h += OutcomesChart(m) + RequestsChart(m) + BreakersChart(m) + DlqChart(m) + LatencyChart(m);
+  if (v.x_end_us < m.end_us) {
+    h += "<p class=\"note\">The charts end where the work ended (" + DurationText(v.x_end_us) +
+         "); the run went on idle to " + DurationText(m.end_us) + ".</p>\n";
+  }
+  std::string absent;
+  for (const ChartDef& c : Charts()) {
+    if (c.shown(v)) {
+      h += c.draw(v);
+    } else {
+      absent += std::string(absent.empty() ? "" : "; ") + c.name + ": " + c.absent;
+    }
+  }
+  if (!absent.empty())
+    h += "<p class=\"note\" id=\"not-drawn\">Not drawn — " + XmlEscape(absent) + ".</p>\n";
 
   h += "<h2>Operations</h2><table>" +
        Row({"operation", "started", "succeeded", "fallback", "failed", "DLQ", "unfinished", "p50",
@@ -506,17 +600,15 @@ std::string HtmlReport(const scenarios::RunResult& r) {
            true);
   auto op_row = [&](const std::string& name, const checks::OutcomeCounts& o,
                     const checks::LatencySummary& l, double api) {
-    char a[32];
-    std::snprintf(a, sizeof a, "%.2f", api);
     std::string s = "<tr><td>" + XmlEscape(name) + "</td>";
-    for (std::uint64_t v :
+    for (std::uint64_t x :
          {o.started, o.succeeded, o.served_fallback, o.failed, o.dead_lettered, o.unfinished}) {
-      s += "<td class=\"n\">" + CountText(v) + "</td>";
+      s += "<td class=\"n\">" + CountText(x) + "</td>";
     }
-    for (TimeUs v : {l.p50_us, l.p90_us, l.p99_us, l.max_us}) {
-      s += "<td class=\"n\">" + DurationText(v) + "</td>";
+    for (TimeUs x : {l.p50_us, l.p90_us, l.p99_us, l.max_us}) {
+      s += "<td class=\"n\">" + DurationText(x) + "</td>";
     }
-    return s + "<td class=\"n\">" + a + "</td></tr>\n";
+    return s + "<td class=\"n\">" + Fixed(api, 2) + "</td></tr>\n";
   };
   for (const checks::OperationMetrics& op : m.operations) {
     h += op_row(std::string(engine::OperationName(op.operation)), op.ops, op.latency,
@@ -543,10 +635,11 @@ std::string HtmlReport(const scenarios::RunResult& r) {
   h += "<h2>Invariants</h2><table>" +
        Row({"invariant", "verdict", "checked", "violations", "first violation"}, true);
   for (const checks::InvariantResult& i : r.checks.invariants) {
-    const std::string v(checks::VerdictName(i.verdict));
-    h += "<tr><td>" + XmlEscape(i.name) + "</td><td class=\"" + v + "\">" + v +
-         "</td><td class=\"n\">" + CountText(i.checked_count) + "</td><td class=\"n\">" +
-         CountText(i.violation_count) + "</td><td>" +
+    const std::string verdict(checks::VerdictName(i.verdict));
+    h += "<tr data-invariant=\"" + XmlEscape(i.name) + "\"><td>" + XmlEscape(i.name) +
+         "</td><td class=\"" + verdict + "\">" + verdict + "</td><td class=\"n\">" +
+         CountText(i.checked_count) + "</td><td class=\"n\">" + CountText(i.violation_count) +
+         "</td><td>" +
          (i.first_violation.empty() ? "" : "<pre>" + XmlEscape(i.first_violation) + "</pre>") +
          "</td></tr>\n";
   }
@@ -560,23 +653,25 @@ std::string HtmlReport(const scenarios::RunResult& r) {
     for (const checks::GateResult& g : r.checks.gates) {
       std::string bound;
       if (g.gate.min) bound += "&ge; " + checks::FormatNumber(*g.gate.min);
-      if (g.gate.max)
+      if (g.gate.max) {
         bound +=
             std::string(bound.empty() ? "" : ", ") + "&le; " + checks::FormatNumber(*g.gate.max);
-      const std::string v(checks::GateVerdictName(g.verdict));
+      }
+      const std::string verdict(checks::GateVerdictName(g.verdict));
       h += "<tr><td><code>" + XmlEscape(g.gate.metric) + "</code></td><td>" + bound +
            "</td><td class=\"n\">" +
            (g.measured ? checks::FormatNumber(*g.measured) : std::string("—")) +
-           "</td><td class=\"" + (g.passed() ? "held" : "violated") + "\">" + v + "</td></tr>\n";
+           "</td><td class=\"" + (g.passed() ? "held" : "violated") + "\">" + verdict +
+           "</td></tr>\n";
     }
     h += "</table>\n";
   }
 
   if (!m.breakers.empty()) {
     h += "<h2>Breakers</h2><table>" +
-         Row({"key", "opens", "time not closed", "final state", "transitions"}, true);
+         Row({"breaker", "opens", "time not closed", "final state", "transitions"}, true);
     for (const checks::BreakerTimeline& b : m.breakers) {
-      h += Row({BreakerKeyText(b), CountText(b.opens), DurationText(b.not_closed_us),
+      h += Row({XmlEscape(BreakerName(r, b)), CountText(b.opens), DurationText(b.not_closed_us),
                 std::string(engine::BreakerStateName(b.final_state)),
                 CountText(b.changes.size() + b.dropped)});
     }
@@ -605,117 +700,72 @@ std::string HtmlReport(const scenarios::RunResult& r) {
        CountText(r.server_writes) + " writes, " + CountText(r.server_faults_injected) +
        " faults injected, " + CountText(r.server_rate_limited) + " rate limited, " +
        CountText(r.server_pages) + " pages. All times are virtual.</p>\n";
-  h += "</body></html>\n";
-  return h;
+  return svg::Page(r.scenario, h);
 }
 
-}  // namespace notion_sim::reports
-
-// Sweep pages (chart.h) reuse the helpers above.
-namespace notion_sim::reports {
-
-std::string ScatterSvg(const std::string& x_label, const std::string& y_label,
-                       const std::vector<ScatterPoint>& points) {
-  constexpr double kW = 720;
-  constexpr double kH = 420;
-  constexpr double kL = 70;
-  constexpr double kR = 20;
-  constexpr double kT = 16;
-  constexpr double kB = 44;
-  std::vector<const ScatterPoint*> shown;
-  std::size_t left_out = 0;
-  for (const ScatterPoint& p : points) {
-    if (std::isfinite(p.x) && std::isfinite(p.y)) {
-      shown.push_back(&p);
+std::string IndexHtml(const std::vector<scenarios::RunResult>& results,
+                      const std::vector<std::string>& pages) {
+  std::size_t failed = 0;
+  double wall_ms = 0;
+  for (const auto& r : results) {
+    failed += r.verdict == checks::RunVerdict::kPass ? 0 : 1;
+    wall_ms += r.wall_time_ms;
+  }
+  std::string h =
+      "<h1>notion-sim: " + std::to_string(results.size()) + " scenario" +
+      (results.size() == 1 ? "" : "s") + " " +
+      (failed == 0 ? "<span class=\"verdict pass\">ALL PASSED</span>"
+                   : "<span class=\"verdict fail\">" + std::to_string(failed) + " FAILED</span>") +
+      "</h1>\n";
+  std::string when;
+  if (!results.empty() && !results.front().started_at.empty()) {
+    when = " Run at " + XmlEscape(results.front().started_at) + " on " +
+           XmlEscape(results.front().host) + ".";
+  }
+  h += "<p>" + std::to_string(results.size() - failed) + " passed, " + std::to_string(failed) +
+       " failed, in " + Fixed(wall_ms / 1e3, 1) + " s of wall time." + when +
+       " A scenario passes when every invariant held and every gate passed. Also here: <a "
+       "href=\"summary.md\">summary.md</a> (for a CI step summary), <a "
+       "href=\"junit.xml\">junit.xml</a>, and each scenario's result JSON.</p>\n";
+  h += "<div class=\"wide\"><table class=\"index\">" +
+       Row({"scenario", "verdict", "operations", "succeeded", "p99", "API calls/op",
+            "time to recover", "what it shows, or why it failed"},
+           true);
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    const scenarios::RunResult& r = results[i];
+    const View v = MakeView(r);
+    const MetricsReport& m = r.checks.metrics;
+    std::string story;
+    if (r.verdict == checks::RunVerdict::kPass) {
+      story = XmlEscape(r.purpose);
     } else {
-      ++left_out;
+      for (const auto& inv : r.checks.invariants) {
+        if (!inv.held()) {
+          story += "<div class=\"violated\">invariant " + XmlEscape(inv.name) + ": " +
+                   XmlEscape(FirstLine(inv.first_violation)) + "</div>";
+        }
+      }
+      for (const auto& g : r.checks.gates) {
+        if (!g.passed()) story += "<div class=\"violated\">gate " + XmlEscape(g.text) + "</div>";
+      }
     }
-  }
-  double x_lo = 0;
-  double x_hi = 1;
-  double y_lo = 0;
-  double y_hi = 1;
-  if (!shown.empty()) {
-    x_lo = x_hi = shown.front()->x;
-    y_lo = y_hi = shown.front()->y;
-    for (const ScatterPoint* p : shown) {
-      x_lo = std::min(x_lo, p->x);
-      x_hi = std::max(x_hi, p->x);
-      y_lo = std::min(y_lo, p->y);
-      y_hi = std::max(y_hi, p->y);
+    const std::string page = i < pages.size() ? pages[i] : r.scenario + ".html";
+    std::string recover;
+    for (const CardDef& c : Cards()) {
+      if (std::string(c.id) == "time_to_recover") recover = c.text(v);
     }
+    h += "<tr data-scenario=\"" + XmlEscape(r.scenario) + "\" data-verdict=\"" +
+         std::string(checks::RunVerdictName(r.verdict)) + "\"><td><a href=\"" + XmlEscape(page) +
+         "\">" + XmlEscape(r.scenario) + "</a><div class=\"note\">" + XmlEscape(r.profile) +
+         ", seed " + std::to_string(r.seed) + "</div></td><td>" + VerdictBadge(r) +
+         "</td><td class=\"n\" data-ops=\"" + std::to_string(m.ops.started) + "\">" +
+         CountText(m.ops.started) + "</td><td class=\"n\">" + PercentText(m.success_ratio) +
+         "</td><td class=\"n\">" + DurationText(m.latency.p99_us) + "</td><td class=\"n\">" +
+         Fixed(m.api_calls_per_op, 2) + "</td><td class=\"n\">" + XmlEscape(recover) + "</td><td>" +
+         story + "<div class=\"note\">" + XmlEscape(CapacityLine(r)) + "</div></td></tr>\n";
   }
-  // A margin of 8 % of the range (or of the value) on each side.
-  const auto pad = [](double& lo, double& hi) {
-    const double span = hi - lo > 0 ? hi - lo : std::max(std::abs(hi), 1.0);
-    lo -= span * 0.08;
-    hi += span * 0.08;
-  };
-  pad(x_lo, x_hi);
-  pad(y_lo, y_hi);
-  const auto X = [&](double v) { return kL + (v - x_lo) / (x_hi - x_lo) * (kW - kL - kR); };
-  const auto Y = [&](double v) { return kH - kB - (v - y_lo) / (y_hi - y_lo) * (kH - kT - kB); };
-  std::string s = "<svg viewBox=\"0 0 " + Num(kW) + " " + Num(kH) +
-                  "\" width=\"100%\" role=\"img\" aria-label=\"" +
-                  XmlEscape(y_label + " against " + x_label) + "\">";
-  char buf[32];
-  for (int i = 0; i <= 4; ++i) {
-    const double yv = y_lo + (y_hi - y_lo) * i / 4;
-    const double xv = x_lo + (x_hi - x_lo) * i / 4;
-    s += "<line x1=\"" + Num(kL) + "\" x2=\"" + Num(kW - kR) + "\" y1=\"" + Num(Y(yv)) +
-         "\" y2=\"" + Num(Y(yv)) + "\" class=\"grid\"/>";
-    std::snprintf(buf, sizeof buf, "%.4g", yv);
-    s += "<text x=\"" + Num(kL - 6) + "\" y=\"" + Num(Y(yv) + 4) +
-         "\" class=\"ax\" text-anchor=\"end\">" + XmlEscape(buf) + "</text>";
-    std::snprintf(buf, sizeof buf, "%.4g", xv);
-    // The end labels align inwards so they are not clipped.
-    const char* anchor = i == 4 ? "end" : i == 0 ? "start" : "middle";
-    s += "<text x=\"" + Num(X(xv)) + "\" y=\"" + Num(kH - kB + 16) +
-         "\" class=\"ax\" text-anchor=\"" + anchor + "\">" + XmlEscape(buf) + "</text>";
-  }
-  s += "<line x1=\"" + Num(kL) + "\" x2=\"" + Num(kW - kR) + "\" y1=\"" + Num(kH - kB) +
-       "\" y2=\"" + Num(kH - kB) + "\" class=\"axl\"/>";
-  s += "<text x=\"" + Num((kL + kW - kR) / 2) + "\" y=\"" + Num(kH - 8) +
-       "\" class=\"ax\" text-anchor=\"middle\">" + XmlEscape(x_label) + "</text>";
-  s += "<text x=\"" + Num(kL + 4) + "\" y=\"" + Num(kT + 9) + "\" class=\"ax\">" +
-       XmlEscape(y_label) + "</text>";
-  std::vector<const ScatterPoint*> front;
-  for (const ScatterPoint* p : shown) {
-    if (p->joined) front.push_back(p);
-  }
-  std::stable_sort(front.begin(), front.end(),
-                   [](const ScatterPoint* a, const ScatterPoint* b) { return a->x < b->x; });
-  if (front.size() > 1) {
-    std::string d;
-    for (const ScatterPoint* p : front) {
-      d += (d.empty() ? "M" : " L") + Num(X(p->x)) + " " + Num(Y(p->y));
-    }
-    s += "<path d=\"" + d + "\" fill=\"none\" stroke=\"#1c7ed6\" stroke-width=\"1.5\" " +
-         "stroke-dasharray=\"5 3\"/>";
-  }
-  for (const ScatterPoint* p : shown) {
-    const char* color = p->muted ? "#ced4da" : p->highlighted ? "#1c7ed6" : "#868e96";
-    const double r = p->highlighted ? 5.5 : 4;
-    s += "<circle cx=\"" + Num(X(p->x)) + "\" cy=\"" + Num(Y(p->y)) + "\" r=\"" + Num(r) +
-         "\" fill=\"" + color + "\"><title>" + XmlEscape(p->label) + "</title></circle>";
-    if (p->marked) {
-      s += "<circle cx=\"" + Num(X(p->x)) + "\" cy=\"" + Num(Y(p->y)) +
-           "\" r=\"10\" fill=\"none\" stroke=\"#2e9d4a\" stroke-width=\"2.5\"/>";
-    }
-  }
-  s += "</svg>";
-  if (left_out > 0) {
-    s += "<p class=\"note\">" + std::to_string(left_out) +
-         " point(s) not drawn (a value was infinite or not measured).</p>";
-  }
-  return s;
-}
-
-std::string HtmlPage(const std::string& title, const std::string& body) {
-  return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>" +
-         XmlEscape(title) + " — notion-sim</title><style>" + kStyle +
-         "</style></head><body>\n<h1>" + XmlEscape(title) + "</h1>\n" + body + "</body></html>\n";
+  h += "</table></div>\n";
+  return svg::Page("notion-sim run", h);
 }
 
 }  // namespace notion_sim::reports

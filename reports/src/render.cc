@@ -20,13 +20,18 @@ Result<std::vector<std::string>> WriteReports(const std::vector<scenarios::RunRe
   written.push_back(xml);
   std::map<std::string, int> seen;
   for (const auto& r : results) ++seen[r.scenario];
+  std::vector<std::string> pages;
   for (const auto& r : results) {
     const std::string name =
         seen[r.scenario] > 1 ? r.scenario + "-seed" + std::to_string(r.seed) : r.scenario;
-    const std::string html = out_dir + "/" + name + ".html";
+    pages.push_back(name + ".html");
+    const std::string html = out_dir + "/" + pages.back();
     if (Status st = WriteTextFile(html, HtmlReport(r)); !st.ok()) return st.error();
     written.push_back(html);
   }
+  const std::string index = out_dir + "/index.html";
+  if (Status st = WriteTextFile(index, IndexHtml(results, pages)); !st.ok()) return st.error();
+  written.push_back(index);
   return written;
 }
 

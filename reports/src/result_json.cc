@@ -3,11 +3,14 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <optional>
 #include <sstream>
+
+#include <unistd.h>
 
 #include "notion_sim/engine/json_reader.h"
 #include "notion_sim/reports/text.h"
@@ -24,9 +27,6 @@ using scenarios::RunResult;
 class JsonOut {
  public:
   explicit JsonOut(json& j) : j_(j) { j_ = json::object(); }
-  // Fields added after version 3 are written always and read when present (absent: defaults),
-  // so results written before them still read.
-  bool Has(const char* /*k*/) const { return true; }
   void U64(const char* k, std::uint64_t& v) { j_[k] = v; }
   void I64(const char* k, std::int64_t& v) { j_[k] = v; }
   void U32(const char* k, std::uint32_t& v) { j_[k] = v; }
@@ -46,6 +46,7 @@ class JsonOut {
     }
   }
   void Str(const char* k, std::string& v) { j_[k] = v; }
+  void StrArr(const char* k, std::vector<std::string>& v) { j_[k] = v; }
   template <typename E>
   void Enum(const char* k, E& v, std::string_view (*name)(E), int count) {
     (void)count;
@@ -80,8 +81,6 @@ class JsonIn {
  public:
   JsonIn(const json& j, std::string path, std::string where, std::optional<Error>* error)
       : j_(j), path_(std::move(path)), where_(std::move(where)), error_(error) {}
-
-  bool Has(const char* k) const { return j_.is_object() && j_.contains(k); }
 
   void U64(const char* k, std::uint64_t& v) {
     if (const json* x = Get(k, "a non-negative integer")) {
@@ -142,6 +141,22 @@ class JsonIn {
       } else {
         Fail(k, "expected a string");
       }
+    }
+  }
+  void StrArr(const char* k, std::vector<std::string>& v) {
+    v.clear();
+    const json* x = Get(k, "an array of strings");
+    if (x == nullptr) return;
+    if (!x->is_array()) {
+      Fail(k, "expected an array of strings");
+      return;
+    }
+    for (std::size_t i = 0; i < x->size(); ++i) {
+      if (!(*x)[i].is_string()) {
+        Fail(std::string(k) + "/" + std::to_string(i), "expected a string");
+        return;
+      }
+      v.push_back((*x)[i].get<std::string>());
     }
   }
   template <typename E>
@@ -228,6 +243,71 @@ class JsonIn {
   std::optional<Error>* error_;
 };
 
+// SchemaOut turns the same field descriptions into the JSON Schema of what JsonOut writes
+// (schemas/result.schema.json is this schema; a test keeps the two equal).
+class SchemaOut {
+ public:
+  explicit SchemaOut(json& j) : j_(j) {
+    j_ = {{"type", "object"},
+          {"additionalProperties", false},
+          {"properties", json::object()},
+          {"required", json::array()}};
+  }
+  void U64(const char* k, std::uint64_t&) { Put(k, {{"type", "integer"}, {"minimum", 0}}); }
+  void I64(const char* k, std::int64_t&) { Put(k, {{"type", "integer"}}); }
+  void U32(const char* k, std::uint32_t&) {
+    Put(k, {{"type", "integer"}, {"minimum", 0}, {"maximum", UINT32_MAX}});
+  }
+  void U16(const char* k, std::uint16_t&) {
+    Put(k, {{"type", "integer"}, {"minimum", 0}, {"maximum", UINT16_MAX}});
+  }
+  void Dbl(const char* k, double&) {
+    Put(k, {{"type", {"number", "null"}}, {"description", "null when not finite"}});
+  }
+  void OptDbl(const char* k, std::optional<double>&) {
+    Put(k, {{"type", {"number", "null"}}, {"description", "null when absent or not finite"}});
+  }
+  void Str(const char* k, std::string&) { Put(k, {{"type", "string"}}); }
+  void StrArr(const char* k, std::vector<std::string>&) {
+    Put(k, {{"type", "array"}, {"items", {{"type", "string"}}}});
+  }
+  template <typename E>
+  void Enum(const char* k, E&, std::string_view (*name)(E), int count) {
+    json names = json::array();
+    for (int i = 0; i < count; ++i) names.push_back(std::string(name(static_cast<E>(i))));
+    Put(k, {{"enum", names}});
+  }
+  template <typename F>
+  void Obj(const char* k, F f) {
+    json sub;
+    SchemaOut o(sub);
+    f(o);
+    Put(k, sub);
+  }
+  template <typename T, typename F>
+  void Arr(const char* k, std::vector<T>&, F f) {
+    json item;
+    SchemaOut o(item);
+    T x{};
+    f(o, x);
+    Put(k, {{"type", "array"}, {"items", item}});
+  }
+  template <typename T, std::size_t N>
+  void U64Array(const char* k, std::array<T, N>&) {
+    Put(k, {{"type", "array"},
+            {"items", {{"type", "integer"}, {"minimum", 0}}},
+            {"minItems", N},
+            {"maxItems", N}});
+  }
+
+ private:
+  void Put(const char* k, json schema) {
+    j_["properties"][k] = std::move(schema);
+    j_["required"].push_back(k);
+  }
+  json& j_;
+};
+
 // --- Field descriptions ------------------------------------------------------------------------
 
 std::string_view OperationNameOf(engine::Operation op) { return engine::OperationName(op); }
@@ -264,6 +344,7 @@ void MetricsFields(IO& io, checks::MetricsReport& m) {
   io.I64("last_finish_us", m.last_finish_us);
   io.I64("end_us", m.end_us);
   io.I64("span_us", m.span_us);
+  io.I64("work_end_us", m.work_end_us);
   io.Obj("ops", [&](IO& o) { OutcomeFields(o, m.ops); });
   io.Obj("latency", [&](IO& o) { LatencyFields(o, m.latency); });
   io.U64Array("attempts_histogram", m.attempts_histogram);
@@ -323,9 +404,7 @@ void MetricsFields(IO& io, checks::MetricsReport& m) {
   });
   io.U64("breaker_opens", m.breaker_opens);
   io.Arr("breakers", m.breakers, [](IO& o, checks::BreakerTimeline& b) {
-    if (o.Has("dependency")) {
-      o.Enum("dependency", b.dependency, &DependencyNameOf, engine::kDependencyCount);
-    }
+    o.Enum("dependency", b.dependency, &DependencyNameOf, engine::kDependencyCount);
     o.U16("key", b.key);
     o.U64("opens", b.opens);
     o.Enum("final_state", b.final_state, &BreakerStateNameOf, 5);
@@ -341,46 +420,38 @@ void MetricsFields(IO& io, checks::MetricsReport& m) {
   io.Obj("slo", [&](IO& o) {
     o.Dbl("target", m.slo_target);
     o.Dbl("success_ratio", m.success_ratio);
-    if (o.Has("answered_ratio")) o.Dbl("answered_ratio", m.answered_ratio);
+    o.Dbl("answered_ratio", m.answered_ratio);
     o.Dbl("error_budget_burn", m.error_budget_burn);
   });
   io.Obj("recovery", [&](IO& o) {
     o.Enum("state", m.recovery, &checks::RecoveryName, 3);
     o.I64("fault_end_us", m.fault_end_us);
-    if (o.Has("fault_end_source")) {
-      o.Enum("fault_end_source", m.fault_end_source, &checks::FaultEndName, 3);
-    }
-    if (o.Has("last_fault_us")) o.I64("last_fault_us", m.last_fault_us);
-    if (o.Has("fault_windows")) {
-      o.Arr("fault_windows", m.fault_windows, [](IO& w, checks::FaultWindow& f) {
-        w.I64("from_us", f.from_us);
-        w.I64("until_us", f.until_us);
-      });
-    }
+    o.Enum("fault_end_source", m.fault_end_source, &checks::FaultEndName, 3);
+    o.I64("last_fault_us", m.last_fault_us);
+    o.Arr("fault_windows", m.fault_windows, [](IO& w, checks::FaultWindow& f) {
+      w.I64("from_us", f.from_us);
+      w.I64("until_us", f.until_us);
+    });
     o.I64("recovered_at_us", m.recovered_at_us);
     o.I64("recovery_us", m.recovery_us);
   });
-  if (io.Has("health")) {
-    io.Arr("health", m.health, [](IO& o, checks::ServiceHealth& h) {
-      o.Enum("service", h.service, &DependencyNameOf, engine::kDependencyCount);
-      o.I64("healthy_us", h.healthy_us);
-      o.I64("degraded_us", h.degraded_us);
-      o.I64("unhealthy_us", h.unhealthy_us);
-      o.U64("changes", h.changes);
-    });
-  }
-  if (io.Has("dependencies")) {
-    io.Arr("dependencies", m.dependencies, [](IO& o, checks::DependencyMetrics& d) {
-      o.Enum("dependency", d.dependency, &DependencyNameOf, engine::kDependencyCount);
-      o.U64("requests", d.requests);
-      o.U64("retries", d.retries);
-      o.U64("http_429", d.http_429);
-      o.U64("http_5xx", d.http_5xx);
-      o.U64("transport_errors", d.transport_errors);
-      o.U64("breaker_opens", d.breaker_opens);
-      o.U64("limiter_delays", d.limiter_delays);
-    });
-  }
+  io.Arr("health", m.health, [](IO& o, checks::ServiceHealth& h) {
+    o.Enum("service", h.service, &DependencyNameOf, engine::kDependencyCount);
+    o.I64("healthy_us", h.healthy_us);
+    o.I64("degraded_us", h.degraded_us);
+    o.I64("unhealthy_us", h.unhealthy_us);
+    o.U64("changes", h.changes);
+  });
+  io.Arr("dependencies", m.dependencies, [](IO& o, checks::DependencyMetrics& d) {
+    o.Enum("dependency", d.dependency, &DependencyNameOf, engine::kDependencyCount);
+    o.U64("requests", d.requests);
+    o.U64("retries", d.retries);
+    o.U64("http_429", d.http_429);
+    o.U64("http_5xx", d.http_5xx);
+    o.U64("transport_errors", d.transport_errors);
+    o.U64("breaker_opens", d.breaker_opens);
+    o.U64("limiter_delays", d.limiter_delays);
+  });
   io.Obj("series", [&](IO& o) {
     o.I64("bucket_us", m.bucket_us);
     o.Arr("buckets", m.series, [](IO& b, checks::SeriesBucket& s) {
@@ -452,6 +523,11 @@ void ResultFields(IO& io, RunResult& r) {
   io.U64("seed", r.seed);
   io.Str("digest", s.digest);
   io.Str("reproduce", r.reproduce);
+  io.StrArr("tenants", r.tenants);
+  io.Obj("rate_budget", [&](IO& o) {
+    o.I64("requests", r.rate_budget);
+    o.I64("window_us", r.rate_window_us);
+  });
   io.Enum("verdict", r.verdict, &checks::RunVerdictName, 2);
   io.Obj("ops", [&](IO& o) {
     o.U64("started", s.ops_started);
@@ -468,6 +544,8 @@ void ResultFields(IO& io, RunResult& r) {
   io.I64("virtual_time_us", s.virtual_time_us);
   io.I64("last_finish_us", s.last_finish_us);
   io.Dbl("wall_time_ms", r.wall_time_ms);
+  io.Str("started_at", r.started_at);
+  io.Str("host", r.host);
   io.Obj("server", [&](IO& o) {
     o.U64("requests", r.server_requests);
     o.U64("writes", r.server_writes);
@@ -528,6 +606,72 @@ json Headline(const RunResult& r) {
   return h;
 }
 
+// Older results, brought up to this version one step at a time, so a stored baseline survives an
+// upgrade. Each step adds what its version introduced, with the value that means "not recorded";
+// fields a step cannot know are documented in schemas/result.schema.json.
+void Migrate(json& j, int from) {
+  for (int v = from; v < kResultSchemaVersion; ++v) {
+    switch (v) {
+      case 2:  // 3 added live runs and the retry delays (compare's figures; not gate metrics)
+        j["mode"] = "sim";
+        j["base_url"] = "";
+        if (j.contains("ops") && j["ops"].is_object()) j["ops"]["resumed"] = 0;
+        if (j.contains("metrics") && j["metrics"].is_object() &&
+            j["metrics"].contains("requests") && j["metrics"]["requests"].is_object()) {
+          j["metrics"]["requests"]["retry_delay_total_us"] = 0;
+          j["metrics"]["requests"]["retry_delay_max_us"] = 0;
+        }
+        break;
+      case 3:  // 4 added when and where the run happened (JUnit's timestamp and hostname),
+               // where the work ended (the charts' end; the run's end is the safe stand-in),
+               // the tenants' names and the client_rate budget (reports' labels and lines)
+        j["started_at"] = "";
+        j["host"] = "";
+        j["tenants"] = json::array();
+        j["rate_budget"] = {{"requests", 0}, {"window_us", 0}};
+        if (j.contains("metrics") && j["metrics"].is_object() && j["metrics"].contains("end_us")) {
+          j["metrics"]["work_end_us"] = j["metrics"]["end_us"];
+        }
+        break;
+      case 4:  // 5 (issue 14) added the answered ratio, where the faults' end came from and the
+               // fault windows, health time per service, per-dependency rows and breakers'
+               // dependencies; older runs had one dependency, Notion
+        if (j.contains("metrics") && j["metrics"].is_object()) {
+          json& m = j["metrics"];
+          if (m.contains("slo") && m["slo"].is_object() && m.contains("ops") &&
+              m["ops"].is_object()) {
+            const json& o = m["ops"];
+            auto n = [&](const char* k) {
+              return o.contains(k) && o[k].is_number() ? o[k].get<double>() : 0.0;
+            };
+            const double finished =
+                n("succeeded") + n("served_fallback") + n("failed") + n("dead_lettered");
+            m["slo"]["answered_ratio"] =
+                finished > 0 ? (n("succeeded") + n("served_fallback")) / finished : 1.0;
+          }
+          if (m.contains("recovery") && m["recovery"].is_object()) {
+            json& rec = m["recovery"];
+            const bool faults = rec.value("state", "no_faults") != "no_faults";
+            rec["fault_end_source"] = faults ? "window" : "none";
+            rec["last_fault_us"] = 0;
+            rec["fault_windows"] = json::array();
+          }
+          m["health"] = json::array();
+          m["dependencies"] = json::array();
+          if (m.contains("breakers") && m["breakers"].is_array()) {
+            for (json& b : m["breakers"]) {
+              if (b.is_object()) b["dependency"] = "notion";
+            }
+          }
+        }
+        break;
+      default:
+        break;
+    }
+  }
+  j["schema_version"] = kResultSchemaVersion;
+}
+
 }  // namespace
 
 json ResultToJson(const RunResult& result) {
@@ -546,22 +690,50 @@ Result<RunResult> ResultFromJson(const json& j, const std::string& where) {
     return InvalidInput(where + ": at /schema_version: missing (not a notion-sim result file?)");
   }
   const auto version = j.at("schema_version").get<std::int64_t>();
-  if (version != kResultSchemaVersion) {
+  if (version < kOldestReadableSchemaVersion || version > kResultSchemaVersion) {
     return InvalidInput(where + ": at /schema_version: version " + std::to_string(version) +
-                        " is not supported (this notion-sim reads version " +
+                        " is not supported (this notion-sim reads versions " +
+                        std::to_string(kOldestReadableSchemaVersion) + " to " +
                         std::to_string(kResultSchemaVersion) + "; re-run the scenarios)");
+  }
+  json migrated;
+  const json* doc = &j;
+  if (version < kResultSchemaVersion) {
+    migrated = j;
+    Migrate(migrated, static_cast<int>(version));
+    doc = &migrated;
   }
   RunResult r;
   std::optional<Error> error;
-  JsonIn in(j, "", where, &error);
+  JsonIn in(*doc, "", where, &error);
   ResultFields(in, r);
   if (error) return *error;
-  checks::MetricsReport& m = r.checks.metrics;
-  if (!j.at("metrics").at("slo").contains("answered_ratio") && m.ops.finished() > 0) {
-    m.answered_ratio = static_cast<double>(m.ops.succeeded + m.ops.served_fallback) /
-                       static_cast<double>(m.ops.finished());  // a result from before the field
-  }
   return r;
+}
+
+json ResultJsonSchema() {
+  RunResult r;
+  json j;
+  SchemaOut out(j);
+  ResultFields(out, r);
+  j["properties"]["schema_version"] = {{"const", kResultSchemaVersion}};
+  j["properties"]["headline"] = {
+      {"type", "object"},
+      {"description",
+       "the figures people read first, in friendly units; derived from the "
+       "fields above and ignored on reading"}};
+  j["required"].push_back("schema_version");
+  j["required"].push_back("headline");
+  json doc = {{"$schema", "https://json-schema.org/draft/2020-12/schema"},
+              {"$id", "https://notion-sim.dev/schemas/result.schema.json"},
+              {"title", "notion-sim run result"},
+              {"description",
+               "One scenario's run as notion-sim writes it (OUT/<scenario>.result.json, and each "
+               "item of OUT/results.json's \"results\"). Times are integer microseconds (*_us), "
+               "ratios plain numbers. Generated from reports/src/result_json.cc's field "
+               "descriptions; older schema_versions are migrated on reading."}};
+  for (auto& [k, v] : j.items()) doc[k] = v;
+  return doc;
 }
 
 json IndexToJson(const std::vector<json>& results) {
@@ -649,6 +821,19 @@ Status WriteTextFile(const std::string& path, const std::string& text) {
 
 Status WriteJsonFile(const std::string& path, const json& j) {
   return WriteTextFile(path, j.dump(2) + "\n");
+}
+
+void StampRun(RunResult& result, std::chrono::system_clock::time_point started,
+              double wall_time_ms) {
+  result.wall_time_ms = wall_time_ms;
+  const std::time_t t = std::chrono::system_clock::to_time_t(started);
+  std::tm utc{};
+  gmtime_r(&t, &utc);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  result.started_at = buf;
+  char host[256] = {};
+  result.host = gethostname(host, sizeof host - 1) == 0 ? host : "localhost";
 }
 
 std::string SummaryLine(const RunResult& r) {

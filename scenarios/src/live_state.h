@@ -24,6 +24,7 @@
 #include "notion_sim/engine/transport.h"
 #include "notion_sim/policies/dead_letter.h"
 #include "notion_sim/policies/idempotency.h"
+#include "notion_sim/policies/sqlite_store.h"
 
 struct sqlite3;
 

@@ -48,6 +48,8 @@ class SpecReader {
                             spec_.name + "\" (it names the output files)");
     }
     spec_.purpose = root.String("purpose", "");
+    // Editors read "$schema" (schemas/scenario.schema.json) for completion and typo checks.
+    (void)root.String("$schema", "");
     spec_.seed = static_cast<std::uint64_t>(root.Int("seed", 1, 0));
     spec_.drain_limit_us = Sec(root.Int("drain_limit_s", 600, 0, 7LL * 24 * 3600));
     ReadTenants(root);

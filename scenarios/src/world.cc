@@ -206,6 +206,9 @@ RunResult Conclude(const ScenarioSpec& spec, const Sections& sections, Observers
   result.scenario_hash = spec.hash;
   result.profile = sections.stack.profile;
   result.seed = spec.seed;
+  for (const auto& t : spec.tenants) result.tenants.push_back(t.name);
+  result.rate_budget = sections.invariants.rate_budget;
+  result.rate_window_us = sections.invariants.rate_window_us;
   result.summary = std::move(summary);
   result.checks.metrics = observers.metrics.Finish(end_us);
   result.checks.invariants = observers.invariants.Finish(result.summary, ledger);

@@ -1,11 +1,25 @@
-// Private to the simulator: the state behind FakeNotion (the workspace model, indexes, limiter,
-// counters) and the per-request Call both doors fill in. Split over fake_notion.cc (the request
-// pipeline, both doors, admin views), ops.cc (the operations) and render.cc (Notion's JSON).
+// Private to the simulator: the state behind FakeNotion and the call on its way through the one
+// request pipeline.
+//
+//   doors        http_door.cc (HTTP text -> ApiCall; Reply -> Notion's JSON), the typed door in
+//                pipeline.cc (engine::Request -> ApiCall)
+//   pipeline     pipeline.cc: route, version, authenticate, fault decision, limits, validate,
+//                execute, then the journal; Core::Commit is the one point every committed change
+//                passes through
+//   operations   one unit per resource (ops.h): pages.cc, blocks.cc, databases.cc (databases and
+//                data sources), query.cc (filters, sorts, queries), search.cc, users.cc,
+//                comments.cc, file_uploads.cc, views.cc, oauth.cc, misc.cc (custom emojis, async
+//                tasks, meeting notes, agents); validate.cc (Notion's body limits and messages);
+//                model.cc (lookups, access, records)
+//   rendering    render.cc, only reached from the HTTP door
+//   services     the Notion API (the above) and the completion upstream (upstream.cc), which
+//                share the fault plan and the journal
 // Not thread-safe.
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -16,16 +30,29 @@
 #include <nlohmann/json.hpp>
 
 #include "notion_sim/engine/retry_after.h"
+#include "notion_sim/simulator/api_call.h"
 #include "notion_sim/simulator/fake_notion.h"
 
 namespace notion_sim::sim {
 
 // What an id in the index names.
-enum class Kind : std::uint8_t { kPage, kBlock, kDataSource, kDatabase, kUser };
+enum class Kind : std::uint8_t {
+  kPage,
+  kBlock,
+  kDataSource,
+  kDatabase,
+  kUser,
+  kComment,
+  kFileUpload,
+  kView,
+  kViewQuery,
+  kAsyncTask,
+};
 
 struct Ref {
   Kind kind = Kind::kPage;
   std::uint32_t index = 0;
+  friend bool operator==(const Ref&, const Ref&) = default;
 };
 
 // Every id of the workspace -> what it names. Open addressing with linear probing: one probe
@@ -112,7 +139,11 @@ class Chunked {
   std::size_t size_ = 0;
 };
 
-enum class ParentKind : std::uint8_t { kWorkspace, kPage, kDataSource, kBlock };
+enum class ParentKind : std::uint8_t { kWorkspace, kPage, kDataSource, kBlock, kDatabase };
+
+// A child in a page's or block's content: a block, or a page / database shown as a child_page /
+// child_database block (its id is the page's or database's own, as in Notion).
+using Child = Ref;
 
 struct PageRec {
   engine::ObjectId id;
@@ -124,11 +155,17 @@ struct PageRec {
   // The page's properties object (a view into a shared, immutable payload: in-process creates
   // share the workload's template, so a million pages cost no copies). May be null.
   engine::Payload properties;
-  std::vector<std::uint32_t> children;  // top-level blocks, in order
-  std::uint16_t creator = 0;            // token index (created_by)
+  engine::Payload icon;         // as sent; null: none
+  engine::Payload cover;        // as sent; null: none
+  std::vector<Child> children;  // content, in order
+  std::uint32_t number = 0;     // unique_id within its data source (1-based)
+  std::uint16_t creator = 0;    // token index (created_by)
+  std::uint16_t editor = 0;     // token index (last_edited_by)
   ParentKind parent_kind = ParentKind::kWorkspace;
   bool in_trash = false;
   bool updated = false;  // edited since it was created (the conflict window looks at edits only)
+  bool is_locked = false;
+  bool is_template = false;
 };
 
 struct BlockRec {
@@ -137,29 +174,51 @@ struct BlockRec {
   TimeUs created_us = 0;
   TimeUs edited_us = 0;
   engine::Payload content;  // the block object as sent ({"type":..., T: {...}}); may be null
-  std::vector<std::uint32_t> children;
+  std::vector<Child> children;
   std::uint16_t creator = 0;
+  std::uint16_t editor = 0;
   ParentKind parent_kind = ParentKind::kPage;
   bool in_trash = false;
+};
+
+// One property of a data source's schema. `config` is the type's object ({"options": [...]} for
+// select, {"format": "number"} for number, {} for most).
+struct PropertyDef {
+  std::string id;
+  std::string name;
+  std::string type;
+  nlohmann::json config = nlohmann::json::object();
+  std::string description;  // empty: null
 };
 
 struct DataSourceRec {
   engine::ObjectId id;
   std::uint32_t database = 0;  // index into databases
   std::string title;
-  std::vector<PropertySpec> schema;  // empty: any property accepted
+  std::vector<PropertyDef> schema;   // empty: any property accepted (as an auto-created parent)
   std::vector<std::uint32_t> pages;  // in creation order (trashed ones stay, filtered out)
+  engine::Payload icon;
   TimeUs created_us = 0;
   TimeUs edited_us = 0;
+  std::uint32_t next_number = 1;  // unique_id
+  std::uint16_t creator = 0;
   bool in_trash = false;
 };
 
 struct DatabaseRec {
   engine::ObjectId id;
+  engine::ObjectId parent;  // page; empty for the workspace
   std::string title;
+  std::string description;
   std::vector<std::uint32_t> data_sources;
+  engine::Payload icon;
+  engine::Payload cover;
   TimeUs created_us = 0;
+  TimeUs edited_us = 0;
+  ParentKind parent_kind = ParentKind::kWorkspace;
   bool in_trash = false;
+  bool is_inline = false;
+  bool is_locked = false;
 };
 
 struct UserRec {
@@ -167,6 +226,73 @@ struct UserRec {
   std::string name;
   std::string email;  // people only
   int token = -1;     // bots: the token they stand for
+};
+
+struct CommentRec {
+  engine::ObjectId id;
+  engine::ObjectId parent;  // page or block
+  engine::ObjectId discussion;
+  ParentKind parent_kind = ParentKind::kPage;
+  TimeUs created_us = 0;
+  TimeUs edited_us = 0;
+  engine::Payload rich_text;                  // the request's rich text array
+  std::vector<engine::ObjectId> attachments;  // file uploads
+  std::string display_type = "integration";   // "integration", "user", "custom"
+  std::string display_name;
+  std::uint16_t creator = 0;
+  bool deleted = false;
+};
+
+struct FileUploadRec {
+  engine::ObjectId id;
+  TimeUs created_us = 0;
+  TimeUs edited_us = 0;
+  TimeUs expires_us = 0;
+  std::string mode = "single_part";  // "single_part", "multi_part", "external_url"
+  std::string filename;
+  std::string content_type;
+  std::string external_url;
+  std::int64_t content_length = -1;  // -1: null
+  std::uint32_t parts_total = 0;     // multi_part
+  std::vector<bool> parts_sent;      // multi_part, by part number - 1
+  std::string status = "pending";    // "pending", "uploaded", "expired", "failed"
+  std::uint16_t creator = 0;
+  bool attached = false;  // used by a page, block or comment: no longer listed as pending
+};
+
+struct ViewRec {
+  engine::ObjectId id;
+  std::uint32_t database = 0;
+  std::uint32_t data_source = 0;
+  std::string name;
+  std::string type = "table";
+  nlohmann::json filter;  // null: none
+  nlohmann::json sorts;   // null: none
+  nlohmann::json quick_filters;
+  nlohmann::json configuration;
+  TimeUs created_us = 0;
+  TimeUs edited_us = 0;
+  std::uint16_t creator = 0;
+  bool deleted = false;
+};
+
+struct ViewQueryRec {
+  engine::ObjectId id;
+  std::uint32_t view = 0;
+  std::vector<std::uint32_t> pages;  // the result set when the query was made
+  TimeUs created_us = 0;
+  TimeUs expires_us = 0;
+  bool deleted = false;
+};
+
+struct AsyncTaskRec {
+  engine::ObjectId id;
+  TimeUs created_us = 0;
+  engine::Operation operation = engine::Operation::kCreatePage;
+  engine::ObjectId result;  // the object the operation made
+  int status = 200;         // of the operation
+  engine::ApiCode code = engine::ApiCode::kNone;
+  std::string message;
 };
 
 using IdemKey = std::array<std::uint8_t, 32>;
@@ -188,23 +314,62 @@ struct IdemIndexHash {
   }
 };
 
-// One request on its way through the core (either door).
+// What an operation answers, typed: the HTTP door renders it (render.cc); the in-process door
+// reads only Call's counters. Lists hold refs into the model.
+enum class ReplyKind : std::uint8_t {
+  kNone,
+  kObject,       // `item`: a page, block, data source, database, user, comment, file upload,
+                 // view, async task
+  kPageAsBlock,  // `item` (a page or database) as its child_page / child_database block
+  kPartialView,  // `item` (a view) as {object, id, parent, type} (delete)
+  kList,         // `items` with list_type, cursor and has_more
+  kViewQuery,    // `item` (a view query) and the first page of its results
+  kViewQueryDeleted,
+  kPropertyItem,  // `item` (a page) and `key` (the property name): one value or a list
+  kMarkdown,      // `item` (a page)
+  kTemplates,     // `items` (pages)
+  kMeetingNotes,  // `items` (blocks), has_more
+  kOauthToken,    // `number`: the token index
+  kIntrospect,    // `number`: the token index or -1 (inactive)
+  kEmpty,         // {} (oauth revoke)
+  kCompletion,    // the upstream's completion
+};
+
+struct Reply {
+  ReplyKind kind = ReplyKind::kNone;
+  Ref item;
+  std::vector<Ref> items;
+  std::string_view list_type;  // "block", "page_or_data_source", "comment", ...
+  engine::ObjectId container;  // the list cursors are bound to
+  bool incomplete = false;     // request_status: query_result_limit_reached
+  std::string key;             // kPropertyItem: the property's name
+  std::int64_t number = 0;     // see the kinds
+  std::uint64_t position = 0;  // kPropertyItem: the first item
+  // Which page properties to render (filter_properties); empty: all.
+  std::vector<std::string> filter_properties;
+};
+
+// One request on its way through the pipeline (either door): the decoded ApiCall, what the
+// pipeline resolved (operation, token, version) and the outcome.
 struct Call {
+  explicit Call(const ApiCall& call) : in(call) {}
+  const ApiCall& in;
   std::uint64_t seq = 0;
   TimeUs now_us = 0;
   engine::Operation op = engine::Operation::kRetrievePage;
   engine::Method method = engine::Method::kGet;
   engine::ObjectId target;
-  engine::ObjectId parent;  // in-process creates
-  int token = 0;            // index into Impl::tokens; -1 when the bearer is unknown
-  std::string caller;       // HTTP: the token's name or RedactToken(bearer)
+  engine::ObjectId target2;
+  engine::ObjectId parent;  // creates: the resolved parent (ledger fingerprint)
+  int token = 0;            // index into Core::tokens; -1 when the caller is unknown
+  std::string caller;       // the token's name or RedactToken(bearer); empty in-process
   std::uint16_t tenant = 0;
   std::uint16_t workspace = 0;
   ApiVersion version = ApiVersion::k20250903;
   std::uint64_t op_id = 0;
   std::uint32_t attempt = 0;
-  // The body: the parsed HTTP body, or the in-process payload. `owner` keeps it alive so stored
-  // records can alias into it.
+  // The body as a JSON object (an empty object when none was sent); `owner` keeps it alive so
+  // stored records can alias into it.
   const nlohmann::json* body = nullptr;
   engine::Payload owner;
   std::optional<IdemKey> idem_key;
@@ -212,22 +377,20 @@ struct Call {
   std::uint64_t start_cursor = 0;
   bool cursor_given = false;
   std::uint32_t page_size = 100;
-  bool render = false;  // HTTP: build `result` and error bodies
-  bool http = false;
 
   // Outcome.
   int status = 200;
   engine::ApiCode code = engine::ApiCode::kNone;
   std::string message;
-  nlohmann::json additional;  // additional_data (HTTP), null when none
-  nlohmann::json result;      // the success body (HTTP)
+  nlohmann::json additional;  // additional_data, null when none
+  Reply reply;
   engine::ObjectId object;
   bool found = false;
   std::uint32_t result_count = 0;
   bool has_more = false;
   std::uint64_t next_cursor = 0;
   bool committed = false;
-  std::size_t ledger_index = SIZE_MAX;  // the entry Record added, if any
+  std::size_t ledger_index = SIZE_MAX;  // the entry Commit added, if any
   RetryAfterForm retry_after_form = RetryAfterForm::kAbsent;
   std::int64_t retry_after_s = 0;
   std::string_view rate_limit_reason;
@@ -239,11 +402,19 @@ struct Call {
     code = c;
     message = std::move(m);
   }
+  // The value of a query parameter (HTTP) or, in-process, of the body's field of that name.
+  std::optional<std::string> Param(std::string_view name) const;
+  // Every value of a repeated query parameter (filter_properties).
+  std::vector<std::string> Params(std::string_view name) const;
 };
 
 struct TokenRec {
   TokenSpec spec;
   engine::ObjectId bot;  // users/me
+  bool revoked = false;  // oauth revoke
+  bool oauth = false;    // issued by oauth/token
+  std::string refresh_token;
+  TimeUs issued_us = 0;
 };
 
 // Counters for /metrics: requests by operation (kCount = unknown route) and status class.
@@ -251,79 +422,96 @@ inline constexpr int kStatusSlots = 14;
 int StatusSlot(int status);
 int StatusOfSlot(int slot);
 
-struct FakeNotion::Impl {
-  Impl(const engine::Clock& clock, engine::Rng rng, engine::Trace* trace, FakeConfig config);
+class Upstream;
 
-  // --- setup (fake_notion.cc) ---
+// The fake's state and the helpers every operation shares.
+struct Core {
+  Core(const engine::Clock& clock, engine::Rng rng, engine::Trace* trace, FakeConfig config);
+  ~Core();
+
+  // --- set-up (pipeline.cc) ---
   void Build();  // the initial workspace from config (also on Reset)
   int TokenForTenant(std::uint16_t tenant);
   int TokenForBearer(std::string_view bearer);
 
-  // --- the pipeline (fake_notion.cc) ---
-  void Finish(Call& call, const FaultDecision& decision, Answer& answer, std::string path);
-  void ApplyLimits(Call& call);
-
-  // --- operations (ops.cc) ---
-  void Execute(Call& call);
-  void CreatePage(Call& call);
-  void RetrievePage(Call& call);
-  void UpdatePage(Call& call);
-  void Query(Call& call, std::uint32_t ds_index);
-  void QueryDataSource(Call& call);
-  void QueryDatabase(Call& call);
-  void RetrieveDatabase(Call& call);
-  void CreateDatabase(Call& call);
-  void UpdateDatabase(Call& call);
-  void RetrieveDataSource(Call& call);
-  void AppendBlocks(Call& call);
-  void ListChildren(Call& call);
-  void RetrieveBlock(Call& call);
-  void UpdateBlock(Call& call);
-  void DeleteBlock(Call& call);
-  void Search(Call& call);
-  void UsersMe(Call& call);
-  void ListUsers(Call& call);
-  void RetrieveUser(Call& call);
-  void UpstreamComplete(Call& call);
-
-  // Model helpers (ops.cc).
+  // --- model (model.cc) ---
   const Ref* Find(const engine::ObjectId& id) const;
   // Access checks for `id` by the call's token: 404 if hidden, 403 if forbidden or the token
   // lacks `capability`. Returns false (and fails the call) when refused.
   bool Allowed(Call& call, const engine::ObjectId& id, std::uint8_t capability,
                std::string_view kind);
+  bool Hidden(const Call& call, const engine::ObjectId& id) const;
   void NotFound(Call& call, std::string_view kind, const engine::ObjectId& id);
   std::uint32_t NewDataSource(const engine::ObjectId& id, const std::string& title,
-                              std::vector<PropertySpec> schema, std::uint32_t database);
-  std::uint32_t NewDatabase(const engine::ObjectId& id, const std::string& title);
+                              std::vector<PropertyDef> schema, std::uint32_t database,
+                              TimeUs now_us);
+  std::uint32_t NewDatabase(const engine::ObjectId& id, const std::string& title,
+                            ParentKind parent_kind, const engine::ObjectId& parent, TimeUs now_us);
   std::uint32_t NewPage(Call& call, ParentKind kind, const engine::ObjectId& parent,
                         engine::Payload properties);
-  // Appends blocks from `children` (a JSON array) under a page or block; returns the first new
-  // block index, or fails the call. `depth` is 1 for top level.
-  bool AppendChildren(Call& call, std::vector<std::uint32_t>* list, ParentKind parent_kind,
+  // Appends blocks built from `children` (a validated JSON array) after position `at` of `list`
+  // (SIZE_MAX: at the end). `created` receives the new top-level blocks.
+  void AppendChildren(Call& call, std::vector<Child>* list, std::size_t at, ParentKind parent_kind,
                       const engine::ObjectId& parent, const nlohmann::json& children,
                       std::vector<std::uint32_t>* created);
-  void Record(Call& call, const engine::ObjectId& object);  // ledger + trace for a write
-  std::uint64_t Fingerprint(Call& call);
-  std::uint32_t PageSize(Call& call) const;
+  std::vector<Child>* ChildrenOf(const Ref& ref);
+  const std::vector<Child>* ChildrenOf(const Ref& ref) const;
+  bool HasChildren(const std::vector<Child>& children) const;
+  bool ChildInTrash(const Child& child) const;
+  engine::ObjectId IdOf(const Ref& ref) const;
+  // The data source a page lives in, or null.
+  const DataSourceRec* SourceOf(const PageRec& page) const;
+  DataSourceRec* SourceOf(const PageRec& page);
 
-  // Validation (ops.cc): false (and the call failed with Notion's message) when invalid.
+  // The one point every committed change passes through: the ledger, the trace's server write
+  // and the change sink (webhooks hang here). `object` is what changed.
+  void Commit(Call& call, const engine::ObjectId& object, ChangeKind kind,
+              const engine::ObjectId& parent = engine::ObjectId{});
+  std::uint64_t Fingerprint(Call& call);
+
+  // --- validation (validate.cc): false (and the call failed with Notion's message) ---
   bool ValidateProperties(Call& call, const nlohmann::json& properties, const std::string& where,
                           const DataSourceRec* schema_of);
   bool ValidateChildren(Call& call, const nlohmann::json& children, const std::string& where,
                         int depth, std::uint32_t* blocks);
+  bool ValidateRichText(Call& call, const nlohmann::json& items, const std::string& where);
 
-  // Rendering (render.cc).
+  // Payload facts, cached by payload pointer (the in-process workload shares a few templates):
+  // the properties' hash and the schema-free validation of properties and children.
+  struct PayloadFacts {
+    engine::Payload pin;
+    std::uint64_t hash = 0;
+    bool valid = true;
+    engine::ApiCode code = engine::ApiCode::kNone;
+    std::string message;
+    const nlohmann::json* properties = nullptr;
+    const nlohmann::json* children = nullptr;
+  };
+  const PayloadFacts* FactsFor(Call& call);
+
+  // --- rendering (render.cc; the HTTP door only) ---
   std::string Iso(TimeUs at_us) const;
   nlohmann::json UserRef(int token) const;
-  nlohmann::json RenderPage(const PageRec& page, ApiVersion version) const;
+  nlohmann::json Render(const Call& call);
+  nlohmann::json RenderPage(const PageRec& page, ApiVersion version,
+                            const std::vector<std::string>& only = {}) const;
   nlohmann::json RenderBlock(const BlockRec& block, ApiVersion version) const;
-  nlohmann::json RenderPageAsBlock(const PageRec& page, ApiVersion version) const;
+  nlohmann::json RenderAsBlock(const Ref& ref, ApiVersion version) const;
   nlohmann::json RenderDataSource(const DataSourceRec& ds, ApiVersion version) const;
   nlohmann::json RenderDatabase(const DatabaseRec& db, ApiVersion version) const;
   nlohmann::json RenderUser(const UserRec& user) const;
-  nlohmann::json List(nlohmann::json results, const Call& call, std::string_view type,
-                      const engine::ObjectId& container) const;
+  nlohmann::json RenderBot(int token) const;
+  nlohmann::json RenderComment(const CommentRec& comment) const;
+  nlohmann::json RenderFileUpload(const FileUploadRec& upload) const;
+  nlohmann::json RenderView(const ViewRec& view) const;
+  nlohmann::json RenderItem(const Ref& ref, ApiVersion version,
+                            const std::vector<std::string>& only = {}) const;
+  nlohmann::json RenderPropertyValue(const PageRec& page, const PropertyDef* def,
+                                     const std::string& name, const nlohmann::json* raw) const;
+  nlohmann::json RenderFileObject(const nlohmann::json& file) const;
+  nlohmann::json RenderIcon(const engine::Payload& icon) const;
+  nlohmann::json List(nlohmann::json results, const Call& call) const;
+  std::string Markdown(const std::vector<Child>& children, int depth) const;
   std::string CursorText(std::uint64_t cursor, const engine::ObjectId& container) const;
   std::optional<std::uint64_t> ParseCursor(std::string_view text,
                                            const engine::ObjectId& container) const;
@@ -333,16 +521,18 @@ struct FakeNotion::Impl {
   engine::Rng root_rng;  // never drawn from: the source of the forks below (and of Reset)
   engine::Rng ids;       // object ids
   engine::Rng request_ids;
-  engine::Rng upstream_rng;
   engine::Trace* trace;
   FakeConfig config;
   std::uint64_t cursor_secret_a = 0;
   std::uint64_t cursor_secret_b = 0;
+  std::function<void(const Change&)> change_sink;
 
   std::vector<TokenRec> tokens;
   bool open_auth = false;  // no tokens configured: any bearer / tenant is accepted
   std::vector<int> token_of_tenant;
   std::map<std::string, int> token_of_bearer;  // ordered: deterministic
+  std::map<std::string, int> token_of_refresh;
+  std::map<std::string, int> used_oauth_codes;
 
   IdIndex index;
   Chunked<PageRec> pages;
@@ -350,6 +540,11 @@ struct FakeNotion::Impl {
   std::vector<DataSourceRec> data_sources;
   std::vector<DatabaseRec> databases;
   std::vector<UserRec> users;
+  std::vector<CommentRec> comments;
+  std::vector<FileUploadRec> file_uploads;
+  std::vector<ViewRec> views;
+  std::vector<ViewQueryRec> view_queries;
+  std::vector<AsyncTaskRec> async_tasks;
   std::unordered_map<IdemIndexKey, std::uint32_t, IdemIndexHash> idem;
 
   RateLimiter limiter;
@@ -359,24 +554,10 @@ struct FakeNotion::Impl {
   std::array<std::array<std::uint64_t, kStatusSlots>, engine::kOperationCount + 1> by_op_status{};
   std::array<std::uint64_t, static_cast<int>(FaultAction::kCount)> by_action{};
   std::uint64_t seq = 0;
-  // Upstream health: a sliding record of the last results (true = error), bounded.
-  std::vector<std::uint8_t> upstream_recent;
-  std::size_t upstream_recent_pos = 0;
-  std::int64_t upstream_window_start_us = -1;
-  std::int64_t upstream_window_used = 0;
+  std::unique_ptr<Upstream> upstream;
 
-  // In-process payload facts, cached by payload pointer (the workload shares a few templates).
-  struct PayloadFacts {
-    engine::Payload pin;
-    std::uint64_t hash = 0;
-    bool valid = true;
-    engine::ApiCode code = engine::ApiCode::kNone;
-    std::string message;
-    const nlohmann::json* properties = nullptr;
-  };
   std::array<PayloadFacts, 16> payload_cache;
   std::size_t payload_cache_next = 0;
-  const PayloadFacts* FactsFor(Call& call);
 };
 
 std::string ToHex(const std::uint8_t* data, std::size_t n);
@@ -391,11 +572,15 @@ struct Civil {
   std::int64_t second_of_day = 0;
 };
 Civil CivilFromUnix(std::int64_t unix_s);
+// Unix seconds of a civil date (proleptic Gregorian).
+std::int64_t UnixFromCivil(std::int64_t year, unsigned month, unsigned day);
 std::string_view DefaultMessage(engine::ApiCode code);
 // JSON text that never throws: invalid UTF-8 (from a query string, say) becomes U+FFFD.
 inline std::string SafeDump(const nlohmann::json& j) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
+// JSON text for a validation message, cut at 120 characters.
+std::string Quoted(const nlohmann::json& v);
 // obj[key] when obj is an object and the value a string, else "" (json::value throws on a type
 // mismatch, and client bodies may hold anything).
 inline std::string Str(const nlohmann::json& obj, const char* key) {
@@ -403,7 +588,25 @@ inline std::string Str(const nlohmann::json& obj, const char* key) {
   auto it = obj.find(key);
   return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
+// obj[key] or null (never throws).
+const nlohmann::json& Field(const nlohmann::json& obj, std::string_view key);
 // Length as JavaScript counts it (UTF-16 code units), which is what Notion's limits count.
 std::size_t JsLength(std::string_view utf8);
+// Plain text of a rich-text array as sent (text content, equation expression, mentions' text).
+std::string PlainText(const nlohmann::json& items);
+std::string Lower(std::string s);
+// A JSON view of a shared payload's node that keeps the payload alive.
+inline engine::Payload Alias(const engine::Payload& owner, const nlohmann::json* node) {
+  if (node == nullptr) return nullptr;
+  if (owner == nullptr) return engine::Payload(std::shared_ptr<const nlohmann::json>(), node);
+  return engine::Payload(owner, node);
+}
+// A payload that owns a copy of `value`.
+inline engine::Payload Own(nlohmann::json value) {
+  return std::make_shared<const nlohmann::json>(std::move(value));
+}
+// The property id Notion-style: "title" for the title, else 4 hex characters from the name.
+std::string PropertyId(const std::string& name, const std::string& type);
+std::string Hex32(const engine::ObjectId& id);
 
 }  // namespace notion_sim::sim

@@ -35,6 +35,7 @@
 #include "notion_sim/engine/json_reader.h"
 #include "notion_sim/engine/object_id.h"
 #include "notion_sim/engine/protocol.h"
+#include "notion_sim/simulator/api_call.h"
 #include "notion_sim/simulator/fake_notion.h"
 #include "notion_sim/simulator/fault_plan.h"
 #include "notion_sim/simulator/journal.h"
@@ -346,33 +347,23 @@ Workspace DefaultServeWorkspace(std::uint64_t seed, std::uint32_t seeded_pages) 
 
 Result<engine::ObjectId> CreateRootPage(FakeNotion& fake, const std::string& token,
                                         const std::string& title) {
-  const json body = {
-      {"parent", {{"type", "workspace"}, {"workspace", true}}},
-      {"properties",
-       {{"title",
-         {{"title", json::array({{{"type", "text"}, {"text", {{"content", title}}}}})}}}}}};
-  const std::string text = body.dump();
-  const std::string auth = "Bearer " + token;
-  HttpRequestView view;
-  view.method = "POST";
-  view.path = "/v1/pages";
-  view.body = text;
-  view.header = [&auth](std::string_view name) -> std::optional<std::string> {
-    if (EqualsIgnoreCase(name, "authorization")) return auth;
-    if (EqualsIgnoreCase(name, "notion-version")) return std::string("2025-09-03");
-    if (EqualsIgnoreCase(name, "content-type")) return std::string("application/json");
-    return std::nullopt;
-  };
-  // The fault plan is for clients: set it aside so a rule cannot eat the bootstrap write.
-  FaultPlan& plan = fake.faults();
-  const std::vector<FaultRule> rules = plan.rules();
-  plan.Clear();
-  const Answer answer = fake.HandleHttp(view);
-  for (const FaultRule& rule : rules) {
-    auto re_added = plan.Add(rule);
-    assert(re_added.ok() && "a rule that was in the plan must go back in");
-    (void)re_added;
-  }
+  // A set-up call: through the pipeline like any create (journaled, in the ledger), but no fault
+  // rule and no rate budget applies, so a client's budget starts full.
+  ApiCall call;
+  call.method = engine::Method::kPost;
+  call.operation = engine::Operation::kCreatePage;
+  call.path = "/v1/pages";
+  call.version_given = VersionGiven::kGiven;
+  call.version_text = "2025-09-03";
+  call.bearer = token;
+  call.setup = true;
+  call.body_given = BodyGiven::kJson;
+  call.body = std::make_shared<const json>(
+      json{{"parent", {{"type", "workspace"}, {"workspace", true}}},
+           {"properties",
+            {{"title",
+              {{"title", json::array({{{"type", "text"}, {"text", {{"content", title}}}}})}}}}}});
+  const Answer answer = fake.Call(call, /*render=*/true);
   const json reply = json::parse(answer.body, nullptr, /*allow_exceptions=*/false);
   if (answer.response.status != 200 || !reply.is_object() || !reply.contains("id") ||
       !reply["id"].is_string()) {
@@ -390,14 +381,20 @@ struct HttpServer::Impl {
 
   // --- dispatch -------------------------------------------------------------------------------
   // `body` is the request body: read by ReadBody for methods that carry one, else empty.
-  void Handle(const httplib::Request& req, httplib::Response& res, const std::string& body);
-  void HandleCore(const httplib::Request& req, httplib::Response& res, const std::string& body);
+  void Handle(const httplib::Request& req, httplib::Response& res, const std::string& body,
+              const std::vector<FormPart>* form = nullptr);
+  void HandleCore(const httplib::Request& req, httplib::Response& res, const std::string& body,
+                  const std::vector<FormPart>* form);
   void HandleAdmin(const httplib::Request& req, httplib::Response& res, const std::string& body);
   void HandleMetrics(httplib::Response& res);
   // Reads the body when the request announces one (Content-Length or chunked), bounded by
-  // max_body_bytes. On failure answers the request itself (413 or 400) and returns false.
+  // max_body_bytes: multipart/form-data into its parts (file uploads), anything else as text.
+  // On failure answers the request itself (413 or 400) and returns false.
   bool ReadBody(const httplib::Request& req, httplib::Response& res,
-                const httplib::ContentReader& reader, std::string& body);
+                const httplib::ContentReader& reader, std::string& body,
+                std::vector<FormPart>& form, bool& multipart);
+  // A 500 in Notion's shape that says nothing about the server's insides.
+  void InternalError(httplib::Response& res);
   void RenderDoorError(const httplib::Request& req, httplib::Response& res);
 
   // --- admin ----------------------------------------------------------------------------------
@@ -496,8 +493,15 @@ void HttpServer::Impl::Finish(const httplib::Request& req, const std::string& ro
   }
 }
 
+void HttpServer::Impl::InternalError(httplib::Response& res) {
+  res.headers.clear();
+  res.content_provider_ = nullptr;
+  const std::string id = DoorRequestId(door_errors.fetch_add(1) + 1);
+  SendJson(res, 500, ErrorJson(500, "internal_server_error", "Unexpected error occurred.", id));
+}
+
 void HttpServer::Impl::Handle(const httplib::Request& req, httplib::Response& res,
-                              const std::string& body) {
+                              const std::string& body, const std::vector<FormPart>* form) {
   // Nothing may escape into httplib: a bug here answers 500, it does not take the server down.
   try {
     const std::string& path = req.path;
@@ -510,22 +514,20 @@ void HttpServer::Impl::Handle(const httplib::Request& req, httplib::Response& re
         HandleMetrics(res);
       }
     } else if (path.rfind("/v1/", 0) == 0 || path == "/v1" || path.rfind("/upstream/", 0) == 0) {
-      HandleCore(req, res, body);
+      HandleCore(req, res, body, form);
     } else {
       const std::string id = DoorRequestId(door_errors.fetch_add(1) + 1);
       SendJson(res, 400, ErrorJson(400, "invalid_request_url", "Invalid request URL.", id));
       Finish(req, "unknown", "400", Outcome::kAnswered, 0, std::chrono::steady_clock::now(), "");
     }
-  } catch (const std::exception& e) {
-    const std::string id = DoorRequestId(door_errors.fetch_add(1) + 1);
-    SendJson(
-        res, 500,
-        ErrorJson(500, "internal_server_error", std::string("Unexpected error: ") + e.what(), id));
+  } catch (...) {
+    // Nothing of the server's insides reaches a client: Notion's 500, without the exception.
+    InternalError(res);
   }
 }
 
 void HttpServer::Impl::HandleCore(const httplib::Request& req, httplib::Response& res,
-                                  const std::string& body) {
+                                  const std::string& body, const std::vector<FormPart>* form) {
   const SteadyTime start = std::chrono::steady_clock::now();
   const std::string query = QueryOf(req);
   HttpRequestView view;
@@ -533,6 +535,7 @@ void HttpServer::Impl::HandleCore(const httplib::Request& req, httplib::Response
   view.path = req.path;
   view.query = query;
   view.body = body;
+  view.form = form;
   view.header = [&req](std::string_view name) -> std::optional<std::string> {
     const std::string key(name);
     if (!req.has_header(key)) return std::nullopt;
@@ -661,18 +664,42 @@ void HttpServer::Impl::HandleCore(const httplib::Request& req, httplib::Response
 }
 
 bool HttpServer::Impl::ReadBody(const httplib::Request& req, httplib::Response& res,
-                                const httplib::ContentReader& reader, std::string& body) {
+                                const httplib::ContentReader& reader, std::string& body,
+                                std::vector<FormPart>& form, bool& multipart) {
   const bool announced = req.has_header("Content-Length") || req.has_header("Transfer-Encoding");
   if (!announced) return true;
   bool too_large = false;
-  const bool ok = reader([&](const char* data, std::size_t length) {
-    if (body.size() + length > options.max_body_bytes) {
-      too_large = true;
-      return false;
-    }
-    body.append(data, length);
-    return true;
-  });
+  std::size_t total = 0;
+  bool ok = false;
+  multipart = req.is_multipart_form_data();
+  if (multipart) {
+    // httplib only splits multipart bodies through the two-callback reader (the one-callback
+    // reader throws std::bad_function_call on them): parts, each with its own bytes.
+    ok = reader(
+        [&](const httplib::MultipartFormData& header) {
+          if (form.size() >= 64) return false;
+          form.push_back(FormPart{header.name, header.filename, header.content_type, ""});
+          return true;
+        },
+        [&](const char* data, std::size_t length) {
+          total += length;
+          if (total > options.max_body_bytes || form.empty()) {
+            too_large = total > options.max_body_bytes;
+            return false;
+          }
+          form.back().content.append(data, length);
+          return true;
+        });
+  } else {
+    ok = reader([&](const char* data, std::size_t length) {
+      if (body.size() + length > options.max_body_bytes) {
+        too_large = true;
+        return false;
+      }
+      body.append(data, length);
+      return true;
+    });
+  }
   if (ok) return true;
   const std::string id = DoorRequestId(door_errors.fetch_add(1) + 1);
   if (too_large || res.status == 413) {
@@ -680,6 +707,12 @@ bool HttpServer::Impl::ReadBody(const httplib::Request& req, httplib::Response& 
              ErrorJson(413, "validation_error",
                        "Request body is larger than " + std::to_string(options.max_body_bytes) +
                            " bytes.",
+                       id));
+  } else if (multipart) {
+    SendJson(res, 400,
+             ErrorJson(400, "validation_error",
+                       "body failed validation: the multipart/form-data body could not be read "
+                       "(its boundary or parts are malformed).",
                        id));
   } else {
     SendJson(res, 400,
@@ -1046,14 +1079,24 @@ Result<int> HttpServer::Start() {
   auto handler = [&m](const httplib::Request& req, httplib::Response& res) {
     m.Handle(req, res, std::string());
   };
+  // Anything thrown past our handlers (httplib's own parsing, say) becomes Notion's 500, not
+  // httplib's EXCEPTION_WHAT header.
+  m.server.set_exception_handler([&m](const httplib::Request&, httplib::Response& res,
+                                      std::exception_ptr) { m.InternalError(res); });
   // Methods that may carry a body take it through a content reader: httplib would otherwise wait
   // for the peer to close when a DELETE or POST comes without Content-Length (curl -X DELETE),
   // where HTTP/1.1 says there is no body.
   auto with_body = [&m](const httplib::Request& req, httplib::Response& res,
                         const httplib::ContentReader& reader) {
-    std::string body;
-    if (!m.ReadBody(req, res, reader, body)) return;
-    m.Handle(req, res, body);
+    try {
+      std::string body;
+      std::vector<FormPart> form;
+      bool multipart = false;
+      if (!m.ReadBody(req, res, reader, body, form, multipart)) return;
+      m.Handle(req, res, body, multipart ? &form : nullptr);
+    } catch (...) {
+      m.InternalError(res);
+    }
   };
   m.server.Get(all, handler);
   m.server.Options(all, handler);

@@ -29,8 +29,10 @@ bool Digits(std::string_view s, std::size_t at, std::size_t n, int* out) {
 }
 
 const std::vector<std::string> kPropertyTypes = {
-    "title", "rich_text", "number",       "checkbox",     "select",   "status", "date",
-    "url",   "email",     "phone_number", "multi_select", "relation", "people"};
+    "title",        "rich_text",      "number",    "checkbox",     "select",
+    "status",       "date",           "url",       "email",        "phone_number",
+    "multi_select", "people",         "files",     "created_time", "last_edited_time",
+    "created_by",   "last_edited_by", "unique_id", "formula"};
 
 engine::ObjectId ReadId(engine::ObjectReader& r, const std::string& key) {
   if (!r.Has(key)) {
@@ -167,9 +169,9 @@ Result<Workspace> ParseWorkspace(engine::ObjectReader& r) {
   w.users = static_cast<std::uint32_t>(r.Int("users", 3, 0, 100'000));
   w.search_indexing_delay_us =
       static_cast<TimeUs>(r.Number("search_indexing_delay_ms", 0, 0, 86'400'000) * 1000.0 + 0.5);
-  w.unknown_parent = r.Enum("unknown_parent", {"create", "not_found"}, "create") == "not_found"
-                         ? UnknownParent::kNotFound
-                         : UnknownParent::kCreate;
+  w.unknown_parent = r.Enum("unknown_parent", {"create", "not_found"}, "not_found") == "create"
+                         ? UnknownParent::kCreate
+                         : UnknownParent::kNotFound;
   w.conflict_window_us =
       static_cast<TimeUs>(r.Number("conflict_window_ms", 0, 0, 3'600'000) * 1000.0 + 0.5);
   w.query_result_limit =
@@ -178,6 +180,12 @@ Result<Workspace> ParseWorkspace(engine::ObjectReader& r) {
     Result<RateLimitConfig> c = ParseRateLimits(*rl);
     if (c.ok()) w.rate_limits = *c;
   }
+  if (std::optional<engine::ObjectReader> o = r.OptionalObject("oauth")) {
+    w.oauth_client_id = o->String("client_id", w.oauth_client_id);
+    w.oauth_client_secret = o->String("client_secret", w.oauth_client_secret);
+    o->Finish();
+  }
+  w.custom_emojis = r.Strings("custom_emojis");
   if (r.Has("notion_version")) {
     const std::string v = r.Enum("notion_version", {"2022-06-28", "2025-09-03", "2026-03-11"});
     w.in_process_version = ParseApiVersion(v).value_or(ApiVersion::k20250903);

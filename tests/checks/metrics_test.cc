@@ -218,21 +218,45 @@ TEST(MetricsSink, BreakerTimelineAndSeriesCarryStateAcrossBuckets) {
   EXPECT_EQ(b.final_state, S::kOpen);
   EXPECT_EQ(b.not_closed_us, Ms(8500));  // open from 1.5 s to the end at 10 s
   EXPECT_EQ(r.breaker_opens, 2u);
-  // 4 buckets of 1 s, outgrown twice: 4 s buckets covering [0, 16 s).
-  EXPECT_EQ(r.bucket_us, Sec(4));
-  ASSERT_EQ(r.series.size(), 3u);
+  // 4 buckets of 1 s, outgrown: the next round width, 5 s, covers [0, 20 s). The work ends with
+  // the last event (9 s), so the series stops there although the run went on to 10 s.
+  EXPECT_EQ(r.work_end_us, Sec(9));
+  EXPECT_EQ(r.bucket_us, Sec(5));
+  ASSERT_EQ(r.series.size(), 2u);
   EXPECT_EQ(r.series[0].start_us, 0);
   EXPECT_EQ(r.series[0].started, 1u);
   EXPECT_EQ(r.series[0].succeeded, 1u);
   EXPECT_EQ(r.series[0].breakers_open_max, 1);
-  EXPECT_EQ(r.series[0].dlq_depth_max, 0);
-  EXPECT_EQ(r.series[1].dlq_depth_max, 3);
-  EXPECT_EQ(r.series[1].dlq_depth_end, 3);
-  EXPECT_EQ(r.series[1].breakers_open_end, 1);
-  EXPECT_EQ(r.series[2].start_us, Sec(8));
-  EXPECT_EQ(r.series[2].dlq_depth_max, 3);  // carried in, then drained
-  EXPECT_EQ(r.series[2].dlq_depth_end, 0);
-  EXPECT_EQ(r.series[2].breakers_open_max, 1);
+  EXPECT_EQ(r.series[0].dlq_depth_max, 3);
+  EXPECT_EQ(r.series[0].dlq_depth_end, 3);
+  EXPECT_EQ(r.series[0].breakers_open_end, 1);
+  EXPECT_EQ(r.series[1].start_us, Sec(5));
+  EXPECT_EQ(r.series[1].dlq_depth_max, 3);  // carried in, then drained
+  EXPECT_EQ(r.series[1].dlq_depth_end, 0);
+  EXPECT_EQ(r.series[1].breakers_open_max, 1);
+}
+
+// Bucket widths stay round (what people read off an axis) as a run grows: 1 s merges into 5 s,
+// 15 s, 30 s, 1 min, 5 min, ... each a whole multiple of the one before.
+TEST(MetricsSink, SeriesWidthsGrowThroughRoundValues) {
+  MetricsConfig config;
+  config.series_buckets = 120;
+  for (const auto& [last_us, width_us] :
+       {std::pair{Sec(100), Sec(1)}, std::pair{Sec(119), Sec(1)}, std::pair{Sec(120), Sec(5)},
+        std::pair{Sec(599), Sec(5)}, std::pair{Sec(600), Sec(15)}, std::pair{Min(30), Sec(30)},
+        std::pair{Min(60), Min(1)}, std::pair{Min(200), Min(5)}, std::pair{Min(1000), Min(15)},
+        std::pair{Min(3599), Min(30)}, std::pair{Min(7199), Min(60)}}) {
+    MetricsSink m(config);
+    m.OnEvent(Started(0, 1));
+    m.OnEvent(Finished(last_us, 1));
+    const MetricsReport r = m.Finish(last_us + Min(1));
+    EXPECT_EQ(r.bucket_us, width_us) << last_us;
+    EXPECT_EQ(r.work_end_us, last_us);
+    EXPECT_LE(r.series.size(), 120u);
+    std::uint64_t succeeded = 0;
+    for (const SeriesBucket& b : r.series) succeeded += b.succeeded;
+    EXPECT_EQ(succeeded, 1u) << last_us;
+  }
 }
 
 TEST(MetricsSink, SeriesStaysAtAFixedSizeOverALongRun) {
@@ -248,7 +272,7 @@ TEST(MetricsSink, SeriesStaysAtAFixedSizeOverALongRun) {
   }
   const MetricsReport r = m.Finish(Min(static_cast<std::int64_t>(ops)));
   EXPECT_LE(r.series.size(), 120u);
-  EXPECT_EQ(r.bucket_us, Sec(8192));  // 1 s doubled until 120 buckets cover ten days
+  EXPECT_EQ(r.bucket_us, Min(120));  // the first round width whose 120 buckets cover ten days
   std::uint64_t started = 0;
   for (const SeriesBucket& b : r.series) started += b.started;
   EXPECT_EQ(started, ops);

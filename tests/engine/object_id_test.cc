@@ -52,11 +52,24 @@ TEST(Protocol, RoutesRenderAndParse) {
   const std::string id = "59833787-2cf9-4fdf-8782-e53db20768a5";
   for (int i = 0; i < kOperationCount; ++i) {
     const auto op = static_cast<Operation>(i);
-    const std::string path = RenderPath(op, id);
+    const std::string path = RenderPath(op, id, "title");
     const auto route = ParseRoute(MethodOf(op), path);
     ASSERT_TRUE(route.has_value()) << path;
     EXPECT_EQ(route->operation, op) << path;
   }
+  // Two path parameters; a literal segment wins over a parameter; the agents group is one route.
+  const auto property = ParseRoute(Method::kGet, "/v1/pages/" + id + "/properties/%3AabC");
+  ASSERT_TRUE(property.has_value());
+  EXPECT_EQ(property->operation, Operation::kRetrievePageProperty);
+  EXPECT_EQ(property->target, id);
+  EXPECT_EQ(property->target2, "%3AabC");
+  EXPECT_EQ(ParseRoute(Method::kPost, "/v1/blocks/meeting_notes")->operation,
+            Operation::kCreateMeetingNote);
+  EXPECT_EQ(ParseRoute(Method::kGet, "/v1/blocks/meeting_notes")->operation,
+            Operation::kRetrieveBlock);
+  EXPECT_EQ(ParseRoute(Method::kPost, "/v1/threads/t1/messages/query")->operation,
+            Operation::kAgents);
+  EXPECT_EQ(RenderPath(Operation::kDeleteViewQuery, "v", "q"), "/v1/views/v/queries/q");
   EXPECT_EQ(RenderPath(Operation::kAppendBlocks, id), "/v1/blocks/" + id + "/children");
   EXPECT_EQ(ParseRoute(Method::kGet, "/v1/users/me")->operation, Operation::kUsersMe);
   EXPECT_EQ(ParseRoute(Method::kGet, "/v1/users/abc")->target, "abc");

@@ -1,5 +1,6 @@
 // How CurlTransport reads an HTTP answer and renders a request, without a network: pure functions
 // and Render on a transport that never sends.
+#include <curl/curl.h>
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 #include <nlohmann/json.hpp>

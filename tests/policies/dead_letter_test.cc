@@ -19,6 +19,7 @@
 #include "notion_sim/engine/rng.h"
 #include "notion_sim/engine/sim_loop.h"
 #include "notion_sim/engine/trace.h"
+#include "notion_sim/policies/sqlite_store.h"
 
 namespace notion_sim::policies {
 namespace {

@@ -1,4 +1,5 @@
 #include "notion_sim/policies/idempotency.h"
+#include "notion_sim/policies/sqlite_store.h"
 
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>

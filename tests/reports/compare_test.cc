@@ -2,6 +2,7 @@
 #include "notion_sim/reports/compare.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include <gtest/gtest.h>
 
@@ -68,6 +69,59 @@ TEST(CompareSimLive, ToleranceIsRelativeAndAbsolute) {
   loose.abs_tolerance = 2;
   EXPECT_TRUE(Find(CompareSimLive(a, b), "breaker opens").differs);
   EXPECT_FALSE(Find(CompareSimLive(a, b, loose), "breaker opens").differs);
+}
+
+std::size_t Count(const std::string& s, const std::string& what) {
+  std::size_t n = 0;
+  for (std::size_t at = s.find(what); at != std::string::npos; at = s.find(what, at + 1)) ++n;
+  return n;
+}
+
+// Any two runs compare: two simulated runs of different profiles get the A/B page tuners read.
+TEST(CompareRuns, TwoSimulatedRunsGetOverlaidChartsAndADeltaTable) {
+  scenarios::RunResult a = testing::SampleResult();
+  testing::SampleOptions slow;
+  slow.extra_latency_us = Sec(3);
+  scenarios::RunResult b = testing::SampleResult(slow);
+  b.profile = "opossum";
+  const SimLiveComparison c = CompareSimLive(a, b);
+  const std::string md = ComparisonMarkdown(c, a, b);
+  EXPECT_EQ(md.rfind("# storm_creates: A vs B\n\n- A: storm_creates (sim, recommended, seed 7), "
+                     "600 operations",
+                     0),
+            0u)
+      << md;
+  EXPECT_NE(md.find("- B: storm_creates (sim, opossum, seed 7)"), std::string::npos);
+  const std::string html = ComparisonHtml(c, a, b);
+  EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
+  EXPECT_NE(html.find("<h1>storm_creates: A vs B</h1>"), std::string::npos);
+  // Four overlaid charts (succeeded, finished, requests, latency) and the DLQ's, each with a
+  // solid line for A and a dashed one for B.
+  EXPECT_EQ(Count(html, "<figure data-chart="), 5u);
+  EXPECT_EQ(Count(html, "stroke=\"#1c7ed6\" stroke-width=\"1.8\"><title>A: "), 5u);
+  EXPECT_EQ(
+      Count(html, "stroke=\"#e8590c\" stroke-width=\"1.8\" stroke-dasharray=\"6 4\"><title>B: "),
+      5u);
+  // The delta table: A, B, B - A, the relative change, and the mark.
+  const SimLiveMetric& p50 = Find(c, "latency p50 (s)");
+  char row[256];
+  std::snprintf(row, sizeof row, "<tr data-metric=\"latency p50 (s)\"><td>latency p50 (s)</td>");
+  const std::size_t at = html.find(row);
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_NE(html.find("class=\"worse\">≠", at), std::string::npos);
+  EXPECT_GT(p50.live, p50.sim + 2.9);
+  EXPECT_NE(html.find("<tr data-metric=\"breaker opens\"><td>breaker opens</td><td "
+                      "class=\"n\">2</td><td class=\"n\">2</td><td class=\"n\">0</td><td "
+                      "class=\"n\">+0.0 %</td><td></td></tr>"),
+            std::string::npos);
+}
+
+TEST(CompareRuns, IdenticalRunsSaySo) {
+  const scenarios::RunResult a = testing::SampleResult();
+  const SimLiveComparison c = CompareSimLive(a, a);
+  EXPECT_NE(ComparisonMarkdown(c, a, a).find("The two runs are identical (same trace digest)."),
+            std::string::npos);
+  EXPECT_NE(ComparisonHtml(c, a, a).find("The two runs are identical"), std::string::npos);
 }
 
 }  // namespace

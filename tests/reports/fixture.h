@@ -167,6 +167,11 @@ inline scenarios::RunResult SampleResult(const SampleOptions& o = {}) {
   r.server_rate_limited = 1;
   r.server_pages = ledger.size() + 200;
   r.wall_time_ms = 12.5;
+  r.tenants = {"acme", "globex", "initech"};
+  r.rate_budget = ic.rate_budget;
+  r.rate_window_us = ic.rate_window_us;
+  r.started_at = "2026-12-06T02:49:07Z";
+  r.host = "ci-runner-3";
   return r;
 }
 

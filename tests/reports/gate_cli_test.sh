@@ -24,6 +24,26 @@ check absolute-only 0 $? '^gate: all held \(1 scenario\(s\)\)$' "$out/abs.txt"
 "$bin" gate "$in/slow" --baseline "$in/base" > "$out/slow.txt" 2>&1
 check regression 1 $? '^FAIL storm_creates: regression: latency_ms\.p99 [0-9.]+ -> [0-9.]+ \(\+[0-9.]+ %, tolerance 5 %\)' "$out/slow.txt"
 grep -qE '^gate: [0-9]+ failure\(s\)$' "$out/slow.txt"; check regression-count 0 $?
+# The comparison as files: Markdown, JUnit (valid against junit-10.xsd) and JSON.
+"$bin" gate "$in/slow" --baseline "$in/base" --out "$out/reg" > "$out/reg.txt" 2>&1
+check regression-files 1 $? 'regression: latency_ms\.p99' "$out/reg.txt"
+grep -qE '^\| storm_creates \| `latency_ms\.p99` \| [0-9.]+ \| [0-9.]+ \| regressed \(\+[0-9.]+ %\) \| 5 % \|$' "$out/reg/regressions.md"
+check regression-markdown 0 $?
+grep -q '^## Regressions' "$out/reg/regressions.md"; check regression-markdown-heading 0 $?
+xmllint --noout --schema "$src/tests/reports/xsd/junit-10.xsd" "$out/reg/regressions.xml" > "$out/reg-xsd.txt" 2>&1
+check regression-junit-xsd 0 $? 'validates' "$out/reg-xsd.txt"
+grep -qE '<failure type="regression" message="latency_ms\.p99 [0-9.]+ -&gt; [0-9.]+' "$out/reg/regressions.xml"
+check regression-junit-failure 0 $?
+/usr/bin/python3 - "$out/reg/regressions.json" > "$out/reg-json.txt" 2>&1 <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+p99 = [d for d in doc["deltas"] if d["metric"] == "latency_ms.p99"][0]
+assert p99["change"] == "regressed" and p99["current"] > p99["baseline"], p99
+assert doc["regressions"] == sum(d["change"] in ("regressed", "lost_data") for d in doc["deltas"])
+assert doc["regressions"] >= 1
+print("regressions", doc["regressions"], "of", len(doc["deltas"]))
+PY
+check regression-json 0 $? '^regressions [0-9]+ of [0-9]+$' "$out/reg-json.txt"
 "$bin" gate "$in/slow" --baseline "$in/base" --tolerance 400% > "$out/loose.txt" 2>&1
 check global-tolerance 0 $? 'all held' "$out/loose.txt"
 "$bin" gate "$in/slow" --baseline "$in/base" --tolerance latency_ms.p99=400% > "$out/one.txt" 2>&1
@@ -39,7 +59,11 @@ grep -qE 'reproduce: notion-sim run scenarios/library/storm_broken\.json --seed 
 "$bin" gate "$in/bad" > "$out/bad.txt" 2>&1
 check malformed-result 2 $? 'bad/results.json: in /results/0: at /metrics/latency/p99_us: expected an integer' "$out/bad.txt"
 "$bin" gate "$in/old" > "$out/old.txt" 2>&1
-check old-schema 2 $? 'old/results.json: in /results/0: at /schema_version: version 1 is not supported' "$out/old.txt"
+check old-schema 2 $? 'old/results.json: in /results/0: at /schema_version: version 1 is not supported \(this notion-sim reads versions 2 to [0-9]+' "$out/old.txt"
+"$bin" gate "$in/same" --baseline "$in/v3" > "$out/v3.txt" 2>&1
+check version-3-baseline 0 $? '^gate: all held \(1 scenario\(s\), [0-9]+ metric\(s\) compared\)' "$out/v3.txt"
+"$bin" gate "$in/slow" --baseline "$in/v3" > "$out/v3slow.txt" 2>&1
+check version-3-baseline-regression 1 $? 'regression: latency_ms\.p99' "$out/v3slow.txt"
 "$bin" gate "$in/same" --baseline "$in/nowhere" > "$out/nobase.txt" 2>&1
 check missing-baseline 2 $? 'nowhere: no such file or directory' "$out/nobase.txt"
 "$bin" gate "$in/same" --baseline "$in/base" --tolerance latency.p99=0.1 > "$out/tol.txt" 2>&1

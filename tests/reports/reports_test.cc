@@ -228,6 +228,44 @@ TEST(ResultJson, ErrorsNameTheFileAndPointer) {
             std::string::npos);
 }
 
+// A stored baseline outlives an upgrade: results of versions 2 and 3 read as this version, with
+// what those versions did not record left empty (when and where) or zero (retry delays).
+TEST(ResultJson, OlderVersionsAreMigratedOnReading) {
+  const scenarios::RunResult now = SampleResult();
+  nlohmann::json v3 = ResultToJson(now);
+  v3["schema_version"] = 3;
+  v3.erase("started_at");
+  v3.erase("host");
+  Result<scenarios::RunResult> r = ResultFromJson(v3, "v3.json");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->started_at, "");
+  EXPECT_EQ(r->host, "");
+  EXPECT_EQ(r->checks.metrics.latency.p99_us, now.checks.metrics.latency.p99_us);
+  EXPECT_EQ(r->summary.digest, now.summary.digest);
+
+  nlohmann::json v2 = v3;
+  v2["schema_version"] = 2;
+  v2.erase("mode");
+  v2.erase("base_url");
+  v2["ops"].erase("resumed");
+  v2["metrics"]["requests"].erase("retry_delay_total_us");
+  v2["metrics"]["requests"].erase("retry_delay_max_us");
+  r = ResultFromJson(v2, "v2.json");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->mode, "sim");
+  EXPECT_EQ(r->checks.metrics.retry_delay_max_us, 0);
+  EXPECT_EQ(r->checks.metrics.ops.started, now.checks.metrics.ops.started);
+
+  v2["schema_version"] = kResultSchemaVersion + 1;
+  r = ResultFromJson(v2, "new.json");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("new.json: at /schema_version: version " +
+                                   std::to_string(kResultSchemaVersion + 1) +
+                                   " is not supported (this notion-sim reads versions 2 to " +
+                                   std::to_string(kResultSchemaVersion)),
+            std::string::npos);
+}
+
 class TempDir : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -368,12 +406,18 @@ TEST(Junit, ParsesAsXmlWithACasePerInvariantAndGate) {
   const std::size_t per_suite = static_cast<std::size_t>(checks::kInvariantCount) + 3;
   EXPECT_EQ(root->attrs.at("tests"), std::to_string(2 * per_suite));
   EXPECT_EQ(root->attrs.at("failures"), "2");
-  EXPECT_EQ(root->attrs.at("skipped"), "0");
+  // junit-10.xsd has no `skipped` on <testsuites> (the suites carry it).
+  EXPECT_EQ(root->attrs.count("skipped"), 0u);
+  EXPECT_EQ(root->attrs.at("time"), "0.025");  // the sum of the suites' wall times
   const auto suites = root->All("testsuite");
   ASSERT_EQ(suites.size(), 2u);
   EXPECT_EQ(suites[0]->attrs.at("name"), "storm_creates");
   EXPECT_EQ(suites[0]->attrs.at("failures"), "0");
   EXPECT_EQ(suites[0]->attrs.at("time"), "0.013");
+  EXPECT_EQ(suites[0]->attrs.at("skipped"), "0");
+  EXPECT_EQ(suites[0]->attrs.at("timestamp"), "2026-12-06T02:49:07Z");
+  EXPECT_EQ(suites[0]->attrs.at("hostname"), "ci-runner-3");
+  EXPECT_EQ(suites[0]->attrs.at("file"), "scenarios/library/storm_creates.json");
   EXPECT_EQ(suites[0]->All("testcase").size(), per_suite);
   EXPECT_EQ(suites[1]->attrs.at("failures"), "2");
   const auto cases = suites[1]->All("testcase");
@@ -396,8 +440,9 @@ TEST(Junit, ParsesAsXmlWithACasePerInvariantAndGate) {
   EXPECT_EQ((*gate)->attrs.at("classname"), "storm_broken.gates");
   EXPECT_EQ((*gate)->All("failure").size(), 1u);
   const auto props = suites[0]->All("property");
-  ASSERT_EQ(props.size(), 4u);
-  EXPECT_EQ(props[3]->attrs.at("value"),
+  ASSERT_EQ(props.size(), 6u);
+  EXPECT_EQ(props[5]->attrs.at("name"), "reproduce");
+  EXPECT_EQ(props[5]->attrs.at("value"),
             "notion-sim run scenarios/library/storm_creates.json --seed 7");
 }
 
@@ -426,10 +471,9 @@ TEST(Html, SelfContainedWithAnSvgPerChart) {
   EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
   EXPECT_EQ(Count(html, "<svg "), 5u);  // outcomes, requests, breakers, DLQ, latency
   EXPECT_EQ(Count(html, "</svg>"), 5u);
-  for (const char* chart :
-       {"Operation outcomes over time", "Requests sent, and responses 429",
-        "Breaker states over time", "Dead-letter queue depth", "Latency percentiles"}) {
-    EXPECT_NE(html.find(chart), std::string::npos) << chart;
+  for (const char* chart : {"outcomes", "requests", "breakers", "dlq", "latency"}) {
+    EXPECT_NE(html.find("<figure data-chart=\"" + std::string(chart) + "\">"), std::string::npos)
+        << chart;
   }
   EXPECT_EQ(html.find("http://"), std::string::npos);
   EXPECT_EQ(html.find("https://"), std::string::npos);
@@ -441,15 +485,48 @@ TEST(Html, SelfContainedWithAnSvgPerChart) {
             std::string::npos);
   EXPECT_NE(html.find(">faults end</text>"), std::string::npos);
   EXPECT_NE(html.find(">recovered</text>"), std::string::npos);
-  EXPECT_NE(html.find("<title>key 1: open 2.17 min"), std::string::npos);
-  // Breaker rows, DLQ bars, latency lines, outcome bars all drew something.
-  EXPECT_GT(Count(html, "<rect "), 100u);
-  EXPECT_EQ(Count(html, "<path d="), 2u);
+  // Fault windows shaded on each of the five charts.
+  EXPECT_EQ(Count(html, "<rect class=\"fault\""), 5u);
+  // Breakers are named by tenant (key 1 is the second tenant), not by key.
+  EXPECT_NE(html.find("<title>tenant globex: open 2.17 min"), std::string::npos);
+  EXPECT_EQ(html.find("key 1"), std::string::npos);
+  // The request budget: 400 per 60 s per tenant, 3 tenants, per 5 s bucket = 100.
+  EXPECT_EQ(r.checks.metrics.bucket_us, Sec(5));
+  EXPECT_NE(html.find(">budget 100 per 5 s (client_rate: 400 per 1 min per tenant × 3)</text>"),
+            std::string::npos);
+  // Tooltips carry the bucket and the rate per minute.
+  EXPECT_NE(html.find("0 us – 5 s (5 s bucket): "), std::string::npos);
+  EXPECT_NE(html.find("/min)</title>"), std::string::npos);
+  // Latency on a log axis, decades labelled.
+  EXPECT_NE(html.find("latency (log scale)"), std::string::npos);
+  EXPECT_NE(html.find(">100 ms</text>"), std::string::npos);
+  EXPECT_NE(html.find(">1 s</text>"), std::string::npos);
+  // Cards carry their figure and what it means.
+  EXPECT_NE(html.find("data-card=\"operations\" data-value=\"600\""), std::string::npos);
+  EXPECT_NE(html.find("<dt>time to recover</dt><dd>From the end of the faults"), std::string::npos);
+  EXPECT_NE(html.find("<dt>error budget burn</dt><dd>(1 − success ratio)"), std::string::npos);
+  EXPECT_EQ(html.find("id=\"why\""), std::string::npos);  // it passed
+  EXPECT_EQ(Count(html, "<path d="), 2u);                 // p50 and p99
   EXPECT_EQ(Count(html, "<html"), 1u);
   EXPECT_EQ(Count(html, "</html>"), 1u);
 }
 
-TEST(Html, EscapesScenarioTextAndShowsFailures) {
+TEST(Html, TheAxisEndsWhereTheWorkEnds) {
+  scenarios::RunResult r = SampleResult();
+  // The fixture's work ends at 11 min; a run that idles on to 4 h still charts 11 min.
+  ASSERT_EQ(r.checks.metrics.end_us, Min(11));
+  r.checks.metrics.end_us = Min(240);
+  const std::string html = HtmlReport(r);
+  EXPECT_NE(html.find("The charts end where the work ended (" +
+                      DurationText(r.checks.metrics.work_end_us + Sec(5) -
+                                   r.checks.metrics.work_end_us % Sec(5)) +
+                      "); the run went on idle to 4 h."),
+            std::string::npos);
+  EXPECT_NE(html.find(">10 min</text>"), std::string::npos);
+  EXPECT_EQ(html.find(">1 h</text>"), std::string::npos);
+}
+
+TEST(Html, EscapesScenarioTextAndShowsWhyItFailed) {
   scenarios::RunResult r = SampleResult(Failing());
   r.purpose = "<script>alert(1)</script>";
   const std::string html = HtmlReport(r);
@@ -457,28 +534,79 @@ TEST(Html, EscapesScenarioTextAndShowsFailures) {
   EXPECT_NE(html.find("&lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos);
   EXPECT_NE(html.find("class=\"verdict fail\">FAIL"), std::string::npos);
   EXPECT_NE(html.find("<pre>op 43: attempt 4 sent at"), std::string::npos);
+  // The box at the top, before the charts, says what broke and when.
+  const std::size_t why = html.find("<div class=\"why\" id=\"why\"><h2>Why it failed</h2>");
+  ASSERT_NE(why, std::string::npos);
+  EXPECT_LT(why, html.find("<figure"));
+  const checks::InvariantResult& attempts = r.checks.invariants[1];
+  ASSERT_EQ(attempts.name, "attempts_bounded");
+  ASSERT_FALSE(attempts.violations.empty());
+  EXPECT_NE(html.find("<li><b>invariant attempts_bounded</b> violated at " +
+                      DurationText(attempts.violations.front().at_us) +
+                      " (1 violation): op 43: attempt 4 sent at"),
+            std::string::npos);
+  EXPECT_NE(html.find("<li><b>gate</b> ops.success_ratio"), std::string::npos);
+  // And each chart marks the violation's time.
+  EXPECT_EQ(Count(html, "<g class=\"violation\">"), 5u);
+  EXPECT_NE(html.find(">✗ attempts_bounded</text>"), std::string::npos);
 }
 
-TEST(Html, ARunWithoutBreakersOrDlqStillDrawsEveryChart) {
+TEST(Html, EmptyChartsAreLeftOutAndSaidSo) {
   scenarios::RunResult r;
   r.scenario = "empty";
-  const std::string html = HtmlReport(r);
-  EXPECT_EQ(Count(html, "<svg "), 5u);
-  EXPECT_NE(html.find("no breaker changed state in this run"), std::string::npos);
+  std::string html = HtmlReport(r);
+  EXPECT_EQ(Count(html, "<svg "), 0u);
+  EXPECT_NE(html.find("Not drawn — outcomes: no operation finished; requests: no request was "
+                      "sent; breakers: no breaker changed state (all stayed closed); DLQ: "
+                      "nothing entered the dead-letter queue; latency: no operation finished."),
+            std::string::npos);
+  // A run with traffic but no breaker or DLQ activity draws the other three.
+  r = SampleResult();
+  r.checks.metrics.breakers.clear();
+  r.checks.metrics.dlq_depth_max = 0;
+  html = HtmlReport(r);
+  EXPECT_EQ(Count(html, "<svg "), 3u);
+  EXPECT_NE(html.find("breakers: no breaker changed state"), std::string::npos);
+}
+
+TEST(Html, IndexListsEveryScenarioWithVerdictFiguresAndLinks) {
+  const scenarios::RunResult good = SampleResult();
+  const scenarios::RunResult bad = SampleResult(Failing());
+  const std::string html = IndexHtml({good, bad}, {"storm_creates.html", "storm_broken.html"});
+  EXPECT_NE(html.find("<title>notion-sim run — notion-sim</title>"), std::string::npos);
+  EXPECT_NE(html.find("2 scenarios <span class=\"verdict fail\">1 FAILED</span>"),
+            std::string::npos);
+  EXPECT_NE(html.find("<tr data-scenario=\"storm_creates\" data-verdict=\"pass\"><td><a "
+                      "href=\"storm_creates.html\">storm_creates</a>"),
+            std::string::npos);
+  EXPECT_NE(html.find("<tr data-scenario=\"storm_broken\" data-verdict=\"fail\"><td><a "
+                      "href=\"storm_broken.html\">storm_broken</a>"),
+            std::string::npos);
+  EXPECT_NE(html.find("data-ops=\"600\">600</td>"), std::string::npos);
+  EXPECT_NE(html.find("<div class=\"violated\">invariant attempts_bounded: op 43: attempt 4"),
+            std::string::npos);
+  EXPECT_NE(html.find("href=\"junit.xml\""), std::string::npos);
+  EXPECT_NE(html.find("Run at 2026-12-06T02:49:07Z on ci-runner-3."), std::string::npos);
 }
 
 using RenderTest = TempDir;
 
-TEST_F(RenderTest, WritesMarkdownJunitAndOneHtmlPerResult) {
+TEST_F(RenderTest, WritesMarkdownJunitOneHtmlPerResultAndTheIndex) {
   scenarios::RunResult again = SampleResult();
   again.seed = 8;
   auto written = WriteReports({SampleResult(), again, SampleResult(Failing())}, Path("r"));
   ASSERT_TRUE(written.ok()) << written.error().message;
-  const std::vector<std::string> expected = {
-      Path("r/summary.md"), Path("r/junit.xml"), Path("r/storm_creates-seed7.html"),
-      Path("r/storm_creates-seed8.html"), Path("r/storm_broken.html")};
+  const std::vector<std::string> expected = {Path("r/summary.md"),
+                                             Path("r/junit.xml"),
+                                             Path("r/storm_creates-seed7.html"),
+                                             Path("r/storm_creates-seed8.html"),
+                                             Path("r/storm_broken.html"),
+                                             Path("r/index.html")};
   EXPECT_EQ(*written, expected);
   for (const std::string& f : expected) EXPECT_TRUE(std::filesystem::exists(f)) << f;
+  std::ifstream in(Path("r/index.html"));
+  const std::string index((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(index.find("href=\"storm_creates-seed8.html\""), std::string::npos);
 }
 
 // --- Baseline ----------------------------------------------------------------------------------

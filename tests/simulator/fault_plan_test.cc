@@ -19,6 +19,8 @@ using nlohmann::json;
 FakeConfig Open() {
   FakeConfig c;
   c.workspace.rate_limits.mode = RateLimitMode::kOff;
+  // Creates name parents they never made: the lenient creation a workspace can ask for.
+  c.workspace.unknown_parent = UnknownParent::kCreate;
   return c;
 }
 

@@ -647,8 +647,10 @@ TEST_F(HttpDoorTest, RateLimiterCountsIn429AndMetrics) {
   server_->Stop();
   FakeConfig config = Configure();
   config.workspace.rate_limits.mode = RateLimitMode::kFixedWindow;
-  config.workspace.rate_limits.window_requests = 3;  // the root page spends one
+  // serve's root page is a set-up call: the client's whole budget of 3 is still there.
+  config.workspace.rate_limits.window_requests = 3;
   StartServer(std::move(config));
+  EXPECT_EQ(client_->Get("/v1/users/me").status, 200);
   EXPECT_EQ(client_->Get("/v1/users/me").status, 200);
   EXPECT_EQ(client_->Get("/v1/users/me").status, 200);
   HttpReply limited = client_->Get("/v1/users/me");
@@ -658,6 +660,66 @@ TEST_F(HttpDoorTest, RateLimiterCountsIn429AndMetrics) {
   EXPECT_LE(retry_after, 60);
   EXPECT_THAT(client_->Admin("GET", "/metrics").body,
               HasSubstr("notion_sim_fake_rate_limited_total 1\n"));
+}
+
+}  // namespace
+}  // namespace notion_sim::sim
+
+namespace notion_sim::sim {
+namespace {
+
+// A multipart/form-data body, as fetch's FormData sends it.
+std::string Multipart(const std::string& boundary, const std::string& file,
+                      const std::string& part_number = "") {
+  std::string body;
+  if (!part_number.empty()) {
+    body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"part_number\"\r\n\r\n" +
+            part_number + "\r\n";
+  }
+  body += "--" + boundary +
+          "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n"
+          "Content-Type: text/plain\r\n\r\n" +
+          file + "\r\n--" + boundary + "--\r\n";
+  return body;
+}
+
+// Regression (issue 14): multipart/form-data to any path made httplib throw bad_function_call
+// (a 500 with an EXCEPTION_WHAT header) before the fake saw the request. Now it is read, and a
+// path that takes JSON answers Notion's 400; nothing internal reaches the client.
+TEST_F(HttpDoorTest, MultipartToAJsonEndpointIsNotionsInvalidJson) {
+  httptest::HttpCall call;
+  call.method = "POST";
+  call.url = server_->BaseUrl() + "/v1/pages";
+  call.headers = {"Authorization: Bearer " + std::string(kToken), "Notion-Version: 2025-09-03",
+                  "Content-Type: multipart/form-data; boundary=XyZ"};
+  call.body = Multipart("XyZ", "hello");
+  const HttpReply r = httptest::Fetch(call);
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(r.Json().value("code", ""), "invalid_json");
+  EXPECT_FALSE(r.Header("exception_what").has_value());
+  // A malformed multipart body (no boundary) is a 400 in Notion's shape too.
+  call.headers.back() = "Content-Type: multipart/form-data";
+  const HttpReply bad = httptest::Fetch(call);
+  EXPECT_EQ(bad.status, 400) << bad.body;
+  EXPECT_EQ(bad.Json().value("object", ""), "error");
+  EXPECT_FALSE(bad.Header("exception_what").has_value());
+}
+
+// Multipart bodies are read part by part: a file upload's content arrives whole.
+TEST_F(HttpDoorTest, MultipartFileUploadIsReadPartByPart) {
+  const HttpReply created = client_->Post("/v1/file_uploads", json{{"filename", "a.txt"}});
+  ASSERT_EQ(created.status, 200) << created.body;
+  const std::string id = created.Json()["id"];
+  httptest::HttpCall call;
+  call.method = "POST";
+  call.url = server_->BaseUrl() + "/v1/file_uploads/" + id + "/send";
+  call.headers = {"Authorization: Bearer " + std::string(kToken), "Notion-Version: 2025-09-03",
+                  "Content-Type: multipart/form-data; boundary=b0undary"};
+  call.body = Multipart("b0undary", std::string(5000, 'z'));
+  const HttpReply sent = httptest::Fetch(call);
+  ASSERT_EQ(sent.status, 200) << sent.body;
+  EXPECT_EQ(sent.Json()["status"], "uploaded");
+  EXPECT_EQ(sent.Json()["content_length"], 5000);
 }
 
 }  // namespace

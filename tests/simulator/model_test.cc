@@ -253,15 +253,16 @@ TEST(ModelTest, ConflictWindowGives409) {
   EXPECT_EQ(fake.Handle(u2).response.status, 200);
 }
 
-TEST(ModelTest, UnknownParentCreatesOrIsNotFound) {
+TEST(ModelTest, UnknownParentIsNotFoundUnlessTheWorkspaceAsksForLenience) {
   engine::ManualClock clock;
-  FakeNotion lenient(clock, engine::Rng(7), nullptr, FakeConfig{});
+  FakeConfig lenient_config;
+  lenient_config.workspace.unknown_parent = UnknownParent::kCreate;
+  FakeNotion lenient(clock, engine::Rng(7), nullptr, lenient_config);
   const ObjectId parent{0x1234, 0x5678};
   EXPECT_EQ(lenient.Handle(Req(Operation::kCreatePage, {}, parent)).response.status, 200);
-  EXPECT_EQ(lenient.data_sources().size(), 1u);
+  ASSERT_EQ(lenient.data_sources().size(), 1u);
   EXPECT_EQ(lenient.data_sources()[0], parent);
-  FakeConfig strict_config;
-  strict_config.workspace.unknown_parent = UnknownParent::kNotFound;
+  FakeConfig strict_config;  // the default: Notion's 404
   FakeNotion strict(clock, engine::Rng(7), nullptr, strict_config);
   Answer a = strict.Handle(Req(Operation::kCreatePage, {}, parent));
   EXPECT_EQ(a.response.status, 404);

@@ -136,21 +136,24 @@ TEST_F(ValidationTest, SchemaAndShape) {
 TEST_F(ValidationTest, NestingAndBlockCount) {
   const ObjectId page = NewPage();
   const std::string path = "/v1/blocks/" + page.ToString() + "/children";
-  // Two levels are allowed in one request; a third is not.
-  const std::string two = Paragraphs(1, ",\"children\":" + Paragraphs(2));
+  // The top level and two levels below it are allowed in one request (the SDK's
+  // BlockObjectRequest types, and Notion); a fourth level of blocks is not.
+  const std::string three =
+      Paragraphs(1, ",\"children\":" + Paragraphs(1, ",\"children\":" + Paragraphs(2)));
   EXPECT_EQ(HttpCall::Notion("PATCH", path, "secret_acme")
-                .Body("{\"children\":" + two + "}")
+                .Body("{\"children\":" + three + "}")
                 .SendTo(fake_)
                 .response.status,
             200);
-  const std::string three =
-      Paragraphs(1, ",\"children\":" + Paragraphs(1, ",\"children\":" + Paragraphs(1)));
+  const std::string four = Paragraphs(
+      1, ",\"children\":" +
+             Paragraphs(1, ",\"children\":" + Paragraphs(1, ",\"children\":" + Paragraphs(1))));
   Answer a = HttpCall::Notion("PATCH", path, "secret_acme")
-                 .Body("{\"children\":" + three + "}")
+                 .Body("{\"children\":" + four + "}")
                  .SendTo(fake_);
   EXPECT_EQ(a.response.status, 400);
   EXPECT_EQ(Message(a).rfind("body failed validation: body.children[0].paragraph.children[0]."
-                             "paragraph.children should be not present",
+                             "paragraph.children[0].paragraph.children should be not present",
                              0),
             0u)
       << Message(a);

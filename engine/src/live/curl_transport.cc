@@ -6,8 +6,10 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include <curl/curl.h>
 #include <nlohmann/json.hpp>
 
+#include "curl_multi.h"
 #include "notion_sim/engine/json_reader.h"
 #include "notion_sim/engine/retry_after.h"
 
@@ -133,10 +135,18 @@ struct CurlTransport::Transfer {
     const std::string_view line(data, n);
     if (line.substr(0, 5) == "HTTP/") {
       // A new response (after a 100 Continue, say): forget the previous one's headers.
+      const std::size_t space = line.find(' ');
+      t->interim =
+          space != std::string_view::npos && space + 1 < line.size() && line[space + 1] == '1';
       t->answer.retry_after.clear();
       t->answer.cf_ray.clear();
       t->answer.has_request_id = false;
       t->answer.injected = false;
+      return n;
+    }
+    if (Trim(line).empty()) {
+      // The blank line that ends a head: the final response's, unless it was a 1xx.
+      if (!t->interim) t->headers_done = true;
       return n;
     }
     const std::size_t colon = line.find(':');
@@ -248,7 +258,7 @@ CurlTransport::CurlTransport(LiveLoop& loop, CurlTransportOptions options)
 CurlTransport::~CurlTransport() {
   for (auto& [raw, transfer] : in_flight_) {
     if (transfer->timeout_timer.valid()) loop_.Cancel(transfer->timeout_timer);
-    loop_.AbortTransfer(transfer->easy);
+    loop_.multi_->Abort(transfer->easy);
   }
 }
 
@@ -414,7 +424,7 @@ void CurlTransport::Send(const Request& request, Completion done) {
   in_flight_.emplace(raw, std::move(t));
   raw->sent_us = loop_.NowUs();
   const Status started =
-      loop_.StartTransfer(raw->easy, [this, raw](CURLcode result) { OnDone(raw, result); });
+      loop_.multi_->Start(raw->easy, [this, raw](CURLcode result) { OnDone(raw, result); });
   if (!started.ok()) {
     // The loop stopped (its bound, or libcurl refused): the run is over, `done` is dropped.
     auto node = in_flight_.extract(raw);
@@ -436,11 +446,12 @@ void CurlTransport::OnTimeout(Transfer* raw) {
   raw->timeout_timer = EventId{};  // it is running: nothing to cancel
   // The SDK's timeout ends with the headers: a body still arriving (or stalled) is waited for.
   if (!raw->timeout_covers_body && raw->headers_done) return;
-  loop_.AbortTransfer(raw->easy);
+  loop_.multi_->Abort(raw->easy);
   OnDone(raw, CURLE_OPERATION_TIMEDOUT);
 }
 
-void CurlTransport::OnDone(Transfer* raw, CURLcode result) {
+void CurlTransport::OnDone(Transfer* raw, int curl_code) {
+  const auto result = static_cast<CURLcode>(curl_code);
   auto node = in_flight_.extract(raw);
   Check(!node.empty(), "a completion for a transfer this transport does not own");
   std::unique_ptr<Transfer> t = std::move(node.mapped());
@@ -565,8 +576,8 @@ Response ParseAnswer(const HttpAnswer& answer, bool reconcile_lookup) {
   return r;
 }
 
-TransportOutcome OutcomeOfCurlCode(CURLcode result) {
-  switch (result) {
+TransportOutcome OutcomeOfCurlCode(int curl_code) {
+  switch (static_cast<CURLcode>(curl_code)) {
     case CURLE_OK:
       return TransportOutcome::kResponse;
     case CURLE_OPERATION_TIMEDOUT:

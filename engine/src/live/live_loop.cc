@@ -1,5 +1,5 @@
-// LiveLoop: real time and libcurl multi on one thread. The only engine file besides
-// curl_transport.cc allowed to read the real clock (see tests/determinism_guard.sh).
+// LiveLoop: real time and libcurl multi on one thread. It may read the real clock: it is in the
+// engine_live target, which no deterministic target links (tests/determinism_guard.sh).
 #include "notion_sim/engine/live_loop.h"
 
 #include <algorithm>
@@ -7,6 +7,10 @@
 #include <cstdlib>
 #include <mutex>
 #include <string>
+#include <utility>
+#include <vector>
+
+#include "curl_multi.h"
 
 namespace notion_sim::engine {
 namespace {
@@ -34,31 +38,38 @@ void GlobalInitOnce() {
 
 }  // namespace
 
+LiveLoop::Multi::Multi(LiveLoop& owner) : loop(owner) {
+  GlobalInitOnce();
+  handle = curl_multi_init();
+  Check(handle != nullptr, "curl_multi_init");
+  curl_multi_setopt(handle, CURLMOPT_MAXCONNECTS, loop.options_.max_cached_connections);
+  if (loop.options_.max_host_connections > 0) {
+    curl_multi_setopt(handle, CURLMOPT_MAX_HOST_CONNECTIONS, loop.options_.max_host_connections);
+  }
+  transfers.reserve(64);
+}
+
+LiveLoop::Multi::~Multi() {
+  // Transfers still registered belong to a transport that outlived the loop (a misuse); detach
+  // them so the multi handle can be freed. Their owners still own the easy handles.
+  for (auto& [easy, done] : transfers) curl_multi_remove_handle(handle, easy);
+  transfers.clear();
+  curl_multi_cleanup(handle);
+}
+
 LiveLoop::LiveLoop(Options options)
     : options_(options),
       start_(std::chrono::steady_clock::now()),
       epoch_unix_us_(std::chrono::duration_cast<std::chrono::microseconds>(
                          std::chrono::system_clock::now().time_since_epoch())
-                         .count()) {
-  GlobalInitOnce();
-  multi_ = curl_multi_init();
-  Check(multi_ != nullptr, "curl_multi_init");
-  curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, options_.max_cached_connections);
-  if (options_.max_host_connections > 0) {
-    curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, options_.max_host_connections);
-  }
-  heap_.reserve(256);
-  slots_.reserve(256);
-  transfers_.reserve(64);
-}
+                         .count()),
+      multi_(std::make_unique<Multi>(*this)) {}
 
-LiveLoop::~LiveLoop() {
-  // Transfers still registered belong to a transport that outlived the loop (a misuse); detach
-  // them so the multi handle can be freed. Their owners still own the easy handles.
-  for (auto& [easy, done] : transfers_) curl_multi_remove_handle(multi_, easy);
-  transfers_.clear();
-  curl_multi_cleanup(multi_);
-}
+LiveLoop::~LiveLoop() = default;
+
+std::size_t LiveLoop::Pending() const { return timers_.Foreground() + multi_->transfers.size(); }
+
+std::size_t LiveLoop::TransfersInFlight() const { return multi_->transfers.size(); }
 
 TimeUs LiveLoop::NowUs() const {
   return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
@@ -70,143 +81,106 @@ void LiveLoop::Stop(Error error) {
   if (status_.ok()) status_ = std::move(error);
 }
 
-EventId LiveLoop::Schedule(TimeUs at_us, Task task, bool background) {
+EventId LiveLoop::Schedule(TimeUs at_us, Task&& task, bool background) {
   if (!status_.ok()) return {};
-  if (live_timers_ >= options_.max_queued_timers) {
+  if (timers_.Live() >= options_.max_queued_timers) {
     Stop(Error{ErrorCode::kLimitExceeded, "LiveLoop: more than " +
                                               std::to_string(options_.max_queued_timers) +
                                               " timers queued at t=" + std::to_string(NowUs()) +
                                               " us; work is scheduled faster than it completes"});
     return {};
   }
-  std::uint32_t slot;
-  if (!free_slots_.empty()) {
-    slot = free_slots_.back();
-    free_slots_.pop_back();
-  } else {
-    slot = static_cast<std::uint32_t>(slots_.size());
-    slots_.emplace_back();
-  }
-  Slot& s = slots_[slot];
-  s.task = std::move(task);
-  s.live = true;
-  s.background = background;
-  ++live_timers_;
-  if (background) ++background_timers_;
   // A past time means now; never earlier than the clock, so order stays (time, sequence).
-  heap_.push_back(Entry{std::max(at_us, NowUs()), next_seq_++, slot});
-  std::push_heap(heap_.begin(), heap_.end(), Later);
-  return EventId{slot, s.generation};
+  const EventId id = timers_.Push(std::max(at_us, NowUs()), std::move(task), background);
+  if (!id.valid()) {
+    Stop(Error{ErrorCode::kLimitExceeded, "LiveLoop: more than " +
+                                              std::to_string(TimerQueue::kMaxSlots) +
+                                              " timers (live or cancelled) pending"});
+  }
+  return id;
 }
 
-bool LiveLoop::Cancel(EventId id) {
-  if (!id.valid() || id.slot >= slots_.size()) return false;
-  Slot& s = slots_[id.slot];
-  if (s.generation != id.generation || !s.live) return false;
-  s.task = nullptr;
-  Retire(s);
-  return true;  // the heap entry stays; it is skipped and its slot freed when popped
-}
-
-void LiveLoop::Retire(Slot& s) {
-  s.live = false;
-  --live_timers_;
-  if (s.background) --background_timers_;
-}
-
-void LiveLoop::FreeSlot(std::uint32_t slot) {
-  ++slots_[slot].generation;
-  free_slots_.push_back(slot);
-}
+bool LiveLoop::Cancel(EventId id) { return timers_.Cancel(id); }
 
 void LiveLoop::RunDueTimers(TimeUs limit_us) {
+  TimeUs at_us = 0;
   for (int i = 0; i < kMaxTimersPerPass && status_.ok(); ++i) {
-    if (heap_.empty() || heap_.front().at_us > limit_us) return;
-    std::pop_heap(heap_.begin(), heap_.end(), Later);
-    const Entry e = heap_.back();
-    heap_.pop_back();
-    Slot& s = slots_[e.slot];
-    if (!s.live) {
-      FreeSlot(e.slot);
-      continue;
-    }
-    Task task = std::move(s.task);
-    Retire(s);
-    FreeSlot(e.slot);
+    Task task;
+    if (!timers_.PopDue(limit_us, at_us, task)) return;
     ++tasks_run_;
     task();
   }
 }
 
-Status LiveLoop::StartTransfer(CURL* easy, TransferDone done) {
+Status LiveLoop::Multi::Start(CURL* easy, Done done) {
   Check(easy != nullptr, "StartTransfer: null easy handle");
-  if (!status_.ok()) return status_;
-  if (transfers_.size() >= options_.max_transfers) {
-    Stop(Error{ErrorCode::kLimitExceeded,
-               "LiveLoop: more than " + std::to_string(options_.max_transfers) +
-                   " transfers in flight at t=" + std::to_string(NowUs()) +
-                   " us; requests are sent faster than they complete"});
-    return status_;
+  if (!loop.status_.ok()) return loop.status_;
+  if (transfers.size() >= loop.options_.max_transfers) {
+    loop.Stop(Error{ErrorCode::kLimitExceeded,
+                    "LiveLoop: more than " + std::to_string(loop.options_.max_transfers) +
+                        " transfers in flight at t=" + std::to_string(loop.NowUs()) +
+                        " us; requests are sent faster than they complete"});
+    return loop.status_;
   }
-  auto [it, inserted] = transfers_.emplace(easy, std::move(done));
+  auto [it, inserted] = transfers.emplace(easy, std::move(done));
   Check(inserted, "StartTransfer: easy handle already in flight");
-  const CURLMcode rc = curl_multi_add_handle(multi_, easy);
+  const CURLMcode rc = curl_multi_add_handle(handle, easy);
   if (rc != CURLM_OK) {
-    transfers_.erase(it);
+    transfers.erase(it);
     return Error{ErrorCode::kInternal,
                  std::string("LiveLoop: curl_multi_add_handle: ") + curl_multi_strerror(rc)};
   }
   return Status{};
 }
 
-bool LiveLoop::AbortTransfer(CURL* easy) {
-  auto it = transfers_.find(easy);
-  if (it == transfers_.end()) return false;
-  curl_multi_remove_handle(multi_, easy);
-  transfers_.erase(it);
+bool LiveLoop::Multi::Abort(CURL* easy) {
+  auto it = transfers.find(easy);
+  if (it == transfers.end()) return false;
+  curl_multi_remove_handle(handle, easy);
+  transfers.erase(it);
   return true;
 }
 
-void LiveLoop::PerformTransfers() {
+void LiveLoop::Multi::Perform() {
   int running = 0;
-  const CURLMcode rc = curl_multi_perform(multi_, &running);
+  const CURLMcode rc = curl_multi_perform(handle, &running);
   if (rc != CURLM_OK) {
-    Stop(Error{ErrorCode::kInternal,
-               std::string("LiveLoop: curl_multi_perform: ") + curl_multi_strerror(rc)});
+    loop.Stop(Error{ErrorCode::kInternal,
+                    std::string("LiveLoop: curl_multi_perform: ") + curl_multi_strerror(rc)});
     return;
   }
   // Collect first, call back after: a callback may start or abort transfers, which must not
   // happen while libcurl's message queue is being read. Bounded by the transfers in flight.
-  std::vector<std::pair<TransferDone, CURLcode>> finished;
-  for (std::size_t i = 0, bound = transfers_.size(); i < bound; ++i) {
+  std::vector<std::pair<Done, CURLcode>> finished;
+  for (std::size_t i = 0, bound = transfers.size(); i < bound; ++i) {
     int left = 0;
-    CURLMsg* msg = curl_multi_info_read(multi_, &left);
+    CURLMsg* msg = curl_multi_info_read(handle, &left);
     if (msg == nullptr) break;
     if (msg->msg != CURLMSG_DONE) continue;
     CURL* easy = msg->easy_handle;
     const CURLcode result = msg->data.result;
-    auto it = transfers_.find(easy);
-    Check(it != transfers_.end(), "a finished transfer the loop does not know");
-    curl_multi_remove_handle(multi_, easy);  // invalidates msg
+    auto it = transfers.find(easy);
+    Check(it != transfers.end(), "a finished transfer the loop does not know");
+    curl_multi_remove_handle(handle, easy);  // invalidates msg
     finished.emplace_back(std::move(it->second), result);
-    transfers_.erase(it);
+    transfers.erase(it);
   }
   for (auto& [done, result] : finished) {
-    ++transfers_completed_;
+    ++loop.transfers_completed_;
     done(result);
   }
 }
 
-void LiveLoop::Wait(TimeUs wait_us) {
+void LiveLoop::Multi::Wait(TimeUs wait_us) {
   wait_us = std::clamp<TimeUs>(wait_us, 0, kMaxWaitUs);
   // Round up: a timer must never run early.
   const int timeout_ms = static_cast<int>((wait_us + kUsPerMs - 1) / kUsPerMs);
   // curl_multi_poll waits even with no transfer registered (unlike curl_multi_wait) and shortens
   // the wait itself when libcurl has an internal timeout due sooner.
-  const CURLMcode rc = curl_multi_poll(multi_, nullptr, 0, timeout_ms, nullptr);
+  const CURLMcode rc = curl_multi_poll(handle, nullptr, 0, timeout_ms, nullptr);
   if (rc != CURLM_OK) {
-    Stop(Error{ErrorCode::kInternal,
-               std::string("LiveLoop: curl_multi_poll: ") + curl_multi_strerror(rc)});
+    loop.Stop(Error{ErrorCode::kInternal,
+                    std::string("LiveLoop: curl_multi_poll: ") + curl_multi_strerror(rc)});
   }
 }
 
@@ -216,22 +190,21 @@ void LiveLoop::Run(TimeUs until_us, Mode mode) {
   // Bounded by `until_us`: every pass either waits for the clock to move or makes progress.
   while (status_.ok()) {
     RunDueTimers(std::min(NowUs(), until_us));
-    if (!transfers_.empty()) PerformTransfers();
+    if (!multi_->transfers.empty()) multi_->Perform();
     if (!status_.ok()) break;
-    if (mode == Mode::kIdle && live_timers_ == background_timers_ && transfers_.empty()) break;
+    if (mode == Mode::kIdle && timers_.Foreground() == 0 && multi_->transfers.empty()) break;
     const TimeUs now = NowUs();
     if (now >= until_us) {
       // Time is up: run what was due by the target, then stop.
       RunDueTimers(until_us);
-      if (heap_.empty() || heap_.front().at_us > until_us) break;
+      if (timers_.NextAt() > until_us) break;
       continue;
     }
-    TimeUs wake_us = until_us;
-    if (!heap_.empty()) wake_us = std::min(wake_us, heap_.front().at_us);
-    if (mode == Mode::kIdle && transfers_.empty() && wake_us >= until_us) {
+    const TimeUs wake_us = std::min(until_us, timers_.NextAt());
+    if (mode == Mode::kIdle && multi_->transfers.empty() && wake_us >= until_us) {
       break;  // nothing can happen before the limit: do not sit waiting for it
     }
-    if (wake_us > now) Wait(wake_us - now);
+    if (wake_us > now) multi_->Wait(wake_us - now);
   }
   running_ = false;
 }

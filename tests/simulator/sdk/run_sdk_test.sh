@@ -13,13 +13,19 @@ skip() { echo "SKIPPED: node/npm or the registry is not available ($1)"; exit 77
 command -v node >/dev/null 2>&1 || skip "no node on PATH"
 command -v npm >/dev/null 2>&1 || skip "no npm on PATH"
 mkdir -p "$work" || exit 1
-cp "$src/package.json" "$src/sdk_test.cjs" "$work/" || exit 1
+cp "$src/package.json" "$src/sdk_test.cjs" "$src/shapes.ts" "$work/" || exit 1
 
-pinned() { node -e 'const p = require(process.argv[1]); console.log((p.dependencies || {})["@notionhq/client"] || p.version || "")' "$1" 2>/dev/null; }
-want=$(pinned "$work/package.json")
-have=$(pinned "$work/node_modules/@notionhq/client/package.json")
-if [ -z "$have" ] || [ "$have" != "$want" ]; then
-  echo "installing @notionhq/client@$want into $work"
+# Every pinned dependency (the SDK, and ajv + ts-json-schema-generator for the typed shape
+# checks) must be installed at its pinned version.
+stale=$(node -e '
+  const deps = require(process.argv[1]).dependencies || {};
+  for (const [name, want] of Object.entries(deps)) {
+    let have = "";
+    try { have = require(process.argv[2] + "/node_modules/" + name + "/package.json").version; } catch (e) {}
+    if (have !== want) { console.log(name + "@" + want); }
+  }' "$work/package.json" "$work" 2>/dev/null)
+if [ -n "$stale" ]; then
+  echo "installing $stale into $work"
   if ! timeout 180 npm install --prefix "$work" --no-audit --no-fund --no-package-lock \
        --loglevel=error; then
     timeout 30 npm ping >/dev/null 2>&1 || skip "npm install failed and npm ping got no answer"

@@ -37,9 +37,11 @@
 // - health: time each service (dependency) spent healthy, degraded and unhealthy, from
 //   kHealthChanged (services start healthy at time 0), up to the end of the run.
 // - breaker timelines are per (dependency, key): the second upstream's global breaker is its own.
-// - the time series: `series_buckets` equal buckets from time 0; when time passes the last one,
-//   neighbours merge and the width doubles. Outcomes count at finish time, starts at start time;
-//   DLQ depth and open breakers are the maximum within the bucket and the value at its end.
+// - the time series: `series_buckets` equal buckets from time 0 to the end of the work
+//   (work_end_us); when time passes the last one, neighbours merge and the width grows to the
+//   next round width (1, 5, 15, 30 s, 1, 5, 15, 30 min, 1, 2, 6, 12 h, 1 day, then doubling).
+//   Outcomes count at finish time, starts at start time; DLQ depth and open breakers are the
+//   maximum within the bucket and the value at its end.
 #pragma once
 
 #include <array>
@@ -229,6 +231,9 @@ struct MetricsReport {
   TimeUs last_finish_us = 0;  // last kOpFinished
   TimeUs end_us = 0;          // the run's end (Finish's argument, or the last event)
   TimeUs span_us = 0;         // last_finish_us - first_start_us (the active span)
+  // Where charts end: the last event, or the configured end of the faults if later, within
+  // end_us. A batch that finishes early in a long phase leaves idle time after it.
+  TimeUs work_end_us = 0;
 
   OutcomeCounts ops;
   LatencySummary latency;
@@ -343,6 +348,7 @@ class MetricsSink final : public TraceSink {
   void OnBreaker(const Event& e);
   void OnDlq(const Event& e);
   Bucket& BucketAt(TimeUs at_us);
+  static void MergeBucket(Bucket& a, const Bucket& b);
   void EvaluateRecovery(TimeUs at_us);
   void RecordOutcome(TimeUs at_us, bool success);
   void OnHealth(const Event& e);

@@ -128,7 +128,7 @@ class CurlTransport final : public Transport {
   CurlTransport(LiveLoop& loop, CurlTransportOptions options);
   std::unique_ptr<Transfer> Acquire();
   void Release(std::unique_ptr<Transfer> transfer);
-  void OnDone(Transfer* transfer, CURLcode result);
+  void OnDone(Transfer* transfer, int curl_code);  // a CURLcode (curl.h stays out of here)
   void OnTimeout(Transfer* transfer);
   std::uint64_t InternCursor(std::string text);
   std::string CursorText(std::uint64_t handle) const;
@@ -149,11 +149,12 @@ class CurlTransport final : public Transport {
 // an error response become an APIResponseError the SDK may retry. The one list of that enum.
 bool IsSdkApiErrorCode(std::string_view code);
 
+// What became of a transfer that libcurl ended with `curl_code`, a CURLcode (CURLE_OK: a response
+// arrived). An int here so that <curl/curl.h> stays out of this header.
+TransportOutcome OutcomeOfCurlCode(int curl_code);
+
 // Reads an HTTP answer the way the SDK does (see the header comment of this file).
 // `reconcile_lookup` makes the first result of a query answer the lookup.
 Response ParseAnswer(const HttpAnswer& answer, bool reconcile_lookup);
-
-// What became of a transfer that libcurl ended with `result` (CURLE_OK: a response arrived).
-TransportOutcome OutcomeOfCurlCode(CURLcode result);
 
 }  // namespace notion_sim::engine

@@ -1,15 +1,16 @@
 // The clock and the event loop: the only source of time for the resilience stack.
 //
-// `Clock` gives `now`; `Loop` adds timers. Two implementations: `SimLoop` (virtual time that jumps
-// from event to event) and `LiveLoop` (steady clock + libcurl multi). Policies receive a `Clock&`
-// or `Loop&` in their constructor and never read the real clock. Not thread-safe: one loop is
-// driven by one thread.
+// `Clock` gives `now`; `Loop` adds timers. Two implementations over one TimerQueue
+// (timer_queue.h): `SimLoop` (virtual time that jumps from event to event) and `LiveLoop` (steady
+// clock + libcurl multi, in the engine_live target). Policies receive a `Clock&` or `Loop&` in
+// their constructor and never read the real clock. Not thread-safe: one loop is driven by one
+// thread.
 #pragma once
 
 #include <cstdint>
-#include <functional>
 
 #include "notion_sim/engine/status.h"
+#include "notion_sim/engine/task.h"
 #include "notion_sim/engine/time.h"
 
 namespace notion_sim::engine {
@@ -49,14 +50,10 @@ struct EventId {
   bool valid() const { return slot != UINT32_MAX; }
 };
 
-// Tasks are small closures: captures of up to 16 trivially copyable bytes (a pointer and an id)
-// are stored without a heap allocation.
-using Task = std::function<void()>;
-
 class Loop : public Clock {
  public:
   // Runs `task` at `at_us` (a time in the past means now). Tasks due at the same time run in the
-  // order they were scheduled.
+  // order they were scheduled. A task's captures up to Task::kInlineBytes cost no allocation.
   virtual EventId ScheduleAt(TimeUs at_us, Task task) = 0;
   EventId ScheduleAfter(TimeUs delay_us, Task task) {
     return ScheduleAt(NowUs() + (delay_us > 0 ? delay_us : 0), std::move(task));

@@ -15,27 +15,61 @@ enum class Method : std::uint8_t { kGet, kPost, kPatch, kDelete };
 std::string_view MethodName(Method method);  // "GET", ...
 std::optional<Method> ParseMethod(std::string_view name);
 
-// A logical operation: one call of the public API (or of the second upstream).
+// A logical operation: one call of the public API (or of the second upstream). New operations are
+// appended, never inserted: a trace records an operation by its number.
 enum class Operation : std::uint8_t {
-  kCreatePage,          // POST   /v1/pages
-  kRetrievePage,        // GET    /v1/pages/{id}
-  kUpdatePage,          // PATCH  /v1/pages/{id}
-  kQueryDataSource,     // POST   /v1/data_sources/{id}/query
-  kQueryDatabase,       // POST   /v1/databases/{id}/query (2022-06-28)
-  kRetrieveDatabase,    // GET    /v1/databases/{id}
-  kRetrieveDataSource,  // GET    /v1/data_sources/{id}
-  kAppendBlocks,        // PATCH  /v1/blocks/{id}/children
-  kListBlockChildren,   // GET    /v1/blocks/{id}/children
-  kRetrieveBlock,       // GET    /v1/blocks/{id}
-  kUpdateBlock,         // PATCH  /v1/blocks/{id}
-  kDeleteBlock,         // DELETE /v1/blocks/{id}
-  kSearch,              // POST   /v1/search
-  kUsersMe,             // GET    /v1/users/me
-  kListUsers,           // GET    /v1/users
-  kRetrieveUser,        // GET    /v1/users/{id}
-  kUpstreamComplete,    // POST   /upstream/v1/complete (the second upstream)
-  kCreateDatabase,      // POST   /v1/databases (live runs make their sandbox with it)
-  kUpdateDatabase,      // PATCH  /v1/databases/{id} (title, in_trash)
+  kCreatePage,                // POST   /v1/pages
+  kRetrievePage,              // GET    /v1/pages/{id}
+  kUpdatePage,                // PATCH  /v1/pages/{id}
+  kQueryDataSource,           // POST   /v1/data_sources/{id}/query
+  kQueryDatabase,             // POST   /v1/databases/{id}/query (2022-06-28)
+  kRetrieveDatabase,          // GET    /v1/databases/{id}
+  kRetrieveDataSource,        // GET    /v1/data_sources/{id}
+  kAppendBlocks,              // PATCH  /v1/blocks/{id}/children
+  kListBlockChildren,         // GET    /v1/blocks/{id}/children
+  kRetrieveBlock,             // GET    /v1/blocks/{id}
+  kUpdateBlock,               // PATCH  /v1/blocks/{id}
+  kDeleteBlock,               // DELETE /v1/blocks/{id}
+  kSearch,                    // POST   /v1/search
+  kUsersMe,                   // GET    /v1/users/me
+  kListUsers,                 // GET    /v1/users
+  kRetrieveUser,              // GET    /v1/users/{id}
+  kUpstreamComplete,          // POST   /upstream/v1/complete (the second upstream)
+  kCreateDatabase,            // POST   /v1/databases
+  kUpdateDatabase,            // PATCH  /v1/databases/{id}
+  kMovePage,                  // POST   /v1/pages/{id}/move
+  kRetrievePageProperty,      // GET    /v1/pages/{id}/properties/{property_id}
+  kRetrievePageMarkdown,      // GET    /v1/pages/{id}/markdown
+  kUpdatePageMarkdown,        // PATCH  /v1/pages/{id}/markdown
+  kCreateDataSource,          // POST   /v1/data_sources
+  kUpdateDataSource,          // PATCH  /v1/data_sources/{id}
+  kListDataSourceTemplates,   // GET    /v1/data_sources/{id}/templates
+  kCreateComment,             // POST   /v1/comments
+  kListComments,              // GET    /v1/comments?block_id=
+  kRetrieveComment,           // GET    /v1/comments/{id}
+  kUpdateComment,             // PATCH  /v1/comments/{id}
+  kDeleteComment,             // DELETE /v1/comments/{id}
+  kCreateFileUpload,          // POST   /v1/file_uploads
+  kListFileUploads,           // GET    /v1/file_uploads
+  kRetrieveFileUpload,        // GET    /v1/file_uploads/{id}
+  kSendFileUpload,            // POST   /v1/file_uploads/{id}/send (multipart/form-data)
+  kCompleteFileUpload,        // POST   /v1/file_uploads/{id}/complete
+  kListViews,                 // GET    /v1/views?database_id=|data_source_id=
+  kCreateView,                // POST   /v1/views
+  kRetrieveView,              // GET    /v1/views/{id}
+  kUpdateView,                // PATCH  /v1/views/{id}
+  kDeleteView,                // DELETE /v1/views/{id}
+  kCreateViewQuery,           // POST   /v1/views/{id}/queries
+  kRetrieveViewQueryResults,  // GET    /v1/views/{id}/queries/{query_id}
+  kDeleteViewQuery,           // DELETE /v1/views/{id}/queries/{query_id}
+  kListCustomEmojis,          // GET    /v1/custom_emojis
+  kOauthToken,                // POST   /v1/oauth/token (Basic auth)
+  kOauthIntrospect,           // POST   /v1/oauth/introspect (Basic auth)
+  kOauthRevoke,               // POST   /v1/oauth/revoke (Basic auth)
+  kRetrieveAsyncTask,         // GET    /v1/async_tasks/{id}
+  kCreateMeetingNote,         // POST   /v1/blocks/meeting_notes
+  kQueryMeetingNotes,         // POST   /v1/blocks/meeting_notes/query
+  kAgents,                    // any route of the agents group (agents, sessions, threads, ...)
   kCount,
 };
 inline constexpr int kOperationCount = static_cast<int>(Operation::kCount);
@@ -47,6 +81,9 @@ Method MethodOf(Operation op);
 bool IsWrite(Operation op);
 // True for operations that create a new object (the duplicate-create risk).
 bool IsCreate(Operation op);
+// True for the operations of Notion's own API that authenticate with the integration's client id
+// and secret (HTTP Basic) rather than a bearer token: oauth token, introspect, revoke.
+bool UsesBasicAuth(Operation op);
 
 // The services a run depends on: Notion, and the second upstream an enrich workflow asks
 // (seed pattern 2). Each has its own stack, breaker keys, limiter, invariants, health and rows in
@@ -57,18 +94,22 @@ std::string_view DependencyName(Dependency dependency);  // "notion", "upstream"
 // kUpstream for Operation::kUpstreamComplete, kNotion for the rest.
 Dependency DependencyOf(Operation op);
 
-// The route of an operation: "/v1/pages/{id}" with the target id filled in (dashed form).
-// `target` is ignored by operations without one (create_page, search, users_me, list_users).
-std::string RenderPath(Operation op, const std::string& target);
+// The route of an operation with its path parameters filled in (dashed ids). `target` is the
+// first path parameter, `target2` the second (a property id, a view query id); operations without
+// them ignore them.
+std::string RenderPath(Operation op, const std::string& target, const std::string& target2 = "");
 
-// An HTTP method + path (without query string) matched to an operation. `target` holds the raw
-// path parameter (not validated; the fake answers an unparsable id with Notion's 400/404).
+// An HTTP method + path (without query string) matched to an operation. `target` and `target2`
+// hold the raw path parameters (not validated; the fake answers an unparsable id with Notion's
+// 400).
 struct Route {
   Operation operation;
   std::string target;
+  std::string target2;
 };
 // nullopt when no operation has this method and path (the fake answers 400
-// invalid_request_url). Paths must start with "/v1/" ("/upstream/v1/complete" for the upstream).
+// invalid_request_url). A literal segment wins over a parameter ("/v1/users/me" is users_me, not
+// retrieve_user). Paths start with "/v1/" ("/upstream/v1/complete" for the upstream).
 std::optional<Route> ParseRoute(Method method, std::string_view path);
 
 // Notion's error `code` values (notion-api.md §2.2), plus kNone (no error) and kOther (a code

@@ -8,8 +8,9 @@
 // entry ends drained (reprocessed successfully), permanent, or still pending: nothing is lost.
 //
 // Storage is an interface with two implementations: MemoryDeadLetterStore for simulation and
-// SqliteDeadLetterStore for live runs (WAL, one transaction per change, survives a crash: after a
-// kill every committed entry is there and nothing half-written is).
+// SqliteDeadLetterStore for live runs (sqlite_store.h, in the policies_live target: WAL, one
+// transaction per change, survives a crash: after a kill every committed entry is there and
+// nothing half-written is).
 //
 // Events (key = tenant): kDlqEnqueued (depth, attempts the stack made), kDlqRetried (depth,
 // reprocess number starting), kDlqPermanent (depth, reprocesses), kDlqDrained (depth after,
@@ -32,8 +33,6 @@
 #include "notion_sim/engine/time.h"
 #include "notion_sim/engine/trace.h"
 #include "notion_sim/engine/transport.h"
-
-struct sqlite3;
 
 namespace notion_sim::policies {
 
@@ -77,24 +76,6 @@ class MemoryDeadLetterStore final : public DeadLetterStore {
 
  private:
   std::map<std::uint64_t, DeadLetter> entries_;
-};
-
-// SQLite in WAL mode with synchronous=FULL: each Put/Remove is one transaction, durable when it
-// returns. Rows store the LogicalOp's fields; the payload as JSON text.
-class SqliteDeadLetterStore final : public DeadLetterStore {
- public:
-  static Result<std::unique_ptr<SqliteDeadLetterStore>> Open(const std::string& path);
-  ~SqliteDeadLetterStore() override;
-  SqliteDeadLetterStore(const SqliteDeadLetterStore&) = delete;
-  SqliteDeadLetterStore& operator=(const SqliteDeadLetterStore&) = delete;
-
-  Status Put(const DeadLetter& entry) override;
-  Status Remove(std::uint64_t id) override;
-  Result<std::vector<DeadLetter>> Load() override;
-
- private:
-  explicit SqliteDeadLetterStore(sqlite3* db) : db_(db) {}
-  sqlite3* db_;
 };
 
 struct DlqConfig {

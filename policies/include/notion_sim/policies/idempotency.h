@@ -9,8 +9,9 @@
 // recognised (by the fake, through Request::idempotency_key, and by reconcile-before-retry).
 //
 // KeyStore remembers keys for `ttl_us` (24 h by default, seed pattern 1). Two implementations with
-// one contract: MemoryKeyStore for simulation and SqliteKeyStore for live runs. Neither reads a
-// clock: every call takes `now_us`. Thread-safety: free functions are thread-safe; stores are not.
+// one contract: MemoryKeyStore for simulation and SqliteKeyStore for live runs (sqlite_store.h,
+// in the policies_live target). Neither reads a clock: every call takes `now_us`. Thread-safety:
+// free functions are thread-safe; stores are not.
 #pragma once
 
 #include <array>
@@ -26,8 +27,6 @@
 #include "notion_sim/engine/status.h"
 #include "notion_sim/engine/time.h"
 #include "notion_sim/engine/transport.h"
-
-struct sqlite3;
 
 namespace notion_sim::policies {
 
@@ -102,29 +101,6 @@ class MemoryKeyStore final : public KeyStore {
  private:
   KeyStoreConfig config_;
   std::map<IdempotencyKey, KeyRecord> records_;
-};
-
-// SQLite (WAL, one transaction per change). For live runs: keys survive a restart.
-class SqliteKeyStore final : public KeyStore {
- public:
-  static Result<std::unique_ptr<SqliteKeyStore>> Open(const std::string& path,
-                                                      KeyStoreConfig config = {});
-  ~SqliteKeyStore() override;
-  SqliteKeyStore(const SqliteKeyStore&) = delete;
-  SqliteKeyStore& operator=(const SqliteKeyStore&) = delete;
-
-  Result<KeyClaim> Claim(const IdempotencyKey& key, std::uint64_t op_id, TimeUs now_us) override;
-  Status Complete(const IdempotencyKey& key, const engine::ObjectId& result,
-                  TimeUs now_us) override;
-  Status Release(const IdempotencyKey& key) override;
-  Result<std::optional<KeyRecord>> Find(const IdempotencyKey& key, TimeUs now_us) override;
-  Result<std::size_t> Expire(TimeUs now_us) override;
-  Result<std::size_t> Size() override;
-
- private:
-  SqliteKeyStore(sqlite3* db, KeyStoreConfig config) : db_(db), config_(config) {}
-  sqlite3* db_;
-  KeyStoreConfig config_;
 };
 
 }  // namespace notion_sim::policies

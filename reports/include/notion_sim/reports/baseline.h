@@ -7,6 +7,8 @@
 
 #include <map>
 #include <optional>
+
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -56,5 +58,14 @@ Comparison CompareToBaseline(const std::vector<scenarios::RunResult>& baseline,
                              const std::vector<scenarios::RunResult>& current,
                              const Tolerances& tolerances,
                              const std::vector<std::string>& metrics = {});
+
+// The comparison as files CI reads, written by `gate --baseline --out DIR`: Markdown for a step
+// summary (regressions first, then improvements, then every metric compared), JUnit (one suite
+// per scenario, "<scenario>.baseline", one case per metric; a regression or lost data is a
+// <failure type="regression">) and JSON ({"regressions", "deltas": [{scenario, metric, baseline,
+// current, tolerance, change, text}], "without_baseline", "missing"}).
+std::string BaselineMarkdown(const Comparison& comparison);
+std::string BaselineJunit(const Comparison& comparison);
+nlohmann::json BaselineJson(const Comparison& comparison);
 
 }  // namespace notion_sim::reports

@@ -1,6 +1,7 @@
-// Compare: one scenario's simulated run against its live run (`notion-sim compare`).
+// Compare: any two runs side by side (`notion-sim compare A B`): baseline against current, profile
+// A against profile B, a simulated run against its live run.
 //
-// The same invariants must hold in both worlds; the key metrics (attempts per operation, retries
+// The same invariants must hold in both runs; the key metrics (attempts per operation, retries
 // and their delays, Retry-After waits, breaker transitions, outcomes, latency) are put side by
 // side, and a difference beyond the tolerance is marked. Counts are compared per operation started
 // so that a live run cut shorter or longer than the simulation still compares. Thread-safe: pure
@@ -47,8 +48,18 @@ struct SimLiveOptions {
 SimLiveComparison CompareSimLive(const scenarios::RunResult& sim, const scenarios::RunResult& live,
                                  const SimLiveOptions& options = {});
 
-// A Markdown report: the invariants table, then the metrics with differences marked "≠".
-std::string ComparisonMarkdown(const SimLiveComparison& comparison, const scenarios::RunResult& sim,
-                               const scenarios::RunResult& live);
+// "storm_429 (sim, recommended, seed 7)": what a run is, for headings and legends.
+std::string RunLabel(const scenarios::RunResult& run);
+
+// A Markdown report: who is A and who is B, the invariants table, then the metrics with
+// differences marked "≠". (The struct's sim/live fields hold A and B.)
+std::string ComparisonMarkdown(const SimLiveComparison& comparison, const scenarios::RunResult& a,
+                               const scenarios::RunResult& b);
+
+// A self-contained HTML page: A and B, the invariants of both, overlaid charts of both runs over
+// time (operations finished and requests per minute, latency p99 on a log axis, DLQ depth; A
+// solid, B dashed) and the delta table (A, B, B - A, relative change, "≠" beyond the tolerance).
+std::string ComparisonHtml(const SimLiveComparison& comparison, const scenarios::RunResult& a,
+                           const scenarios::RunResult& b);
 
 }  // namespace notion_sim::reports

@@ -1,7 +1,8 @@
 // Writes every report of a run into a directory: summary.md (Markdown for a CI step summary),
-// junit.xml, and one <scenario>.html per result (with "-seed<N>" added when a scenario appears
-// more than once). Used by `notion-sim run` after a run and by `notion-sim report` from result
-// files. Thread-safe: touches only the files it writes.
+// junit.xml, one <scenario>.html per result (with "-seed<N>" added when a scenario appears
+// more than once) and index.html, the entry page that lists them all. Used by `notion-sim run`
+// after a run and by `notion-sim report` from result files. Thread-safe: touches only the files it
+// writes.
 #pragma once
 
 #include <string>

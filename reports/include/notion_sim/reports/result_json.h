@@ -12,6 +12,7 @@
 //   Result<std::vector<RunResult>> back = LoadResults("out/");   // a file or a directory
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -22,11 +23,19 @@
 
 namespace notion_sim::reports {
 
-inline constexpr int kResultSchemaVersion = 3;
+// Results of versions kOldestReadableSchemaVersion..kResultSchemaVersion are read (older ones
+// are migrated on reading: a stored baseline survives an upgrade); this version is written. The
+// JSON Schema of what is written is schemas/result.schema.json.
+inline constexpr int kResultSchemaVersion = 5;
+inline constexpr int kOldestReadableSchemaVersion = 2;
 
 nlohmann::json ResultToJson(const scenarios::RunResult& result);
 // `where` names the document in errors ("out/a.result.json" or "out/results.json: at /results/3").
 Result<scenarios::RunResult> ResultFromJson(const nlohmann::json& json, const std::string& where);
+
+// The JSON Schema (draft 2020-12) of what ResultToJson writes, from the same field descriptions;
+// shipped as schemas/result.schema.json.
+nlohmann::json ResultJsonSchema();
 
 // The index of a run over several scenarios: {"schema_version", "results": [...]}.
 nlohmann::json IndexToJson(const std::vector<nlohmann::json>& results);
@@ -39,6 +48,12 @@ Result<std::vector<scenarios::RunResult>> LoadResults(const std::string& path);
 Status WriteJsonFile(const std::string& path, const nlohmann::json& json);
 // Writes text the same way.
 Status WriteTextFile(const std::string& path, const std::string& text);
+
+// Records when, where and how long a run took (wall_time_ms, started_at in UTC ISO 8601, host):
+// what JUnit's time, timestamp and hostname carry. For the command that timed the run; simulated
+// code never reads a real clock.
+void StampRun(scenarios::RunResult& result, std::chrono::system_clock::time_point started,
+              double wall_time_ms);
 
 // One line for the terminal: name, verdict, counts (succeeded, and answered = succeeded or
 // served from the fallback), virtual and wall time, seed, digest.

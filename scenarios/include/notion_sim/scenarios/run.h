@@ -44,6 +44,11 @@ struct RunResult {
   std::string profile;
   std::uint64_t seed = 0;
   std::string reproduce;  // one command that reproduces this run
+  // For reports: tenants by index (per-tenant breaker keys name them), and the client_rate
+  // invariant's budget (requests per tenant per window; 0 when not checked).
+  std::vector<std::string> tenants;
+  std::int64_t rate_budget = 0;
+  TimeUs rate_window_us = 0;
   engine::RunSummary summary;
   checks::RunChecks checks;  // metrics, invariants, gates
   checks::RunVerdict verdict = checks::RunVerdict::kPass;
@@ -57,6 +62,8 @@ struct RunResult {
   std::uint64_t server_rate_limited = 0;
   std::uint64_t server_pages = 0;
   double wall_time_ms = 0;        // filled in by the caller that timed the run
+  std::string started_at;         // the caller: UTC start, ISO 8601 ("2026-12-06T02:49:07Z")
+  std::string host;               // the caller: the machine's host name
   std::uint64_t ops_resumed = 0;  // live --resume: operations that ended in earlier runs
 };
 

@@ -1,12 +1,24 @@
-// FakeNotion: the fake Notion's core — the workspace model (pages, databases and their data
-// sources, blocks, search, users), validation and size limits with Notion's codes and messages,
-// pagination with opaque cursors, API versions, bearer auth, rate limits, the fault plan, the
-// request journal and the write ledger — plus the second upstream. One core, two doors:
+// FakeNotion: the fake Notion's core — the workspace model (pages, blocks, databases and their
+// data sources, comments, file uploads, views, users, search), validation and size limits with
+// Notion's codes and messages, pagination with opaque cursors, API versions, auth, rate limits,
+// the fault plan, the request journal and the write ledger — plus the completion upstream, a
+// second service behind the same pipeline. One core, two doors:
 //
-//   Handle(Request)          in-process, typed: no JSON text is rendered or parsed per call
-//                            (the simulated hot path; see in_process.h for the transport)
-//   HandleHttp(view)         the HTTP door (S2's http_server): parses and validates the request
-//                            exactly as Notion would and renders the exact body and headers
+//   Handle(Request)          in-process, typed: the simulated stack's requests; no JSON text is
+//                            rendered or parsed per call (the simulated hot path)
+//   HandleHttp(view)         the HTTP door (`notion-sim serve`): decodes the request and renders
+//                            Notion's exact body and headers
+//   Call(ApiCall)            the typed door with everything HTTP can say (tests, tools)
+//
+// Both doors decode into one ApiCall (api_call.h) and run one pipeline, in one order:
+//
+//   route -> Notion-Version -> authenticate -> fault decision -> rate limits -> validate
+//   (path ids, body, pagination) -> execute -> journal
+//
+// A rule's kRespond / kReset / kHang / kHtmlEdge / kMalformedJson answer before anything is
+// applied; kLoseAfterCommit and kCommitThen503 apply the request first; kDelay and kStallBody
+// answer normally, late or never complete. Every committed change passes through one point,
+// which records it in the ledger and hands it to the change sink (see SetChangeSink).
 //
 // Both return an Answer: the typed Response, and what the door must do with the connection
 // (FaultAction). The core never sleeps, never reads a real clock and draws every id and every
@@ -18,14 +30,10 @@
 //
 // Requests in-process: `payload` is the body without `parent` — create_page / update_page:
 // {"properties": {...}, "children": [...], "in_trash": bool}; append_blocks: {"children": [...]};
-// query: {"filter": ..., "sorts": [...]}; search: {"query": "...", "filter": {...}}; a null
-// payload means an empty body (append_blocks then appends one paragraph). `parent` is the page
-// or data source a create goes under.
-//
-// Order of checks (both doors): route -> Notion-Version -> auth -> fault plan -> rate limits ->
-// body (JSON, validation) -> the operation. A rule's kRespond / kReset / kHang / kHtmlEdge /
-// kMalformedJson answer before anything is applied; kLoseAfterCommit and kCommitThen503 apply the
-// request first; kDelay and kStallBody answer normally, late or never complete.
+// query: {"filter": ..., "sorts": [...]}; search: {"query": "...", "filter": {...}}; for GET
+// endpoints with query parameters (list_comments' block_id, ...) the payload's fields stand for
+// them. A null payload means an empty body (append_blocks then appends one paragraph). `parent`
+// is the page or data source a create goes under.
 //
 // Not thread-safe: the HTTP door serializes calls into one instance.
 #pragma once
@@ -48,6 +56,7 @@
 #include "notion_sim/engine/status.h"
 #include "notion_sim/engine/trace.h"
 #include "notion_sim/engine/transport.h"
+#include "notion_sim/simulator/api_call.h"
 #include "notion_sim/simulator/fault_plan.h"
 #include "notion_sim/simulator/journal.h"
 #include "notion_sim/simulator/network.h"
@@ -70,6 +79,39 @@ struct FakeConfig {
 // (each optional). Does not Finish() `root`: other folders own its other keys.
 Result<FakeConfig> ParseFakeConfig(engine::ObjectReader& root);
 
+// A committed change, as the one commit point sees it: what changed, how, by which call. Webhook
+// deliveries are built from these (Notion's event types map onto `kind`).
+enum class ChangeKind : std::uint8_t {
+  kPageCreated,
+  kPagePropertiesUpdated,
+  kPageContentUpdated,  // blocks appended, changed or removed under the page
+  kPageMoved,
+  kPageDeleted,  // moved to the trash
+  kPageRestored,
+  kDatabaseCreated,
+  kDatabaseUpdated,
+  kDataSourceCreated,
+  kDataSourceSchemaUpdated,
+  kDataSourceUpdated,
+  kCommentCreated,
+  kCommentUpdated,
+  kCommentDeleted,
+  kFileUploaded,  // a file upload created, sent or completed
+  kViewChanged,   // a view created, updated or deleted
+};
+std::string_view ChangeKindName(ChangeKind kind);  // "page.created", ...
+
+struct Change {
+  ChangeKind kind = ChangeKind::kPageCreated;
+  engine::Operation operation = engine::Operation::kCreatePage;
+  engine::ObjectId object;  // the page, database, data source, comment, ... that changed
+  engine::ObjectId parent;  // its parent (page, data source, database), when it has one
+  TimeUs at_us = 0;
+  std::uint16_t tenant = 0;
+  std::uint64_t op_id = 0;
+  std::uint64_t seq = 0;  // the request that made it (Journal entry)
+};
+
 // One HTTP request as the door received it. The views must stay valid during the call.
 struct HttpRequestView {
   std::string_view method;  // "GET", "POST", "PATCH", "DELETE"
@@ -78,6 +120,8 @@ struct HttpRequestView {
   // Case-insensitive header lookup; nullopt when absent.
   std::function<std::optional<std::string>(std::string_view name)> header;
   std::string_view body;
+  // A multipart/form-data body, already split by the door (the body text is then empty).
+  const std::vector<FormPart>* form = nullptr;
 };
 
 // The fake's answer to one request.
@@ -96,6 +140,11 @@ struct Answer {
   // When Retry-After is an HTTP-date: the seconds past now it names. The date in the headers is
   // on the workspace's virtual epoch; the HTTP door re-dates it on the wall clock. -1 otherwise.
   std::int64_t retry_after_date_in_s = -1;
+  // What the pipeline made of the request (for observers of the door): the route's operation
+  // (unset: no route), the caller as the journal names it, its tenant.
+  std::optional<engine::Operation> operation;
+  std::string caller;
+  std::uint16_t tenant = 0;
 };
 
 // Counters kept by the core (also in MetricsText and HealthJson).
@@ -120,8 +169,15 @@ class FakeNotion {
 
   // In-process: applies one typed request at the clock's current time.
   Answer Handle(const engine::Request& request);
-  // HTTP: parses, validates, applies and renders, at the clock's current time.
+  // HTTP: decodes, applies and renders, at the clock's current time.
   Answer HandleHttp(const HttpRequestView& request);
+  // The typed door with HTTP's expressiveness: applies a decoded call; renders the body and
+  // headers when `render` (as HandleHttp does).
+  Answer Call(const ApiCall& call, bool render = false);
+
+  // Every committed change, in order, as it is committed (nothing is called when unset). The
+  // sink runs inside the call that made the change and must not call back into the fake.
+  void SetChangeSink(std::function<void(const Change&)> sink);
 
   FaultPlan& faults();
   Journal& journal();
@@ -147,6 +203,8 @@ class FakeNotion {
   std::size_t block_count() const;
   // The data sources in creation order (seeded ones first).
   std::vector<engine::ObjectId> data_sources() const;
+  // The databases in creation order, with their titles (serve's banner).
+  std::vector<std::pair<engine::ObjectId, std::string>> databases() const;
   // The users in order: people first, then one bot per token.
   std::vector<engine::ObjectId> users() const;
   // Cursor text <-> the in-process cursor value (see Request/Response cursors).

@@ -51,9 +51,10 @@ class FakeNotion;
 // no tokens (the caller adds them).
 Workspace DefaultServeWorkspace(std::uint64_t seed, std::uint32_t seeded_pages = 0);
 
-// Creates a page at the workspace root through the HTTP path, as a client would, so a served
-// workspace has a page to create under; the create is journaled and in the ledger like any other.
-// Returns the page id. Not thread-safe: call before Start() or inside WithCore / after_reset.
+// Creates a page at the workspace root through the pipeline, so a served workspace has a page to
+// create under; the create is journaled and in the ledger like any other, but as serve's own
+// set-up call it meets no fault and spends no rate budget. Returns the page id. Not thread-safe:
+// call before Start() or inside WithCore / after_reset.
 Result<engine::ObjectId> CreateRootPage(FakeNotion& fake, const std::string& token,
                                         const std::string& title = "notion-sim root");
 
@@ -85,8 +86,8 @@ struct HttpServerOptions {
   // Upper bound of GET /__admin/journal?limit=N.
   std::size_t journal_page_max = 1000;
   // Request bodies above this size get 413 before they reach the core (Notion's own 500 KB
-  // payload limit is the core's to enforce, as a validation_error).
-  std::size_t max_body_bytes = 8u << 20;
+  // payload limit is the core's to enforce, as a validation_error). Room for a 20 MB file part.
+  std::size_t max_body_bytes = (20u << 20) + (1u << 20);
   // How long an idle keep-alive connection stays open; Stop() can wait this long for one.
   TimeUs keep_alive_timeout_us = Sec(2);
   // One line per request (method, path, status, action, duration); never contains a token.

@@ -13,7 +13,9 @@
 //                                      "properties": {"Name": "title", "Done": "checkbox"}}]}],
 //     "users": 3,
 //     "search_indexing_delay_ms": 0,
-//     "unknown_parent": "create",               // or "not_found"
+//     "unknown_parent": "not_found",            // 404 as Notion; "create": lenient
+//     "oauth": {"client_id": "notion-sim", "client_secret": "notion-sim-secret"},
+//     "custom_emojis": ["party-parrot"],
 //     "conflict_window_ms": 0,                  // 409 when two ops edit a page this close
 //     "query_result_limit": 10000,
 //     "rate_limits": {...},                     // see rate_limit.h
@@ -67,7 +69,8 @@ struct TokenSpec {
 
 // A property of a data source's schema: name -> Notion property type ("title", "rich_text",
 // "number", "checkbox", "select", "status", "date", "url", "email", "phone_number",
-// "multi_select", "relation", "people").
+// "multi_select", "people", "files", "created_time", "last_edited_time", "created_by",
+// "last_edited_by", "unique_id", "formula").
 struct PropertySpec {
   std::string name;
   std::string type;
@@ -102,10 +105,15 @@ struct Workspace {
   std::vector<DatabaseSpec> databases;
   std::uint32_t users = 3;  // people, plus one bot per token
   TimeUs search_indexing_delay_us = 0;
-  UnknownParent unknown_parent = UnknownParent::kCreate;
+  UnknownParent unknown_parent = UnknownParent::kNotFound;
   TimeUs conflict_window_us = 0;  // 0 = never 409
   std::uint32_t query_result_limit = 10'000;
   RateLimitConfig rate_limits;
+  // The public integration's credentials for /v1/oauth/* (HTTP Basic).
+  std::string oauth_client_id = "notion-sim";
+  std::string oauth_client_secret = "notion-sim-secret";
+  // Custom emoji names (GET /v1/custom_emojis).
+  std::vector<std::string> custom_emojis;
   // The version in-process requests speak (they carry no header).
   ApiVersion in_process_version = ApiVersion::k20250903;
 };

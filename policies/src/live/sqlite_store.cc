@@ -8,6 +8,7 @@
 
 #include "notion_sim/policies/dead_letter.h"
 #include "notion_sim/policies/idempotency.h"
+#include "notion_sim/policies/sqlite_store.h"
 #include "notion_sim/policies/sqlite_util.h"
 
 namespace notion_sim::policies {
