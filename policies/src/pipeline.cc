@@ -517,6 +517,13 @@ void Pipeline::OnLookupResponse(Op& op, Response response) {
 
 void Pipeline::ScheduleRetry(Op& op, const RetryVerdict& v, Send next) {
   const TimeUs now = loop_.NowUs();
+  // The retry policy judges the wait against the stack's own deadline from this operation's
+  // start; a workflow's step must also be over by its operation's deadline (op.deadline_at_us),
+  // which may come sooner: the same rule, against the earlier of the two.
+  if (now + v.delay_us >= op.deadline_at_us) {
+    GiveUp(op, StopReason::kRetryDecision, RetryDecision::kDeadlineExceeded);
+    return;
+  }
   trace_.Emit(EventKind::kRetryScheduled, now, op.op.op_id, op.retry.attempts, op.op.tenant,
               v.delay_us, static_cast<std::int64_t>(v.error_class));
   if (v.retry_after_used) {
