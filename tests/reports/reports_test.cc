@@ -266,6 +266,72 @@ TEST(ResultJson, OlderVersionsAreMigratedOnReading) {
             std::string::npos);
 }
 
+// Version 4 results (before issue 14's figures) read with what they could not record: the answered
+// ratio follows from their counts, their breakers were Notion's, health was not measured.
+TEST(ResultJson, Version4ResultsGainTheAnsweredRatioAndDependencies) {
+  const scenarios::RunResult now = SampleResult();
+  nlohmann::json v4 = ResultToJson(now);
+  v4["schema_version"] = 4;
+  nlohmann::json& m = v4["metrics"];
+  m["slo"].erase("answered_ratio");
+  m["recovery"].erase("fault_end_source");
+  m["recovery"].erase("last_fault_us");
+  m["recovery"].erase("fault_windows");
+  m.erase("health");
+  m.erase("dependencies");
+  for (nlohmann::json& b : m["breakers"]) b.erase("dependency");
+  Result<scenarios::RunResult> r = ResultFromJson(v4, "v4.json");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  const checks::MetricsReport& got = r->checks.metrics;
+  EXPECT_DOUBLE_EQ(got.answered_ratio, 589.0 / 600.0);  // 11 dead-lettered, no fallback
+  EXPECT_EQ(got.fault_end_source, checks::FaultEnd::kWindow);
+  EXPECT_TRUE(got.fault_windows.empty());
+  EXPECT_TRUE(got.health.empty());
+  ASSERT_EQ(got.breakers.size(), 1u);
+  EXPECT_EQ(got.breakers[0].dependency, engine::Dependency::kNotion);
+}
+
+// Issue 14: storm_429 printed "7148 ok" (succeeded + served from the fallback) beside a success
+// ratio of 36.2 %. The two figures have two names, the same on the terminal, in Markdown, HTML
+// and JSON: succeeded, and answered = succeeded + served from the fallback.
+TEST(Text, SucceededAndAnsweredAreNamedApartEverywhere) {
+  scenarios::RunResult r = SampleResult();
+  r.summary.ops_started = 10;
+  r.summary.ops_succeeded = 4;
+  r.summary.ops_fallback = 3;
+  r.summary.ops_failed = 3;
+  r.summary.ops_dead_lettered = 0;
+  r.summary.ops_unfinished = 0;
+  checks::MetricsReport& m = r.checks.metrics;
+  m.ops = {};
+  m.ops.started = 10;
+  m.ops.succeeded = 4;
+  m.ops.served_fallback = 3;
+  m.ops.failed = 3;
+  m.success_ratio = 0.4;
+  m.answered_ratio = 0.7;
+  const std::string line = SummaryLine(r);
+  EXPECT_NE(line.find("10 ops (4 succeeded, 7 answered, 3 failed, 0 dlq, 0 unfinished)"),
+            std::string::npos)
+      << line;
+  EXPECT_EQ(line.find(" ok"), std::string::npos) << line;
+  const std::string md = MarkdownSummary({r});
+  EXPECT_NE(md.find("| succeeded | answered |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| 40.0 % | 70.0 % |"), std::string::npos) << md;
+  EXPECT_NE(md.find("*answered*: succeeded or served from the fallback"), std::string::npos);
+  EXPECT_NE(CapacityLine(r).find("40.0 % succeeded, 70.0 % answered"), std::string::npos)
+      << CapacityLine(r);
+  const std::string html = HtmlReport(r);
+  EXPECT_NE(html.find(">answered<"), std::string::npos);
+  EXPECT_NE(html.find("70.0 %"), std::string::npos);
+  const nlohmann::json j = ResultToJson(r);
+  EXPECT_EQ(j.at("metrics").at("slo").at("success_ratio"), 0.4);
+  EXPECT_EQ(j.at("metrics").at("slo").at("answered_ratio"), 0.7);
+  EXPECT_EQ(checks::MetricValue(m, "ops.answered"), 7.0);
+  EXPECT_EQ(checks::MetricValue(m, "ops.answered_ratio"), 0.7);
+  EXPECT_EQ(checks::MetricValue(m, "ops.success_ratio"), 0.4);
+}
+
 class TempDir : public ::testing::Test {
  protected:
   void SetUp() override {
