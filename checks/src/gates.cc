@@ -69,7 +69,9 @@ const std::vector<Entry>& Global() {
       {"ops.answered", B::kHigher,
        [](const MetricsReport& r) { return Value(D(r.ops.succeeded + r.ops.served_fallback)); }},
       {"ops.answered_ratio", B::kHigher,
-       [](const MetricsReport& r) { return IfOps(r, r.answered_ratio); }},
+       [](const MetricsReport& r) {
+         return IfOps(r, D(r.ops.succeeded + r.ops.served_fallback) / D(r.ops.finished()));
+       }},
       {"error_budget_burn", B::kLower,
        [](const MetricsReport& r) { return IfOps(r, r.error_budget_burn); }},
       {"latency_ms.p50", B::kLower,

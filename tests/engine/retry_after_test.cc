@@ -37,7 +37,8 @@ TEST(RetryAfter, StrictDeltaSecondsIntegerAndFraction) {
   EXPECT_EQ(Strict("0.0000001").delay_us, 1);
   EXPECT_EQ(Strict("2.0000000").delay_us, Sec(2));
   EXPECT_EQ(Strict(" 7 ").delay_us, Sec(7));  // optional white space around a field value
-  EXPECT_EQ(Strict("9999999999").delay_us, 9999999999 * kUsPerSec);
+  EXPECT_EQ(Strict("999999999").delay_us, 999999999 * kUsPerSec);  // 31.7 years
+  EXPECT_EQ(Strict("9999999999").delay_us, 100LL * 365 * 24 * 3600 * kUsPerSec);  // 317: capped
   EXPECT_EQ(Strict("300").form, RetryAfterForm::kSeconds);
   // A century at most: longer is "forever", and no arithmetic overflows.
   EXPECT_EQ(Strict("99999999999999999999").delay_us, 100LL * 365 * 24 * 3600 * kUsPerSec);
