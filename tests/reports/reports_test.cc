@@ -317,13 +317,16 @@ TEST(Text, SucceededAndAnsweredAreNamedApartEverywhere) {
   EXPECT_EQ(line.find(" ok"), std::string::npos) << line;
   const std::string md = MarkdownSummary({r});
   EXPECT_NE(md.find("| succeeded | answered |"), std::string::npos) << md;
-  EXPECT_NE(md.find("| 40.0 % | 70.0 % |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| " + PercentText(0.4) + " | " + PercentText(0.7) + " |"), std::string::npos)
+      << md;
   EXPECT_NE(md.find("*answered*: succeeded or served from the fallback"), std::string::npos);
-  EXPECT_NE(CapacityLine(r).find("40.0 % succeeded, 70.0 % answered"), std::string::npos)
+  EXPECT_NE(
+      CapacityLine(r).find(PercentText(0.4) + " succeeded, " + PercentText(0.7) + " answered"),
+      std::string::npos)
       << CapacityLine(r);
   const std::string html = HtmlReport(r);
   EXPECT_NE(html.find(">answered<"), std::string::npos);
-  EXPECT_NE(html.find("70.0 %"), std::string::npos);
+  EXPECT_NE(html.find(PercentText(0.7)), std::string::npos);
   const nlohmann::json j = ResultToJson(r);
   EXPECT_EQ(j.at("metrics").at("slo").at("success_ratio"), 0.4);
   EXPECT_EQ(j.at("metrics").at("slo").at("answered_ratio"), 0.7);
@@ -378,8 +381,10 @@ TEST_F(LoadResultsTest, ReadsFilesIndexesAndDirectories) {
                                      "integer");
   EXPECT_EQ(LoadResults(Path("nope")).error().code, ErrorCode::kNotFound);
   std::ofstream(Path("junk.json")) << "{not json";
-  EXPECT_NE(LoadResults(Path("junk.json")).error().message.find("junk.json: not valid JSON"),
-            std::string::npos);
+  // engine::LoadJson names the place: "junk.json:1:3: not valid JSON: ...".
+  EXPECT_NE(LoadResults(Path("junk.json")).error().message.find("junk.json:1:3: not valid JSON"),
+            std::string::npos)
+      << LoadResults(Path("junk.json")).error().message;
 }
 
 // --- Text --------------------------------------------------------------------------------------
@@ -427,13 +432,13 @@ TEST(Markdown, TableOfVerdictsThenFailuresWithReproduceCommands) {
   const std::string md = MarkdownSummary({good, bad});
   EXPECT_EQ(md.rfind("# notion-sim results\n\n2 scenario(s): 1 passed, 1 failed.\n\n", 0), 0u)
       << md;
-  EXPECT_NE(md.find("| scenario | verdict | ops | succeeded | p99 | API calls/op | invariants | "
-                    "gates | seed | digest |"),
+  EXPECT_NE(md.find("| scenario | verdict | ops | succeeded | answered | p99 | API calls/op | "
+                    "invariants | gates | seed | digest |"),
             std::string::npos);
-  EXPECT_NE(
-      md.find(
-          "| storm_creates | ✅ pass | 600 | 98.2 % | 1.17 s | 1.15 | 9 held | 3/3 passed | 7 | `"),
-      std::string::npos)
+  EXPECT_NE(md.find("| storm_creates | ✅ pass | 600 | 98.2 % | 98.2 % | 1.17 s | 1.15 | 9 held | "
+                    "3/3 passed | 7 "
+                    "| `"),
+            std::string::npos)
       << md;
   EXPECT_NE(md.find("| storm_broken | ❌ **FAIL** | 600 | "), std::string::npos);
   EXPECT_NE(
@@ -549,7 +554,7 @@ TEST(Html, SelfContainedWithAnSvgPerChart) {
   EXPECT_NE(html.find(XmlEscape(CapacityLine(r))), std::string::npos);
   EXPECT_NE(html.find("<code>notion-sim run scenarios/library/storm_creates.json --seed 7</code>"),
             std::string::npos);
-  EXPECT_NE(html.find(">faults end</text>"), std::string::npos);
+  EXPECT_NE(html.find(">faults end (window)</text>"), std::string::npos);
   EXPECT_NE(html.find(">recovered</text>"), std::string::npos);
   // Fault windows shaded on each of the five charts.
   EXPECT_EQ(Count(html, "<rect class=\"fault\""), 5u);
