@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "command.h"
+#include "notion_sim/engine/json_reader.h"
 #include "notion_sim/explore/explore.h"
 #include "notion_sim/explore/sweep.h"
 
@@ -44,14 +45,15 @@ int Merge(const MergeArgs& args) {
   std::vector<ns::explore::SweepRun> sweeps;
   for (const std::string& input : args.inputs) {
     const std::string file = ResultFile(input);
-    std::ifstream in(file);
-    if (!in) {
-      return out.BadInput(file +
-                          ": cannot read (expected a shard's explore.json or sweep.json, or its "
-                          "directory)");
+    const ns::Result<nlohmann::json> loaded = ns::engine::LoadJson(file);
+    if (!loaded.ok()) {
+      return out.BadInput(
+          loaded.error().message +
+          (loaded.error().code == ns::ErrorCode::kNotFound
+               ? " (expected a shard's explore.json or sweep.json, or its directory)"
+               : ""));
     }
-    const nlohmann::json doc = nlohmann::json::parse(in, nullptr, false);
-    if (doc.is_discarded()) return out.BadInput(file + ": not valid JSON");
+    const nlohmann::json& doc = *loaded;
     if (doc.value("format", "").rfind("notion-sim.sweep/", 0) == 0) {
       auto run = ns::explore::SweepFromJson(doc, file);
       if (!run.ok()) return out.BadInput(run.error().message);

@@ -12,6 +12,7 @@
 
 #include "command.h"
 #include "interrupt.h"
+#include "notion_sim/engine/json_reader.h"
 #include "notion_sim/explore/sweep.h"
 #include "notion_sim/scenarios/scenario.h"
 #include "progress.h"
@@ -57,11 +58,9 @@ int Sweep(const SweepArgs& args) {
   if (!spec.ok()) return out.BadInput(spec.error().message);
   ns::explore::SweepSpec sweep;
   if (!args.sweep_file.empty()) {
-    std::ifstream in(args.sweep_file);
-    if (!in) return out.BadInput("--sweep-file " + args.sweep_file + ": cannot read");
-    const nlohmann::json doc = nlohmann::json::parse(in, nullptr, false);
-    if (doc.is_discarded()) return out.BadInput(args.sweep_file + ": not valid JSON");
-    auto parsed = ns::explore::ParseSweepFile(doc, args.sweep_file);
+    const ns::Result<nlohmann::json> doc = ns::engine::LoadJson(args.sweep_file);
+    if (!doc.ok()) return out.BadInput("--sweep-file " + doc.error().message);
+    auto parsed = ns::explore::ParseSweepFile(*doc, args.sweep_file);
     if (!parsed.ok()) return out.BadInput(parsed.error().message);
     sweep = *parsed;
   }

@@ -353,7 +353,9 @@ void AttemptsChecker::OnEvent(const Event& e) {
     case EventKind::kAttemptSent: {
       auto it = open_.find(e.op_id);
       if (it == open_.end()) {
-        // A workflow step has no start or finish: its attempt numbers are what bound it.
+        // A workflow step has no start or finish: its attempt numbers are what bound it (each
+        // step is one item checked, counted at its first attempt).
+        if (IsSubOperation(e.op_id) && e.attempt == 1) Checked();
         if (IsSubOperation(e.op_id) && e.attempt > max_attempts_) {
           Violate(e.at_us, e.op_id,
                   "step " + std::to_string(e.op_id & ~kSubOperationBit) + " (op id " +

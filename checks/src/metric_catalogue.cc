@@ -46,6 +46,23 @@ Value PerRequest(const MetricsReport& r, double n) {
   return r.requests > 0 ? Value(n / D(r.requests)) : std::nullopt;
 }
 
+// A service's health figure; no data when the run did not talk to it.
+enum HealthFigure { kRatio, kDegraded, kUnhealthy };
+Value HealthOf(const MetricsReport& r, engine::Dependency service, HealthFigure figure) {
+  for (const ServiceHealth& h : r.health) {
+    if (h.service != service) continue;
+    switch (figure) {
+      case kRatio:
+        return h.healthy_ratio();
+      case kDegraded:
+        return static_cast<double>(h.degraded_us) / 1e6;
+      case kUnhealthy:
+        return static_cast<double>(h.unhealthy_us) / 1e6;
+    }
+  }
+  return std::nullopt;
+}
+
 const std::vector<Entry>& Global() {
   using B = Better;
   using U = Unit;
@@ -65,6 +82,8 @@ const std::vector<Entry>& Global() {
        [](R r) { return Value(D(r.ops.unfinished)); }},
       {"ops.success_ratio", B::kHigher, U::kRatio, "success ratio",
        [](R r) { return IfOps(r, r.success_ratio); }},
+      {"ops.answered", B::kHigher, U::kCount, "answered (succeeded or fallback)",
+       [](R r) { return Value(D(r.ops.succeeded + r.ops.served_fallback)); }},
       {"ops.answered_ratio", B::kHigher, U::kRatio, "answered ratio (succeeded or fallback)",
        [](R r) {
          return IfOps(r, D(r.ops.succeeded + r.ops.served_fallback) / D(r.ops.finished()));
@@ -171,6 +190,18 @@ const std::vector<Entry>& Global() {
          }
          return std::nullopt;
        }},
+      {"health.notion.healthy_ratio", B::kHigher, U::kRatio, "Notion healthy",
+       [](R r) { return HealthOf(r, engine::Dependency::kNotion, kRatio); }},
+      {"health.notion.degraded_s", B::kLower, U::kSeconds, "Notion degraded",
+       [](R r) { return HealthOf(r, engine::Dependency::kNotion, kDegraded); }},
+      {"health.notion.unhealthy_s", B::kLower, U::kSeconds, "Notion unhealthy",
+       [](R r) { return HealthOf(r, engine::Dependency::kNotion, kUnhealthy); }},
+      {"health.upstream.healthy_ratio", B::kHigher, U::kRatio, "upstream healthy",
+       [](R r) { return HealthOf(r, engine::Dependency::kUpstream, kRatio); }},
+      {"health.upstream.degraded_s", B::kLower, U::kSeconds, "upstream degraded",
+       [](R r) { return HealthOf(r, engine::Dependency::kUpstream, kDegraded); }},
+      {"health.upstream.unhealthy_s", B::kLower, U::kSeconds, "upstream unhealthy",
+       [](R r) { return HealthOf(r, engine::Dependency::kUpstream, kUnhealthy); }},
   };
   return kEntries;
 }

@@ -181,6 +181,22 @@ std::optional<Method> ParseMethod(std::string_view name) {
   return std::nullopt;
 }
 
+std::string_view DependencyName(Dependency dependency) {
+  switch (dependency) {
+    case Dependency::kNotion:
+      return "notion";
+    case Dependency::kUpstream:
+      return "upstream";
+    case Dependency::kCount:
+      break;
+  }
+  return "?";
+}
+
+Dependency DependencyOf(Operation op) {
+  return op == Operation::kUpstreamComplete ? Dependency::kUpstream : Dependency::kNotion;
+}
+
 std::string_view OperationName(Operation op) {
   const auto i = static_cast<std::size_t>(op);
   return i < kOps.size() ? kOps[i].name : "?";

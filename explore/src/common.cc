@@ -10,6 +10,8 @@
 #include <thread>
 #include <vector>
 
+#include "notion_sim/engine/json_reader.h"
+
 namespace notion_sim::explore {
 
 std::string Shard::Text() const { return std::to_string(index) + "/" + std::to_string(count); }
@@ -99,9 +101,9 @@ Status SetPath(nlohmann::json& doc, std::string_view dotted, nlohmann::json valu
 }
 
 nlohmann::json ParseValue(std::string_view text) {
-  nlohmann::json j = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
-  if (j.is_discarded()) return std::string(text);
-  return j;
+  Result<nlohmann::json> j = engine::ParseJson(text, "value");
+  if (!j.ok()) return std::string(text);
+  return std::move(j).value();
 }
 
 nlohmann::json NumberToJson(double value) {

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "notion_sim/engine/json_reader.h"
 #include "notion_sim/engine/rng.h"
 #include "notion_sim/policies/stack_config.h"
 #include "notion_sim/reports/result_json.h"
@@ -384,9 +385,10 @@ std::string CorpusFile(const std::string& dir, const std::string& scenario, bool
 
 Result<std::vector<std::uint64_t>> LoadCorpus(const std::string& file) {
   if (file.empty() || !std::filesystem::exists(file)) return std::vector<std::uint64_t>{};
-  std::ifstream in(file);
-  const nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
-  if (j.is_discarded() || !j.contains("seeds") || !j["seeds"].is_array()) {
+  const Result<nlohmann::json> loaded = engine::LoadJson(file);
+  if (!loaded.ok()) return loaded.error();
+  const nlohmann::json& j = *loaded;
+  if (!j.is_object() || !j.contains("seeds") || !j["seeds"].is_array()) {
     return InvalidInput(file + ": not a corpus file (expected {\"seeds\": [...]})");
   }
   std::vector<std::uint64_t> seeds;

@@ -43,9 +43,10 @@ std::string PatternOf(const std::vector<engine::Event>& events) {
 // The half-open bound the stack promises, when the trace can check it exactly: one global
 // breaker that every attempt passes (ordered after retry). 0 = not checkable.
 std::uint64_t HalfOpenBound(const scenarios::ScenarioSpec& spec) {
-  // The enrich pipeline's upstream gets a stack of its own whose global breaker has the same key:
-  // the trace cannot tell the two breakers' half-open periods apart.
-  if (!spec.source.contains("stack") || !spec.enrich.empty()) return 0;
+  // The enrich pipeline's upstream has a stack of its own; the trace tells its breaker and its
+  // attempts apart (Event::dependency), and the metric counts each breaker's own dependency's
+  // attempts. Its bound is Notion's unless "upstream_stack" sets another.
+  if (!spec.source.contains("stack") || spec.source.contains("upstream_stack")) return 0;
   auto stack = policies::ParseStackConfigText(spec.source.at("stack").dump(), spec.name);
   if (!stack.ok() || !stack->breaker_enabled) return 0;
   if (stack->breaker_scope != policies::BreakerScope::kGlobal) return 0;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "notion_sim/checks/gates.h"
+#include "notion_sim/engine/json_reader.h"
 #include "notion_sim/reports/chart.h"
 #include "notion_sim/reports/result_json.h"
 #include "notion_sim/reports/text.h"
@@ -145,6 +146,9 @@ Result<Axis> ParseGrid(std::string_view text) {
     const std::size_t comma = rest.find(',');
     const std::string v = Trim(rest.substr(0, comma));
     if (v.empty()) return InvalidInput("--grid " + std::string(text) + ": empty value");
+    if (Status st = engine::CheckJsonLimits(v, "--grid " + a.path + " value"); !st.ok()) {
+      return st.error();
+    }
     a.values.push_back(ParseValue(v));
     if (comma == std::string_view::npos) break;
     rest = rest.substr(comma + 1);

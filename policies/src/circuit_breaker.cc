@@ -229,8 +229,10 @@ void CircuitBreaker::EnterHalfOpen(std::uint64_t op_id, std::uint32_t attempt) {
         BreakerMode::kCountWindow, config_.permitted_number_of_calls_in_half_open_state);
   }
   TransitionTo(BreakerState::kHalfOpen, op_id, attempt);
-  if (config_.max_wait_duration_in_half_open_state_us > 0 &&
-      (config_.mode == BreakerMode::kCountWindow || config_.mode == BreakerMode::kTimeWindow)) {
+  // In every mode (issue 14: opossum mode accepted it and ignored it, staying half-open for as
+  // long as its probes took): N probes and a bound on the time they may take, as r4j pairs
+  // permittedNumberOfCallsInHalfOpenState with maxWaitDurationInHalfOpenState.
+  if (config_.max_wait_duration_in_half_open_state_us > 0) {
     half_open_timer_ = loop_.ScheduleAfter(config_.max_wait_duration_in_half_open_state_us, [this] {
       half_open_timer_ = {};
       if (state_ != BreakerState::kHalfOpen) return;
@@ -627,7 +629,11 @@ Result<BreakerConfig> ParseBreakerConfig(engine::ObjectReader& r, BreakerConfig 
 
 BreakerRegistry::BreakerRegistry(engine::Loop& loop, engine::Trace* trace, BreakerConfig config,
                                  BreakerScope scope)
-    : loop_(loop), trace_(trace), config_(std::move(config)), scope_(scope) {}
+    : loop_(loop), trace_(trace), config_(std::move(config)), scope_(scope) {
+  // The global breaker is made with the stack, as opossum's is made with the application: its
+  // rolling window's bucket timer and allowWarmUp's window start then, not at the first call.
+  if (scope_ == BreakerScope::kGlobal) For(0);
+}
 
 CircuitBreaker& BreakerRegistry::For(std::uint16_t tenant) {
   const std::uint16_t key = scope_ == BreakerScope::kGlobal ? kGlobalBreakerKey : tenant;

@@ -112,7 +112,7 @@ Pipeline::Pipeline(const StackConfig& config, engine::Loop& loop, engine::Trace&
       trace_(trace),
       transport_(transport),
       budget_(config.budget),
-      retry_(config.retry, rng.Fork("retry"), &budget_),
+      retry_(config.retry, rng.Fork("retry"), &budget_, loop.EpochUnixUs()),
       bulkhead_(config.bulkhead, &trace),
       alive_(std::make_shared<bool>(true)) {
   NSIM_POLICY_CHECK(ValidateStackConfig(config_).ok());
@@ -225,7 +225,11 @@ void Pipeline::Begin(const engine::LogicalOp& logical, engine::OpCompletion done
   const TimeUs now = loop_.NowUs();
   op.retry.started_us = now;
   op.lookup_retry.started_us = now;
+  // The deadline bounds the whole operation: gates' queues, the limiter, attempts and backoff.
+  // A workflow's step also ends by its operation's deadline.
   if (config_.retry.deadline_us > 0) op.deadline_at_us = now + config_.retry.deadline_us;
+  // (A DLQ replay is work of its own, after its operation ended: the old deadline is not its.)
+  if (!op.replay) op.deadline_at_us = std::min(op.deadline_at_us, logical.deadline_at_us);
   if (Reconciles(op)) op.key = IdempotencyKeyFor(logical);
   op.maybe_applied = logical.maybe_applied;
   if (op.replay) {
@@ -287,6 +291,11 @@ void Pipeline::RunGates(Op& op, Scope scope, std::size_t index) {
           waiting_[op.op.op_id] = {op.ctx_id, scope};
           op.gate_scope = scope;
           op.gate_index = i + 1;
+          // Waiting for a slot counts against the deadline like any other wait (issue 14: under
+          // a 2-minute deadline, operations queued here for up to 224 s).
+          if (op.deadline_at_us != kTimeNever) {
+            Later(std::max(op.deadline_at_us, now), op.ctx_id, &Pipeline::QueueDeadline);
+          }
           return;
         }
         GiveUp(op, StopReason::kBulkheadRejected, RetryDecision::kNoRetry);
@@ -331,6 +340,14 @@ void Pipeline::RunGates(Op& op, Scope scope, std::size_t index) {
 }
 
 void Pipeline::ResumeGates(Op& op) { RunGates(op, op.gate_scope, op.gate_index); }
+
+void Pipeline::QueueDeadline(Op& op) {
+  // Still queued at the deadline: the operation gives up without its slot.
+  const bool withdrawn = bulkhead_.Withdraw(op.op.lane, op.op.op_id);
+  NSIM_POLICY_CHECK(withdrawn);
+  waiting_.erase(op.op.op_id);
+  GiveUp(op, StopReason::kRetryDecision, RetryDecision::kDeadlineExceeded);
+}
 
 void Pipeline::AfterGates(Op& op, Scope scope) {
   if (scope == Scope::kAttempt) {
@@ -399,8 +416,9 @@ void Pipeline::SendNow(Op& op) {
 void Pipeline::NoteRetryAfter(Op& op, const Response& response) {
   if (response.retry_after.empty() || config_.retry.retry_after == RetryAfterMode::kIgnore) return;
   const TimeUs now = loop_.NowUs();
-  const RetryAfterValue ra = ParseRetryAfter(response.retry_after, config_.retry.retry_after, now,
-                                             config_.retry.wall_epoch_unix_s);
+  // On the run's calendar: the loop's, which is the one the server dated the header on.
+  const RetryAfterValue ra =
+      engine::ParseRetryAfter(response.retry_after, config_.retry.retry_after, loop_.UnixNowUs());
   if (ra.form != RetryAfterForm::kSeconds && ra.form != RetryAfterForm::kDate) return;
   // The SDK keeps no memory of the header beyond the delay it computes from it.
   if (config_.retry.retry_after != RetryAfterMode::kStrict) return;
@@ -505,6 +523,13 @@ void Pipeline::OnLookupResponse(Op& op, Response response) {
 
 void Pipeline::ScheduleRetry(Op& op, const RetryVerdict& v, Send next) {
   const TimeUs now = loop_.NowUs();
+  // The retry policy judges the wait against the stack's own deadline from this operation's
+  // start; a workflow's step must also be over by its operation's deadline (op.deadline_at_us),
+  // which may come sooner: the same rule, against the earlier of the two.
+  if (now + v.delay_us >= op.deadline_at_us) {
+    GiveUp(op, StopReason::kRetryDecision, RetryDecision::kDeadlineExceeded);
+    return;
+  }
   trace_.Emit(EventKind::kRetryScheduled, now, op.op.op_id, op.retry.attempts, op.op.tenant,
               v.delay_us, static_cast<std::int64_t>(v.error_class));
   if (v.retry_after_used) {
@@ -525,6 +550,16 @@ void Pipeline::GiveUp(Op& op, StopReason reason, RetryDecision decision) {
   const bool availability = reason != StopReason::kRetryDecision ||
                             decision != RetryDecision::kNoRetry ||
                             (op.have_last && IsAvailabilityFailure(Classify(op.last)));
+  if (!op.replay && !availability && op.op.park_failures && dlq_ &&
+      engine::IsWrite(op.op.operation)) {
+    // Not worth a retry, but the caller asked not to lose it: parked for a person to look at.
+    std::string why(StopReasonName(reason));
+    if (reason == StopReason::kRetryDecision) why = RetryDecisionName(decision);
+    if (dlq_->Park(op.op, ErrorText(op.last, why), op.retry.attempts).ok()) {
+      Complete(op, OpStatus::kDeadLettered, op.last);
+      return;
+    }
+  }
   if (!op.replay && availability) {
     const bool write = engine::IsWrite(op.op.operation);
     if (!write && fallback_) {
@@ -577,6 +612,10 @@ void Pipeline::ResumeAdmitted(std::uint64_t ticket) {
   Op* op = Find(ctx_id);
   NSIM_POLICY_CHECK(op != nullptr);
   op->held[static_cast<std::size_t>(scope)].bulkhead = true;
+  if (op->timer.valid()) {  // the deadline it was waiting under
+    loop_.Cancel(op->timer);
+    op->timer = {};
+  }
   // Continue on the loop, not inside the releasing operation's call stack.
   Later(loop_.NowUs(), ctx_id, &Pipeline::ResumeGates);
 }

@@ -29,6 +29,8 @@ StackConfig NotionSdk() {
   c.timeouts.request_us = Ms(60'000);
   c.timeouts.upload_us = Ms(60'000);
   c.timeouts.long_poll_us = Ms(60'000);
+  // Its timer races fetch(), which resolves on the headers; the body read has no timeout (§4.7).
+  c.timeouts.covers_body = false;
   return c;
 }
 

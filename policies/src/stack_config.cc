@@ -83,15 +83,6 @@ void ReadRetry(ObjectReader& r, StackConfig& c) {
   ReadMs(r, "deadline_ms", rc.deadline_us);
   rc.retry_conflicts = r.Bool("retry_conflicts", rc.retry_conflicts);
   rc.retry_not_found = r.Bool("retry_not_found", rc.retry_not_found);
-  if (r.Has("wall_epoch")) {
-    const std::string epoch = r.String("wall_epoch");
-    if (std::optional<std::int64_t> unix_s = ParseIsoUtc(epoch)) {
-      rc.wall_epoch_unix_s = *unix_s;
-    } else {
-      r.Fail("wall_epoch",
-             "expected a UTC time like \"2026-01-01T00:00:00Z\", found \"" + epoch + "\"");
-    }
-  }
   r.Finish();
 }
 
@@ -161,6 +152,7 @@ void ReadTimeouts(ObjectReader& r, TimeoutConfig& t) {
   ReadMs(r, "request_ms", t.request_us);
   ReadMs(r, "upload_ms", t.upload_us);
   ReadMs(r, "long_poll_ms", t.long_poll_us);
+  t.covers_body = r.Bool("covers_body", t.covers_body);
   if (std::optional<ObjectReader> per_op = r.OptionalObject("per_operation")) {
     for (int i = 0; i < engine::kOperationCount; ++i) {
       const auto op = static_cast<engine::Operation>(i);

@@ -50,11 +50,16 @@ struct View {
   std::vector<Mark> violations;  // the first violation of each violated invariant, in time order
 };
 
-// The faults' windows. The result records where the faults end (the configured end of the safety
-// phase, else the last injected fault); faults act only before it, so that stretch is shaded.
+// The faults' windows: each fault rule's own window (clipped to the safety phase; a rule without
+// an end of its own until it last fired), as the result records them.
 std::vector<svg::Window> FaultWindows(const MetricsReport& m) {
-  if (m.recovery == checks::Recovery::kNoFaults || m.fault_end_us <= 0) return {};
-  return {{0, m.fault_end_us, "faults may act (safety phase)"}};
+  std::vector<svg::Window> windows;
+  for (const checks::FaultWindow& w : m.fault_windows) {
+    windows.push_back(
+        {w.from_us, w.until_us,
+         "fault window " + DurationText(w.from_us) + " – " + DurationText(w.until_us)});
+  }
+  return windows;
 }
 
 View MakeView(const scenarios::RunResult& r) {
@@ -80,8 +85,12 @@ void Annotate(TimeChart& c, const View& v) {
   for (const svg::Window& w : v.faults) c.Shade(w);
   const MetricsReport& m = v.m;
   int row = 0;
-  if (m.recovery != checks::Recovery::kNoFaults)
-    c.Marker(m.fault_end_us, "faults end", "#7a4d00", row++);
+  if (m.recovery != checks::Recovery::kNoFaults) {
+    c.Marker(m.fault_end_us,
+             m.fault_end_source == checks::FaultEnd::kLastFault ? "faults end (last fault)"
+                                                                : "faults end (window)",
+             "#7a4d00", row++);
+  }
   if (m.recovery == checks::Recovery::kRecovered) {
     c.Marker(m.recovered_at_us, "recovered", "#1b7a32", row++);
   }
@@ -108,7 +117,7 @@ std::string PerMin(std::uint64_t n, const std::string& what, TimeUs bucket_us) {
 
 std::string WhatLegend(const View& v) {
   std::vector<Swatch> s;
-  if (!v.faults.empty()) s.push_back({"faults may act", "#ffe8cc"});
+  if (!v.faults.empty()) s.push_back({"a fault rule may act", "#ffe8cc"});
   if (!v.violations.empty()) s.push_back({"invariant violated (first time)", kViolation, true});
   return s.empty() ? "" : svg::Legend(s);
 }
@@ -195,10 +204,14 @@ std::string RequestsChart(const View& v) {
 }
 
 // The policies give the global breaker the key 65535; per-tenant breakers use the tenant index.
-std::string BreakerName(const scenarios::RunResult& r, std::uint16_t key) {
-  if (key == UINT16_MAX) return "all tenants (global)";
-  if (key < r.tenants.size()) return "tenant " + r.tenants[key];
-  return "key " + std::to_string(key);
+// The second upstream's breakers are its own, named so.
+std::string BreakerName(const scenarios::RunResult& r, const checks::BreakerTimeline& b) {
+  const std::string prefix = b.dependency == engine::Dependency::kNotion
+                                 ? std::string()
+                                 : std::string(engine::DependencyName(b.dependency)) + ": ";
+  if (b.key == UINT16_MAX) return prefix + "all tenants (global)";
+  if (b.key < r.tenants.size()) return prefix + "tenant " + r.tenants[b.key];
+  return prefix + "key " + std::to_string(b.key);
 }
 
 const char* StateColor(BreakerState s) {
@@ -228,7 +241,7 @@ std::string BreakersChart(const View& v) {
   std::string note;
   for (std::size_t i = 0; i < rows; ++i) {
     const checks::BreakerTimeline& b = m.breakers[i];
-    const std::string name = BreakerName(v.r, b.key);
+    const std::string name = BreakerName(v.r, b);
     const double y = TimeChart::kTop + static_cast<double>(i) * kRow + 2;
     TimeUs from = 0;
     BreakerState state = BreakerState::kClosed;
@@ -395,6 +408,11 @@ const std::vector<CardDef>& Cards() {
        [](const View& v) { return PercentText(v.m.success_ratio); },
        [](const View& v) { return v.m.success_ratio; },
        [](const View& v) { return v.m.success_ratio < v.m.slo_target; }},
+      {"answered", "answered",
+       "Finished operations whose caller got an answer: succeeded, or served from the fallback "
+       "cache (maybe stale).",
+       [](const View& v) { return PercentText(v.m.answered_ratio); },
+       [](const View& v) { return v.m.answered_ratio; }, Never},
       {"latency_p50", "latency p50",
        "Half of the operations took at most this long, start to end: queueing, attempts, "
        "backoff and Retry-After waits included.",
@@ -560,6 +578,30 @@ std::string VerdictBadge(const scenarios::RunResult& r) {
   const bool pass = r.verdict == checks::RunVerdict::kPass;
   return std::string("<span class=\"verdict ") + (pass ? "pass" : "fail") + "\">" +
          (pass ? "PASS" : "FAIL") + "</span>";
+}
+
+// Per service: the time spent healthy, degraded and unhealthy, and what its stack sent.
+std::string HealthAndDependencies(const MetricsReport& m) {
+  if (m.health.empty()) return "";
+  std::string h =
+      "<h2>Services</h2><table>" +
+      Row({"service", "healthy", "degraded", "unhealthy", "health changes", "requests", "retries",
+           "429", "5xx", "transport errors", "breaker opens", "limiter delays"},
+          true);
+  for (std::size_t i = 0; i < m.health.size(); ++i) {
+    const checks::ServiceHealth& s = m.health[i];
+    checks::DependencyMetrics d;
+    for (const checks::DependencyMetrics& x : m.dependencies) {
+      if (x.dependency == s.service) d = x;
+    }
+    h += Row({std::string(engine::DependencyName(s.service)),
+              DurationText(s.healthy_us) + " (" + PercentText(s.healthy_ratio()) + ")",
+              DurationText(s.degraded_us), DurationText(s.unhealthy_us), CountText(s.changes),
+              CountText(d.requests), CountText(d.retries), CountText(d.http_429),
+              CountText(d.http_5xx), CountText(d.transport_errors), CountText(d.breaker_opens),
+              CountText(d.limiter_delays)});
+  }
+  return h + "</table>\n";
 }
 
 }  // namespace
@@ -753,12 +795,13 @@ std::string HtmlReport(const scenarios::RunResult& r) {
     h += "<h2>Breakers</h2><table>" +
          Row({"breaker", "opens", "time not closed", "final state", "transitions"}, true);
     for (const checks::BreakerTimeline& b : m.breakers) {
-      h += Row({XmlEscape(BreakerName(r, b.key)), CountText(b.opens), DurationText(b.not_closed_us),
+      h += Row({XmlEscape(BreakerName(r, b)), CountText(b.opens), DurationText(b.not_closed_us),
                 std::string(engine::BreakerStateName(b.final_state)),
                 CountText(b.changes.size() + b.dropped)});
     }
     h += "</table>\n";
   }
+  h += HealthAndDependencies(m);
   if (!r.checkpoints.empty()) {
     h += "<h2>Batch checkpoints</h2><table>" +
          Row({"job", "approach", "records", "checkpoint", "succeeded", "failed", "dead-lettered"},

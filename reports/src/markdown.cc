@@ -77,9 +77,10 @@ std::string MarkdownSummary(const std::vector<scenarios::RunResult>& results) {
         " scenario(s): " + std::to_string(static_cast<int>(results.size()) - failed) + " passed, " +
         std::to_string(failed) + " failed.\n\n";
   md +=
-      "| scenario | verdict | ops | succeeded | p99 | API calls/op | invariants | gates | seed | "
-      "digest |\n";
-  md += "|---|---|--:|--:|--:|--:|---|---|--:|---|\n";
+      "| scenario | verdict | ops | succeeded | answered | p99 | API calls/op | invariants | gates "
+      "| "
+      "seed | digest |\n";
+  md += "|---|---|--:|--:|--:|--:|--:|---|---|--:|---|\n";
   for (const auto& r : results) {
     const checks::MetricsReport& m = r.checks.metrics;
     char calls[32];
@@ -87,19 +88,36 @@ std::string MarkdownSummary(const std::vector<scenarios::RunResult>& results) {
     const std::string verdict = r.verdict == checks::RunVerdict::kPass ? "✅ pass" : "❌ **FAIL**";
     if (r.client) {
       // A real command: no operations of ours, no trace digest (real time).
-      md += "| " + MarkdownCell(r.scenario) + " | " + verdict + " | — | — | — | — | " +
+      md += "| " + MarkdownCell(r.scenario) + " | " + verdict + " | — | — | — | — | — | " +
             InvariantCell(r) + " | " + GateCell(r) + " | " + std::to_string(r.seed) +
             " | (real time) |\n";
       continue;
     }
     md += "| " + MarkdownCell(r.scenario) + " | " + verdict + " | " + CountText(m.ops.started) +
-          " | " + PercentText(m.success_ratio) + " | " + DurationText(m.latency.p99_us) + " | " +
-          calls + " | " + InvariantCell(r) + " | " + GateCell(r) + " | " + std::to_string(r.seed) +
-          " | `" + r.summary.digest + "` |\n";
+          " | " + PercentText(m.success_ratio) + " | " + PercentText(m.answered_ratio) + " | " +
+          DurationText(m.latency.p99_us) + " | " + calls + " | " + InvariantCell(r) + " | " +
+          GateCell(r) + " | " + std::to_string(r.seed) + " | `" + r.summary.digest + "` |\n";
   }
+  md +=
+      "\n*succeeded*: the target did what was asked; *answered*: succeeded or served from the "
+      "fallback cache (the caller got an answer, maybe a stale one).\n";
   md += "\n## Capacity\n\n";
   for (const auto& r : results) {
     md += "- **" + MarkdownCell(r.scenario) + "**: " + CapacityLine(r) + "\n";
+  }
+  md +=
+      "\n## Health\n\nTime each service spent healthy, degraded and unhealthy "
+      "(`health.<service>.*` gate metrics).\n\n";
+  for (const auto& r : results) {
+    std::string services;
+    for (const checks::ServiceHealth& s : r.checks.metrics.health) {
+      services += std::string(services.empty() ? "" : "; ") +
+                  std::string(engine::DependencyName(s.service)) + " healthy " +
+                  PercentText(s.healthy_ratio()) + " (degraded " + DurationText(s.degraded_us) +
+                  ", unhealthy " + DurationText(s.unhealthy_us) + ")";
+    }
+    md += "- **" + MarkdownCell(r.scenario) +
+          "**: " + (services.empty() ? "not measured" : services) + "\n";
   }
   if (failed == 0) return md;
   md += "\n## Failures\n";

@@ -12,6 +12,7 @@
 
 #include <unistd.h>
 
+#include "notion_sim/engine/json_reader.h"
 #include "notion_sim/reports/text.h"
 
 namespace notion_sim::reports {
@@ -370,6 +371,7 @@ std::string_view CauseName(engine::TransitionCause c) {
   return c == engine::TransitionCause::kManual ? "manual" : "automatic";
 }
 std::string_view EventKindNameOf(engine::EventKind k) { return engine::EventKindName(k); }
+std::string_view DependencyNameOf(engine::Dependency d) { return engine::DependencyName(d); }
 
 template <typename IO>
 void OutcomeFields(IO& io, checks::OutcomeCounts& c) {
@@ -457,6 +459,7 @@ void MetricsFields(IO& io, checks::MetricsReport& m) {
   });
   io.U64("breaker_opens", m.breaker_opens);
   io.Arr("breakers", m.breakers, [](IO& o, checks::BreakerTimeline& b) {
+    o.Enum("dependency", b.dependency, &DependencyNameOf, engine::kDependencyCount);
     o.U16("key", b.key);
     o.U64("opens", b.opens);
     o.Enum("final_state", b.final_state, &BreakerStateNameOf, 5);
@@ -472,13 +475,37 @@ void MetricsFields(IO& io, checks::MetricsReport& m) {
   io.Obj("slo", [&](IO& o) {
     o.Dbl("target", m.slo_target);
     o.Dbl("success_ratio", m.success_ratio);
+    o.Dbl("answered_ratio", m.answered_ratio);
     o.Dbl("error_budget_burn", m.error_budget_burn);
   });
   io.Obj("recovery", [&](IO& o) {
     o.Enum("state", m.recovery, &checks::RecoveryName, 3);
     o.I64("fault_end_us", m.fault_end_us);
+    o.Enum("fault_end_source", m.fault_end_source, &checks::FaultEndName, 3);
+    o.I64("last_fault_us", m.last_fault_us);
+    o.Arr("fault_windows", m.fault_windows, [](IO& w, checks::FaultWindow& f) {
+      w.I64("from_us", f.from_us);
+      w.I64("until_us", f.until_us);
+    });
     o.I64("recovered_at_us", m.recovered_at_us);
     o.I64("recovery_us", m.recovery_us);
+  });
+  io.Arr("health", m.health, [](IO& o, checks::ServiceHealth& h) {
+    o.Enum("service", h.service, &DependencyNameOf, engine::kDependencyCount);
+    o.I64("healthy_us", h.healthy_us);
+    o.I64("degraded_us", h.degraded_us);
+    o.I64("unhealthy_us", h.unhealthy_us);
+    o.U64("changes", h.changes);
+  });
+  io.Arr("dependencies", m.dependencies, [](IO& o, checks::DependencyMetrics& d) {
+    o.Enum("dependency", d.dependency, &DependencyNameOf, engine::kDependencyCount);
+    o.U64("requests", d.requests);
+    o.U64("retries", d.retries);
+    o.U64("http_429", d.http_429);
+    o.U64("http_5xx", d.http_5xx);
+    o.U64("transport_errors", d.transport_errors);
+    o.U64("breaker_opens", d.breaker_opens);
+    o.U64("limiter_delays", d.limiter_delays);
   });
   io.Obj("series", [&](IO& o) {
     o.I64("bucket_us", m.bucket_us);
@@ -662,7 +689,10 @@ json Headline(const RunResult& r) {
   const checks::MetricsReport& m = r.checks.metrics;
   json h = {
       {"capacity", CapacityLine(r)},
+      {"succeeded", m.ops.succeeded},
+      {"answered", m.ops.succeeded + m.ops.served_fallback},
       {"success_ratio", m.success_ratio},
+      {"answered_ratio", m.answered_ratio},
       {"latency_ms_p50", static_cast<double>(m.latency.p50_us) / 1e3},
       {"latency_ms_p99", static_cast<double>(m.latency.p99_us) / 1e3},
       {"api_calls_per_op", m.api_calls_per_op},
@@ -711,8 +741,39 @@ void Migrate(json& j, int from) {
           j["metrics"]["work_end_us"] = j["metrics"]["end_us"];
         }
         break;
-      case 4:  // 5 added what `notion-sim test` ran (its command, runs, traffic, expectations) and
-               // webhooks (a run without subscriptions records zeros)
+      case 4:  // 5 (issue 14) added the answered ratio, where the faults' end came from and the
+               // fault windows, health time per service, per-dependency rows and breakers'
+               // dependencies; older runs had one dependency, Notion
+        if (j.contains("metrics") && j["metrics"].is_object()) {
+          json& m = j["metrics"];
+          if (m.contains("slo") && m["slo"].is_object() && m.contains("ops") &&
+              m["ops"].is_object()) {
+            const json& o = m["ops"];
+            auto n = [&](const char* k) {
+              return o.contains(k) && o[k].is_number() ? o[k].get<double>() : 0.0;
+            };
+            const double finished =
+                n("succeeded") + n("served_fallback") + n("failed") + n("dead_lettered");
+            m["slo"]["answered_ratio"] =
+                finished > 0 ? (n("succeeded") + n("served_fallback")) / finished : 1.0;
+          }
+          if (m.contains("recovery") && m["recovery"].is_object()) {
+            json& rec = m["recovery"];
+            const bool faults = rec.value("state", "no_faults") != "no_faults";
+            rec["fault_end_source"] = faults ? "window" : "none";
+            rec["last_fault_us"] = 0;
+            rec["fault_windows"] = json::array();
+          }
+          m["health"] = json::array();
+          m["dependencies"] = json::array();
+          if (m.contains("breakers") && m["breakers"].is_array()) {
+            for (json& b : m["breakers"]) {
+              if (b.is_object()) b["dependency"] = "notion";
+            }
+          }
+        }
+        // 5 also added what `notion-sim test` ran (its command, runs, traffic, expectations) and
+        // webhooks (a run without subscriptions records zeros)
         j["client"] = nullptr;
         j["webhooks"] = json::object();
         for (const char* k : {"events", "aggregated", "deliveries", "duplicates", "accepted",
@@ -820,20 +881,8 @@ json IndexToJson(const std::vector<json>& results) {
 
 namespace {
 
-Result<json> ReadJsonFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error{ErrorCode::kNotFound, path + ": cannot open file (does it exist?)"};
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  try {
-    return json::parse(ss.str());
-  } catch (const json::parse_error& e) {
-    return InvalidInput(path + ": not valid JSON: " + e.what());
-  }
-}
-
 Status AppendFromFile(const std::string& path, std::vector<RunResult>& out) {
-  Result<json> j = ReadJsonFile(path);
+  Result<json> j = engine::LoadJson(path);
   if (!j.ok()) return j.error();
   if (j->is_object() && j->contains("results")) {
     const json& list = j->at("results");
@@ -940,11 +989,13 @@ std::string SummaryLine(const RunResult& r) {
   char buf[768];
   std::snprintf(
       buf, sizeof buf,
-      "%s: %s, %llu ops (%llu ok, %llu failed, %llu dlq, %llu unfinished), %llu attempts, "
+      "%s: %s, %llu ops (%llu succeeded, %llu answered, %llu failed, %llu dlq, %llu unfinished), "
+      "%llu attempts, "
       "p99 %s, %d invariant(s) violated, %d gate(s) failed, virtual %.1f s, wall %.1f ms, "
       "seed %llu, digest %s",
       r.scenario.c_str(), std::string(checks::RunVerdictName(r.verdict)).c_str(),
       static_cast<unsigned long long>(s.ops_started),
+      static_cast<unsigned long long>(s.ops_succeeded),
       static_cast<unsigned long long>(s.ops_succeeded + s.ops_fallback),
       static_cast<unsigned long long>(s.ops_failed),
       static_cast<unsigned long long>(s.ops_dead_lettered),

@@ -114,6 +114,8 @@ std::string CapacityLine(const scenarios::RunResult& r) {
                      PercentText(m.retry_ratio) + " retries; p99 " +
                      DurationText(m.latency.p99_us) + "; " + PercentText(m.success_ratio) +
                      " succeeded";
+  // Answered = succeeded or served from the fallback: said only when it differs.
+  if (m.ops.served_fallback > 0) line += ", " + PercentText(m.answered_ratio) + " answered";
   if (m.ops.dead_lettered > 0) line += "; " + CountText(m.ops.dead_lettered) + " dead-lettered";
   return line;
 }

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -31,7 +32,6 @@ using nlohmann::json;
 // Notion's per-connection budget (docs/sources.md#notions-request-limits): 180 requests per 60 s,
 // 3/s on average.
 constexpr std::int64_t kNotionBudgetPerMinute = 180;
-constexpr double kNotionBudgetPerS = 3.0;
 constexpr std::size_t kMaxDiscoveredPages = 1000;
 constexpr int kSeedPages = 5;
 constexpr const char* kNotionVersion = "2025-09-03";
@@ -48,44 +48,60 @@ std::optional<engine::Operation> FirstWrite(const ScenarioSpec& spec) {
   return std::nullopt;
 }
 
-// Requests per second the limiter admits on average (0: no limiter).
-double LimiterRate(const policies::RateLimiterConfig& l) {
+// How the limiter's worst 60 s window follows from its settings, for the refusal.
+std::string WorstWindowText(const policies::RateLimiterConfig& l) {
+  char buf[160];
   switch (l.kind) {
-    case policies::LimiterKind::kNone:
-      return 0;
     case policies::LimiterKind::kTokenBucket:
-      return l.rate_per_s;
+      std::snprintf(buf, sizeof buf, "burst %g + %g/s x 60 s", l.burst, l.rate_per_s);
+      return buf;
     case policies::LimiterKind::kFixedWindow:
+      std::snprintf(buf, sizeof buf,
+                    "%lld per fixed window of %g s, as many windows as 60 s can "
+                    "touch",
+                    static_cast<long long>(l.limit), static_cast<double>(l.window_us) / 1e6);
+      return buf;
     case policies::LimiterKind::kSlidingWindow:
-      return static_cast<double>(l.limit) * 1e6 / static_cast<double>(l.window_us);
+      std::snprintf(buf, sizeof buf, "%lld per sliding window of %g s",
+                    static_cast<long long>(l.limit), static_cast<double>(l.window_us) / 1e6);
+      return buf;
+    case policies::LimiterKind::kNone:
+      break;
   }
-  return 0;
+  return "no bound";
 }
 
-// Applies the limiter rule for a host that is not loopback: on, and within Notion's budget.
+// Notion's rule for a limiter: in no 60 s window (Notion's windows need not line up with the
+// limiter's) may it send more than 180 requests per token. Judged on its worst case, not its
+// average: a token bucket at 3/s with a burst of 180 can send 360 in one minute.
+Status CheckLimiterFits(const ScenarioSpec& spec, const std::string& host,
+                        const policies::RateLimiterConfig& limiter) {
+  if (limiter.kind == policies::LimiterKind::kNone) return {};  // gets Notion's budget (FitLimiter)
+  const std::optional<std::int64_t> most = policies::MaxRequestsInWindow(limiter, Min(1));
+  if (most && *most <= kNotionBudgetPerMinute) return {};
+  return InvalidInput(spec.path + ": /stack/limiter can send " +
+                      (most ? std::to_string(*most) : std::string("an unbounded number of")) +
+                      " requests in one 60 s window (" + WorstWindowText(limiter) +
+                      "), above Notion's budget for " + host +
+                      " of 180 per 60 s per token; lower it or drop the limiter to get the budget");
+}
+
+// For a host that is not loopback: a scenario without a limiter gets Notion's budget, as a
+// sliding window (safe however Notion's windows are aligned); any other must fit it.
 Status FitLimiter(const ScenarioSpec& spec, const std::string& host,
                   policies::RateLimiterConfig& limiter, std::ostream* log) {
   if (limiter.kind == policies::LimiterKind::kNone) {
-    limiter.kind = policies::LimiterKind::kFixedWindow;
+    limiter.kind = policies::LimiterKind::kSlidingWindow;
     limiter.limit = kNotionBudgetPerMinute;
     limiter.window_us = Min(1);
     limiter.scope = policies::LimiterScope::kPerTenant;
     if (log != nullptr) {
       *log << "live: " << spec.name << " has no rate limiter; against " << host
-           << " it gets Notion's budget (fixed window, 180 per 60 s per token)\n";
+           << " it gets Notion's budget (at most 180 requests in any 60 s, per token)\n";
     }
     return {};
   }
-  const double rate = LimiterRate(limiter);
-  const bool burst_too_big = limiter.kind == policies::LimiterKind::kTokenBucket &&
-                             limiter.burst > static_cast<double>(kNotionBudgetPerMinute);
-  if (rate > kNotionBudgetPerS + 1e-9 || burst_too_big) {
-    return InvalidInput(spec.path + ": /stack/limiter admits " + std::to_string(rate) +
-                        " requests/s" + (burst_too_big ? " (burst above 180)" : "") +
-                        ", above Notion's budget for " + host +
-                        " (3/s: 180 per 60 s); lower it or drop the limiter to get the budget");
-  }
-  return {};
+  return CheckLimiterFits(spec, host, limiter);
 }
 
 Result<std::vector<engine::ObjectId>> IdsOf(const json& list, const std::string& what) {
@@ -471,6 +487,11 @@ Status CheckLiveSafety(const ScenarioSpec& spec, const LiveOptions& options) {
                         " a live run only reads unless --allow-writes --sandbox-parent PAGE_ID "
                         "are given");
   }
+  if (!IsLoopbackHost(host)) {
+    auto sections = PrepareSections(spec);
+    if (!sections.ok()) return sections.error();
+    if (Status st = CheckLimiterFits(spec, host, sections->stack.limiter); !st.ok()) return st;
+  }
   return {};
 }
 
@@ -621,12 +642,10 @@ Result<RunResult> RunScenarioLive(const ScenarioSpec& spec, const LiveOptions& o
   engine::Rng root(spec.seed);
   std::unique_ptr<engine::Client> notion = policies::BuildStack(
       s.stack, loop, observers.trace, *stack_transport, root.Fork("stack"), &st.dlq());
-  std::unique_ptr<engine::Client> upstream;
-  if (!spec.enrich.empty()) {
-    upstream = policies::BuildStack(s.stack, loop, observers.trace, *stack_transport,
-                                    root.Fork("stack.upstream"));
-  }
-  ScenarioClient client(spec, loop, observers.trace, *notion, upstream.get());
+  std::unique_ptr<engine::Client> upstream =
+      BuildUpstreamStack(spec, s, observers, loop, *stack_transport, root.Fork("stack.upstream"));
+  ScenarioClient client(spec, loop, observers.trace, *notion, upstream.get(),
+                        s.stack.retry.deadline_us);
   DurableClient durable(client, loop, st,
                         s.stack.reconcile == policies::Reconcile::kLookupBeforeRetry);
   ScenarioWorkload workload(spec, targets.value(), root.Fork("workload"));

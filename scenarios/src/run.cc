@@ -90,11 +90,13 @@ Result<RunResult> RunScenario(const ScenarioSpec& spec, const SimOptions& option
   }
 
   engine::SimLoop loop;
+  // One calendar for the run: the workspace's epoch, on which the fake dates its headers and the
+  // stack reads them.
+  loop.set_epoch_unix_us(s.fake.workspace.epoch_unix_s * kUsPerSec);
   Observers observers(spec, s);
   engine::Trace& trace = observers.trace;
   sim::FakeNotion fake(loop, root.Fork("simulator"), &trace, s.fake);
   sim::InProcessTransport transport(loop, fake, s.network, root.Fork("network"), &trace);
-  transport.set_epoch_unix_s(s.fake.workspace.epoch_unix_s);
   // Logging only observes (a sink and a tap); without a log neither exists.
   std::unique_ptr<RunLogger> logger;
   std::unique_ptr<AttemptTap> tap;
@@ -112,12 +114,9 @@ Result<RunResult> RunScenario(const ScenarioSpec& spec, const SimOptions& option
   }
   std::unique_ptr<engine::Client> notion =
       policies::BuildStack(s.stack, loop, trace, *stack_transport, root.Fork("stack"));
-  std::unique_ptr<engine::Client> upstream;
-  if (!spec.enrich.empty()) {
-    upstream =
-        policies::BuildStack(s.stack, loop, trace, *stack_transport, root.Fork("stack.upstream"));
-  }
-  ScenarioClient client(spec, loop, trace, *notion, upstream.get());
+  std::unique_ptr<engine::Client> upstream =
+      BuildUpstreamStack(spec, s, observers, loop, *stack_transport, root.Fork("stack.upstream"));
+  ScenarioClient client(spec, loop, trace, *notion, upstream.get(), s.stack.retry.deadline_us);
   // Webhook subscriptions: the integration behind the endpoint answers on the loop and fetches
   // what each event names, through the same stack.
   std::unique_ptr<WebhookConsumer> consumer;

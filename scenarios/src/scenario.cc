@@ -56,6 +56,7 @@ class SpecReader {
     ReadTenants(root);
     ReadPhasesAndDuration(root);
     ReadSection(root, "stack", ValidateStack);
+    ReadSection(root, "upstream_stack", ValidateStack);
     ReadSection(root, "network", ValidateNetwork);
     ReadSection(root, "invariants", ValidateInvariants);
     // These parsers read their own keys of the root: "workspace", "faults", "upstream"; "gates".

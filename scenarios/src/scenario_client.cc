@@ -25,8 +25,14 @@ struct ScenarioClient::Enrich {
 };
 
 ScenarioClient::ScenarioClient(const ScenarioSpec& spec, engine::Loop& loop, engine::Trace& trace,
-                               engine::Client& notion, engine::Client* upstream)
-    : spec_(spec), loop_(loop), trace_(trace), notion_(notion), upstream_(upstream) {
+                               engine::Client& notion, engine::Client* upstream,
+                               TimeUs deadline_us)
+    : spec_(spec),
+      loop_(loop),
+      trace_(trace),
+      notion_(notion),
+      upstream_(upstream),
+      deadline_us_(deadline_us) {
   for (std::size_t i = 0; i < spec_.batches.size(); ++i) {
     batches_.push_back(
         std::make_unique<policies::BatchSync>(&trace_, static_cast<std::uint16_t>(i + 1),
@@ -54,9 +60,14 @@ void ScenarioClient::Execute(const engine::LogicalOp& op, engine::OpCompletion d
     notion_.Execute(op, std::move(done));
     return;
   }
-  notion_.Execute(op, [this, op, done = std::move(done)](engine::OpResult result) {
+  engine::LogicalOp record = op;
+  // Approach B advances fully with failures in the DLQ: a record the API refuses (a validation
+  // error, say) is parked for manual review instead of holding the checkpoint.
+  record.park_failures =
+      batches_[op.batch - 1]->mode() == policies::CheckpointMode::kAdvanceWithDlq;
+  notion_.Execute(record, [this, record, done = std::move(done)](engine::OpResult result) {
     // The checkpoint refuses nothing here: each record is reported once, when its op ends.
-    (void)batches_[op.batch - 1]->OnOpFinished(loop_.NowUs(), op, result.status);
+    (void)batches_[record.batch - 1]->OnOpFinished(loop_.NowUs(), record, result.status);
     done(std::move(result));
   });
 }
@@ -80,6 +91,7 @@ engine::LogicalOp ScenarioClient::SubOp(const engine::LogicalOp& parent,
 void ScenarioClient::StartEnrich(const engine::LogicalOp& op, engine::OpCompletion done) {
   auto e = std::make_unique<Enrich>();
   e->op = op;
+  if (deadline_us_ > 0) e->op.deadline_at_us = loop_.NowUs() + deadline_us_;
   e->done = std::move(done);
   const std::uint64_t id = op.op_id;
   enrich_[id] = std::move(e);
@@ -169,6 +181,7 @@ void ScenarioClient::ReprocessEnrichment(const engine::LogicalOp& op,
   const std::uint64_t id = kSubOpBit | (1ULL << 61) | next_sub_id_++;
   auto e = std::make_unique<Enrich>();
   e->op = op;
+  e->op.deadline_at_us = kTimeNever;  // a replay comes after its operation ended
   e->replay = true;
   e->replay_done = std::move(done);
   enrich_[id] = std::move(e);

@@ -21,9 +21,10 @@ namespace notion_sim::scenarios {
 
 class ScenarioClient final : public engine::Client {
  public:
-  // `upstream` may be null when the scenario has no enrich workload.
+  // `upstream` may be null when the scenario has no enrich workload. `deadline_us` (0 = none) is
+  // the Notion stack's: a workflow is one operation, and its steps share that deadline.
   ScenarioClient(const ScenarioSpec& spec, engine::Loop& loop, engine::Trace& trace,
-                 engine::Client& notion, engine::Client* upstream);
+                 engine::Client& notion, engine::Client* upstream, TimeUs deadline_us = 0);
   ~ScenarioClient() override;
 
   void Execute(const engine::LogicalOp& op, engine::OpCompletion done) override;
@@ -46,6 +47,7 @@ class ScenarioClient final : public engine::Client {
   engine::Trace& trace_;
   engine::Client& notion_;
   engine::Client* upstream_;
+  TimeUs deadline_us_;
   std::vector<std::unique_ptr<policies::BatchSync>> batches_;
   policies::MemoryDeadLetterStore enrich_store_;
   std::unique_ptr<policies::DeadLetterQueue> enrich_dlq_;

@@ -4,6 +4,7 @@
 // the live run (live_run.cc), so both judge a run the same way.
 #pragma once
 
+#include <memory>
 #include <vector>
 
 #include "notion_sim/checks/gates.h"
@@ -21,13 +22,20 @@
 
 namespace notion_sim::scenarios {
 
-// The sections of a scenario, parsed into their owners' types.
+// The sections of a scenario, parsed into their owners' types. Each dependency has its own stack
+// and invariants: Notion's from "stack" and "invariants", the second upstream's from
+// "upstream_stack" (the Notion stack's settings when absent), its invariants following from it.
 struct Sections {
   policies::StackConfig stack;
+  policies::StackConfig upstream_stack;
   sim::FakeConfig fake;
   sim::NetworkModel network;
   checks::InvariantConfig invariants;
+  checks::InvariantConfig upstream_invariants;
   std::vector<checks::Gate> gates;
+  // The fault plan's time windows, clipped to the safety phase: where faults may act, for the
+  // recovery reference and the charts.
+  std::vector<checks::FaultWindow> fault_windows;
 };
 
 // Parses the sections and shapes them for a run: tenants become the fake's tokens, a workspace
@@ -35,18 +43,32 @@ struct Sections {
 // unsaid invariants follow from the stack, and recover_within becomes a recovery gate.
 Result<Sections> PrepareSections(const ScenarioSpec& spec);
 
-// The sinks on one trace: metrics, invariants, health and alerts.
+// The sinks on one trace: metrics, each dependency's invariants, health and alerts. The second
+// upstream's stack emits through `upstream_trace`, which stamps its events so that its breakers,
+// limiter and requests are judged against its own promises, apart from Notion's.
 struct Observers {
   Observers(const ScenarioSpec& spec, const Sections& sections);
   Observers(const Observers&) = delete;
   Observers& operator=(const Observers&) = delete;
 
   engine::Trace trace;
+  engine::Trace upstream_trace{&trace, engine::Dependency::kUpstream};
   checks::MetricsSink metrics;
   checks::InvariantSuite invariants;
+  checks::InvariantSuite upstream_invariants;
+  engine::DependencyFilter notion_only{engine::Dependency::kNotion, &invariants};
+  engine::DependencyFilter upstream_only{engine::Dependency::kUpstream, &upstream_invariants};
   policies::HealthSink health;
   policies::AlertMonitor alerts;
 };
+
+// The stack the enrich workflow asks the second upstream through (seed pattern 2): built from
+// sections.upstream_stack, emitting into observers.upstream_trace. Null when the scenario has no
+// workflow that calls the upstream. The one place that builds it, for simulated and live runs.
+std::unique_ptr<engine::Client> BuildUpstreamStack(const ScenarioSpec& spec,
+                                                   const Sections& sections, Observers& observers,
+                                                   engine::Loop& loop, engine::Transport& transport,
+                                                   engine::Rng rng);
 
 // The result of a finished run: checks judged at `end_us`, the ledger (null: not known) checked
 // for duplicate creates, checkpoints and alerts collected. The server_* fields are the caller's.

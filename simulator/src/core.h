@@ -29,6 +29,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "notion_sim/engine/retry_after.h"
 #include "notion_sim/simulator/api_call.h"
 #include "notion_sim/simulator/fake_notion.h"
 
@@ -566,9 +567,8 @@ struct Core {
 
 std::string ToHex(const std::uint8_t* data, std::size_t n);
 std::optional<IdemKey> ParseHexKey(std::string_view hex);
-std::string HttpDate(std::int64_t unix_s);
-// Unix seconds from "Sun, 06 Nov 1994 08:49:37 GMT" (the form HttpDate writes); nullopt otherwise.
-std::optional<std::int64_t> ParseHttpDate(std::string_view text);
+// The IMF-fixdate of a Unix time (engine::FormatHttpDate: the one formatter).
+inline std::string HttpDate(std::int64_t unix_s) { return engine::FormatHttpDate(unix_s); }
 struct Civil {
   std::int64_t year = 1970;
   unsigned month = 1;  // 1-12

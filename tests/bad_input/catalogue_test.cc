@@ -54,6 +54,10 @@ class Runner {
       : binary_(std::move(binary)), src_(std::move(src)), work_(std::move(work)) {
     vars_["src"] = src_.string();
     vars_["sample"] = (src_ / "scenarios/library/steady_budget.json").string();
+    // 100,000 nested arrays (200 KB): the input that once overflowed the stack of every JSON door.
+    // Arguments get 50,000 (one argv string may not exceed 128 KB).
+    vars_["deep_array"] = std::string(100'000, '[') + std::string(100'000, ']');
+    vars_["deep_array_arg"] = std::string(50'000, '[') + std::string(50'000, ']');
   }
 
   // {name} -> its value; unknown names stay as they are (JSON bodies are full of braces).

@@ -2,6 +2,7 @@
 // server for hangs, stalls and resets) per test, stopped at the end. Every request has a timeout
 // of at most 2 s and every test sends few requests; time assertions are lower bounds only.
 #include "notion_sim/engine/curl_transport.h"
+#include "notion_sim/engine/retry_after.h"
 #include "notion_sim/engine/rng.h"
 
 #include <memory>
@@ -402,6 +403,27 @@ TEST_F(CurlTransportTest, HeadersThenAStalledBodyTimesOut) {
   const Response r = SendOne(Get(kPage, Ms(300)));
   EXPECT_EQ(r.outcome, TransportOutcome::kTimeout);
   EXPECT_GE(r.received_us - r.sent_us, Ms(300));
+}
+
+// Issue 14: the SDK's timeout covers only the headers; the body read has none (notion-api.md
+// §4.7: still waiting after 6 s with timeoutMs 1000). With timeout_covers_body false a stalled
+// body is not a timeout: the attempt is still waiting 1.5 s past its 1 s timeout (the old
+// transport ended it at 1 s). The server sends the head at once; only a head slower than 1 s
+// could end the attempt, as it should.
+TEST_F(CurlTransportTest, TheSdkTimeoutEndsWithTheHeadersAStalledBodyIsWaitedFor) {
+  RawServer& server = Raw(RawServer::Behavior::kStallBody);
+  ASSERT_TRUE(server.ok());
+  Connect(server.url());
+  Request sdk = Get(kPage, Sec(1));
+  sdk.timeout_covers_body = false;
+  std::optional<Response> got;
+  transport_->Send(sdk, [&](Response r) { got = std::move(r); });
+  loop_.RunUntil(loop_.NowUs() + Ms(2500));
+  EXPECT_FALSE(got.has_value()) << "ended as " << TransportOutcomeName(got->outcome);
+  EXPECT_EQ(transport_->InFlight(), 1u);
+  EXPECT_EQ(server.requests(), 1);
+  transport_.reset();  // aborts the transfer: its completion never runs
+  EXPECT_FALSE(got.has_value());
 }
 
 TEST_F(CurlTransportTest, AResetConnectionIsConnectionReset) {

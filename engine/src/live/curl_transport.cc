@@ -10,6 +10,8 @@
 #include <nlohmann/json.hpp>
 
 #include "curl_multi.h"
+#include "notion_sim/engine/json_reader.h"
+#include "notion_sim/engine/retry_after.h"
 
 namespace notion_sim::engine {
 namespace {
@@ -89,12 +91,6 @@ bool IsList(Operation op) {
 
 long CeilMs(TimeUs us) { return static_cast<long>((us + kUsPerMs - 1) / kUsPerMs); }
 
-std::int64_t WallNowUs() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 }  // namespace
 
 struct CurlTransport::Transfer {
@@ -117,6 +113,8 @@ struct CurlTransport::Transfer {
     body_too_large = false;
     sends = 0;
     resend_refused = false;
+    interim = false;
+    headers_done = false;
     done = nullptr;
   }
 
@@ -127,11 +125,19 @@ struct CurlTransport::Transfer {
     const std::string_view line(data, n);
     if (line.substr(0, 5) == "HTTP/") {
       // A new response (after a 100 Continue, say): forget the previous one's headers.
+      const std::size_t space = line.find(' ');
+      t->interim =
+          space != std::string_view::npos && space + 1 < line.size() && line[space + 1] == '1';
       t->answer.retry_after.clear();
       t->answer.cf_ray.clear();
       t->answer.has_request_id = false;
       t->answer.request_id.clear();
       t->answer.injected = false;
+      return n;
+    }
+    if (Trim(line).empty()) {
+      // The blank line that ends a head: the final response's, unless it was a 1xx.
+      if (!t->interim) t->headers_done = true;
       return n;
     }
     const std::size_t colon = line.find(':');
@@ -181,9 +187,13 @@ struct CurlTransport::Transfer {
   bool body_too_large = false;
   int sends = 0;
   bool resend_refused = false;
+  bool interim = false;       // the head being read is a 1xx one
+  bool headers_done = false;  // the final response's head has arrived
+  bool timeout_covers_body = true;
   std::uint64_t op_id = 0;
   std::uint32_t attempt = 0;
   std::uint16_t tenant = 0;
+  Operation operation = Operation::kRetrievePage;
   bool reconcile_lookup = false;
   Completion done;
   TimeUs sent_us = 0;
@@ -351,7 +361,9 @@ void CurlTransport::Send(const Request& request, Completion done) {
   t->op_id = request.op_id;
   t->attempt = request.attempt;
   t->tenant = request.tenant;
+  t->operation = request.operation;
   t->reconcile_lookup = request.reconcile_lookup;
+  t->timeout_covers_body = request.timeout_covers_body;
   t->done = std::move(done);
 
   CURL* e = t->easy;
@@ -415,8 +427,8 @@ void CurlTransport::Send(const Request& request, Completion done) {
     // The attempt's timeout is a loop timer rather than CURLOPT_TIMEOUT_MS: libcurl's own timer
     // works in milliseconds and can fire a fraction of one early, while a loop timer never runs
     // before its time, so "timed out" always means "timeout_us passed on the loop's clock". It
-    // covers the whole exchange, body included: unlike the SDK (docs/sources.md#the-official-sdk),
-    // a stalled body must not hang an attempt forever.
+    // covers the whole exchange, body included, unless the request says the timeout ends with the
+    // headers (Request::timeout_covers_body, the SDK's way, docs/sources.md#the-official-sdk).
     raw->timeout_timer =
         loop_.ScheduleAt(raw->sent_us + request.timeout_us, [this, raw] { OnTimeout(raw); });
   }
@@ -424,6 +436,8 @@ void CurlTransport::Send(const Request& request, Completion done) {
 
 void CurlTransport::OnTimeout(Transfer* raw) {
   raw->timeout_timer = EventId{};  // it is running: nothing to cancel
+  // The SDK's timeout ends with the headers: a body still arriving (or stalled) is waited for.
+  if (!raw->timeout_covers_body && raw->headers_done) return;
   loop_.multi_->Abort(raw->easy);
   OnDone(raw, CURLE_OPERATION_TIMEDOUT);
 }
@@ -449,11 +463,14 @@ void CurlTransport::OnDone(Transfer* raw, int curl_code) {
       }
     }
     if (options_.trace != nullptr && !t->answer.retry_after.empty()) {
-      if (std::optional<RetryAfterValue> v = ParseRetryAfter(t->answer.retry_after)) {
-        const TimeUs not_before_us = RetryAfterNotBefore(*v, received_us, WallNowUs());
-        options_.trace->Emit(EventKind::kRetryAfterGiven, received_us, t->op_id, t->attempt,
-                             t->tenant, not_before_us,
-                             v->form == RetryAfterForm::kHttpDate ? 1 : 0);
+      // Read strictly on the run's calendar (the loop's: the wall clock at its start), the
+      // ground truth every stack is held to.
+      const RetryAfterValue v = ParseRetryAfter(t->answer.retry_after, RetryAfterMode::kStrict,
+                                                loop_.EpochUnixUs() + received_us);
+      if (v.form == RetryAfterForm::kSeconds || v.form == RetryAfterForm::kDate) {
+        options_.trace->Emit(Event{received_us, t->op_id, received_us + v.delay_us,
+                                   v.form == RetryAfterForm::kDate ? 1 : 0, t->attempt, t->tenant,
+                                   EventKind::kRetryAfterGiven, DependencyOf(t->operation)});
       }
     }
   } else if (result == CURLE_ABORTED_BY_CALLBACK && t->resend_refused) {
@@ -497,7 +514,9 @@ Response ParseAnswer(const HttpAnswer& answer, bool reconcile_lookup) {
   r.retry_after = answer.retry_after;
   r.request_id = answer.request_id;
   r.injected = answer.injected;
-  json body = json::parse(answer.body, nullptr, /*allow_exceptions=*/false);
+  json body = CheckJsonLimits(answer.body, "response").ok()
+                  ? json::parse(answer.body, nullptr, /*allow_exceptions=*/false)
+                  : json(json::value_t::discarded);
   const bool is_json = !body.is_discarded();
   const bool success = answer.status >= 200 && answer.status < 300;
   if (success) {

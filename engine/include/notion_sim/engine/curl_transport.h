@@ -33,7 +33,9 @@
 //
 // Timeouts: Request::connect_timeout_us is libcurl's connect timeout; Request::timeout_us is a
 // loop timer over the whole exchange, body included, that aborts the transfer — so a timeout is
-// never reported before timeout_us has passed on the loop's clock.
+// never reported before timeout_us has passed on the loop's clock. With
+// Request::timeout_covers_body false the timer stops counting once the response's head has
+// arrived, and the body is waited for however long it takes (the official SDK's way).
 //
 // The token is read from the TokenProvider for each attempt and goes only into the Authorization
 // header: it is never logged, traced or put in any message.
@@ -156,23 +158,5 @@ TransportOutcome OutcomeOfCurlCode(int curl_code);
 // Reads an HTTP answer the way the SDK does (see the header comment of this file).
 // `reconcile_lookup` makes the first result of a query answer the lookup.
 Response ParseAnswer(const HttpAnswer& answer, bool reconcile_lookup);
-
-// A Retry-After value, strictly parsed (RFC 9110 §10.2.3): delta-seconds (we also accept a
-// fraction, "1.5") or an HTTP-date in any of the three forms recipients must accept.
-enum class RetryAfterForm : std::uint8_t { kSeconds, kHttpDate };
-struct RetryAfterValue {
-  RetryAfterForm form = RetryAfterForm::kSeconds;
-  TimeUs delta_us = 0;       // kSeconds: the delay, rounded up to a microsecond
-  std::int64_t epoch_s = 0;  // kHttpDate: the instant named, seconds since 1970 (UTC)
-};
-// nullopt for anything else ("", "-5", "1e3", "soon", "10abc", a bad date).
-std::optional<RetryAfterValue> ParseRetryAfter(std::string_view value);
-// The earliest loop time the header allows the next attempt: `received_us` + the delta; a date is
-// mapped onto the loop's clock through the wall clock read at receipt (`wall_now_us`, since 1970);
-// a date in the past gives `received_us`.
-TimeUs RetryAfterNotBefore(const RetryAfterValue& value, TimeUs received_us,
-                           std::int64_t wall_now_us);
-// The IMF-fixdate form of an instant ("Sun, 06 Nov 1994 08:49:37 GMT"), for servers and tests.
-std::string FormatHttpDate(std::int64_t epoch_s);
 
 }  // namespace notion_sim::engine

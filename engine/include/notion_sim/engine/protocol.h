@@ -85,6 +85,15 @@ bool IsCreate(Operation op);
 // and secret (HTTP Basic) rather than a bearer token: oauth token, introspect, revoke.
 bool UsesBasicAuth(Operation op);
 
+// The services a run depends on: Notion, and the second upstream an enrich workflow asks
+// (seed pattern 2). Each has its own stack, breaker keys, limiter, invariants, health and rows in
+// reports; trace events say which one they concern (engine::Event::dependency).
+enum class Dependency : std::uint8_t { kNotion, kUpstream, kCount };
+inline constexpr int kDependencyCount = static_cast<int>(Dependency::kCount);
+std::string_view DependencyName(Dependency dependency);  // "notion", "upstream"
+// kUpstream for Operation::kUpstreamComplete, kNotion for the rest.
+Dependency DependencyOf(Operation op);
+
 // The route of an operation with its path parameters filled in (dashed ids). `target` is the
 // first path parameter, `target2` the second (a property id, a view query id); operations without
 // them ignore them.

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "notion_sim/engine/protocol.h"
 #include "notion_sim/engine/time.h"
 
 namespace notion_sim::engine {
@@ -95,6 +96,9 @@ struct Event {
   std::uint32_t attempt = 0;
   std::uint16_t key = 0;
   EventKind kind = EventKind::kOpStarted;
+  // The dependency whose stack (or transport) the event comes from. Keys (tenants, breaker keys,
+  // lanes) are per dependency: the second upstream's global breaker is not Notion's.
+  Dependency dependency = Dependency::kNotion;
 };
 
 // Operation ids with this bit set name a step of a workflow that the scenario's client runs for
@@ -117,9 +121,27 @@ class TraceSink {
   virtual void OnEvent(const Event& event) = 0;
 };
 
+// Hands `next` only the events of one dependency: checks that judge one dependency's stack (its
+// invariants) see nothing of the other's. `next` must outlive it.
+class DependencyFilter final : public TraceSink {
+ public:
+  DependencyFilter(Dependency dependency, TraceSink* next) : dependency_(dependency), next_(next) {}
+  void OnEvent(const Event& event) override {
+    if (event.dependency == dependency_) next_->OnEvent(event);
+  }
+
+ private:
+  Dependency dependency_;
+  TraceSink* next_;
+};
+
 class Trace {
  public:
   Trace();
+  // A view of `parent` for another dependency's stack: every event emitted here is stamped with
+  // `dependency` and goes to the parent (its digest, sinks and recording; add sinks and read the
+  // digest there). `parent` must outlive it.
+  Trace(Trace* parent, Dependency dependency);
   // Folds the event into the digest, hands it to every sink and records it if recording is on.
   void Emit(const Event& event);
   // Convenience for the common shape.
@@ -140,6 +162,8 @@ class Trace {
   std::uint64_t CountOf(EventKind kind) const { return per_kind_[static_cast<int>(kind)]; }
 
  private:
+  Trace* parent_ = nullptr;
+  Dependency dependency_ = Dependency::kNotion;
   std::uint64_t digest_;
   std::uint64_t count_ = 0;
   std::uint64_t per_kind_[static_cast<int>(EventKind::kCount)] = {};

@@ -16,9 +16,10 @@
 //                 whose minimum is min(minimum_number_of_calls, permitted).
 //   kConsecutive  cockatiel ConsecutiveBreaker: opens when ++consecutive_failures_seen >= n.
 // Extensions (all modes but r4j's half-open, which has its own rule): `half_open_probes` trial
-// calls and a `half_open_success_threshold`; growing open duration (base × multiplier^(opens−1),
-// capped); results of calls started in an earlier state (epoch) are counted or ignored as
-// configured; manual states forced-open and disabled.
+// calls and a `half_open_success_threshold`; a maximum time in half-open (every mode, r4j's
+// maxWaitDurationInHalfOpenState); growing open duration (base × multiplier^(opens−1), capped);
+// results of calls started in an earlier state (epoch) are counted or ignored as configured;
+// manual states forced-open and disabled.
 //
 //   CircuitBreaker breaker(loop, &trace, /*key=*/0, config);
 //   BreakerPermit permit = breaker.TryAcquire(op_id, attempt);
@@ -105,7 +106,10 @@ struct BreakerConfig {
   std::int32_t permitted_number_of_calls_in_half_open_state = 10;
   TimeUs wait_duration_in_open_state_us = Sec(60);
   HalfOpenTransition open_to_half_open = HalfOpenTransition::kLazy;
-  TimeUs max_wait_duration_in_half_open_state_us = 0;  // 0 = stay half-open until decided
+  // Every mode: the longest the breaker stays half-open before it moves to
+  // transition_to_state_after_wait_duration (r4j maxWaitDurationInHalfOpenState); 0 = until the
+  // probes decide.
+  TimeUs max_wait_duration_in_half_open_state_us = 0;
   // Where maxWaitDurationInHalfOpenState leads: kOpen or kClosed.
   BreakerState transition_to_state_after_wait_duration = BreakerState::kOpen;
 
@@ -226,7 +230,10 @@ enum class BreakerScope : std::uint8_t {
 };
 inline constexpr std::uint16_t kGlobalBreakerKey = 0xFFFF;
 
-// Breakers by key, made on first use. Iteration (Each) is in key order. Not thread-safe.
+// Breakers by key. The global one is made with the registry (the stack), as an application makes
+// its opossum breaker at start-up: its bucket timer and allowWarmUp window count from then.
+// Per-tenant breakers are made when their tenant first calls, as an application would make a
+// breaker per customer on demand. Iteration (Each) is in key order. Not thread-safe.
 class BreakerRegistry {
  public:
   BreakerRegistry(engine::Loop& loop, engine::Trace* trace, BreakerConfig config,

@@ -24,14 +24,20 @@
 #include <string_view>
 
 #include "notion_sim/engine/protocol.h"
+#include "notion_sim/engine/retry_after.h"
 #include "notion_sim/engine/rng.h"
 #include "notion_sim/engine/transport.h"
 #include "notion_sim/policies/backoff.h"
 #include "notion_sim/policies/classify.h"
-#include "notion_sim/policies/retry_after.h"
 #include "notion_sim/policies/retry_budget.h"
 
 namespace notion_sim::policies {
+
+// Retry-After is read by the engine's one parser (engine/retry_after.h), in the stack's mode.
+using engine::RetryAfterForm;
+using engine::RetryAfterMode;
+using engine::RetryAfterModeName;
+using engine::RetryAfterValue;
 
 enum class RetryRules : std::uint8_t {
   kSdk,         // the official JS SDK's canRetry (body code + method)
@@ -70,7 +76,6 @@ struct RetryConfig {
   TimeUs deadline_us = 0;               // over all attempts from the first send; 0 = none
   bool retry_conflicts = true;          // kClassified: 409 conflict_error (nothing was saved)
   bool retry_not_found = false;         // kClassified: 404 (eventual consistency)
-  std::int64_t wall_epoch_unix_s = kDefaultWallEpochUnixS;  // virtual time 0 for HTTP-dates
 };
 
 // Per logical operation.
@@ -93,8 +98,10 @@ struct RetryVerdict {
 
 class RetryPolicy {
  public:
-  // `budget` may be null (no budget); it must outlive the policy.
-  RetryPolicy(const RetryConfig& config, engine::Rng rng, RetryBudget* budget = nullptr);
+  // `budget` may be null (no budget); it must outlive the policy. HTTP-dates are read on the
+  // calendar `epoch_unix_us` (the run's: Clock::EpochUnixUs of the loop the stack runs on).
+  RetryPolicy(const RetryConfig& config, engine::Rng rng, RetryBudget* budget = nullptr,
+              std::int64_t epoch_unix_us = kDefaultEpochUnixS * kUsPerSec);
 
   // Whether the outcome is retryable under the rules, ignoring bounds, deadline and budget.
   RetryDecision Retryable(const engine::Response& response, engine::Method method,
@@ -114,6 +121,7 @@ class RetryPolicy {
   Backoff backoff_;
   engine::Rng jitter_rng_;
   RetryBudget* budget_;
+  std::int64_t epoch_unix_us_;
 };
 
 }  // namespace notion_sim::policies

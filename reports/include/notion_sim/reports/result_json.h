@@ -61,7 +61,8 @@ void StampRun(scenarios::RunResult& result, std::chrono::system_clock::time_poin
 nlohmann::json ClientVerdictToJson(const checks::ClientVerdict& verdict,
                                    const std::vector<checks::ExpectOutcome>& expects);
 
-// One line for the terminal: name, verdict, counts, virtual and wall time, seed, digest.
+// One line for the terminal: name, verdict, counts (succeeded, and answered = succeeded or
+// served from the fallback), virtual and wall time, seed, digest.
 std::string SummaryLine(const scenarios::RunResult& result);
 
 }  // namespace notion_sim::reports

@@ -98,7 +98,7 @@ enum class UnknownParent : std::uint8_t {
 
 struct Workspace {
   // Seconds since the Unix epoch that virtual time 0 renders as (ISO 8601 timestamps, HTTP-dates).
-  std::int64_t epoch_unix_s = 1'767'225'600;  // 2026-01-01T00:00:00Z
+  std::int64_t epoch_unix_s = kDefaultEpochUnixS;  // 2026-01-01T00:00:00Z
   // No tokens: every in-process tenant is its own token in workspace 0, and HTTP accepts any
   // bearer token (named by its last 4 characters).
   std::vector<TokenSpec> tokens;
