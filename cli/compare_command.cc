@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "command.h"
+#include "notion_sim/reports/baseline.h"
 #include "notion_sim/reports/compare.h"
 #include "notion_sim/reports/result_json.h"
 
@@ -19,6 +20,7 @@ struct CompareArgs {
   std::string b;
   std::string out;
   std::string html;
+  std::string tolerance = "25%";
   ns::reports::SimLiveOptions options;
 };
 
@@ -36,7 +38,14 @@ ns::Result<ns::scenarios::RunResult> Pick(const std::string& path,
                           "; name one *.result.json file");
 }
 
-int Compare(const CompareArgs& args) {
+int Compare(CompareArgs args) {
+  const ns::Result<double> tolerance =
+      ns::reports::ParseFractionFlag("--tolerance", args.tolerance);
+  if (!tolerance.ok()) {
+    std::cerr << "notion-sim compare: " << tolerance.error().message << "\n";
+    return kExitBadInput;
+  }
+  args.options.rel_tolerance = *tolerance;
   auto loaded_a = ns::reports::LoadResults(args.a);
   auto loaded_b = ns::reports::LoadResults(args.b);
   // Name every unreadable input at once, not one per attempt.
@@ -86,9 +95,9 @@ Command AddCompareCommand(CLI::App& app) {
   cmd->add_option("--out", args->out, "Also write the Markdown comparison here");
   cmd->add_option("--html", args->html,
                   "Also write an HTML page here: overlaid charts of both runs and the delta table");
-  cmd->add_option("--tolerance", args->options.rel_tolerance, "Relative difference that is marked")
-      ->capture_default_str()
-      ->check(CLI::Range(0.0, 100.0));
+  cmd->add_option("--tolerance", args->tolerance,
+                  "Relative difference that is marked: a fraction (0.25) or a percentage (25%)")
+      ->capture_default_str();
   return Command{cmd, [args] { return Compare(*args); }};
 }
 

@@ -2,6 +2,7 @@
 // themselves (every invariant held, every gate of the scenario passed); with --baseline, every
 // metric is also compared with an earlier run and one that got worse beyond its tolerance is a
 // regression. Exit 0 when all holds, 1 with the list of what failed, 2 on bad input.
+#include <cstdio>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -24,58 +25,61 @@ struct GateArgs {
   std::vector<std::string> metrics;
   std::string out_dir;
   bool verbose = false;
+  Output out{"gate"};
 };
 
 std::string FirstLine(const std::string& s) { return s.substr(0, s.find('\n')); }
 
+struct GateFailure {
+  std::string scenario;
+  std::string kind;  // "invariant", "gate", "regression"
+  std::string text;
+  std::string reproduce;
+};
+
 int Gate(const GateArgs& args) {
+  const Output& out = args.out;
   if (!args.out_dir.empty() && args.baseline.empty()) {
-    std::cerr << "notion-sim gate: --out writes the baseline comparison: add --baseline DIR\n";
-    return kExitBadInput;
+    return out.BadInput("--out writes the baseline comparison: add --baseline DIR");
   }
   ns::reports::Tolerances tolerances;
   for (const std::string& t : args.tolerances) {
     if (ns::Status st = ns::reports::ParseTolerance(t, tolerances); !st.ok()) {
-      std::cerr << "notion-sim gate: " << st.error().message << "\n";
-      return kExitBadInput;
+      return out.BadInput(st.error().message);
     }
   }
   for (const std::string& m : args.metrics) {
     if (!ns::checks::FindMetric(m)) {
-      std::cerr << "notion-sim gate: --metric " << m
-                << ": unknown metric (see notion-sim gate --help for the names)\n";
-      return kExitBadInput;
+      return out.BadInput("--metric " + m +
+                          ": unknown metric (see notion-sim gate --help for the names)");
     }
   }
   std::vector<ns::scenarios::RunResult> current;
   for (const std::string& path : args.results) {
     auto loaded = ns::reports::LoadResults(path);
-    if (!loaded.ok()) {
-      std::cerr << "notion-sim gate: " << loaded.error().message << "\n";
-      return kExitBadInput;
-    }
+    if (!loaded.ok()) return out.BadInput(loaded.error().message);
     current.insert(current.end(), loaded->begin(), loaded->end());
   }
-  std::vector<std::string> failures;
+  std::vector<GateFailure> failures;
   for (const ns::scenarios::RunResult& r : current) {
     for (const ns::checks::InvariantResult& i : r.checks.invariants) {
       if (i.held()) continue;
-      failures.push_back(r.scenario + ": invariant " + i.name + " violated (" +
-                         std::to_string(i.violation_count) + "): " + FirstLine(i.first_violation) +
-                         "\n  reproduce: " + r.reproduce);
+      failures.push_back({r.scenario, "invariant",
+                          i.name + " violated (" + std::to_string(i.violation_count) +
+                              "): " + FirstLine(i.first_violation),
+                          r.reproduce});
     }
     for (const ns::checks::GateResult& g : r.checks.gates) {
       if (g.passed()) continue;
-      failures.push_back(r.scenario + ": gate " + g.text + "\n  reproduce: " + r.reproduce);
+      failures.push_back({r.scenario, "gate", g.text, r.reproduce});
     }
   }
   std::size_t compared = 0;
+  nlohmann::json notes = nlohmann::json::array();
+  nlohmann::json deltas = nlohmann::json::array();
   if (!args.baseline.empty()) {
     auto base = ns::reports::LoadResults(args.baseline);
-    if (!base.ok()) {
-      std::cerr << "notion-sim gate: --baseline: " << base.error().message << "\n";
-      return kExitBadInput;
-    }
+    if (!base.ok()) return out.BadInput("--baseline: " + base.error().message);
     const ns::reports::Comparison c =
         ns::reports::CompareToBaseline(*base, current, tolerances, args.metrics);
     compared = c.deltas.size();
@@ -89,53 +93,70 @@ int Gate(const GateArgs& args) {
       if (st.ok()) {
         st = ns::reports::WriteJsonFile(dir + "regressions.json", ns::reports::BaselineJson(c));
       }
-      if (!st.ok()) {
-        std::cerr << "notion-sim gate: --out: " << st.error().message << "\n";
-        return kExitBadInput;
-      }
+      if (!st.ok()) return out.BadInput("--out: " + st.error().message);
     }
     for (const ns::reports::MetricDelta& d : c.deltas) {
+      const std::string change(ns::reports::ChangeName(d.change));
       if (d.change == ns::reports::Change::kRegressed ||
           d.change == ns::reports::Change::kLostData) {
-        failures.push_back(d.scenario + ": regression: " + d.text);
+        failures.push_back({d.scenario, "regression", d.text, ""});
       } else if (args.verbose) {
-        std::cout << d.scenario << ": " << ns::reports::ChangeName(d.change) << ": " << d.text
-                  << "\n";
+        out.text() << d.scenario << ": " << change << ": " << d.text << "\n";
       }
+      deltas.push_back({{"scenario", d.scenario}, {"change", change}, {"text", d.text}});
     }
     for (const std::string& s : c.without_baseline) {
-      std::cout << "note: " << s << " has no baseline (new scenario?); not compared\n";
+      notes.push_back(s + " has no baseline (new scenario?); not compared");
     }
     for (const std::string& s : c.missing) {
-      std::cout << "note: " << s << " is in the baseline but not in the results\n";
+      notes.push_back(s + " is in the baseline but not in the results");
     }
+    for (const auto& n : notes) out.text() << "note: " << n.get<std::string>() << "\n";
   }
+  nlohmann::json listed = nlohmann::json::array();
+  for (const GateFailure& f : failures) {
+    listed.push_back(
+        {{"scenario", f.scenario}, {"kind", f.kind}, {"text", f.text}, {"reproduce", f.reproduce}});
+  }
+  const nlohmann::json summary = {{"passed", failures.empty()},
+                                  {"scenarios", current.size()},
+                                  {"baseline", args.baseline},
+                                  {"compared", compared},
+                                  {"failures", listed},
+                                  {"deltas", deltas},
+                                  {"notes", notes}};
   if (failures.empty()) {
-    std::cout << "gate: all held (" << current.size() << " scenario(s)";
-    if (!args.baseline.empty()) std::cout << ", " << compared << " metric(s) compared";
-    std::cout << ")\n";
-    return kExitOk;
+    out.text() << "gate: all held (" << current.size() << " scenario(s)";
+    if (!args.baseline.empty()) out.text() << ", " << compared << " metric(s) compared";
+    out.text() << ")\n";
+    return out.Finish(kExitOk, summary);
   }
-  for (const std::string& f : failures) std::cout << "FAIL " << f << "\n";
-  std::cout << "gate: " << failures.size() << " failure(s)\n";
-  return kExitFailed;
+  for (const GateFailure& f : failures) {
+    out.text() << "FAIL " << f.scenario << ": " << f.kind << (f.kind == "regression" ? ": " : " ")
+               << f.text;
+    if (!f.reproduce.empty()) out.text() << "\n  reproduce: " << f.reproduce;
+    out.text() << "\n";
+  }
+  out.text() << "gate: " << failures.size() << " failure(s)\n";
+  return out.Finish(kExitFailed, summary);
 }
 
+// The catalogue, one metric a line: name, unit, which way is better, label.
 std::string MetricList() {
-  std::string out = "Metrics (for --tolerance and --metric):\n ";
-  std::size_t col = 1;
+  std::string out = "Metrics (for --tolerance and --metric; name, unit, better, label):\n";
   for (const ns::checks::MetricInfo& m : ns::checks::MetricNames()) {
     if (m.name.rfind("op.", 0) == 0) continue;
-    if (col + m.name.size() + 1 > 96) {
-      out += "\n ";
-      col = 1;
-    }
-    out += " " + m.name;
-    col += m.name.size() + 1;
+    const char* better = m.better == ns::checks::Better::kHigher  ? "higher"
+                         : m.better == ns::checks::Better::kLower ? "lower"
+                                                                  : "-";
+    char line[160];
+    std::snprintf(line, sizeof line, "  %-30s %-12s %-7s %s\n", m.name.c_str(),
+                  std::string(ns::checks::UnitName(m.unit)).c_str(), better, m.label.c_str());
+    out += line;
   }
   return out +
-         "\n  op.<operation>.{started, failed, success_ratio, api_calls_per_op, throughput_per_s,"
-         " latency_ms.p50, latency_ms.p90, latency_ms.p99, latency_ms.max}";
+         "  op.<operation>.{started, failed, success_ratio, api_calls_per_op, "
+         "throughput_per_s, latency_ms.p50, latency_ms.p90, latency_ms.p99, latency_ms.max}";
 }
 
 }  // namespace
@@ -161,6 +182,7 @@ Command AddGateCommand(CLI::App& app) {
                    "With --baseline: write the comparison to DIR/regressions.md, "
                    "regressions.xml (JUnit) and regressions.json");
   gate->add_flag("--verbose", args->verbose, "Also list metrics that held or improved");
+  args->out.AddFlags(gate, /*quiet=*/false);
   gate->footer(MetricList());
   return Command{gate, [args] { return Gate(*args); }};
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "command.h"
+#include "notion_sim/engine/json_reader.h"
 #include "notion_sim/explore/explore.h"
 #include "notion_sim/explore/sweep.h"
 
@@ -33,70 +34,55 @@ std::string ResultFile(const std::string& path) {
   return (std::filesystem::path(path) / "explore.json").string();
 }
 
+// The merge functions' messages start with "merge: ", which BadInput's prefix already says.
+std::string Unprefixed(const std::string& message) {
+  return message.rfind("merge: ", 0) == 0 ? message.substr(7) : message;
+}
+
 int Merge(const MergeArgs& args) {
+  const Output out("merge");
   std::vector<ns::explore::ExploreRun> explores;
   std::vector<ns::explore::SweepRun> sweeps;
   for (const std::string& input : args.inputs) {
     const std::string file = ResultFile(input);
-    std::ifstream in(file);
-    if (!in) {
-      std::cerr << "notion-sim merge: " << file << ": cannot read (expected a shard's "
-                << "explore.json or sweep.json, or its directory)\n";
-      return kExitBadInput;
+    const ns::Result<nlohmann::json> loaded = ns::engine::LoadJson(file);
+    if (!loaded.ok()) {
+      return out.BadInput(
+          loaded.error().message +
+          (loaded.error().code == ns::ErrorCode::kNotFound
+               ? " (expected a shard's explore.json or sweep.json, or its directory)"
+               : ""));
     }
-    const nlohmann::json doc = nlohmann::json::parse(in, nullptr, false);
-    if (doc.is_discarded()) {
-      std::cerr << "notion-sim merge: " << file << ": not valid JSON\n";
-      return kExitBadInput;
-    }
+    const nlohmann::json& doc = *loaded;
     if (doc.value("format", "").rfind("notion-sim.sweep/", 0) == 0) {
       auto run = ns::explore::SweepFromJson(doc, file);
-      if (!run.ok()) {
-        std::cerr << "notion-sim merge: " << run.error().message << "\n";
-        return kExitBadInput;
-      }
+      if (!run.ok()) return out.BadInput(run.error().message);
       sweeps.push_back(std::move(run).value());
     } else {
       auto run = ns::explore::ExploreFromJson(doc, file);
-      if (!run.ok()) {
-        std::cerr << "notion-sim merge: " << run.error().message << "\n";
-        return kExitBadInput;
-      }
+      if (!run.ok()) return out.BadInput(run.error().message);
       explores.push_back(std::move(run).value());
     }
   }
   if (!explores.empty() && !sweeps.empty()) {
-    std::cerr << "notion-sim merge: give the shards of one explore or of one sweep, not both\n";
-    return kExitBadInput;
+    return out.BadInput("give the shards of one explore or of one sweep, not both");
   }
   if (!sweeps.empty()) {
     auto merged = ns::explore::MergeSweep(std::move(sweeps));
-    if (!merged.ok()) {
-      std::cerr << "notion-sim " << merged.error().message << "\n";
-      return kExitBadInput;
-    }
+    if (!merged.ok()) return out.BadInput(Unprefixed(merged.error().message));
     auto text = ns::explore::WriteSweep(*merged, args.out_dir);
-    if (!text.ok()) {
-      std::cerr << "notion-sim merge: " << text.error().message << "\n";
-      return kExitBadInput;
-    }
-    std::cout << *text;
+    if (!text.ok()) return out.BadInput(text.error().message);
+    out.text() << *text;
     return ns::explore::SummarizeSweep(*merged).recommended ? kExitOk : kExitFailed;
   }
   auto merged = ns::explore::MergeExplore(std::move(explores));
-  if (!merged.ok()) {
-    std::cerr << "notion-sim " << merged.error().message << "\n";
-    return kExitBadInput;
-  }
+  if (!merged.ok()) return out.BadInput(Unprefixed(merged.error().message));
   const std::string corpus_file =
       ns::explore::CorpusFile(args.corpus_dir.empty() ? args.out_dir + "/corpus" : args.corpus_dir,
                               merged->scenario, merged->options.swarm);
   auto text = ns::explore::WriteExplore(*merged, args.out_dir, corpus_file);
-  if (!text.ok()) {
-    std::cerr << "notion-sim merge: " << text.error().message << "\n";
-    return kExitBadInput;
-  }
-  std::cout << *text;
+  if (!text.ok()) return out.BadInput(text.error().message);
+  out.text() << *text;
   return ns::explore::Summarize(*merged).passed() ? kExitOk : kExitFailed;
 }
 

@@ -20,20 +20,15 @@ struct ReportArgs {
 };
 
 int Report(const ReportArgs& args) {
+  const Output out("report");
   std::vector<ns::scenarios::RunResult> results;
   for (const std::string& path : args.results) {
     auto loaded = ns::reports::LoadResults(path);
-    if (!loaded.ok()) {
-      std::cerr << "notion-sim report: " << loaded.error().message << "\n";
-      return kExitBadInput;
-    }
+    if (!loaded.ok()) return out.BadInput(loaded.error().message);
     results.insert(results.end(), loaded->begin(), loaded->end());
   }
   auto written = ns::reports::WriteReports(results, args.out_dir);
-  if (!written.ok()) {
-    std::cerr << "notion-sim report: " << written.error().message << "\n";
-    return kExitBadInput;
-  }
+  if (!written.ok()) return out.BadInput(written.error().message);
   for (const std::string& f : *written) std::cout << "wrote " << f << "\n";
   return kExitOk;
 }

@@ -1,20 +1,32 @@
 // notion-sim run / validate / replay: scenario files in simulation, or live over HTTP.
+//
+// run writes <name>.result.json per scenario, results.json, summary.md, junit.xml and the HTML
+// reports under --out. Ctrl-C stops it between scenarios (a live run stops its arrivals and
+// drains): what finished is written, results.json says "partial": true with the scenarios cut
+// short and not run, and the exit code is 130. With --json, stdout holds one object: every
+// scenario's verdict, digest, result file and failures.
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "command.h"
+#include "interrupt.h"
 #include "notion_sim/engine/json_reader.h"
 #include "notion_sim/reports/render.h"
 #include "notion_sim/reports/result_json.h"
+#include "notion_sim/scenarios/client_scenario.h"
+#include "notion_sim/scenarios/event_log.h"
 #include "notion_sim/scenarios/live.h"
+#include "notion_sim/scenarios/recording.h"
 #include "notion_sim/scenarios/run.h"
 #include "notion_sim/scenarios/scenario.h"
 #include "notion_sim/simulator/fault_plan.h"
+#include "progress.h"
 #include "secrets.h"
 
 namespace notion_sim::cli {
@@ -29,14 +41,11 @@ int ExitCodeOf(const ns::Error& error) {
 }
 
 // Collects the scenario files named by `paths` (files or directories).
-std::optional<std::vector<std::string>> CollectFiles(const std::vector<std::string>& paths) {
+ns::Result<std::vector<std::string>> CollectFiles(const std::vector<std::string>& paths) {
   std::vector<std::string> files;
   for (const std::string& p : paths) {
     auto found = ns::scenarios::FindScenarioFiles(p);
-    if (!found.ok()) {
-      std::cerr << "notion-sim: " << found.error().message << "\n";
-      return std::nullopt;
-    }
+    if (!found.ok()) return found.error();
     files.insert(files.end(), found->begin(), found->end());
   }
   return files;
@@ -55,12 +64,15 @@ struct LiveArgs {
 };
 
 struct RunArgs {
+  explicit RunArgs(std::string command) : out(std::move(command)) {}
   std::vector<std::string> paths;
   std::string out_dir = "out";
   std::optional<std::uint64_t> seed;
-  bool quiet = false;
+  Output out;
   LiveArgs live;
-  std::string journal;  // replay: recorded fault decisions
+  std::string journal;    // replay: recorded fault decisions
+  std::string recording;  // replay: a client-side recording
+  std::string log_file;   // --log FILE
 };
 
 // The bearer tokens of a live run: tenant 1 from $NAME, tenant k > 1 from $NAME_k. The values are
@@ -87,6 +99,7 @@ ns::Result<ns::scenarios::RunResult> RunOne(const RunArgs& args,
                                             const ns::scenarios::SimOptions& sim) {
   if (!args.live.on) return ns::scenarios::RunScenario(spec, sim);
   ns::scenarios::LiveOptions o;
+  o.event_log = sim.log;
   o.base_url = args.live.base_url;
   auto tokens = TokensFor(spec, args.live.token_env);
   if (!tokens.ok()) return tokens.error();
@@ -110,37 +123,84 @@ ns::Result<ns::scenarios::RunResult> RunOne(const RunArgs& args,
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
   std::filesystem::create_directories(args.out_dir, ec);
   o.decisions_path = args.out_dir + "/" + spec.name + ".decisions.json";
-  o.log = args.quiet ? nullptr : &std::cerr;
+  o.recording_path = args.out_dir + "/" + spec.name + ".recording.jsonl";
+  o.log = args.out.quiet() ? nullptr : &std::cerr;
+  Progress progress("live " + spec.name, Progress::ModeFor(args.out.quiet()));
+  o.progress = [&progress](const ns::scenarios::LiveProgress& p) {
+    const double duration_s = static_cast<double>(p.duration_us) / 1e6;
+    const double elapsed_s = std::min(static_cast<double>(p.elapsed_us) / 1e6, duration_s);
+    progress.Show(duration_s > 0 ? elapsed_s / duration_s : 1.0,
+                  std::to_string(static_cast<long long>(elapsed_s)) + "/" +
+                      std::to_string(static_cast<long long>(duration_s)) + " s, " +
+                      std::to_string(p.ops_started) + " ops started, " +
+                      std::to_string(p.ops_ended) + " ended, " + std::to_string(p.ops_failed) +
+                      " failed");
+  };
+  o.stop = [] { return StopOnInterrupt::Requested(); };
   return ns::scenarios::RunScenarioLive(spec, o);
 }
 
-int Run(const RunArgs& args, const ns::scenarios::SimOptions& sim) {
+// One failure's lines for the terminal, and its object for --json.
+std::string FailureText(const ns::scenarios::RunResult& r) {
+  std::string what;
+  for (const auto& inv : r.checks.invariants) {
+    if (!inv.held()) what += "  invariant " + inv.name + ": " + inv.first_violation + "\n";
+  }
+  for (const auto& gate : r.checks.gates) {
+    if (gate.verdict != ns::checks::GateVerdict::kPass) what += "  gate " + gate.text + "\n";
+  }
+  return r.scenario + " failed:\n" + what + "  reproduce: " + r.reproduce;
+}
+
+nlohmann::json ScenarioJson(const ns::scenarios::RunResult& r, const std::string& file) {
+  nlohmann::json failures = nlohmann::json::array();
+  for (const auto& inv : r.checks.invariants) {
+    if (!inv.held()) {
+      failures.push_back(
+          {{"kind", "invariant"}, {"name", inv.name}, {"detail", inv.first_violation}});
+    }
+  }
+  for (const auto& gate : r.checks.gates) {
+    if (gate.verdict != ns::checks::GateVerdict::kPass) {
+      failures.push_back({{"kind", "gate"}, {"name", gate.gate.metric}, {"detail", gate.text}});
+    }
+  }
+  return {{"scenario", r.scenario},
+          {"path", r.path},
+          {"mode", r.mode},
+          {"seed", r.seed},
+          {"digest", r.summary.digest},
+          {"verdict", std::string(ns::checks::RunVerdictName(r.verdict))},
+          {"partial", r.summary.stopped},
+          {"result_file", file},
+          {"reproduce", r.reproduce},
+          {"failures", failures}};
+}
+
+int Run(const RunArgs& args, ns::scenarios::SimOptions sim) {
+  const Output& out = args.out;
   auto files = CollectFiles(args.paths);
-  if (!files) return kExitBadInput;
+  if (!files.ok()) return out.BadInput(files.error().message);
   if (args.live.on) {
     if (args.live.base_url.empty()) {
-      std::cerr << "notion-sim: --live needs --base-url URL (http://127.0.0.1:PORT for "
-                   "notion-sim serve, https://api.notion.com for Notion)\n";
-      return kExitBadInput;
+      return out.BadInput(
+          "--live needs --base-url URL (http://127.0.0.1:PORT for notion-sim serve, "
+          "https://api.notion.com for Notion)");
     }
     if (!args.live.state.empty() && files->size() > 1) {
-      std::cerr << "notion-sim: --state names one state file, so it takes one scenario file\n";
-      return kExitBadInput;
+      return out.BadInput("--state names one state file, so it takes one scenario file");
     }
   } else if (!args.live.base_url.empty() || args.live.resume || args.live.allow_writes ||
              !args.live.sandbox_parent.empty() || !args.live.state.empty()) {
-    std::cerr << "notion-sim: --base-url, --resume, --state, --allow-writes and --sandbox-parent "
-                 "belong to live runs: add --live\n";
-    return kExitBadInput;
+    return out.BadInput(
+        "--base-url, --resume, --state, --allow-writes and --sandbox-parent belong to live runs: "
+        "add --live");
   }
   // Validate everything first: a typo in the 10th file must not cost nine runs.
   std::vector<ns::scenarios::ScenarioSpec> specs;
   for (const std::string& f : *files) {
     auto spec = ns::scenarios::LoadScenario(f);
-    if (!spec.ok()) {
-      std::cerr << "notion-sim: " << spec.error().message << "\n";
-      return kExitBadInput;
-    }
+    if (!spec.ok()) return out.BadInput(spec.error().message);
     if (args.seed) spec->seed = *args.seed;
     if (args.live.on) {
       ns::scenarios::LiveOptions o;
@@ -149,124 +209,185 @@ int Run(const RunArgs& args, const ns::scenarios::SimOptions& sim) {
       o.sandbox_parent = args.live.sandbox_parent;
       o.tokens.assign(spec->tenants.size(), "");
       if (auto st = ns::scenarios::CheckLiveSafety(*spec, o); !st.ok()) {
-        std::cerr << "notion-sim: " << st.error().message << "\n";
-        return kExitBadInput;
+        return out.BadInput(st.error().message);
       }
     }
     specs.push_back(std::move(spec).value());
   }
+  std::unique_ptr<ns::scenarios::EventLog> event_log;
+  if (!args.log_file.empty()) {
+    std::vector<std::string> secrets;
+    for (const auto& spec : specs) {
+      for (const auto& t : spec.tenants) secrets.push_back(t.token);
+      if (args.live.on) {
+        auto tokens = TokensFor(spec, args.live.token_env);
+        if (tokens.ok()) secrets.insert(secrets.end(), tokens->begin(), tokens->end());
+      }
+    }
+    auto opened = ns::scenarios::EventLog::Open(args.log_file, std::move(secrets));
+    if (!opened.ok()) return out.BadInput("--log: " + opened.error().message);
+    event_log = std::move(opened).value();
+    sim.log = event_log.get();
+  }
+  const StopOnInterrupt interrupt;
   int exit_code = kExitOk;
   std::vector<nlohmann::json> index;
   std::vector<ns::scenarios::RunResult> results;
   std::vector<std::string> failures;
+  nlohmann::json scenarios = nlohmann::json::array();
+  nlohmann::json errors = nlohmann::json::array();
+  std::vector<std::string> not_run;
+  std::vector<std::string> cut_short;
   for (std::size_t i = 0; i < specs.size(); ++i) {
     const auto& spec = specs[i];
-    if (!args.quiet) {
-      std::cerr << "[" << (i + 1) << "/" << specs.size() << "] " << spec.name << " (seed "
-                << spec.seed << (args.live.on ? ", live" : "") << ") ...\n";
+    if (StopOnInterrupt::Requested()) {
+      not_run.push_back(spec.name);
+      continue;
     }
+    out.log() << "[" << (i + 1) << "/" << specs.size() << "] " << spec.name << " (seed "
+              << spec.seed << (args.live.on ? ", live" : "") << ") ...\n";
     const auto started = std::chrono::system_clock::now();
     const auto start = std::chrono::steady_clock::now();
     auto result = RunOne(args, spec, sim);
     const auto stop = std::chrono::steady_clock::now();
     if (!result.ok()) {
-      std::cerr << "notion-sim: " << spec.path << ": " << result.error().message << "\n";
+      std::cerr << kProgram << " " << out.command() << ": " << spec.path << ": "
+                << result.error().message << "\n";
       exit_code = std::max(exit_code, ExitCodeOf(result.error()));
+      std::string reproduce;
       if (!args.live.on) {
-        std::cerr << "  reproduce: notion-sim run " << spec.path << " --seed " << spec.seed << "\n";
+        reproduce = "notion-sim run " + spec.path + " --seed " + std::to_string(spec.seed);
+        std::cerr << "  reproduce: " << reproduce << "\n";
       }
+      errors.push_back(
+          {{"path", spec.path}, {"error", result.error().message}, {"reproduce", reproduce}});
       continue;
     }
     ns::reports::StampRun(result.value(), started,
                           std::chrono::duration<double, std::milli>(stop - start).count());
-    std::cout << ns::reports::SummaryLine(*result) << "\n";
+    if (result->summary.stopped) {
+      cut_short.push_back(spec.name);
+      std::cerr << "  " << spec.name << " was cut short; the operations it did not start run with: "
+                << "notion-sim run --live --base-url " << args.live.base_url << " --out "
+                << args.out_dir << " --resume " << spec.path << "\n";
+    }
+    out.text() << ns::reports::SummaryLine(*result)
+               << (result->summary.stopped ? " (interrupted: partial)" : "") << "\n";
     if (result->verdict == ns::checks::RunVerdict::kFail) {
       exit_code = std::max(exit_code, kExitFailed);
-      std::string what;
-      for (const auto& inv : result->checks.invariants) {
-        if (!inv.held()) what += "  invariant " + inv.name + ": " + inv.first_violation + "\n";
-      }
-      for (const auto& gate : result->checks.gates) {
-        if (gate.verdict != ns::checks::GateVerdict::kPass) what += "  gate " + gate.text + "\n";
-      }
-      failures.push_back(spec.name + " failed:\n" + what + "  reproduce: " + result->reproduce);
+      failures.push_back(FailureText(*result));
     }
     nlohmann::json j = ns::reports::ResultToJson(*result);
     const std::string file = args.out_dir + "/" + spec.name + ".result.json";
     if (auto st = ns::reports::WriteJsonFile(file, j); !st.ok()) {
-      std::cerr << "notion-sim: " << st.error().message << "\n";
-      return kExitBadInput;
+      return out.BadInput(st.error().message);
     }
+    scenarios.push_back(ScenarioJson(*result, file));
     index.push_back(std::move(j));
     results.push_back(std::move(result).value());
   }
-  if (auto st = ns::reports::WriteJsonFile(args.out_dir + "/results.json",
-                                           ns::reports::IndexToJson(index));
+  const bool partial = !not_run.empty() || !cut_short.empty();
+  nlohmann::json results_json = ns::reports::IndexToJson(index);
+  if (partial) {
+    results_json["partial"] = true;
+    results_json["cut_short"] = cut_short;
+    results_json["not_run"] = not_run;
+  }
+  if (auto st = ns::reports::WriteJsonFile(args.out_dir + "/results.json", results_json);
       !st.ok()) {
-    std::cerr << "notion-sim: " << st.error().message << "\n";
-    return kExitBadInput;
+    return out.BadInput(st.error().message);
   }
   auto written = ns::reports::WriteReports(results, args.out_dir);
-  if (!written.ok()) {
-    std::cerr << "notion-sim: " << written.error().message << "\n";
-    return kExitBadInput;
-  }
-  for (const std::string& f : failures) std::cerr << "\n" << f << "\n";
-  if (!args.quiet) {
-    std::cerr << "\n"
-              << results.size() << " scenario(s), " << failures.size()
-              << " failed; results, summary.md, junit.xml and HTML reports in " << args.out_dir
-              << "/\n";
-  }
-  return exit_code;
-}
-
-int Validate(const std::vector<std::string>& paths) {
-  auto files = CollectFiles(paths);
-  if (!files) return kExitBadInput;
-  int code = kExitOk;
-  for (const std::string& f : *files) {
-    auto spec = ns::scenarios::LoadScenario(f);
-    if (!spec.ok()) {
-      std::cerr << "notion-sim: " << spec.error().message << "\n";
-      code = kExitBadInput;
-    } else {
-      std::cout << f << ": ok (" << spec->name << ")\n";
+  if (!written.ok()) return out.BadInput(written.error().message);
+  if (event_log) {
+    event_log->Close();
+    if (!out.quiet()) {
+      std::cerr << "log: " << event_log->lines() << " line(s) in " << args.log_file
+                << (event_log->dropped() > 0
+                        ? " (" + std::to_string(event_log->dropped()) + " dropped past the bound)"
+                        : std::string())
+                << "; one operation's story: notion-sim log " << args.log_file << " --op ID\n";
     }
   }
-  return code;
+  for (const std::string& f : failures) std::cerr << "\n" << f << "\n";
+  out.log() << "\n"
+            << results.size() << " scenario(s), " << failures.size()
+            << " failed; results, summary.md, junit.xml and HTML reports in " << args.out_dir
+            << "/\n";
+  if (partial) {
+    std::cerr << "PARTIAL: interrupted; " << cut_short.size() << " scenario(s) cut short, "
+              << not_run.size() << " not run (results.json lists them)\n";
+    exit_code = kExitInterrupted;
+  }
+  return out.Finish(exit_code, {{"out_dir", args.out_dir},
+                                {"partial", partial},
+                                {"scenarios", scenarios},
+                                {"errors", errors},
+                                {"cut_short", cut_short},
+                                {"not_run", not_run}});
+}
+
+int Validate(const std::vector<std::string>& paths, const Output& out) {
+  auto files = CollectFiles(paths);
+  if (!files.ok()) return out.BadInput(files.error().message);
+  int code = kExitOk;
+  nlohmann::json list = nlohmann::json::array();
+  for (const std::string& f : *files) {
+    // Client scenarios (`notion-sim test`) validate with their own loader.
+    auto doc = ns::engine::JsonDocument::Load(f);
+    if (doc.ok() && ns::scenarios::IsClientScenario(doc->root())) {
+      auto client = ns::scenarios::LoadClientScenario(f);
+      if (!client.ok()) {
+        std::cerr << "notion-sim: " << client.error().message << "\n";
+        code = kExitBadInput;
+      } else {
+        out.text() << f << ": ok (" << client->name << ", a client scenario for notion-sim test)\n";
+      }
+      continue;
+    }
+    auto spec = ns::scenarios::LoadScenario(f);
+    if (!spec.ok()) {
+      std::cerr << kProgram << " validate: " << spec.error().message << "\n";
+      list.push_back({{"path", f}, {"ok", false}, {"error", spec.error().message}});
+      code = kExitBadInput;
+    } else {
+      out.text() << f << ": ok (" << spec->name << ")\n";
+      list.push_back({{"path", f}, {"ok", true}, {"name", spec->name}});
+    }
+  }
+  return out.Finish(code, {{"files", list}});
 }
 
 // Reads the fault decisions a live run journaled (GET /__admin/journal/decisions).
-std::optional<std::vector<ns::sim::RecordedDecision>> LoadDecisions(const std::string& path) {
+ns::Result<std::vector<ns::sim::RecordedDecision>> LoadDecisions(const std::string& path) {
   auto doc = ns::engine::JsonDocument::Load(path);
-  if (!doc.ok()) {
-    std::cerr << "notion-sim replay: " << doc.error().message << "\n";
-    return std::nullopt;
-  }
+  if (!doc.ok()) return doc.error();
   ns::engine::JsonReader reader(*doc);
   ns::engine::ObjectReader root = reader.Root();
   auto decisions = ns::sim::ParseRecordedDecisions(root);
-  if (!decisions.ok() || !reader.ok()) {
-    std::cerr << "notion-sim replay: "
-              << (decisions.ok() ? reader.error().message : decisions.error().message) << "\n";
-    return std::nullopt;
-  }
-  return std::move(decisions).value();
+  if (!decisions.ok()) return decisions.error();
+  if (!reader.ok()) return reader.error();
+  return decisions;
 }
 
 void AddCommonRunOptions(CLI::App* cmd, RunArgs& args) {
-  cmd->add_option("--out", args.out_dir, "Directory for results")->capture_default_str();
+  AddOutOption(cmd, args.out_dir);
   cmd->add_option("--seed", args.seed, "Override every scenario's seed");
-  cmd->add_flag("--quiet", args.quiet, "No progress on stderr");
+  args.out.AddFlags(cmd);
+  cmd->add_option("--log", args.log_file,
+                  "Write one JSON line per attempt and policy decision to FILE (notion-sim log "
+                  "FILE --op ID tells one operation's story)");
 }
 
 }  // namespace
 
 Command AddRunCommand(CLI::App& app) {
-  auto args = std::make_shared<RunArgs>();
+  auto args = std::make_shared<RunArgs>("run");
   CLI::App* run = app.add_subcommand(
-      "run", "Run scenario files or directories in simulation, or live over HTTP with --live");
+      "run",
+      "Run scenario files or directories in simulation, or live over HTTP with --live. Exit 0 "
+      "all held, 1 an invariant or gate failed, 2 bad input, 130 interrupted (what finished is "
+      "written, marked partial)");
   run->add_option("paths", args->paths, "Scenario files or directories (searched for *.json)")
       ->required();
   AddCommonRunOptions(run, *args);
@@ -289,36 +410,68 @@ Command AddRunCommand(CLI::App& app) {
                   "Live: data source the reads aim at (default: the first the token sees)");
   run->add_option("--state", l.state,
                   "Live: SQLite state file (default OUT/NAME.live.sqlite): DLQ, keys, op ends");
-  run->add_flag("--resume", l.resume, "Live: finish the run whose state file is given");
+  run->add_flag("--resume", l.resume,
+                "Live: finish the run whose state file is given (after a kill or a Ctrl-C)");
   return Command{run, [args] { return Run(*args, {}); }};
 }
 
 Command AddReplayCommand(CLI::App& app) {
-  auto args = std::make_shared<RunArgs>();
+  auto args = std::make_shared<RunArgs>("replay");
   CLI::App* replay = app.add_subcommand(
       "replay",
-      "Re-run a live run in simulation with the fault decisions serve journaled, so a failure "
-      "seen live can be debugged deterministically");
+      "Re-run a live run in simulation, with the fault decisions serve journaled (--journal) or "
+      "with what the client saw of each request (--recording: any target, Notion included), so "
+      "a failure seen live can be debugged deterministically");
   replay->add_option("scenario", args->paths, "The scenario file of the live run")->required();
-  replay
-      ->add_option("--journal", args->journal,
-                   "Fault decisions of the live run (OUT/NAME.decisions.json)")
-      ->required();
+  auto* journal = replay->add_option("--journal", args->journal,
+                                     "Fault decisions of the live run (OUT/NAME.decisions.json)");
+  auto* recording =
+      replay->add_option("--recording", args->recording,
+                         "The client-side recording of the live run (OUT/NAME.recording.jsonl)");
+  journal->excludes(recording);
   AddCommonRunOptions(replay, *args);
   return Command{replay, [args] {
-                   auto decisions = LoadDecisions(args->journal);
-                   if (!decisions) return kExitBadInput;
                    ns::scenarios::SimOptions sim;
-                   sim.replay = std::move(*decisions);
-                   return Run(*args, sim);
+                   if (!args->recording.empty()) {
+                     auto rec = ns::scenarios::LoadRecording(args->recording);
+                     if (!rec.ok()) {
+                       std::cerr << "notion-sim replay: " << rec.error().message << "\n";
+                       return kExitBadInput;
+                     }
+                     if (rec->truncated) {
+                       std::cerr << "notion-sim replay: warning: " << args->recording
+                                 << " was cut at its bound; requests past it are answered "
+                                    "normally\n";
+                     }
+                     sim.replay = ns::scenarios::DecisionsFromRecording(*rec);
+                     sim.replay_key = rec->key == "sequence" ? ns::sim::ReplayKey::kSequence
+                                                             : ns::sim::ReplayKey::kOpAttempt;
+                     sim.replay_client_view = true;
+                     return Run(*args, std::move(sim));
+                   }
+                   if (args->journal.empty()) {
+                     std::cerr << "notion-sim replay: give --journal FILE (serve's fault "
+                                  "decisions) or --recording FILE (what the client saw)\n";
+                     return kExitBadInput;
+                   }
+                   auto decisions = LoadDecisions(args->journal);
+                   if (!decisions.ok()) return args->out.BadInput(decisions.error().message);
+                   sim.replay = std::move(decisions).value();
+                   return Run(*args, std::move(sim));
                  }};
 }
 
 Command AddValidateCommand(CLI::App& app) {
-  auto paths = std::make_shared<std::vector<std::string>>();
-  CLI::App* validate = app.add_subcommand("validate", "Check scenario files without running them");
-  validate->add_option("paths", *paths, "Scenario files or directories")->required();
-  return Command{validate, [paths] { return Validate(*paths); }};
+  struct ValidateArgs {
+    std::vector<std::string> paths;
+    Output out{"validate"};
+  };
+  auto args = std::make_shared<ValidateArgs>();
+  CLI::App* validate = app.add_subcommand(
+      "validate", "Check scenario files without running them. Exit 0 all valid, 2 otherwise");
+  validate->add_option("paths", args->paths, "Scenario files or directories")->required();
+  args->out.AddFlags(validate, /*quiet=*/false);
+  return Command{validate, [args] { return Validate(args->paths, args->out); }};
 }
 
 }  // namespace notion_sim::cli

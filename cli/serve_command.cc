@@ -11,6 +11,7 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <mutex>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -19,12 +20,17 @@
 #include "command.h"
 #include "notion_sim/engine/json_reader.h"
 #include "notion_sim/engine/rng.h"
+#include "notion_sim/reports/result_json.h"
+#include "notion_sim/scenarios/client_scenario.h"
+#include "notion_sim/scenarios/client_test.h"
+#include "notion_sim/scenarios/event_log.h"
 #include "notion_sim/simulator/fake_notion.h"
 #include "notion_sim/simulator/fault_plan.h"
 #include "notion_sim/simulator/http_server.h"
 #include "notion_sim/simulator/redact.h"
 #include "notion_sim/simulator/workspace.h"
 #include "secrets.h"
+#include "workspace_file.h"
 
 namespace notion_sim::cli {
 namespace {
@@ -38,6 +44,7 @@ struct ServeArgs {
   std::string faults_file;
   std::string tokens;
   std::string workspace_file;
+  std::string webhooks_file;
   std::size_t journal_size = 10'000;
   std::string admin_token_env;
   std::string tokens_env;
@@ -45,6 +52,7 @@ struct ServeArgs {
   int max_threads = 256;
   std::int64_t max_hold_s = 120;
   bool log_requests = false;
+  std::string log_file;
 };
 
 // Numeric loopback addresses and "localhost" only: a host name that merely starts with "127."
@@ -95,26 +103,6 @@ std::string DefaultToken(std::uint64_t seed) {
   return token;
 }
 
-// Reads a workspace file: the "workspace" object itself, or a document holding
-// one under "workspace" (a scenario-like file).
-Result<sim::Workspace> LoadWorkspace(const std::string& path) {
-  auto doc = engine::JsonDocument::Load(path);
-  if (!doc.ok()) return doc.error();
-  engine::JsonReader reader(*doc);
-  engine::ObjectReader root = reader.Root();
-  if (!reader.ok()) return reader.error();
-  Result<sim::Workspace> ws = Error{ErrorCode::kInternal, "unreachable"};
-  if (doc->root().contains("workspace")) {
-    engine::ObjectReader inner = root.Object("workspace");
-    ws = sim::ParseWorkspace(inner);
-    root.Finish();
-  } else {
-    ws = sim::ParseWorkspace(root);
-  }
-  if (!reader.ok()) return reader.error();
-  return ws;
-}
-
 // Reads a fault plan file: {"faults": [rule, ...]}.
 Result<sim::FaultPlan> LoadFaults(const std::string& path) {
   auto doc = engine::JsonDocument::Load(path);
@@ -127,6 +115,125 @@ Result<sim::FaultPlan> LoadFaults(const std::string& path) {
   if (!plan.ok()) return plan.error();
   if (!reader.ok()) return reader.error();
   return plan;
+}
+
+// POST /__admin/scenario (a client scenario: its faults replace serve's, their windows counted
+// from now, and its invariants judge the traffic from now on) and GET /__admin/verdict (the
+// verdict so far, with the scenario's `expect` read from the current state).
+struct JudgeRoutes {
+  JudgeRoutes(const sim::SteadyClock& c, std::string t) : clock(c), token(std::move(t)) {}
+
+  sim::AdminExtension Extension() {
+    sim::AdminExtension ext;
+    ext.families = {"scenario", "verdict"};
+    ext.handle = [this](const sim::AdminCall& call) { return Handle(call); };
+    return ext;
+  }
+
+  static sim::AdminReply Error(int status, const char* code, std::string message) {
+    sim::AdminReply r;
+    r.status = status;
+    r.error_code = code;
+    r.error_message = std::move(message);
+    return r;
+  }
+
+  sim::AdminReply Handle(const sim::AdminCall& call) {
+    if (call.segments.size() != 1) {
+      return Error(404, "invalid_request_url", "Expected /__admin/" + call.segments[0] + ".");
+    }
+    if (call.segments[0] == "scenario") {
+      if (call.method != "POST")
+        return Error(405, "invalid_request", "POST /__admin/scenario only");
+      return Load(call.body);
+    }
+    if (call.method != "GET") return Error(405, "invalid_request", "GET /__admin/verdict only");
+    return Verdict();
+  }
+
+  sim::AdminReply Load(const std::string& body) {
+    if (auto doc = engine::JsonDocument::Parse(body, "request body"); !doc.ok()) {
+      return Error(400, "invalid_json", doc.error().message);
+    }
+    auto spec = scenarios::ParseClientScenario(body, "request body");
+    if (!spec.ok()) return Error(400, "validation_error", spec.error().message);
+    std::size_t added = 0;
+    server->WithCore([&](sim::FakeNotion& f) {
+      const TimeUs now_us = clock.NowUs();
+      sim::FaultPlan& plan = f.faults();
+      plan.Clear();
+      for (sim::FaultRule rule : spec->fake.faults.rules()) {
+        rule.id = 0;
+        rule.match.from_us += now_us;
+        if (rule.match.until_us != kTimeNever) rule.match.until_us += now_us;
+        added += plan.Add(std::move(rule)).ok() ? 1 : 0;
+      }
+    });
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      config = spec->judge;
+      expect = spec->expect;
+    }
+    observer.Restart(spec->judge);
+    nlohmann::json names = nlohmann::json::array();
+    for (int i = 0; i < checks::kClientInvariantCount; ++i) {
+      const auto inv = static_cast<checks::ClientInvariant>(i);
+      if (spec->judge.IsOn(inv)) names.push_back(std::string(checks::ClientInvariantName(inv)));
+    }
+    sim::AdminReply r;
+    r.status = 201;
+    r.json =
+        nlohmann::json{{"scenario", spec->name}, {"faults", added}, {"invariants", names}}.dump();
+    return r;
+  }
+
+  sim::AdminReply Verdict() {
+    if (!observer.active()) {
+      return Error(400, "invalid_request",
+                   "No client scenario is loaded: POST one to /__admin/scenario first.");
+    }
+    std::vector<scenarios::ExpectSpec> wanted;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      wanted = expect;
+    }
+    const std::vector<checks::ExpectOutcome> expects = server->WithCore(
+        [&](sim::FakeNotion& f) { return scenarios::EvaluateExpectations(f, wanted, token); });
+    sim::AdminReply r;
+    r.json = reports::ClientVerdictToJson(observer.Verdict({}, expects), expects).dump();
+    return r;
+  }
+
+  // POST /__admin/reset: the judge starts over too (under the core's lock; the observer has its
+  // own, never taken the other way round).
+  void AfterReset() {
+    if (!observer.active()) return;
+    std::lock_guard<std::mutex> lock(mu);
+    observer.Restart(config);
+  }
+
+  const sim::SteadyClock& clock;
+  std::string token;  // reads the state for `expect`
+  scenarios::ClientObserver observer{checks::ClientJudgeConfig{}, /*active=*/false};
+  sim::HttpServer* server = nullptr;
+  std::mutex mu;  // config and expect
+  checks::ClientJudgeConfig config;
+  std::vector<scenarios::ExpectSpec> expect;
+};
+
+// Reads a webhooks file: the "webhooks" section itself, or a document holding one under
+// "webhooks" (a scenario file: its other sections are not read).
+Result<sim::WebhookConfig> LoadWebhooks(const std::string& path) {
+  auto doc = engine::JsonDocument::Load(path);
+  if (!doc.ok()) return doc.error();
+  engine::JsonReader reader(*doc);
+  engine::ObjectReader root = reader.Root();
+  if (!reader.ok()) return reader.error();
+  if (doc->root().contains("webhooks")) {
+    engine::ObjectReader inner = root.Object("webhooks");
+    return sim::ParseWebhookConfig(inner);
+  }
+  return sim::ParseWebhookConfig(root);
 }
 
 int Serve(const ServeArgs& args) {
@@ -175,6 +282,14 @@ int Serve(const ServeArgs& args) {
     }
     config.faults = std::move(plan).value();
   }
+  if (!args.webhooks_file.empty()) {
+    auto hooks = LoadWebhooks(args.webhooks_file);
+    if (!hooks.ok()) {
+      std::cerr << me << hooks.error().message << "\n";
+      return kExitBadInput;
+    }
+    config.webhooks = std::move(hooks).value();
+  }
   config.journal_capacity = args.journal_size;
   sim::HttpServerOptions options;
   options.bind_address = args.bind;
@@ -195,6 +310,41 @@ int Serve(const ServeArgs& args) {
   if (args.log_requests) {
     options.log = [](std::string_view line) { std::cerr << "notion-sim serve: " << line << "\n"; };
   }
+  // --log FILE: one JSON line per request, with the trace id of the client's operation (sent in
+  // x-notion-sim-op-id by notion-sim's live runs), so client and server lines join.
+  std::unique_ptr<scenarios::EventLog> event_log;
+  auto log_mutex = std::make_shared<std::mutex>();
+  if (!args.log_file.empty()) {
+    std::vector<std::string> secrets;
+    for (const auto& t : config.workspace.tokens) secrets.push_back(t.token);
+    if (!options.admin_token.empty()) secrets.push_back(options.admin_token);
+    auto opened = scenarios::EventLog::Open(args.log_file, std::move(secrets));
+    if (!opened.ok()) {
+      std::cerr << me << "--log: " << opened.error().message << "\n";
+      return kExitBadInput;
+    }
+    event_log = std::move(opened).value();
+    options.record = [log = event_log.get(),
+                      log_mutex](const sim::HttpServerOptions::RequestRecord& r) {
+      nlohmann::json line = {{"kind", "request"},
+                             {"t_ms", static_cast<double>(r.at_us) / 1000.0},
+                             {"method", r.method},
+                             {"path", r.path},
+                             {"route", r.route},
+                             {"status", r.status},
+                             {"latency_ms", static_cast<double>(r.latency_us) / 1000.0},
+                             {"tenant", r.tenant}};
+      if (r.op_id != 0) {
+        line["op"] = r.op_id;
+        line["trace_id"] = scenarios::TraceIdFor(r.op_id);
+        line["attempt"] = r.attempt;
+      }
+      if (!r.fault.empty()) line["fault"] = r.fault;
+      if (!r.request_id.empty()) line["request_id"] = r.request_id;
+      std::lock_guard<std::mutex> lock(*log_mutex);
+      log->Write(line);
+    };
+  }
 
   // The serving threads inherit this mask, so SIGINT/SIGTERM reach only sigwait
   // below.
@@ -211,10 +361,17 @@ int Serve(const ServeArgs& args) {
   if (!root_page.ok()) {
     std::cerr << me << "warning: no root page: " << root_page.error().message << "\n";
   }
-  options.after_reset = [bootstrap_token](sim::FakeNotion& f) {
+  // The judge of `notion-sim test`, for other test frameworks: idle until a client scenario is
+  // posted to /__admin/scenario.
+  JudgeRoutes judge(clock, bootstrap_token);
+  options.observer = &judge.observer;
+  options.admin_extension = judge.Extension();
+  options.after_reset = [bootstrap_token, &judge](sim::FakeNotion& f) {
     (void)sim::CreateRootPage(f, bootstrap_token);
+    judge.AfterReset();
   };
   sim::HttpServer server(fake, options);
+  judge.server = &server;
   auto port = server.Start();
   if (!port.ok()) {
     std::cerr << me << port.error().message << "\n";
@@ -254,8 +411,9 @@ int Serve(const ServeArgs& args) {
             << "  oauth_client=" << fake.config().workspace.oauth_client_id
             << "  seed=" << args.seed << std::endl;
   std::cerr << me << "admin API at " << server.BaseUrl()
-            << "/__admin/ (faults, journal, ledger, reset, health), metrics at " << server.BaseUrl()
-            << "/metrics; SIGINT or SIGTERM stops\n";
+            << "/__admin/ (faults, journal, ledger, reset, health, scenario, verdict, webhooks), "
+               "metrics at "
+            << server.BaseUrl() << "/metrics; SIGINT or SIGTERM stops\n";
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
@@ -291,6 +449,9 @@ Command AddServeCommand(CLI::App& app) {
       ->excludes(tokens);
   cmd->add_option("--workspace", args->workspace_file,
                   "workspace JSON file (default: a database with one data source)");
+  cmd->add_option("--webhooks", args->webhooks_file,
+                  "webhook subscriptions, retries and delivery faults: a JSON file holding the "
+                  "\"webhooks\" section (or a scenario file with one)");
   cmd->add_option("--journal-size", args->journal_size, "requests kept in the journal")
       ->capture_default_str();
   cmd->add_option("--admin-token-env", args->admin_token_env,
@@ -309,6 +470,8 @@ Command AddServeCommand(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::Range(1, 3600));
   cmd->add_flag("--log-requests", args->log_requests, "one stderr line per request");
+  cmd->add_option("--log", args->log_file,
+                  "one JSON line per request to FILE (trace id, status, fault, request id)");
   return Command{cmd, [args] { return Serve(*args); }};
 }
 

@@ -1,7 +1,9 @@
 // notion-sim sweep: a grid of stack settings over K seeds each, on all cores; mean and spread per
 // configuration, the Pareto frontier over the objectives, a recommendation under the constraints,
 // and an HTML chart of the frontier. Exit 0 when a configuration is recommended, 1 when none
-// qualifies, 2 bad input.
+// qualifies, 2 bad input, 130 interrupted (the runs that finished are written, marked partial).
+#include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -9,6 +11,8 @@
 #include <vector>
 
 #include "command.h"
+#include "interrupt.h"
+#include "notion_sim/engine/json_reader.h"
 #include "notion_sim/explore/sweep.h"
 #include "notion_sim/scenarios/scenario.h"
 #include "progress.h"
@@ -34,45 +38,40 @@ struct SweepArgs {
   std::string out_dir = "out/sweep";
   unsigned threads = 0;
   std::string shard = "0/1";
-  bool quiet = false;
+  Output out{"sweep"};
 };
 
+// --json: every configuration's figures and the recommendation (each run is in sweep.json).
+nlohmann::json SummaryJson(const ns::explore::SweepRun& run, const std::string& out_dir) {
+  nlohmann::json j = ns::explore::SweepToJson(run);
+  j.erase("runs");
+  j.erase("source");
+  j.erase("format");
+  j["out_dir"] = out_dir;
+  j["sweep_json"] = (std::filesystem::path(out_dir) / "sweep.json").string();
+  const ns::explore::SweepSummary s = ns::explore::SummarizeSweep(run);
+  j["recommended_label"] =
+      s.recommended ? nlohmann::json(s.configs[*s.recommended].label) : nlohmann::json(nullptr);
+  return j;
+}
+
 int Sweep(const SweepArgs& args) {
+  const Output& out = args.out;
   auto shard = ns::explore::ParseShard(args.shard);
-  if (!shard.ok()) {
-    std::cerr << "notion-sim sweep: " << shard.error().message << "\n";
-    return kExitBadInput;
-  }
+  if (!shard.ok()) return out.BadInput(shard.error().message);
   auto spec = ns::scenarios::LoadScenario(args.file);
-  if (!spec.ok()) {
-    std::cerr << "notion-sim sweep: " << spec.error().message << "\n";
-    return kExitBadInput;
-  }
+  if (!spec.ok()) return out.BadInput(spec.error().message);
   ns::explore::SweepSpec sweep;
   if (!args.sweep_file.empty()) {
-    std::ifstream in(args.sweep_file);
-    if (!in) {
-      std::cerr << "notion-sim sweep: --sweep-file " << args.sweep_file << ": cannot read\n";
-      return kExitBadInput;
-    }
-    const nlohmann::json doc = nlohmann::json::parse(in, nullptr, false);
-    if (doc.is_discarded()) {
-      std::cerr << "notion-sim sweep: " << args.sweep_file << ": not valid JSON\n";
-      return kExitBadInput;
-    }
-    auto parsed = ns::explore::ParseSweepFile(doc, args.sweep_file);
-    if (!parsed.ok()) {
-      std::cerr << "notion-sim sweep: " << parsed.error().message << "\n";
-      return kExitBadInput;
-    }
+    const ns::Result<nlohmann::json> doc = ns::engine::LoadJson(args.sweep_file);
+    if (!doc.ok()) return out.BadInput("--sweep-file " + doc.error().message);
+    auto parsed = ns::explore::ParseSweepFile(*doc, args.sweep_file);
+    if (!parsed.ok()) return out.BadInput(parsed.error().message);
     sweep = *parsed;
   }
   for (const std::string& g : args.grid) {
     auto axis = ns::explore::ParseGrid(g);
-    if (!axis.ok()) {
-      std::cerr << "notion-sim sweep: " << axis.error().message << "\n";
-      return kExitBadInput;
-    }
+    if (!axis.ok()) return out.BadInput(axis.error().message);
     sweep.grid.push_back(*axis);
   }
   for (const std::string& r : args.ranges) {
@@ -96,56 +95,46 @@ int Sweep(const SweepArgs& args) {
   }
   for (const std::string& o : args.objectives) {
     auto objective = ns::explore::ParseObjective(o);
-    if (!objective.ok()) {
-      std::cerr << "notion-sim sweep: " << objective.error().message << "\n";
-      return kExitBadInput;
-    }
+    if (!objective.ok()) return out.BadInput(objective.error().message);
     sweep.objectives.push_back(*objective);
   }
   for (const std::string& c : args.constraints) {
     auto constraint = ns::explore::ParseConstraint(c);
-    if (!constraint.ok()) {
-      std::cerr << "notion-sim sweep: " << constraint.error().message << "\n";
-      return kExitBadInput;
-    }
+    if (!constraint.ok()) return out.BadInput(constraint.error().message);
     sweep.constraints.push_back(*constraint);
   }
   if (args.seeds > 0) sweep.seeds = args.seeds;
   if (args.first_seed > 0) sweep.first_seed = args.first_seed;
   if (sweep.grid.empty() && sweep.ranges.empty()) {
-    std::cerr << "notion-sim sweep: give at least one --grid PATH=V1,V2,... or --range "
-                 "PATH=LO..HI (or --sweep-file)\n";
-    return kExitBadInput;
+    return out.BadInput(
+        "give at least one --grid PATH=V1,V2,... or --range PATH=LO..HI (or --sweep-file)");
   }
   if (ns::Status st = ns::explore::PrepareSweep(*spec, sweep); !st.ok()) {
-    std::cerr << "notion-sim sweep: " << st.error().message << "\n";
-    return kExitBadInput;
+    return out.BadInput(st.error().message);
   }
   const std::size_t configs = ns::explore::Configurations(sweep).size();
-  if (!args.quiet) {
-    std::cerr << "sweep " << spec->name << ": " << configs << " configuration(s) x " << sweep.seeds
-              << " seed(s), shard " << shard->Text() << "\n";
-  }
-  Progress progress("sweep " + spec->name, !args.quiet);
+  out.log() << "sweep " << spec->name << ": " << configs << " configuration(s) x " << sweep.seeds
+            << " seed(s), shard " << shard->Text() << "\n";
+  const StopOnInterrupt interrupt;
+  Progress progress("sweep " + spec->name, Progress::ModeFor(out.quiet()));
   auto run = ns::explore::RunSweep(
       *spec, sweep, *shard, args.threads,
-      [&](std::size_t done, std::size_t total) { progress.Update(done, total); });
-  if (!run.ok()) {
-    std::cerr << "notion-sim sweep: " << run.error().message << "\n";
-    return kExitBadInput;
-  }
+      [&](std::size_t done, std::size_t total) { progress.Update(done, total); },
+      [] { return StopOnInterrupt::Requested(); });
+  progress.Done();
+  if (!run.ok()) return out.BadInput(run.error().message);
   auto text = ns::explore::WriteSweep(*run, args.out_dir);
-  if (!text.ok()) {
-    std::cerr << "notion-sim sweep: " << text.error().message << "\n";
-    return kExitBadInput;
+  if (!text.ok()) return out.BadInput(text.error().message);
+  out.text() << *text;
+  out.log() << run->runs.size() << " run(s) in " << std::lround(progress.ElapsedSeconds())
+            << " s\n";
+  int code = kExitOk;
+  if (run->partial()) {
+    code = kExitInterrupted;
+  } else if (shard->whole() && !ns::explore::SummarizeSweep(*run).recommended) {
+    code = kExitFailed;  // a shard's verdict belongs to the merged report
   }
-  std::cout << *text;
-  if (!args.quiet) {
-    std::cerr << run->runs.size() << " run(s) in "
-              << static_cast<int>(progress.ElapsedSeconds() + 0.5) << " s\n";
-  }
-  if (!shard->whole()) return kExitOk;  // the verdict belongs to the merged report
-  return ns::explore::SummarizeSweep(*run).recommended ? kExitOk : kExitFailed;
+  return out.Finish(code, SummaryJson(*run, args.out_dir));
 }
 
 }  // namespace
@@ -155,7 +144,8 @@ Command AddSweepCommand(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "sweep",
       "Run a grid of settings over K seeds each; table, Pareto frontier, recommendation and an "
-      "HTML chart. Exit 0 a configuration is recommended, 1 none qualifies, 2 bad input");
+      "HTML chart. Exit 0 a configuration is recommended, 1 none qualifies, 2 bad input, 130 "
+      "interrupted (the runs that finished are written, marked partial)");
   cmd->add_option("file", args->file, "Scenario file")->required();
   cmd->add_option("--grid", args->grid,
                   "PATH=V1,V2,... : a dotted path into the scenario and its values (repeatable), "
@@ -179,13 +169,10 @@ Command AddSweepCommand(CLI::App& app) {
                   "METRIC[:max|:min] (repeatable; default ops.success_ratio and api_calls_per_op)");
   cmd->add_option("--constraint", args->constraints,
                   "METRIC>=BOUND or METRIC<=BOUND on the mean (repeatable)");
-  cmd->add_option("--out", args->out_dir, "Output directory")->capture_default_str();
-  cmd->add_option("--threads", args->threads, "Threads (0 = all cores); results do not change")
-      ->capture_default_str();
-  cmd->add_option("--shard", args->shard,
-                  "Run slice I of N (I/N); combine the slices with notion-sim merge")
-      ->capture_default_str();
-  cmd->add_flag("--quiet", args->quiet, "No progress on stderr");
+  AddOutOption(cmd, args->out_dir);
+  AddThreadsOption(cmd, args->threads);
+  AddShardOption(cmd, args->shard);
+  args->out.AddFlags(cmd);
   return Command{cmd, [args] { return Sweep(*args); }};
 }
 

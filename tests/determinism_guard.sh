@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Fails when a deterministic target could read the real clock or real randomness (DESIGN.md,
-# rule 1). It follows the link graph the build writes (cmake/NotionSimGraph.cmake), not file
-# names:
+# Fails when a deterministic target could read the real clock or real randomness
+# (docs/architecture.md, rule 1). It follows the link graph the build writes
+# (cmake/NotionSimGraph.cmake), not file names:
 #   1. no deterministic target links a live dependency: libcurl, cpp-httplib, SQLite, threads,
 #      the *_live targets or simulator_http (unless the graph allows that one link);
 #   2. no source of a deterministic target, nor any header of ours it includes (followed through

@@ -226,7 +226,7 @@ Result<InvariantConfig> ParseInvariantConfig(ObjectReader& section) {
   if (std::optional<ObjectReader> rate = section.OptionalObject("client_rate")) {
     config.rate_budget = rate->Int("budget", 0, 1, 10'000'000);
     if (section.ok() && !rate->Has("budget")) rate->Fail("", "missing required field \"budget\"");
-    config.rate_window_us = Sec(rate->Int("window_s", 60, 1, 24 * 3600));
+    config.rate_window_us = Sec(rate->Int("window_s", 60, 1, 86'400));
     rate->Finish();
   }
   if (std::optional<ObjectReader> bulkhead = section.OptionalObject("bulkhead")) {
@@ -373,7 +373,9 @@ void AttemptsChecker::OnEvent(const Event& e) {
     case EventKind::kAttemptSent: {
       auto it = open_.find(e.op_id);
       if (it == open_.end()) {
-        // A workflow step has no start or finish: its attempt numbers are what bound it.
+        // A workflow step has no start or finish: its attempt numbers are what bound it (each
+        // step is one item checked, counted at its first attempt).
+        if (IsSubOperation(e.op_id) && e.attempt == 1) Checked();
         if (IsSubOperation(e.op_id) && e.attempt > max_attempts_) {
           Violate(e.at_us, e.op_id,
                   "step " + std::to_string(e.op_id & ~kSubOperationBit) + " (op id " +
@@ -501,11 +503,7 @@ void BreakerTransitionChecker::OnEvent(const Event& e) {
     Violate(e.at_us, e.op_id,
             who + ": transition to the same state " + move + " at " + FormatTime(e.at_us), shown);
   } else if (CauseOf(e) == TransitionCause::kAutomatic) {
-    using S = BreakerState;
-    const bool legal = (from == S::kClosed && to == S::kOpen) ||
-                       (from == S::kOpen && to == S::kHalfOpen) ||
-                       (from == S::kHalfOpen && (to == S::kClosed || to == S::kOpen));
-    if (!legal) {
+    if (!engine::IsAutomaticTransition(from, to)) {
       Violate(e.at_us, e.op_id,
               who + ": illegal automatic transition " + move + " at " + FormatTime(e.at_us) +
                   " (legal: closed->open, open->half_open, half_open->closed|open; forced_open "
@@ -903,8 +901,14 @@ void DuplicateCreateChecker::CheckLedger(const Ledger& ledger) {
                        ": " + std::to_string(entries.size()) + " creates committed:";
     std::vector<Event> shown;
     for (const LedgerEntry* e : entries) {
-      text += " " + e->object.ToString() + " at " + FormatTime(e->at_us) +
-              (e->injected_loss ? " (response lost by the fault plan)" : "") + ";";
+      text += " " + e->object.ToString() + " at " + FormatTime(e->at_us);
+      if (e->injected_loss && e->answered_status != 0) {
+        text += " (committed, then answered " + std::to_string(e->answered_status) +
+                " by the fault plan)";
+      } else if (e->injected_loss) {
+        text += " (committed, its response lost by the fault plan)";
+      }
+      text += ";";
       shown.push_back(Event{e->at_us, e->op_id, static_cast<std::int64_t>(e->operation),
                             static_cast<std::int64_t>(e->object.lo), 0, e->tenant,
                             EventKind::kServerWrite});

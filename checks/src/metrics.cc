@@ -10,10 +10,6 @@
 namespace notion_sim::checks {
 namespace {
 
-bool NotClosed(BreakerState s) {
-  return s == BreakerState::kOpen || s == BreakerState::kHalfOpen || s == BreakerState::kForcedOpen;
-}
-
 bool ValidState(std::int64_t s) {
   return s >= 0 && s <= static_cast<std::int64_t>(BreakerState::kDisabled);
 }
@@ -49,6 +45,18 @@ void CountOutcome(OutcomeCounts& c, std::int64_t status) {
 double Ratio(double num, double den, double if_empty) { return den > 0 ? num / den : if_empty; }
 
 }  // namespace
+
+std::string_view FaultEndName(FaultEnd end) {
+  switch (end) {
+    case FaultEnd::kNone:
+      return "none";
+    case FaultEnd::kWindow:
+      return "window";
+    case FaultEnd::kLastFault:
+      return "last_fault";
+  }
+  return "?";
+}
 
 std::string_view RecoveryName(Recovery recovery) {
   switch (recovery) {
@@ -142,6 +150,45 @@ MetricsSink::MetricsSink(MetricsConfig config)
   buckets_.resize(static_cast<std::size_t>(config_.series_buckets));
   slice_index_.fill(-1);
   totals_.slo_target = config_.slo_target;
+  for (const FaultWindow& w : config_.fault_windows) {
+    if (w.until_us == kTimeNever || w.until_us <= w.from_us) continue;
+    window_end_us_ = has_window_end_ ? std::max(window_end_us_, w.until_us) : w.until_us;
+    has_window_end_ = true;
+  }
+  for (int i = 0; i < engine::kDependencyCount; ++i) {
+    const auto d = static_cast<engine::Dependency>(i);
+    health_[static_cast<std::size_t>(i)].totals.service = d;
+    dependencies_[static_cast<std::size_t>(i)].dependency = d;
+  }
+  dependency_seen_[static_cast<std::size_t>(engine::Dependency::kNotion)] = true;
+}
+
+std::optional<TimeUs> MetricsSink::FaultEndUs() const {
+  if (!has_window_end_ && !fault_seen_) return std::nullopt;
+  if (!fault_seen_) return window_end_us_;
+  if (!has_window_end_) return last_fault_us_;
+  return std::max(window_end_us_, last_fault_us_);
+}
+
+void MetricsSink::OnHealth(const Event& e) {
+  if (e.key >= health_.size()) return;
+  HealthState& h = health_[e.key];
+  const TimeUs spent = std::max<TimeUs>(0, e.at_us - h.since_us);
+  switch (h.level) {
+    case 0:
+      h.totals.healthy_us += spent;
+      break;
+    case 1:
+      h.totals.degraded_us += spent;
+      break;
+    default:
+      h.totals.unhealthy_us += spent;
+      break;
+  }
+  ++h.totals.changes;
+  h.level = e.b;
+  h.since_us = e.at_us;
+  dependency_seen_[e.key] = true;
 }
 
 namespace {
@@ -220,6 +267,9 @@ MetricsSink::Bucket& MetricsSink::BucketAt(TimeUs at_us) {
 void MetricsSink::OnEvent(const Event& e) {
   last_event_us_ = std::max(last_event_us_, e.at_us);
   Bucket& bucket = BucketAt(e.at_us);
+  const auto dep = static_cast<std::size_t>(e.dependency);
+  DependencyMetrics& per_dep = dependencies_[dep < dependencies_.size() ? dep : 0];
+  if (dep < dependency_seen_.size()) dependency_seen_[dep] = true;
   switch (e.kind) {
     case EventKind::kOpStarted:
       OnStarted(e);
@@ -229,26 +279,33 @@ void MetricsSink::OnEvent(const Event& e) {
       break;
     case EventKind::kAttemptSent:
       for (auto& [key, n] : half_open_attempts_) {
+        if (key.first != e.dependency) continue;  // another dependency's breaker
         totals_.half_open_attempts_max = std::max(totals_.half_open_attempts_max, ++n);
       }
+      ++per_dep.requests;
+      if (e.attempt > 1) ++per_dep.retries;
       OnRequest(e);
       break;
     case EventKind::kReconcileSent:
+      ++per_dep.requests;
       OnRequest(e);
       break;
     case EventKind::kAttemptDone:
       if (e.a == 429) {
         ++totals_.http_429;
         ++bucket.values.http_429;
+        ++per_dep.http_429;
       } else if (e.a >= 500 && e.a <= 599) {
         ++totals_.http_5xx;
         ++bucket.values.http_5xx;
+        ++per_dep.http_5xx;
       } else if (e.a >= 400 && e.a <= 499) {
         ++totals_.http_4xx;
       } else if (e.a >= 200 && e.a <= 299) {
         ++totals_.http_2xx;
       } else if (e.a < 0) {
         ++totals_.transport_errors;
+        ++per_dep.transport_errors;
       }
       break;
     case EventKind::kRetryScheduled:
@@ -276,6 +333,7 @@ void MetricsSink::OnEvent(const Event& e) {
       ++totals_.bulkhead_rejections;
       break;
     case EventKind::kLimiterDelayed:
+      ++per_dep.limiter_delays;
       ++totals_.limiter_delays;
       totals_.limiter_delay_total_us += std::max<TimeUs>(0, e.a);
       totals_.limiter_delay_max_us = std::max(totals_.limiter_delay_max_us, e.a);
@@ -302,11 +360,12 @@ void MetricsSink::OnEvent(const Event& e) {
       break;
     case EventKind::kFaultInjected:
       ++totals_.faults_injected;
-      if (!config_.fault_end_us) {
-        fault_seen_ = true;
-        fault_end_us_ = e.at_us;
-        recovered_at_us_.reset();
-      }
+      fault_seen_ = true;
+      last_fault_us_ = std::max(last_fault_us_, e.at_us);
+      recovered_at_us_.reset();  // a later fault restarts the search
+      break;
+    case EventKind::kHealthChanged:
+      OnHealth(e);
       break;
     default:
       break;
@@ -389,12 +448,15 @@ void MetricsSink::OnRequest(const Event& e) {
 
 void MetricsSink::OnBreaker(const Event& e) {
   if (!ValidState(e.b)) return;  // the invariants report it
-  Breaker& b = breakers_[e.key];
+  const BreakerKey id{e.dependency, e.key};
+  Breaker& b = breakers_[id];
+  b.timeline.dependency = e.dependency;
   b.timeline.key = e.key;
   const BreakerState from = b.timeline.final_state;
   const auto to = static_cast<BreakerState>(e.b);
-  if (NotClosed(from)) b.timeline.not_closed_us += e.at_us - b.since_us;
-  breakers_not_closed_ += (NotClosed(to) ? 1 : 0) - (NotClosed(from) ? 1 : 0);
+  if (engine::BreakerNotClosed(from)) b.timeline.not_closed_us += e.at_us - b.since_us;
+  breakers_not_closed_ +=
+      (engine::BreakerNotClosed(to) ? 1 : 0) - (engine::BreakerNotClosed(from) ? 1 : 0);
   if (b.timeline.changes.size() < config_.max_transitions_per_key) {
     b.timeline.changes.push_back(BreakerChange{
         e.at_us, ValidState(e.a) ? static_cast<BreakerState>(e.a) : from, to, CauseOf(e)});
@@ -404,12 +466,14 @@ void MetricsSink::OnBreaker(const Event& e) {
   if (to == BreakerState::kOpen || to == BreakerState::kForcedOpen) {
     ++b.timeline.opens;
     ++totals_.breaker_opens;
+    const auto dep = static_cast<std::size_t>(e.dependency);
+    if (dep < dependencies_.size()) ++dependencies_[dep].breaker_opens;
   }
   if (to == BreakerState::kHalfOpen) {
     ++totals_.breaker_half_opens;
-    half_open_attempts_[e.key] = 0;
+    half_open_attempts_[id] = 0;
   } else {
-    half_open_attempts_.erase(e.key);
+    half_open_attempts_.erase(id);
   }
   b.timeline.final_state = to;
   b.since_us = e.at_us;
@@ -428,6 +492,7 @@ void MetricsSink::OnDlq(const Event& e) {
       break;
     case EventKind::kDlqPermanent:
       ++totals_.dlq_permanent;
+      ++dlq_permanent_held_;
       break;
     case EventKind::kDlqDrained:
       ++totals_.dlq_drained;
@@ -500,15 +565,9 @@ void MetricsSink::RecordOutcome(TimeUs at_us, bool success) {
 
 void MetricsSink::EvaluateRecovery(TimeUs at_us) {
   if (recovered_at_us_) return;
-  TimeUs fault_end_us = 0;
-  if (config_.fault_end_us) {
-    fault_end_us = *config_.fault_end_us;
-  } else if (fault_seen_) {
-    fault_end_us = fault_end_us_;
-  } else {
-    return;
-  }
-  if (at_us < fault_end_us || breakers_not_closed_ > 0 || dlq_depth_ > 0) return;
+  const std::optional<TimeUs> fault_end_us = FaultEndUs();
+  if (!fault_end_us) return;
+  if (at_us < *fault_end_us || breakers_not_closed_ > 0 || dlq_depth_ > dlq_permanent_held_) return;
   const TimeUs slice_us = std::max<TimeUs>(1, config_.recovery_window_us / kRecoverySlices);
   const std::int64_t now = std::max<TimeUs>(0, at_us) / slice_us;
   std::uint64_t ok = 0;
@@ -546,6 +605,8 @@ MetricsReport MetricsSink::Finish(TimeUs end_us) const {
   r.throughput_per_s = Ratio(static_cast<double>(r.ops.succeeded), span_s, 0);
   r.requests_per_min = Ratio(static_cast<double>(r.requests) * 60, span_s, 0);
   r.success_ratio = Ratio(static_cast<double>(r.ops.succeeded), static_cast<double>(finished), 1);
+  r.answered_ratio = Ratio(static_cast<double>(r.ops.succeeded + r.ops.served_fallback),
+                           static_cast<double>(finished), 1);
   r.error_budget_burn = (1 - r.success_ratio) / (1 - config_.slo_target);
   for (int i = 0; i < kOperationCount; ++i) {
     const PerOperation& p = per_op_[static_cast<std::size_t>(i)];
@@ -564,14 +625,37 @@ MetricsReport MetricsSink::Finish(TimeUs end_us) const {
     m.throughput_per_s = Ratio(static_cast<double>(p.ops.succeeded), span_s, 0);
     r.operations.push_back(m);
   }
-  for (const auto& [key, b] : breakers_) {
+  for (const auto& [id, b] : breakers_) {
     BreakerTimeline t = b.timeline;
-    if (NotClosed(t.final_state)) t.not_closed_us += std::max<TimeUs>(0, r.end_us - b.since_us);
+    if (engine::BreakerNotClosed(t.final_state))
+      t.not_closed_us += std::max<TimeUs>(0, r.end_us - b.since_us);
     r.breakers.push_back(std::move(t));
   }
   r.dlq_depth_end = dlq_depth_;
-  if (config_.fault_end_us || fault_seen_) {
-    r.fault_end_us = config_.fault_end_us ? *config_.fault_end_us : fault_end_us_;
+  for (std::size_t i = 0; i < health_.size(); ++i) {
+    if (!dependency_seen_[i]) continue;
+    const HealthState& h = health_[i];
+    ServiceHealth s = h.totals;
+    const TimeUs spent = std::max<TimeUs>(0, r.end_us - h.since_us);
+    (h.level == 0 ? s.healthy_us : h.level == 1 ? s.degraded_us : s.unhealthy_us) += spent;
+    r.health.push_back(s);
+    r.dependencies.push_back(dependencies_[i]);
+  }
+  r.last_fault_us = fault_seen_ ? last_fault_us_ : 0;
+  for (const FaultWindow& w : config_.fault_windows) {
+    FaultWindow shown = w;
+    if (shown.until_us == kTimeNever) {
+      // Without an end of its own a rule acted until it last fired, if it fired at all.
+      if (!fault_seen_ || last_fault_us_ < w.from_us) continue;
+      shown.until_us = last_fault_us_;
+    }
+    if (shown.until_us > shown.from_us) r.fault_windows.push_back(shown);
+  }
+  if (const std::optional<TimeUs> fault_end = FaultEndUs()) {
+    r.fault_end_us = *fault_end;
+    r.fault_end_source = fault_seen_ && (!has_window_end_ || last_fault_us_ > window_end_us_)
+                             ? FaultEnd::kLastFault
+                             : FaultEnd::kWindow;
     if (recovered_at_us_) {
       r.recovery = Recovery::kRecovered;
       r.recovered_at_us = *recovered_at_us_;

@@ -150,7 +150,7 @@ class PositionIndexer {
   std::optional<std::pair<std::string, std::size_t>> duplicate_;
 };
 
-std::string LineCol(const std::string& text, std::size_t offset) {
+std::string LineCol(std::string_view text, std::size_t offset) {
   std::size_t line = 1;
   std::size_t col = 1;
   for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
@@ -174,22 +174,10 @@ std::string TypeName(const nlohmann::json& v) {
   return "null";
 }
 
-}  // namespace
-
-Result<JsonDocument> JsonDocument::Load(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error{ErrorCode::kNotFound, path + ": cannot open file (does it exist?)"};
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return Parse(ss.str(), path);
-}
-
-Result<JsonDocument> JsonDocument::Parse(std::string text, std::string name) {
-  JsonDocument doc;
-  doc.name_ = std::move(name);
-  doc.text_ = std::move(text);
+// nlohmann's parser, its exceptions turned into errors that name the document and never quote it.
+Result<nlohmann::json> ParseText(std::string_view text, const std::string& name) {
   try {
-    doc.root_ = nlohmann::json::parse(doc.text_);
+    return nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
     const std::size_t at = e.byte > 0 ? e.byte - 1 : 0;
     std::string what = e.what();
@@ -210,15 +198,94 @@ Result<JsonDocument> JsonDocument::Parse(std::string text, std::string name) {
       }
       what = what.substr(0, quoted) + expected;
     }
-    return InvalidInput(doc.name_ + ":" + LineCol(doc.text_, at) + ": not valid JSON: " + what);
+    return InvalidInput(name + ":" + LineCol(text, at) + ": not valid JSON: " + what);
   } catch (const nlohmann::json::out_of_range& e) {
     // A number too large for a double ("1e5555") throws out_of_range, not parse_error (found by
     // fuzz/scenario_fuzz); without this catch it escaped and ended the process.
     std::string what = e.what();
     const std::size_t cut = what.find("number overflow");
     if (cut != std::string::npos) what = what.substr(cut);
-    return InvalidInput(doc.name_ + ": not valid JSON: " + what);
+    return InvalidInput(name + ": not valid JSON: " + what);
   }
+}
+
+}  // namespace
+
+Status CheckJsonLimits(std::string_view text, const std::string& name, JsonLimits limits) {
+  if (text.size() > limits.max_bytes) {
+    return InvalidInput(name + ": " + std::to_string(text.size()) +
+                        " bytes of JSON, over the limit of " + std::to_string(limits.max_bytes) +
+                        " bytes");
+  }
+  std::size_t depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char ch = text[i];
+    if (in_string) {
+      if (ch == '\\') {
+        ++i;
+      } else if (ch == '"') {
+        in_string = false;
+      }
+    } else if (ch == '"') {
+      in_string = true;
+    } else if (ch == '[' || ch == '{') {
+      if (++depth > limits.max_depth) {
+        return InvalidInput(name + ":" + LineCol(text, i) + ": JSON nested deeper than " +
+                            std::to_string(limits.max_depth) + " levels (the limit)");
+      }
+    } else if ((ch == ']' || ch == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return {};
+}
+
+Result<std::string> ReadJsonFile(const std::string& path, JsonLimits limits) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error{ErrorCode::kNotFound, path + ": cannot open file (does it exist?)"};
+  std::string text;
+  constexpr std::size_t kChunk = std::size_t{1} << 16;
+  while (in && text.size() <= limits.max_bytes) {
+    const std::size_t before = text.size();
+    text.resize(before + kChunk);
+    in.read(text.data() + before, static_cast<std::streamsize>(kChunk));
+    text.resize(before + static_cast<std::size_t>(in.gcount()));
+  }
+  if (in.bad()) return Error{ErrorCode::kIo, path + ": cannot read file"};
+  if (text.size() > limits.max_bytes) {
+    return InvalidInput(path + ": more than " + std::to_string(limits.max_bytes) +
+                        " bytes, over the limit for a JSON file");
+  }
+  return text;
+}
+
+Result<nlohmann::json> ParseJson(std::string_view text, const std::string& name,
+                                 JsonLimits limits) {
+  if (Status st = CheckJsonLimits(text, name, limits); !st.ok()) return st.error();
+  return ParseText(text, name);
+}
+
+Result<nlohmann::json> LoadJson(const std::string& path, JsonLimits limits) {
+  Result<std::string> text = ReadJsonFile(path, limits);
+  if (!text.ok()) return text.error();
+  return ParseJson(*text, path, limits);
+}
+
+Result<JsonDocument> JsonDocument::Load(const std::string& path) {
+  Result<std::string> text = ReadJsonFile(path);
+  if (!text.ok()) return text.error();
+  return Parse(std::move(text).value(), path);
+}
+
+Result<JsonDocument> JsonDocument::Parse(std::string text, std::string name) {
+  if (Status st = CheckJsonLimits(text, name); !st.ok()) return st.error();
+  JsonDocument doc;
+  doc.name_ = std::move(name);
+  doc.text_ = std::move(text);
+  Result<nlohmann::json> root = ParseText(doc.text_, doc.name_);
+  if (!root.ok()) return root.error();
+  doc.root_ = std::move(root).value();
   PositionIndexer indexer(doc.text_, doc.offsets_);
   indexer.Run();
   if (const auto& dup = indexer.duplicate()) {
@@ -281,6 +348,7 @@ bool ObjectReader::Has(const std::string& key) const {
 const nlohmann::json* ObjectReader::Get(const std::string& key, const char* expected,
                                         bool required) {
   seen_.push_back(key);
+  FieldRecorder::Record(pointer_, key);
   if (!node_->is_object() || !node_->contains(key)) {
     if (required)
       reader_->Fail(pointer_,
@@ -366,7 +434,7 @@ bool ObjectReader::Bool(const std::string& key, bool fallback) {
 
 std::string ObjectReader::Enum(const std::string& key, const std::vector<std::string>& choices,
                                const std::string& fallback) {
-  const std::string value = fallback.empty() ? String(key) : String(key, fallback);
+  std::string value = fallback.empty() ? String(key) : String(key, fallback);
   if (!reader_->ok()) return fallback;
   if (std::find(choices.begin(), choices.end(), value) == choices.end()) {
     std::string list;
@@ -391,6 +459,7 @@ ObjectReader ObjectReader::Object(const std::string& key) {
 std::optional<ObjectReader> ObjectReader::OptionalObject(const std::string& key) {
   if (!Has(key)) {
     seen_.push_back(key);
+    FieldRecorder::Record(pointer_, key);
     return std::nullopt;
   }
   return Object(key);
@@ -455,6 +524,28 @@ std::vector<std::string> ObjectReader::Strings(const std::string& key) {
 
 const nlohmann::json* ObjectReader::Raw(const std::string& key) {
   return Get(key, "a value", false);
+}
+
+namespace {
+thread_local FieldRecorder* recorder = nullptr;
+}  // namespace
+
+FieldRecorder::FieldRecorder() { recorder = this; }
+FieldRecorder::~FieldRecorder() { recorder = nullptr; }
+
+void FieldRecorder::Record(const std::string& pointer, const std::string& key) {
+  if (recorder == nullptr) return;
+  std::string pattern;
+  std::size_t at = 0;
+  while (at < pointer.size()) {
+    const std::size_t next = std::min(pointer.find('/', at + 1), pointer.size());
+    const std::string segment = pointer.substr(at + 1, next - at - 1);
+    const bool index =
+        !segment.empty() && segment.find_first_not_of("0123456789") == std::string::npos;
+    pattern += "/" + (index ? std::string("*") : segment);
+    at = next;
+  }
+  recorder->fields_.insert(pattern + "/" + key);
 }
 
 void ObjectReader::Finish() {

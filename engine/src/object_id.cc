@@ -16,8 +16,8 @@ int HexValue(char c) {
 
 ObjectId ObjectId::Random(Rng& rng) {
   ObjectId id{rng.NextU64(), rng.NextU64()};
-  id.hi = (id.hi & ~0xF000ULL) | 0x4000ULL;                 // version 4
-  id.lo = (id.lo & ~(0xC0ULL << 56)) | (0x80ULL << 56);     // variant 10xx
+  id.hi = (id.hi & ~0xF000ULL) | 0x4000ULL;              // version 4
+  id.lo = (id.lo & ~(0xC0ULL << 56)) | (0x80ULL << 56);  // variant 10xx
   return id;
 }
 

@@ -181,6 +181,22 @@ std::optional<Method> ParseMethod(std::string_view name) {
   return std::nullopt;
 }
 
+std::string_view DependencyName(Dependency dependency) {
+  switch (dependency) {
+    case Dependency::kNotion:
+      return "notion";
+    case Dependency::kUpstream:
+      return "upstream";
+    case Dependency::kCount:
+      break;
+  }
+  return "?";
+}
+
+Dependency DependencyOf(Operation op) {
+  return op == Operation::kUpstreamComplete ? Dependency::kUpstream : Dependency::kNotion;
+}
+
 std::string_view OperationName(Operation op) {
   const auto i = static_cast<std::size_t>(op);
   return i < kOps.size() ? kOps[i].name : "?";
@@ -327,6 +343,28 @@ std::string_view OpStatusName(OpStatus status) {
       return "dead_lettered";
   }
   return "?";
+}
+
+bool InSdkErrorEnum(ApiCode code) {
+  switch (code) {
+    case ApiCode::kUnauthorized:
+    case ApiCode::kRestrictedResource:
+    case ApiCode::kObjectNotFound:
+    case ApiCode::kRateLimited:
+    case ApiCode::kInvalidJson:
+    case ApiCode::kInvalidRequestUrl:
+    case ApiCode::kInvalidRequest:
+    case ApiCode::kInvalidBeta:
+    case ApiCode::kValidationError:
+    case ApiCode::kConflictError:
+    case ApiCode::kInternalServerError:
+    case ApiCode::kServiceOverload:
+    case ApiCode::kServiceUnavailable:
+    case ApiCode::kGatewayTimeout:
+      return true;
+    default:
+      return false;
+  }
 }
 
 }  // namespace notion_sim::engine

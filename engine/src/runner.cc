@@ -1,15 +1,31 @@
 #include "notion_sim/engine/runner.h"
 
+#include <algorithm>
+
 namespace notion_sim::engine {
 
-RunSummary Runner::Run(const RunOptions& options) {
+RunSummary Runner::Run(const RunOptions& options, const std::function<bool()>& stop) {
   options_ = options;
   summary_ = RunSummary{};
   ScheduleNext();
-  loop_.RunUntil(options_.duration_us);
-  loop_.RunUntilIdle(options_.duration_us + options_.drain_limit_us);
+  TimeUs drain_until_us = options_.duration_us + options_.drain_limit_us;
+  if (!stop) {
+    loop_.RunUntil(options_.duration_us);
+  } else {
+    // In slices, so that a stop request is seen within kStopPollUs.
+    while (loop_.NowUs() < options_.duration_us && loop_.status().ok()) {
+      if (stop()) {
+        summary_.stopped = true;
+        loop_.Cancel(pending_event_);
+        drain_until_us = loop_.NowUs() + options_.drain_limit_us;
+        break;
+      }
+      loop_.RunUntil(std::min(loop_.NowUs() + kStopPollUs, options_.duration_us));
+    }
+  }
+  loop_.RunUntilIdle(drain_until_us);
   client_.Finish();
-  loop_.RunUntilIdle(options_.duration_us + options_.drain_limit_us);
+  loop_.RunUntilIdle(drain_until_us);
   summary_.virtual_time_us = loop_.NowUs();
   summary_.ops_unfinished = 0;
   for (std::size_t id = 1; id < finished_.size(); ++id) {
@@ -25,7 +41,7 @@ void Runner::ScheduleNext() {
   std::optional<LogicalOp> op = workload_.Next();
   if (!op || op->arrival_us >= options_.duration_us) return;
   pending_ = std::move(*op);
-  loop_.ScheduleAt(pending_.arrival_us, [this] { Arrive(); });
+  pending_event_ = loop_.ScheduleAt(pending_.arrival_us, [this] { Arrive(); });
 }
 
 void Runner::Arrive() {

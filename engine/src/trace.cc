@@ -42,14 +42,47 @@ std::string_view BreakerStateName(BreakerState state) {
   return i < kBreakerStateNames.size() ? kBreakerStateNames[i] : "?";
 }
 
+bool IsAutomaticTransition(BreakerState from, BreakerState to) {
+  switch (from) {
+    case BreakerState::kClosed:
+      return to == BreakerState::kOpen;
+    case BreakerState::kOpen:
+      return to == BreakerState::kHalfOpen;
+    case BreakerState::kHalfOpen:
+      return to == BreakerState::kClosed || to == BreakerState::kOpen;
+    case BreakerState::kForcedOpen:
+    case BreakerState::kDisabled:
+      return false;
+  }
+  return false;
+}
+
+bool BreakerNotClosed(BreakerState state) {
+  return state == BreakerState::kOpen || state == BreakerState::kHalfOpen ||
+         state == BreakerState::kForcedOpen;
+}
+
 Trace::Trace() : digest_(0x6E6F74696F6E2D73ULL) {}
 
-void Trace::Emit(const Event& e) {
+Trace::Trace(Trace* parent, Dependency dependency)
+    : parent_(parent), dependency_(dependency), digest_(0) {}
+
+void Trace::Emit(const Event& event) {
+  if (parent_ != nullptr) {
+    Event stamped = event;
+    stamped.dependency = dependency_;
+    parent_->Emit(stamped);
+    return;
+  }
+  const Event& e = event;
   std::uint64_t h = digest_;
   h = Mix64(h ^ static_cast<std::uint64_t>(e.at_us));
   h = Mix64(h ^ e.op_id ^ (static_cast<std::uint64_t>(e.kind) << 56) ^
             (static_cast<std::uint64_t>(e.key) << 40) ^ (static_cast<std::uint64_t>(e.attempt)));
-  h = Mix64(h ^ static_cast<std::uint64_t>(e.a));
+  // Notion's events (dependency 0) fold as they always did: digests of runs without a second
+  // dependency do not move.
+  h = Mix64(h ^ static_cast<std::uint64_t>(e.a) ^
+            (static_cast<std::uint64_t>(e.dependency) << 60));
   h = Mix64(h ^ static_cast<std::uint64_t>(e.b));
   digest_ = h;
   ++count_;

@@ -10,6 +10,8 @@
 #include <thread>
 #include <vector>
 
+#include "notion_sim/engine/json_reader.h"
+
 namespace notion_sim::explore {
 
 std::string Shard::Text() const { return std::to_string(index) + "/" + std::to_string(count); }
@@ -32,16 +34,21 @@ Result<Shard> ParseShard(std::string_view text) {
   return s;
 }
 
-void ParallelFor(std::size_t n, unsigned threads, const std::function<void(std::size_t)>& fn,
-                 const std::function<void(std::size_t, std::size_t)>& progress) {
+std::size_t ParallelFor(std::size_t n, unsigned threads, const std::function<void(std::size_t)>& fn,
+                        const std::function<void(std::size_t, std::size_t)>& progress,
+                        const std::function<bool()>& stop) {
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   threads = static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(n, 1)));
   std::atomic<std::size_t> next{0};
   std::mutex mu;
   std::size_t done = 0;
+  std::atomic<std::size_t> ran{0};
   const auto work = [&] {
-    for (std::size_t i = next++; i < n; i = next++) {
+    while (!(stop && stop())) {
+      const std::size_t i = next++;
+      if (i >= n) break;
       fn(i);
+      ++ran;
       if (progress) {
         std::lock_guard<std::mutex> lock(mu);
         progress(++done, n);
@@ -50,12 +57,13 @@ void ParallelFor(std::size_t n, unsigned threads, const std::function<void(std::
   };
   if (threads <= 1) {
     work();
-    return;
+    return ran;
   }
   std::vector<std::thread> pool;
   pool.reserve(threads);
   for (unsigned t = 0; t < threads; ++t) pool.emplace_back(work);
   for (std::thread& t : pool) t.join();
+  return ran;
 }
 
 Status SetPath(nlohmann::json& doc, std::string_view dotted, nlohmann::json value) {
@@ -93,9 +101,9 @@ Status SetPath(nlohmann::json& doc, std::string_view dotted, nlohmann::json valu
 }
 
 nlohmann::json ParseValue(std::string_view text) {
-  nlohmann::json j = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
-  if (j.is_discarded()) return std::string(text);
-  return j;
+  Result<nlohmann::json> j = engine::ParseJson(text, "value");
+  if (!j.ok()) return std::string(text);
+  return std::move(j).value();
 }
 
 nlohmann::json NumberToJson(double value) {

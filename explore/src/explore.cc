@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "notion_sim/engine/json_reader.h"
 #include "notion_sim/engine/rng.h"
 #include "notion_sim/policies/stack_config.h"
 #include "notion_sim/reports/result_json.h"
@@ -232,7 +233,8 @@ SeedRecord ExploreSeed(const nlohmann::json& source, const std::string& name, st
 
 Result<ExploreRun> RunExplore(const scenarios::ScenarioSpec& spec, const ExploreOptions& options,
                               const Shard& shard, unsigned threads,
-                              const std::function<void(std::size_t, std::size_t)>& progress) {
+                              const std::function<void(std::size_t, std::size_t)>& progress,
+                              const std::function<bool()>& stop) {
   ExploreRun run;
   run.scenario = spec.name;
   run.scenario_hash = spec.hash;
@@ -249,7 +251,8 @@ Result<ExploreRun> RunExplore(const scenarios::ScenarioSpec& spec, const Explore
     if (shard.Owns(i)) mine.push_back(i);
   }
   run.records.resize(mine.size());
-  ParallelFor(
+  run.planned = mine.size();
+  const std::size_t ran = ParallelFor(
       mine.size(), threads,
       [&](std::size_t k) {
         const std::size_t i = mine[k];
@@ -257,7 +260,8 @@ Result<ExploreRun> RunExplore(const scenarios::ScenarioSpec& spec, const Explore
         run.records[k] = ExploreSeed(spec.source, spec.name, i, seeds[i], options.swarm, recheck,
                                      corpus.count(seeds[i]) > 0);
       },
-      progress);
+      progress, stop);
+  run.records.resize(ran);
   return run;
 }
 
@@ -309,6 +313,8 @@ nlohmann::json ExploreToJson(const ExploreRun& run) {
   j["path"] = run.path;
   j["options"] = OptionsToJson(run.options);
   j["shard"] = run.shard.Text();
+  j["planned"] = run.planned;
+  j["partial"] = run.partial();
   nlohmann::json summary = {{"runs", s.runs},
                             {"failed_runs", s.failed_runs},
                             {"corpus_runs", s.corpus_runs},
@@ -354,6 +360,7 @@ Result<ExploreRun> ExploreFromJson(const nlohmann::json& j, const std::string& n
     if (!shard.ok()) return InvalidInput(name + ": /shard: " + shard.error().message);
     run.shard = *shard;
     for (const nlohmann::json& r : j.at("records")) run.records.push_back(RecordFromJson(r));
+    run.planned = j.value("planned", run.records.size());
     return run;
   } catch (const nlohmann::json::exception& e) {
     return InvalidInput(name + ": malformed explore result: " + e.what());
@@ -373,12 +380,19 @@ Result<ExploreRun> MergeExplore(std::vector<ExploreRun> shards) {
   ExploreRun merged = first;
   merged.records.clear();
   merged.shard = Shard{};
+  merged.planned = 0;
   for (std::uint32_t i = 0; i < n; ++i) {
     const ExploreRun& s = shards[i];
     if (s.shard.index != i || s.shard.count != n) {
       return InvalidInput("merge: shard " + std::to_string(i) + "/" + std::to_string(n) +
                           " is missing (or given twice)");
     }
+    if (s.partial()) {
+      return InvalidInput("merge: shard " + s.shard.Text() + " is partial (interrupted after " +
+                          std::to_string(s.records.size()) + " of " + std::to_string(s.planned) +
+                          " seeds): run it again");
+    }
+    merged.planned += s.planned;
     if (s.scenario_hash != first.scenario_hash || s.scenario != first.scenario ||
         OptionsToJson(s.options) != OptionsToJson(first.options)) {
       return InvalidInput("merge: shard " + s.shard.Text() +
@@ -400,9 +414,10 @@ std::string CorpusFile(const std::string& dir, const std::string& scenario, bool
 
 Result<std::vector<std::uint64_t>> LoadCorpus(const std::string& file) {
   if (file.empty() || !std::filesystem::exists(file)) return std::vector<std::uint64_t>{};
-  std::ifstream in(file);
-  const nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
-  if (j.is_discarded() || !j.contains("seeds") || !j["seeds"].is_array()) {
+  const Result<nlohmann::json> loaded = engine::LoadJson(file);
+  if (!loaded.ok()) return loaded.error();
+  const nlohmann::json& j = *loaded;
+  if (!j.is_object() || !j.contains("seeds") || !j["seeds"].is_array()) {
     return InvalidInput(file + ": not a corpus file (expected {\"seeds\": [...]})");
   }
   std::vector<std::uint64_t> seeds;
@@ -438,8 +453,12 @@ Result<std::string> WriteExplore(const ExploreRun& run, const std::string& out_d
   if (!run.shard.whole()) text << ", shard " << run.shard.Text();
   text << "), " << s.failed_runs << " failed, " << s.failures.size() << " distinct failure(s); "
        << s.rechecked << " rechecked for determinism\n";
-  md << "# explore " << run.scenario << "\n\n"
-     << s.runs << " seed(s), " << mode << "; " << s.failed_runs << " failed; " << s.failures.size()
+  const std::string partial = "PARTIAL: interrupted after " + std::to_string(run.records.size()) +
+                              " of " + std::to_string(run.planned) + " seed(s)";
+  if (run.partial()) text << partial << "\n";
+  md << "# explore " << run.scenario << "\n\n";
+  if (run.partial()) md << "**" << partial << ".**\n\n";
+  md << s.runs << " seed(s), " << mode << "; " << s.failed_runs << " failed; " << s.failures.size()
      << " distinct failure(s); " << s.rechecked
      << " seed(s) run twice for determinism; corpus: " << s.corpus_runs << " replayed, "
      << s.corpus_still_failing << " still failing.\n\n";
@@ -467,7 +486,8 @@ Result<std::string> WriteExplore(const ExploreRun& run, const std::string& out_d
     }
     text << "\n";
   }
-  text << "explore " << run.scenario << ": " << (s.passed() ? "PASS" : "FAIL") << "\n";
+  text << "explore " << run.scenario << ": " << (s.passed() ? "PASS" : "FAIL")
+       << (run.partial() ? " (partial)" : "") << "\n";
   if (auto st = reports::WriteTextFile((out / "explore.md").string(), md.str()); !st.ok()) {
     return st.error();
   }

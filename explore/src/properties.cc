@@ -43,13 +43,15 @@ std::string PatternOf(const std::vector<engine::Event>& events) {
 // The half-open bound the stack promises, when the trace can check it exactly: one global
 // breaker that every attempt passes (ordered after retry). 0 = not checkable.
 std::uint64_t HalfOpenBound(const scenarios::ScenarioSpec& spec) {
-  // A workflow's upstream calls and its steps' own stacks get stacks of their own whose global
-  // breakers have the same key: the trace cannot tell their half-open periods apart.
-  const bool other_stacks =
-      !spec.step_stacks.empty() ||
-      std::any_of(spec.workflows.begin(), spec.workflows.end(),
-                  [](const scenarios::WorkflowSpec& wf) { return wf.UsesUpstream(); });
-  if (!spec.source.contains("stack") || other_stacks) return 0;
+  // The second upstream (the enrich pipeline's, any workflow's upstream steps) has a stack of its
+  // own; the trace tells its breaker and its attempts apart (Event::dependency), and the metric
+  // counts each breaker's own dependency's attempts. Its bound is Notion's unless
+  // "upstream_stack" sets another. Workflow steps' own stacks are Notion's dependency with global
+  // breakers of the same key: the trace cannot tell their half-open periods apart.
+  if (!spec.source.contains("stack") || spec.source.contains("upstream_stack") ||
+      !spec.step_stacks.empty()) {
+    return 0;
+  }
   auto stack = policies::ParseStackConfigText(spec.source.at("stack").dump(), spec.name);
   if (!stack.ok() || !stack->breaker_enabled) return 0;
   if (stack->breaker_scope != policies::BreakerScope::kGlobal) return 0;

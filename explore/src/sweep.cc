@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "notion_sim/checks/gates.h"
+#include "notion_sim/engine/json_reader.h"
 #include "notion_sim/engine/rng.h"
 #include "notion_sim/reports/chart.h"
 #include "notion_sim/reports/result_json.h"
@@ -152,6 +153,24 @@ MetricStats Stats(const std::vector<double>& values) {
   return s;
 }
 
+// A CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break.
+std::string CsvField(const std::string& s) {
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char ch : s) out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+  return out + "\"";
+}
+
+// The shortest text that reads back to the same double; "inf"/"-inf"; empty for NaN (not
+// measured).
+std::string FullPrecision(double v) {
+  if (std::isnan(v)) return "";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  char buf[32];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return ec == std::errc() ? std::string(buf, end) : std::string();
+}
+
 std::string MeanSd(const MetricStats& m) {
   if (m.n == 0) return "-";
   return Short(m.mean) + (m.n > 1 && !std::isnan(m.sd) ? " ± " + Short(m.sd) : "");
@@ -202,6 +221,9 @@ Result<Axis> ParseGrid(std::string_view text) {
     const std::size_t comma = rest.find(',');
     const std::string v = Trim(rest.substr(0, comma));
     if (v.empty()) return InvalidInput("--grid " + std::string(text) + ": empty value");
+    if (Status st = engine::CheckJsonLimits(v, "--grid " + a.path + " value"); !st.ok()) {
+      return st.error();
+    }
     a.values.push_back(ParseValue(v));
     if (comma == std::string_view::npos) break;
     rest = rest.substr(comma + 1);
@@ -439,7 +461,8 @@ Status PrepareSweep(const scenarios::ScenarioSpec& spec, SweepSpec& sweep) {
 
 Result<SweepRun> RunSweep(const scenarios::ScenarioSpec& scenario, const SweepSpec& sweep,
                           const Shard& shard, unsigned threads,
-                          const std::function<void(std::size_t, std::size_t)>& progress) {
+                          const std::function<void(std::size_t, std::size_t)>& progress,
+                          const std::function<bool()>& stop) {
   SweepRun run;
   run.scenario = scenario.name;
   run.scenario_hash = scenario.hash;
@@ -455,7 +478,8 @@ Result<SweepRun> RunSweep(const scenarios::ScenarioSpec& scenario, const SweepSp
     if (shard.Owns(i)) mine.push_back(i);
   }
   run.runs.resize(mine.size());
-  ParallelFor(
+  run.planned = mine.size();
+  const std::size_t ran = ParallelFor(
       mine.size(), threads,
       [&](std::size_t k) {
         SweepRecord& rec = run.runs[k];
@@ -486,7 +510,8 @@ Result<SweepRun> RunSweep(const scenarios::ScenarioSpec& scenario, const SweepSp
           rec.values[m] = checks::MetricValue(result->checks.metrics, metrics[m]).value_or(kNaN);
         }
       },
-      progress);
+      progress, stop);
+  run.runs.resize(ran);
   return run;
 }
 
@@ -518,7 +543,15 @@ SweepSummary SummarizeSweep(const SweepRun& run) {
   for (ConfigSummary& c : s.configs) {
     for (std::size_t m = 0; m < s.metrics.size(); ++m)
       c.metrics.push_back(Stats(values[c.config][m]));
-    c.safe = c.runs > 0 && c.violated == 0 && c.errors == 0;
+    if (run.partial()) {
+      // A configuration cut short by the interrupt was not measured on all its seeds.
+      std::size_t expected = 0;
+      for (std::uint64_t k = 0; k < run.spec.seeds; ++k) {
+        expected += run.shard.Owns(c.config * run.spec.seeds + k) ? 1 : 0;
+      }
+      c.complete = c.runs == expected;
+    }
+    c.safe = c.complete && c.runs > 0 && c.violated == 0 && c.errors == 0;
     for (const Constraint& k : run.spec.constraints) {
       const auto at = std::find(s.metrics.begin(), s.metrics.end(), k.metric) - s.metrics.begin();
       const MetricStats& st = c.metrics[static_cast<std::size_t>(at)];
@@ -596,14 +629,16 @@ nlohmann::json SweepToJson(const SweepRun& run) {
   j["path"] = run.path;
   j["sweep"] = SpecToJson(run.spec);
   j["shard"] = run.shard.Text();
+  j["planned"] = run.planned;
+  j["partial"] = run.partial();
   j["metrics"] = s.metrics;
   nlohmann::json configs = nlohmann::json::array();
   for (const ConfigSummary& c : s.configs) {
-    nlohmann::json cj = {{"config", c.config},     {"label", c.label},
-                         {"runs", c.runs},         {"violated", c.violated},
-                         {"errors", c.errors},     {"safe", c.safe},
-                         {"feasible", c.feasible}, {"on_frontier", c.on_frontier},
-                         {"unmet", c.unmet}};
+    nlohmann::json cj = {
+        {"config", c.config},     {"label", c.label},       {"runs", c.runs},
+        {"violated", c.violated}, {"errors", c.errors},     {"complete", c.complete},
+        {"safe", c.safe},         {"feasible", c.feasible}, {"on_frontier", c.on_frontier},
+        {"unmet", c.unmet}};
     for (std::size_t m = 0; m < s.metrics.size(); ++m) {
       const MetricStats& st = c.metrics[m];
       cj["metrics"][s.metrics[m]] = {{"n", st.n},
@@ -687,6 +722,7 @@ Result<SweepRun> SweepFromJson(const nlohmann::json& j, const std::string& name)
       for (const nlohmann::json& v : r.at("values")) rec.values.push_back(NumberFromJson(v));
       run.runs.push_back(std::move(rec));
     }
+    run.planned = j.value("planned", run.runs.size());
     return run;
   } catch (const nlohmann::json::exception& e) {
     return InvalidInput(name + ": malformed sweep result: " + e.what());
@@ -705,12 +741,19 @@ Result<SweepRun> MergeSweep(std::vector<SweepRun> shards) {
   SweepRun merged = shards.front();
   merged.runs.clear();
   merged.shard = Shard{};
+  merged.planned = 0;
   for (std::uint32_t i = 0; i < n; ++i) {
     const SweepRun& s = shards[i];
     if (s.shard.index != i || s.shard.count != n) {
       return InvalidInput("merge: shard " + std::to_string(i) + "/" + std::to_string(n) +
                           " is missing (or given twice)");
     }
+    if (s.partial()) {
+      return InvalidInput("merge: shard " + s.shard.Text() + " is partial (interrupted after " +
+                          std::to_string(s.runs.size()) + " of " + std::to_string(s.planned) +
+                          " runs): run it again");
+    }
+    merged.planned += s.planned;
     if (s.scenario_hash != merged.scenario_hash || SpecToJson(s.spec) != SpecToJson(merged.spec)) {
       return InvalidInput("merge: shard " + s.shard.Text() +
                           " swept another scenario or grid than shard 0/" + std::to_string(n));
@@ -732,8 +775,13 @@ Result<std::string> WriteSweep(const SweepRun& run, const std::string& out_dir) 
   }
   // Markdown and the terminal share the table.
   std::ostringstream md;
-  md << "# sweep " << run.scenario << "\n\n"
-     << s.configs.size() << " configuration(s) x " << run.spec.seeds
+  const std::string partial = "PARTIAL: interrupted after " + std::to_string(run.runs.size()) +
+                              " of " + std::to_string(run.planned) +
+                              " run(s); configurations not run on all their seeds are not "
+                              "recommended";
+  md << "# sweep " << run.scenario << "\n\n";
+  if (run.partial()) md << "**" << partial << ".**\n\n";
+  md << s.configs.size() << " configuration(s) x " << run.spec.seeds
      << " seed(s) = " << run.runs.size() << " run(s). Objectives:";
   for (const Objective& o : run.spec.objectives) md << " " << o.Text();
   md << ".";
@@ -770,16 +818,29 @@ Result<std::string> WriteSweep(const SweepRun& run, const std::string& out_dir) 
   if (auto st = reports::WriteTextFile((out / "sweep.md").string(), md.str()); !st.ok()) {
     return st.error();
   }
-  // CSV: one row per configuration.
+  // CSV: one row per configuration, one column per axis, numbers that read back exactly.
+  const auto configs = Configurations(run.spec);
   std::ostringstream csv;
-  csv << "config,label,runs,violated,errors,frontier,feasible,recommended";
-  for (const std::string& m : s.metrics) csv << "," << m << ".mean," << m << ".sd";
+  csv << "config";
+  for (const Axis& a : run.spec.grid) csv << "," << CsvField(a.path);
+  csv << ",label,runs,violated,errors,complete,frontier,feasible,recommended";
+  for (const std::string& m : s.metrics) {
+    for (const char* stat : {".mean", ".sd", ".min", ".max"}) csv << "," << CsvField(m + stat);
+  }
   csv << "\n";
   for (const ConfigSummary& c : s.configs) {
-    csv << c.config << ",\"" << c.label << "\"," << c.runs << "," << c.violated << "," << c.errors
-        << "," << c.on_frontier << "," << c.feasible << ","
+    csv << c.config;
+    for (const auto& [path, value] : configs[c.config]) {
+      csv << ","
+          << CsvField(value.is_number_float() ? FullPrecision(value.get<double>())
+                                              : ValueText(value));
+    }
+    csv << "," << CsvField(c.label) << "," << c.runs << "," << c.violated << "," << c.errors << ","
+        << c.complete << "," << c.on_frontier << "," << c.feasible << ","
         << (s.recommended && *s.recommended == c.config);
-    for (const MetricStats& m : c.metrics) csv << "," << Short(m.mean) << "," << Short(m.sd);
+    for (const MetricStats& m : c.metrics) {
+      for (double v : {m.mean, m.sd, m.min, m.max}) csv << "," << FullPrecision(v);
+    }
     csv << "\n";
   }
   if (auto st = reports::WriteTextFile((out / "sweep.csv").string(), csv.str()); !st.ok()) {
@@ -795,6 +856,7 @@ Result<std::string> WriteSweep(const SweepRun& run, const std::string& out_dir) 
   if (!run.shard.whole())
     text << " (shard " << run.shard.Text() << ": " << run.runs.size() << " run(s))";
   text << "\n";
+  if (run.partial()) text << partial << "\n";
   for (const ConfigSummary& c : s.configs) {
     const bool rec = s.recommended && *s.recommended == c.config;
     text << (rec ? "> " : "  ") << (c.on_frontier ? "* " : "  ") << c.label << ":";

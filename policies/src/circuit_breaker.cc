@@ -13,9 +13,6 @@
 namespace notion_sim::policies {
 namespace {
 
-constexpr std::array<std::string_view, 5> kStateNames = {"closed", "open", "half_open",
-                                                         "forced_open", "disabled"};
-
 // opossum computes the bucket interval in whole milliseconds: Math.floor(timeout / buckets).
 TimeUs OpossumBucketUs(const BreakerConfig& c) {
   return (c.rolling_count_timeout_us / kUsPerMs / c.rolling_count_buckets) * kUsPerMs;
@@ -37,26 +34,6 @@ Verdict R4jVerdict(const CircuitBreaker::Counts& c, std::int64_t minimum,
 }
 
 }  // namespace
-
-std::string_view BreakerStateName(BreakerState state) {
-  const auto i = static_cast<std::size_t>(state);
-  return i < kStateNames.size() ? kStateNames[i] : "?";
-}
-
-bool IsAutomaticTransition(BreakerState from, BreakerState to) {
-  switch (from) {
-    case BreakerState::kClosed:
-      return to == BreakerState::kOpen;
-    case BreakerState::kOpen:
-      return to == BreakerState::kHalfOpen;
-    case BreakerState::kHalfOpen:
-      return to == BreakerState::kClosed || to == BreakerState::kOpen;
-    case BreakerState::kForcedOpen:
-    case BreakerState::kDisabled:
-      return false;
-  }
-  return false;
-}
 
 // The counting window of one mode. opossum: buckets of fires/failures/successes/rejects rotated by
 // the breaker's timer. r4j count: a ring of the last N calls. r4j time: N one-second buckets keyed
@@ -252,8 +229,10 @@ void CircuitBreaker::EnterHalfOpen(std::uint64_t op_id, std::uint32_t attempt) {
         BreakerMode::kCountWindow, config_.permitted_number_of_calls_in_half_open_state);
   }
   TransitionTo(BreakerState::kHalfOpen, op_id, attempt);
-  if (config_.max_wait_duration_in_half_open_state_us > 0 &&
-      (config_.mode == BreakerMode::kCountWindow || config_.mode == BreakerMode::kTimeWindow)) {
+  // In every mode (issue 14: opossum mode accepted it and ignored it, staying half-open for as
+  // long as its probes took): N probes and a bound on the time they may take, as r4j pairs
+  // permittedNumberOfCallsInHalfOpenState with maxWaitDurationInHalfOpenState.
+  if (config_.max_wait_duration_in_half_open_state_us > 0) {
     half_open_timer_ = loop_.ScheduleAfter(config_.max_wait_duration_in_half_open_state_us, [this] {
       half_open_timer_ = {};
       if (state_ != BreakerState::kHalfOpen) return;
@@ -650,7 +629,11 @@ Result<BreakerConfig> ParseBreakerConfig(engine::ObjectReader& r, BreakerConfig 
 
 BreakerRegistry::BreakerRegistry(engine::Loop& loop, engine::Trace* trace, BreakerConfig config,
                                  BreakerScope scope)
-    : loop_(loop), trace_(trace), config_(std::move(config)), scope_(scope) {}
+    : loop_(loop), trace_(trace), config_(std::move(config)), scope_(scope) {
+  // The global breaker is made with the stack, as opossum's is made with the application: its
+  // rolling window's bucket timer and allowWarmUp's window start then, not at the first call.
+  if (scope_ == BreakerScope::kGlobal) For(0);
+}
 
 CircuitBreaker& BreakerRegistry::For(std::uint16_t tenant) {
   const std::uint16_t key = scope_ == BreakerScope::kGlobal ? kGlobalBreakerKey : tenant;

@@ -72,7 +72,7 @@ ErrorClass ClassOfStatus(int status) {
   switch (status) {
     case 400:
     case 405:
-    case 413:  // very large rich-text arrays once got 413 instead of 400 (notion-api.md §1.3)
+    case 413:  // very large rich-text arrays once got 413 instead of 400 (docs/sources.md)
     case 414:
     case 415:
     case 422:
@@ -133,28 +133,6 @@ ErrorClass Classify(const engine::Response& response) {
   return ClassOfStatus(response.status);
 }
 
-bool InSdkErrorEnum(ApiCode code) {
-  switch (code) {
-    case ApiCode::kUnauthorized:
-    case ApiCode::kRestrictedResource:
-    case ApiCode::kObjectNotFound:
-    case ApiCode::kRateLimited:
-    case ApiCode::kInvalidJson:
-    case ApiCode::kInvalidRequestUrl:
-    case ApiCode::kInvalidRequest:
-    case ApiCode::kInvalidBeta:
-    case ApiCode::kValidationError:
-    case ApiCode::kConflictError:
-    case ApiCode::kInternalServerError:
-    case ApiCode::kServiceOverload:
-    case ApiCode::kServiceUnavailable:
-    case ApiCode::kGatewayTimeout:
-      return true;
-    default:
-      return false;
-  }
-}
-
 bool IsSdkApiResponseError(const engine::Response& response) {
   return response.outcome == TransportOutcome::kResponse && !response.ok() &&
          !response.edge_error && response.code_known_to_sdk && InSdkErrorEnum(response.code);
@@ -174,7 +152,7 @@ Applied MayHaveApplied(const engine::Response& response) {
       break;
   }
   if (response.ok()) return Applied::kYes;
-  // Notion documents writes that committed and still answered 503 (notion-api.md §4.8); any 5xx
+  // Notion documents writes that committed and still answered 503 (docs/sources.md); any 5xx
   // (and any edge 5xx page) leaves the write's fate unknown. 4xx and 429/529 were refused.
   if (response.status >= 500 && response.status < 600 && response.status != 529) {
     return Applied::kMaybe;

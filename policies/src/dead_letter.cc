@@ -159,6 +159,32 @@ Result<std::uint64_t> DeadLetterQueue::Enqueue(const engine::LogicalOp& op, std:
   return stored.id;
 }
 
+Result<std::uint64_t> DeadLetterQueue::Park(const engine::LogicalOp& op, std::string error,
+                                            std::uint32_t stack_attempts) {
+  if (entries_.size() >= config_.max_depth) {
+    return Error{ErrorCode::kLimitExceeded,
+                 "dead-letter queue full (" + std::to_string(config_.max_depth) + " entries)"};
+  }
+  const TimeUs now = loop_.NowUs();
+  DeadLetter e;
+  e.id = next_id_++;
+  e.op = op;
+  e.error = std::move(error);
+  e.stack_attempts = stack_attempts;
+  e.enqueued_us = now;
+  e.last_attempt_us = now;
+  e.next_attempt_us = kTimeNever;
+  e.state = DeadLetterState::kPermanent;
+  const DeadLetter& stored = entries_.emplace(e.id, std::move(e)).first->second;
+  ++totals_.enqueued;
+  ++totals_.permanent;
+  ++permanent_;
+  Persist(stored);
+  Emit(engine::EventKind::kDlqEnqueued, stored, stack_attempts);
+  Emit(engine::EventKind::kDlqPermanent, stored, 0);
+  return stored.id;
+}
+
 void DeadLetterQueue::Arm() {
   if (stopped_ || in_flight_ != 0 || schedule_.empty()) {
     if (timer_.valid() && (stopped_ || schedule_.empty())) {

@@ -18,9 +18,9 @@ constexpr std::int64_t kYearMs = 365LL * 24 * 3600 * 1000;
 }  // namespace
 
 std::string_view AlertKindName(AlertKind kind) {
-  static constexpr std::array<std::string_view, 6> kNames = {
-      "burn_heightened",         "burn_critical",  "server_error_burst",
-      "dlq_growth_accelerating", "tenant_failing", "breaker_opened"};
+  static constexpr std::array<std::string_view, 8> kNames = {
+      "burn_heightened", "burn_critical",  "server_error_burst", "dlq_growth_accelerating",
+      "tenant_failing",  "breaker_opened", "new_error_class",    "polling_lag"};
   const auto i = static_cast<std::size_t>(kind);
   return i < kNames.size() ? kNames[i] : "?";
 }
@@ -130,6 +130,34 @@ Result<AlertConfig> ParseAlertConfig(engine::ObjectReader& r, AlertConfig d) {
       static_cast<std::uint32_t>(r.Int("tenant_min_ops", d.tenant_min_ops, 1, 1'000'000'000));
   c.tenant_failing_percent = r.Number("tenant_failing_percent", d.tenant_failing_percent, 0, 100);
   c.others_fine_percent = r.Number("others_fine_percent", d.others_fine_percent, 0, 100);
+  if (r.Has("deploys_ms")) {
+    c.deploys_us.clear();
+    for (std::int64_t ms : r.Ints("deploys_ms")) {
+      if (ms < 0 || ms > kYearMs) {
+        r.Fail("deploys_ms", "expected times in ms since the run's start, >= 0");
+        break;
+      }
+      c.deploys_us.push_back(Ms(ms));
+    }
+    std::sort(c.deploys_us.begin(), c.deploys_us.end());
+  }
+  c.new_class_count =
+      static_cast<std::uint32_t>(r.Int("new_class_count", d.new_class_count, 1, 1'000'000'000));
+  c.new_class_window_us =
+      Ms(r.Int("new_class_window_ms", d.new_class_window_us / kUsPerMs, 1, kYearMs));
+  c.new_class_baseline_us =
+      Ms(r.Int("new_class_baseline_ms", d.new_class_baseline_us / kUsPerMs, 0, kYearMs));
+  if (r.Has("polling_operation")) {
+    const std::string name = r.String("polling_operation");
+    if (name == "none") {
+      c.polling_operation.reset();
+    } else if (std::optional<engine::Operation> op = engine::ParseOperation(name)) {
+      c.polling_operation = op;
+    } else {
+      r.Fail("polling_operation", "expected an operation name (e.g. query_data_source) or none");
+    }
+  }
+  c.polling_lag_factor = r.Number("polling_lag_factor", d.polling_lag_factor, 1, 1000);
   if (std::optional<engine::ObjectReader> budget = r.OptionalObject("budget")) {
     Result<ErrorBudgetConfig> b = ParseErrorBudgetConfig(*budget, d.budget);
     if (b.ok()) c.budget = b.value();
@@ -165,6 +193,14 @@ void AlertMonitor::OnEvent(const engine::Event& e) {
   switch (e.kind) {
     case EventKind::kOpStarted:
       tenant_of_op_[e.op_id] = e.key;
+      if (config_.polling_operation &&
+          e.a == static_cast<std::int64_t>(*config_.polling_operation)) {
+        if (poll_starts_++ == 0) first_poll_us_ = e.at_us;
+        last_poll_start_us_ = e.at_us;
+        open_polls_[e.op_id] = e.at_us;
+        if (last_poll_success_us_ < 0) last_poll_success_us_ = e.at_us;  // lag counts from here
+        OnPoll(e.at_us);
+      }
       return;
     case EventKind::kOpFinished: {
       const auto status = static_cast<engine::OpStatus>(e.a);
@@ -173,10 +209,21 @@ void AlertMonitor::OnEvent(const engine::Event& e) {
           (status == engine::OpStatus::kServedFallback && config_.budget.fallback_is_good);
       OnOpFinished(e, good);
       tenant_of_op_.erase(e.op_id);
+      if (open_polls_.erase(e.op_id) > 0) {
+        if (status == engine::OpStatus::kSucceeded) {
+          last_poll_success_us_ = e.at_us;
+          polls_failed_since_success_ = 0;
+          lag_alerted_ = false;
+        } else {
+          ++polls_failed_since_success_;
+          OnPoll(e.at_us);
+        }
+      }
       return;
     }
     case EventKind::kAttemptDone:
       if (e.a >= 500 && e.a <= 599) OnServerError(e.at_us);
+      if (e.a < 0 || e.a >= 400) OnFailedAttempt(e);
       return;
     case EventKind::kDlqEnqueued:
     case EventKind::kDlqRetried:
@@ -192,6 +239,53 @@ void AlertMonitor::OnEvent(const engine::Event& e) {
     default:
       return;
   }
+}
+
+void AlertMonitor::OnFailedAttempt(const engine::Event& e) {
+  ErrorClassState& c = error_classes_[{e.a, e.b}];
+  // The latest deploy at or before now whose window is still open.
+  const auto after =
+      std::upper_bound(config_.deploys_us.begin(), config_.deploys_us.end(), e.at_us);
+  if (after != config_.deploys_us.begin()) {
+    const auto deploy = static_cast<std::size_t>(after - config_.deploys_us.begin()) - 1;
+    const TimeUs at = config_.deploys_us[deploy];
+    if (e.at_us < at + config_.new_class_window_us) {
+      if (c.deploy != deploy) {
+        c.deploy = deploy;
+        c.count = 0;
+        c.alerted = false;
+        c.is_new = c.last_seen_us < 0 || c.last_seen_us < at - config_.new_class_baseline_us;
+      }
+      ++c.count;
+      if (c.is_new && !c.alerted && c.count >= config_.new_class_count) {
+        c.alerted = true;
+        Raise(e.at_us, AlertKind::kNewErrorClass, static_cast<std::uint16_t>(e.b), e.a);
+      }
+    }
+  }
+  c.last_seen_us = e.at_us;
+}
+
+void AlertMonitor::OnPoll(TimeUs at_us) {
+  if (lag_alerted_ || poll_starts_ < 3 || last_poll_success_us_ < 0) return;
+  const TimeUs cadence_us =
+      (last_poll_start_us_ - first_poll_us_) / static_cast<TimeUs>(poll_starts_ - 1);
+  if (cadence_us <= 0) return;
+  const TimeUs lag_us = at_us - last_poll_success_us_;
+  if (static_cast<double>(lag_us) <= config_.polling_lag_factor * static_cast<double>(cadence_us)) {
+    return;
+  }
+  bool stuck = polls_failed_since_success_ > 0;
+  for (const auto& [op, started_us] : open_polls_) {
+    if (started_us > last_poll_success_us_ &&
+        static_cast<double>(at_us - started_us) >
+            config_.polling_lag_factor * static_cast<double>(cadence_us)) {
+      stuck = true;
+    }
+  }
+  if (!stuck) return;
+  lag_alerted_ = true;
+  Raise(at_us, AlertKind::kPollingLag, 0, lag_us / kUsPerMs);
 }
 
 void AlertMonitor::OnServerError(TimeUs at_us) {

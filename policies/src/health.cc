@@ -113,10 +113,7 @@ void HealthMonitor::Evaluate(TimeUs now_us) {
   }
   r.consecutive_unreachable = consecutive_unreachable_;
   for (const auto& [key, state] : breakers_) {
-    if (state == BreakerState::kOpen || state == BreakerState::kHalfOpen ||
-        state == BreakerState::kForcedOpen) {
-      ++r.breakers_not_closed;
-    }
+    if (engine::BreakerNotClosed(state)) ++r.breakers_not_closed;
   }
   r.dlq_depth = dlq_depth_;
   const bool judged = r.window_calls > 0 && r.window_calls >= config_.error_rate_min_calls;
@@ -149,11 +146,17 @@ void HealthMonitor::Evaluate(TimeUs now_us) {
 
 // ---- HealthSink ----
 
-HealthSink::HealthSink(engine::Trace* trace, HealthConfig config,
-                       std::function<std::uint16_t(std::uint16_t)> service_of_breaker)
+HealthSink::HealthSink(engine::Trace* trace, HealthConfig config)
     : monitors_{HealthMonitor(trace, kServiceNotion, config),
-                HealthMonitor(trace, kServiceUpstream, config)},
-      service_of_breaker_(std::move(service_of_breaker)) {}
+                HealthMonitor(trace, kServiceUpstream, config)} {}
+
+std::uint16_t HealthSink::ServiceOfEvent(const engine::Event& e) const {
+  // An event of the second upstream's stack concerns the upstream; Notion's stack may still be
+  // asked for an upstream operation directly (a stream of upstream_complete).
+  if (e.dependency == engine::Dependency::kUpstream) return kServiceUpstream;
+  const auto it = service_of_op_.find(e.op_id);
+  return it != service_of_op_.end() ? it->second : kServiceNotion;
+}
 
 void HealthSink::OnEvent(const engine::Event& e) {
   using engine::EventKind;
@@ -164,24 +167,26 @@ void HealthSink::OnEvent(const engine::Event& e) {
     case EventKind::kOpFinished:
       service_of_op_.erase(e.op_id);
       return;
-    case EventKind::kAttemptDone: {
-      auto it = service_of_op_.find(e.op_id);
-      const std::uint16_t service = it != service_of_op_.end() ? it->second : kServiceNotion;
-      monitors_[service].OnAttempt(e.at_us, AttemptHealthOfEvent(e.a));
+    case EventKind::kAttemptDone:
+      monitors_[ServiceOfEvent(e)].OnAttempt(e.at_us, AttemptHealthOfEvent(e.a));
       return;
-    }
     case EventKind::kBreakerTransition: {
-      std::uint16_t service = service_of_breaker_ ? service_of_breaker_(e.key) : kServiceNotion;
-      if (service >= kServiceCount) service = kServiceNotion;
+      const std::uint16_t service = e.dependency == engine::Dependency::kUpstream
+                                        ? kServiceUpstream
+                                        : kServiceNotion;
       monitors_[service].OnBreakerState(e.at_us, e.key, static_cast<BreakerState>(e.b));
       return;
     }
     case EventKind::kDlqEnqueued:
     case EventKind::kDlqRetried:
     case EventKind::kDlqPermanent:
-    case EventKind::kDlqDrained:
-      monitors_[kServiceNotion].OnDlqDepth(e.at_us, static_cast<std::size_t>(e.a));
+    case EventKind::kDlqDrained: {
+      const std::uint16_t service = e.dependency == engine::Dependency::kUpstream
+                                        ? kServiceUpstream
+                                        : kServiceNotion;
+      monitors_[service].OnDlqDepth(e.at_us, static_cast<std::size_t>(e.a));
       return;
+    }
     default:
       return;
   }

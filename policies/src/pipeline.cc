@@ -31,8 +31,9 @@ struct Pipeline::Op {
   Send next = Send::kAttempt;  // what the per-attempt gates lead to
   std::optional<IdempotencyKey> key;
   TimeUs deadline_at_us = kTimeNever;
-  TimeUs not_before_us = 0;    // the op's own Retry-After (strict mode)
-  bool maybe_applied = false;  // an attempt of this create may have been applied
+  TimeUs not_before_us = 0;         // the op's own Retry-After (strict mode)
+  bool maybe_applied = false;       // an attempt of this create may have been applied
+  bool holds_budget_retry = false;  // an Envoy budget retry is active until its request answers
 
   struct Held {
     bool bulkhead = false;
@@ -111,7 +112,7 @@ Pipeline::Pipeline(const StackConfig& config, engine::Loop& loop, engine::Trace&
       trace_(trace),
       transport_(transport),
       budget_(config.budget),
-      retry_(config.retry, rng.Fork("retry"), &budget_),
+      retry_(config.retry, rng.Fork("retry"), &budget_, loop.EpochUnixUs()),
       bulkhead_(config.bulkhead, &trace),
       alive_(std::make_shared<bool>(true)) {
   NSIM_POLICY_CHECK(ValidateStackConfig(config_).ok());
@@ -224,7 +225,11 @@ void Pipeline::Begin(const engine::LogicalOp& logical, engine::OpCompletion done
   const TimeUs now = loop_.NowUs();
   op.retry.started_us = now;
   op.lookup_retry.started_us = now;
+  // The deadline bounds the whole operation: gates' queues, the limiter, attempts and backoff.
+  // A workflow's step also ends by its operation's deadline.
   if (config_.retry.deadline_us > 0) op.deadline_at_us = now + config_.retry.deadline_us;
+  // (A DLQ replay is work of its own, after its operation ended: the old deadline is not its.)
+  if (!op.replay) op.deadline_at_us = std::min(op.deadline_at_us, logical.deadline_at_us);
   if (Reconciles(op)) op.key = IdempotencyKeyFor(logical);
   op.maybe_applied = logical.maybe_applied;
   if (op.replay) {
@@ -256,8 +261,7 @@ void Pipeline::HoldReplay(Op& op) {
   if (breakers_ && now - op.held_since_us < kMaxReplayHoldUs) {
     const CircuitBreaker& breaker = breakers_->For(op.op.tenant);
     const BreakerState state = breaker.State();
-    if (state == BreakerState::kOpen || state == BreakerState::kHalfOpen ||
-        state == BreakerState::kForcedOpen) {
+    if (engine::BreakerNotClosed(state)) {
       TimeUs at = now + kReplayPollUs;
       if (state == BreakerState::kOpen && breaker.OpenUntilUs() != kTimeNever) {
         at = std::max(breaker.OpenUntilUs(), now + 1);
@@ -287,6 +291,11 @@ void Pipeline::RunGates(Op& op, Scope scope, std::size_t index) {
           waiting_[op.op.op_id] = {op.ctx_id, scope};
           op.gate_scope = scope;
           op.gate_index = i + 1;
+          // Waiting for a slot counts against the deadline like any other wait (issue 14: under
+          // a 2-minute deadline, operations queued here for up to 224 s).
+          if (op.deadline_at_us != kTimeNever) {
+            Later(std::max(op.deadline_at_us, now), op.ctx_id, &Pipeline::QueueDeadline);
+          }
           return;
         }
         GiveUp(op, StopReason::kBulkheadRejected, RetryDecision::kNoRetry);
@@ -331,6 +340,14 @@ void Pipeline::RunGates(Op& op, Scope scope, std::size_t index) {
 }
 
 void Pipeline::ResumeGates(Op& op) { RunGates(op, op.gate_scope, op.gate_index); }
+
+void Pipeline::QueueDeadline(Op& op) {
+  // Still queued at the deadline: the operation gives up without its slot.
+  const bool withdrawn = bulkhead_.Withdraw(op.op.lane, op.op.op_id);
+  NSIM_POLICY_CHECK(withdrawn);
+  waiting_.erase(op.op.op_id);
+  GiveUp(op, StopReason::kRetryDecision, RetryDecision::kDeadlineExceeded);
+}
 
 void Pipeline::AfterGates(Op& op, Scope scope) {
   if (scope == Scope::kAttempt) {
@@ -380,6 +397,7 @@ void Pipeline::SendNow(Op& op) {
   op.timeouts = TimeoutsFor(config_.timeouts, request.operation, now, op.deadline_at_us);
   ApplyTimeouts(op.timeouts, request);
   op.sent_us = now;
+  budget_.OnRequestStarted();
   if (op.next == Send::kAttempt) {
     trace_.Emit(EventKind::kAttemptSent, now, op.op.op_id, op.retry.attempts, op.op.tenant,
                 static_cast<std::int64_t>(op.op.operation), request.timeout_us);
@@ -398,8 +416,9 @@ void Pipeline::SendNow(Op& op) {
 void Pipeline::NoteRetryAfter(Op& op, const Response& response) {
   if (response.retry_after.empty() || config_.retry.retry_after == RetryAfterMode::kIgnore) return;
   const TimeUs now = loop_.NowUs();
-  const RetryAfterValue ra = ParseRetryAfter(response.retry_after, config_.retry.retry_after, now,
-                                             config_.retry.wall_epoch_unix_s);
+  // On the run's calendar: the loop's, which is the one the server dated the header on.
+  const RetryAfterValue ra =
+      engine::ParseRetryAfter(response.retry_after, config_.retry.retry_after, loop_.UnixNowUs());
   if (ra.form != RetryAfterForm::kSeconds && ra.form != RetryAfterForm::kDate) return;
   // The SDK keeps no memory of the header beyond the delay it computes from it.
   if (config_.retry.retry_after != RetryAfterMode::kStrict) return;
@@ -415,6 +434,11 @@ void Pipeline::OnResponse(std::uint64_t ctx_id, Response response) {
   NSIM_POLICY_CHECK(found != nullptr);
   Op& op = *found;
   const TimeUs now = loop_.NowUs();
+  budget_.OnRequestEnded();
+  if (op.holds_budget_retry) {
+    op.holds_budget_retry = false;
+    budget_.OnRetryEnded();
+  }
   if (response.outcome == TransportOutcome::kTimeout) {
     trace_.Emit(EventKind::kTimeoutFired, now, op.op.op_id, op.retry.attempts, op.op.tenant,
                 static_cast<std::int64_t>(op.timeouts.kind), op.timeouts.timeout_us);
@@ -499,6 +523,13 @@ void Pipeline::OnLookupResponse(Op& op, Response response) {
 
 void Pipeline::ScheduleRetry(Op& op, const RetryVerdict& v, Send next) {
   const TimeUs now = loop_.NowUs();
+  // The retry policy judges the wait against the stack's own deadline from this operation's
+  // start; a workflow's step must also be over by its operation's deadline (op.deadline_at_us),
+  // which may come sooner: the same rule, against the earlier of the two.
+  if (now + v.delay_us >= op.deadline_at_us) {
+    GiveUp(op, StopReason::kRetryDecision, RetryDecision::kDeadlineExceeded);
+    return;
+  }
   trace_.Emit(EventKind::kRetryScheduled, now, op.op.op_id, op.retry.attempts, op.op.tenant,
               v.delay_us, static_cast<std::int64_t>(v.error_class));
   if (v.retry_after_used) {
@@ -506,6 +537,7 @@ void Pipeline::ScheduleRetry(Op& op, const RetryVerdict& v, Send next) {
                 v.retry_after.delay_us, v.backoff_us);
   }
   op.next = next;
+  op.holds_budget_retry = v.budget.holds_retry;
   Later(now + v.delay_us, op.ctx_id, &Pipeline::Pace);
 }
 
@@ -518,6 +550,16 @@ void Pipeline::GiveUp(Op& op, StopReason reason, RetryDecision decision) {
   const bool availability = reason != StopReason::kRetryDecision ||
                             decision != RetryDecision::kNoRetry ||
                             (op.have_last && IsAvailabilityFailure(Classify(op.last)));
+  if (!op.replay && !availability && op.op.park_failures && dlq_ &&
+      engine::IsWrite(op.op.operation)) {
+    // Not worth a retry, but the caller asked not to lose it: parked for a person to look at.
+    std::string why(StopReasonName(reason));
+    if (reason == StopReason::kRetryDecision) why = RetryDecisionName(decision);
+    if (dlq_->Park(op.op, ErrorText(op.last, why), op.retry.attempts).ok()) {
+      Complete(op, OpStatus::kDeadLettered, op.last);
+      return;
+    }
+  }
   if (!op.replay && availability) {
     const bool write = engine::IsWrite(op.op.operation);
     if (!write && fallback_) {
@@ -570,6 +612,10 @@ void Pipeline::ResumeAdmitted(std::uint64_t ticket) {
   Op* op = Find(ctx_id);
   NSIM_POLICY_CHECK(op != nullptr);
   op->held[static_cast<std::size_t>(scope)].bulkhead = true;
+  if (op->timer.valid()) {  // the deadline it was waiting under
+    loop_.Cancel(op->timer);
+    op->timer = {};
+  }
   // Continue on the loop, not inside the releasing operation's call stack.
   Later(loop_.NowUs(), ctx_id, &Pipeline::ResumeGates);
 }
@@ -589,6 +635,7 @@ void Pipeline::Complete(Op& op, OpStatus status, Response last) {
     }
   }
   if (op.timer.valid()) loop_.Cancel(op.timer);
+  if (op.holds_budget_retry) budget_.OnRetryEnded();  // its retry never went out (a gate refused)
   engine::OpResult result;
   result.status = status;
   result.attempts = op.retry.attempts;

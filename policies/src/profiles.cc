@@ -11,10 +11,10 @@ StackConfig PassThrough() {
   return c;
 }
 
-// @notionhq/client v5.26.0 (notion-api.md §4): DEFAULT_MAX_RETRIES 2, initial 1000 ms, max
-// 60000 ms, DEFAULT_TIMEOUT_MS 60000 per attempt (no connect timeout, no deadline), canRetry by
-// body code and method, the ±50 % band, parseRetryAfterHeader with its quirks. No breaker, no
-// limiter, no idempotency: the SDK has none.
+// @notionhq/client v5.26.0 (docs/sources.md#the-official-sdk): DEFAULT_MAX_RETRIES 2, initial 1000
+// ms, max 60000 ms, DEFAULT_TIMEOUT_MS 60000 per attempt (no connect timeout, no deadline),
+// canRetry by body code and method, the ±50 % band, parseRetryAfterHeader with its quirks. No
+// breaker, no limiter, no idempotency: the SDK has none.
 StackConfig NotionSdk() {
   StackConfig c;
   c.profile = "notionhq-client-v5";
@@ -29,10 +29,12 @@ StackConfig NotionSdk() {
   c.timeouts.request_us = Ms(60'000);
   c.timeouts.upload_us = Ms(60'000);
   c.timeouts.long_poll_us = Ms(60'000);
+  // Its timer races fetch(), which resolves on the headers; the body read has no timeout (§4.7).
+  c.timeouts.covers_body = false;
   return c;
 }
 
-// opossum 10 defaults (resilience-libraries.md §2.1): timeout 10000 ms, resetTimeout 30000 ms,
+// opossum 10 defaults (lib/circuit.js): timeout 10000 ms, resetTimeout 30000 ms,
 // errorThresholdPercentage 50 (strict >), rollingCountTimeout 10000 ms in 10 buckets,
 // volumeThreshold 0; opossum has no retry. Every error counts (errorFilter returns false).
 StackConfig Opossum() {
@@ -51,7 +53,7 @@ StackConfig Opossum() {
   return c;
 }
 
-// resilience4j 2.x defaults (resilience-libraries.md §3): CircuitBreakerConfig COUNT_BASED 100,
+// resilience4j 2.x defaults: CircuitBreakerConfig COUNT_BASED 100,
 // failureRateThreshold 50 (>=), minimumNumberOfCalls 100, permittedNumberOfCallsInHalfOpenState
 // 10, waitDurationInOpenState 60 s, slow calls 100 % over 60 s; RetryConfig maxAttempts 3,
 // waitDuration 500 ms, every exception retried. Decorated as r4j documents
@@ -79,12 +81,12 @@ StackConfig Resilience4j() {
   return c;
 }
 
-// seed-patterns.md §1: opossum {timeout 30000, errorThresholdPercentage 50, resetTimeout 30000,
-// volumeThreshold 10}; three priority queues (critical 10, normal 5, bulk 2) in front of the
-// breaker; the 5 / 30 / 120 / 300 s timeout hierarchy; a fallback cache with staleness tiers; a
-// DLQ that gives up after 5 reprocesses; degraded above 100 DLQ entries. It has no retry and no
-// reconcile: whatever failed is parked, ambiguous creates included (its client-side keys do not
-// stop Notion from creating twice).
+// The patterns pack (docs/sources.md): opossum {timeout 30000, errorThresholdPercentage 50,
+// resetTimeout 30000, volumeThreshold 10}; three priority queues (critical 10, normal 5, bulk 2) in
+// front of the breaker; the 5 / 30 / 120 / 300 s timeout hierarchy; a fallback cache with staleness
+// tiers; a DLQ that gives up after 5 reprocesses; degraded above 100 DLQ entries. It has no retry
+// and no reconcile: whatever failed is parked, ambiguous creates included (its client-side keys do
+// not stop Notion from creating twice).
 StackConfig SeedPatterns() {
   StackConfig c;
   c.profile = "notion-reliability-patterns";
@@ -111,8 +113,8 @@ StackConfig SeedPatterns() {
   return c;
 }
 
-// seed-patterns.md §2: max_retries 3 attempts with a fixed 5 s retry_delay, no backoff, no
-// jitter, every failure retried, no timeout of its own.
+// The AI-API tutorial's wrapper (docs/sources.md): max_retries 3 attempts with a fixed 5 s
+// retry_delay, no backoff, no jitter, every failure retried, no timeout of its own.
 StackConfig FixedDelay() {
   StackConfig c;
   c.profile = "fixed-delay";
@@ -127,7 +129,7 @@ StackConfig FixedDelay() {
 //  - retries by class and method, creates protected by reconcile-before-retry and PATCH updates
 //    treated as idempotent, so 5xx and lost responses are retried without duplicates;
 //  - decorrelated jitter (500 ms .. 30 s): the least work and time of the jittered variants at
-//    moderate contention (resilience-libraries.md §10);
+//    moderate contention (the AWS jitter blog, docs/sources.md);
 //  - strict Retry-After, never early, + 0-250 ms jitter (Notion's own sample clients), and the
 //    whole tenant pauses (the limit is per connection); a wait over 60 s gives up to the DLQ;
 //  - 5 attempts within a 2-minute deadline, and a retry budget (AWS 2026 costs) so a struggling
@@ -144,7 +146,7 @@ StackConfig FixedDelay() {
 //    request timeout already keeps 9 slots busy; the seed's timeout hierarchy; fallback cache
 //    for reads;
 //    DLQ for writes, reprocessed after 1, 2, 5, 15, 60 min, then 6 h, 10 times before manual
-//    review (seed-patterns.md §3), each replay waiting for the breaker to close. The limiter and
+//    review (the sync principles), each replay waiting for the breaker to close. The limiter and
 //    breaker sit inside the retry loop: retries and lookups spend
 //    Notion's budget too and must not hit an open breaker.
 StackConfig Recommended() {

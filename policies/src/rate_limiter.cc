@@ -64,6 +64,28 @@ std::optional<LimiterAdapt> ParseLimiterAdapt(std::string_view name) {
   return std::nullopt;
 }
 
+std::optional<std::int64_t> MaxRequestsInWindow(const RateLimiterConfig& config, TimeUs window_us) {
+  if (window_us <= 0) return 0;
+  switch (config.kind) {
+    case LimiterKind::kNone:
+      return std::nullopt;
+    case LimiterKind::kTokenBucket: {
+      if (config.rate_per_s <= 0) return std::nullopt;
+      double capacity = std::clamp(config.burst, 1.0, kMaxTokens);
+      if (config.adapt == LimiterAdapt::kCubic) capacity = std::max(capacity, config.rate_per_s);
+      // The rate is stored rounded down and every wait rounded up, so the true figure is below
+      // this; the small slack only keeps 179.99999... (3 + 2.95 x 60 in doubles) at 180.
+      return static_cast<std::int64_t>(
+          std::floor(capacity + config.rate_per_s * Seconds(window_us) + 1e-6));
+    }
+    case LimiterKind::kFixedWindow:
+      return config.limit * ((window_us - 1) / config.window_us + 2);
+    case LimiterKind::kSlidingWindow:
+      return config.limit * ((window_us + config.window_us - 1) / config.window_us);
+  }
+  return std::nullopt;
+}
+
 RateLimiter::RateLimiter(const RateLimiterConfig& config, engine::Trace* trace, std::uint16_t key)
     : config_(config), trace_(trace), key_(key) {
   switch (config_.kind) {
@@ -105,6 +127,13 @@ void RateLimiter::Refill(TimeUs now_us) {
   }
 }
 
+std::int64_t RateLimiter::BalanceAt(TimeUs now_us) const {
+  // Before last_refill_us_ (a settled debt, see SetRate) the balance is what is left to repay.
+  if (now_us >= last_refill_us_) return tokens_pt_;
+  return static_cast<std::int64_t>(static_cast<I128>(tokens_pt_) -
+                                   static_cast<I128>(last_refill_us_ - now_us) * rate_pt_per_us_);
+}
+
 double RateLimiter::rate_per_s() const { return unlimited_ ? 0.0 : fill_rate_; }
 
 std::int64_t RateLimiter::tokens_milli(TimeUs now_us) {
@@ -113,7 +142,7 @@ std::int64_t RateLimiter::tokens_milli(TimeUs now_us) {
       return 0;
     case LimiterKind::kTokenBucket:
       Refill(now_us);
-      return tokens_pt_ / (kPicoPerToken / 1000);
+      return BalanceAt(now_us) / (kPicoPerToken / 1000);
     case LimiterKind::kFixedWindow: {
       const std::int64_t w = now_us / config_.window_us;
       const std::int64_t used = w == window_index_  ? window_count_
@@ -141,13 +170,16 @@ LimiterVerdict RateLimiter::Acquire(TimeUs now_us, std::uint64_t op_id, std::uin
     case LimiterKind::kTokenBucket: {
       if (unlimited_) return {};
       Refill(now_us);
+      // The balance is as of last_refill_us_, which a rate change may have put in the future
+      // (SetRate): nothing refills before then.
+      delay_us = std::max<TimeUs>(last_refill_us_ - now_us, 0);
       const std::int64_t missing_pt = kPicoPerToken - tokens_pt_;
       if (missing_pt > 0) {
         // Rounded up: a reservation is never earlier than the budget allows.
-        delay_us = rate_pt_per_us_ > 0 ? (missing_pt + rate_pt_per_us_ - 1) / rate_pt_per_us_
-                                       : kTimeNever / 2;
+        delay_us += rate_pt_per_us_ > 0 ? (missing_pt + rate_pt_per_us_ - 1) / rate_pt_per_us_
+                                        : kTimeNever / 2;
       }
-      left_milli = tokens_pt_ / (kPicoPerToken / 1000);
+      left_milli = BalanceAt(now_us) / (kPicoPerToken / 1000);
       if (delay_us > max_wait) break;
       // May go negative: the debt is the queue of reservations. The planted leak (TEST ONLY)
       // charges half a token.
@@ -201,6 +233,16 @@ LimiterVerdict RateLimiter::Acquire(TimeUs now_us, std::uint64_t op_id, std::uin
 
 void RateLimiter::SetRate(double fill_rate, double capacity, TimeUs now_us) {
   Refill(now_us);
+  // Reservations already handed out (a negative balance) were timed at the old rate and will be
+  // sent then. Repaying that debt at a new, faster rate would let later requests go before them
+  // and the window hold more than burst + rate x window (issue 14: one request too many in
+  // some 60 s windows once the AIMD rate recovered). So the debt is settled at the old rate: the
+  // balance moves to the moment the last reservation goes, and the new rate counts from there.
+  if (tokens_pt_ < 0 && rate_pt_per_us_ > 0) {
+    const TimeUs settled_us = (-tokens_pt_ + rate_pt_per_us_ - 1) / rate_pt_per_us_;
+    tokens_pt_ += settled_us * rate_pt_per_us_;
+    last_refill_us_ += settled_us;
+  }
   const std::int64_t old_milli = unlimited_ ? 0 : Milli(fill_rate_);
   unlimited_ = false;
   SetBucket(fill_rate, capacity);
@@ -238,7 +280,7 @@ void RateLimiter::OnResponse(ErrorClass cls, TimeUs now_us) {
         last_adjust_us_ = now_us;
         return;
       }
-      rate = std::max(config_.min_rate_per_s, rate * config_.aimd_decrease);
+      rate = std::min(ceiling, std::max(config_.min_rate_per_s, rate * config_.aimd_decrease));
       last_cut_us_ = now_us;
     } else {
       rate =
@@ -266,7 +308,7 @@ void RateLimiter::OnResponse(ErrorClass cls, TimeUs now_us) {
   }
   if (!cubic_enabled_) return;  // the bucket is not in use before the first throttle
   const double value = std::min(std::min(new_rate, 2.0 * measured), ceiling);
-  const double fill = std::max(value, config_.min_rate_per_s);
+  const double fill = std::min(std::max(value, config_.min_rate_per_s), ceiling);
   SetRate(fill, std::max(value, 1.0), now_us);
 }
 

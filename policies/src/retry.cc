@@ -56,11 +56,13 @@ std::string_view RetryDecisionName(RetryDecision decision) {
   return "?";
 }
 
-RetryPolicy::RetryPolicy(const RetryConfig& config, engine::Rng rng, RetryBudget* budget)
+RetryPolicy::RetryPolicy(const RetryConfig& config, engine::Rng rng, RetryBudget* budget,
+                         std::int64_t epoch_unix_us)
     : config_(config),
       backoff_(config.backoff, rng.Fork("backoff")),
       jitter_rng_(rng.Fork("retry_after_jitter")),
-      budget_(budget) {
+      budget_(budget),
+      epoch_unix_us_(epoch_unix_us) {
   NSIM_POLICY_CHECK(config_.max_attempts >= 1);
 }
 
@@ -118,7 +120,7 @@ RetryVerdict RetryPolicy::Decide(const engine::Response& response, Method method
   v.backoff_us = backoff_.Next(retry_index, state.previous_delay_us);
   v.delay_us = v.backoff_us;
   v.retry_after =
-      ParseRetryAfter(response.retry_after, config_.retry_after, now_us, config_.wall_epoch_unix_s);
+      engine::ParseRetryAfter(response.retry_after, config_.retry_after, epoch_unix_us_ + now_us);
   const bool has_header =
       v.retry_after.form == RetryAfterForm::kSeconds || v.retry_after.form == RetryAfterForm::kDate;
   if (has_header && config_.retry_after == RetryAfterMode::kSdk) {

@@ -22,13 +22,15 @@ std::string_view BudgetKindName(BudgetKind kind) {
       return "aws_standard";
     case BudgetKind::kAwsStandard2026:
       return "aws_standard_2026";
+    case BudgetKind::kEnvoy:
+      return "envoy";
   }
   return "?";
 }
 
 std::optional<BudgetKind> ParseBudgetKind(std::string_view name) {
   for (BudgetKind k : {BudgetKind::kNone, BudgetKind::kGrpc, BudgetKind::kAwsStandard,
-                       BudgetKind::kAwsStandard2026}) {
+                       BudgetKind::kAwsStandard2026, BudgetKind::kEnvoy}) {
     if (BudgetKindName(k) == name) return k;
   }
   return std::nullopt;
@@ -48,6 +50,7 @@ RetryBudgetConfig DefaultBudgetConfig(BudgetKind kind) {
 RetryBudget::RetryBudget(const RetryBudgetConfig& config) : config_(config) {
   switch (config_.kind) {
     case BudgetKind::kNone:
+    case BudgetKind::kEnvoy:
       break;
     case BudgetKind::kGrpc:
       max_milli_ = ToMilli(config_.max_tokens);
@@ -66,10 +69,38 @@ void RetryBudget::OnRetryableFailure() {
   tokens_milli_ = std::max<std::int64_t>(tokens_milli_ - 1000, 0);
 }
 
+void RetryBudget::OnRequestEnded() {
+  NSIM_POLICY_CHECK(active_requests_ > 0);
+  --active_requests_;
+}
+
+void RetryBudget::OnRetryEnded() {
+  NSIM_POLICY_CHECK(active_retries_ > 0);
+  --active_retries_;
+}
+
+std::uint64_t RetryBudget::MaxActiveRetries() const {
+  // Envoy: std::max<uint64_t>(budget_percent / 100.0 * current_active, min_retry_concurrency),
+  // the product truncated to an integer.
+  const auto share = static_cast<std::uint64_t>(config_.budget_percent / 100.0 *
+                                                static_cast<double>(active_requests_));
+  return std::max<std::uint64_t>(share, config_.min_retry_concurrency);
+}
+
+std::int64_t RetryBudget::tokens_milli() const {
+  if (config_.kind != BudgetKind::kEnvoy) return tokens_milli_;
+  const std::uint64_t max = MaxActiveRetries();
+  return max > active_retries_ ? static_cast<std::int64_t>(max - active_retries_) * 1000 : 0;
+}
+
 BudgetVerdict RetryBudget::TryAcquireRetry(ErrorClass cls, bool timeout) {
   switch (config_.kind) {
     case BudgetKind::kNone:
       return {};
+    case BudgetKind::kEnvoy:
+      if (active_retries_ >= MaxActiveRetries()) return {BudgetDecision::kExhausted, 0};
+      ++active_retries_;
+      return {BudgetDecision::kAllowed, 0, true};
     case BudgetKind::kGrpc:
       // "retries are disabled while token_count <= maxTokens / 2"; compared in thousandths
       // doubled so an odd max needs no rounding.
@@ -92,6 +123,7 @@ BudgetVerdict RetryBudget::TryAcquireRetry(ErrorClass cls, bool timeout) {
 void RetryBudget::OnSuccess(std::uint32_t attempt, std::int64_t last_retry_cost_milli) {
   switch (config_.kind) {
     case BudgetKind::kNone:
+    case BudgetKind::kEnvoy:
       return;
     case BudgetKind::kGrpc:
       tokens_milli_ = std::min(tokens_milli_ + ratio_milli_, max_milli_);

@@ -84,22 +84,13 @@ void ReadRetry(ObjectReader& r, StackConfig& c) {
   ReadMs(r, "deadline_ms", rc.deadline_us);
   rc.retry_conflicts = r.Bool("retry_conflicts", rc.retry_conflicts);
   rc.retry_not_found = r.Bool("retry_not_found", rc.retry_not_found);
-  if (r.Has("wall_epoch")) {
-    const std::string epoch = r.String("wall_epoch");
-    if (std::optional<std::int64_t> unix_s = ParseIsoUtc(epoch)) {
-      rc.wall_epoch_unix_s = *unix_s;
-    } else {
-      r.Fail("wall_epoch",
-             "expected a UTC time like \"2026-01-01T00:00:00Z\", found \"" + epoch + "\"");
-    }
-  }
   r.Finish();
 }
 
 void ReadBudget(ObjectReader& r, RetryBudgetConfig& b) {
   const BudgetKind kind = ReadEnum(r, "kind", b.kind,
                                    {BudgetKind::kNone, BudgetKind::kGrpc, BudgetKind::kAwsStandard,
-                                    BudgetKind::kAwsStandard2026},
+                                    BudgetKind::kAwsStandard2026, BudgetKind::kEnvoy},
                                    BudgetKindName);
   if (kind != b.kind) b = DefaultBudgetConfig(kind);  // another kind brings its own costs
   b.max_tokens = r.Number("max_tokens", b.max_tokens, 0.001, 1000);
@@ -109,6 +100,9 @@ void ReadBudget(ObjectReader& r, RetryBudgetConfig& b) {
   b.timeout_retry_cost = r.Int("timeout_retry_cost", b.timeout_retry_cost, 0, 1'000'000);
   b.throttling_retry_cost = r.Int("throttling_retry_cost", b.throttling_retry_cost, 0, 1'000'000);
   b.no_retry_increment = r.Int("no_retry_increment", b.no_retry_increment, 0, 1'000'000);
+  b.budget_percent = r.Number("budget_percent", b.budget_percent, 0, 100);
+  b.min_retry_concurrency = static_cast<std::uint32_t>(
+      r.Int("min_retry_concurrency", b.min_retry_concurrency, 0, 1'000'000));
   r.Finish();
 }
 
@@ -159,6 +153,7 @@ void ReadTimeouts(ObjectReader& r, TimeoutConfig& t) {
   ReadMs(r, "request_ms", t.request_us);
   ReadMs(r, "upload_ms", t.upload_us);
   ReadMs(r, "long_poll_ms", t.long_poll_us);
+  t.covers_body = r.Bool("covers_body", t.covers_body);
   if (std::optional<ObjectReader> per_op = r.OptionalObject("per_operation")) {
     for (int i = 0; i < engine::kOperationCount; ++i) {
       const auto op = static_cast<engine::Operation>(i);
@@ -239,6 +234,9 @@ Status ValidateStackConfig(const StackConfig& c) {
       (b.quota < 1 || b.retry_cost < 0 || b.timeout_retry_cost < 0 || b.throttling_retry_cost < 0 ||
        b.no_retry_increment < 0)) {
     return Bad("budget", "AWS needs quota >= 1 and costs >= 0");
+  }
+  if (b.kind == BudgetKind::kEnvoy && !(b.budget_percent >= 0 && b.budget_percent <= 100)) {
+    return Bad("budget", "Envoy needs budget_percent in [0, 100]");
   }
   const RateLimiterConfig& l = c.limiter;
   if (l.kind == LimiterKind::kTokenBucket) {

@@ -41,7 +41,9 @@ AttemptTimeouts TimeoutsFor(const TimeoutConfig& config, engine::Operation op, T
         break;
     }
   }
+  t.covers_body = config.covers_body;
   if (deadline_at_us != kTimeNever) {
+    t.covers_body = true;
     const TimeUs left_us = std::max<TimeUs>(deadline_at_us - now_us, 1);
     t.timeout_us = t.timeout_us > 0 ? std::min(t.timeout_us, left_us) : left_us;
     if (t.connect_us > 0) t.connect_us = std::min(t.connect_us, left_us);
@@ -52,6 +54,7 @@ AttemptTimeouts TimeoutsFor(const TimeoutConfig& config, engine::Operation op, T
 void ApplyTimeouts(const AttemptTimeouts& timeouts, engine::Request& request) {
   request.connect_timeout_us = timeouts.connect_us;
   request.timeout_us = timeouts.timeout_us;
+  request.timeout_covers_body = timeouts.covers_body;
 }
 
 }  // namespace notion_sim::policies

@@ -11,19 +11,6 @@
 namespace notion_sim::reports {
 namespace {
 
-std::optional<double> ParseFraction(std::string text) {
-  bool percent = false;
-  if (!text.empty() && text.back() == '%') {
-    percent = true;
-    text.pop_back();
-  }
-  if (text.empty()) return std::nullopt;
-  char* end = nullptr;
-  const double v = std::strtod(text.c_str(), &end);
-  if (end == nullptr || *end != '\0' || !std::isfinite(v) || v < 0) return std::nullopt;
-  return percent ? v / 100 : v;
-}
-
 std::string Pct(double fraction) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%+.1f %%", fraction * 100);
@@ -52,16 +39,37 @@ double Tolerances::For(const std::string& metric) const {
   return it == per_metric.end() ? global : it->second;
 }
 
+namespace {
+
+// `value` as a fraction; errors start with `shown` (the flag as the user wrote it).
+Result<double> FractionOf(const std::string& shown, const std::string& value) {
+  std::string number = value;
+  const bool percent = !number.empty() && number.back() == '%';
+  if (percent) number.pop_back();
+  char* end = nullptr;
+  const double v = number.empty() ? 0 : std::strtod(number.c_str(), &end);
+  if (number.empty() || end == nullptr || *end != '\0' || !std::isfinite(v) || v < 0) {
+    return InvalidInput(shown + ": expected a fraction (0.05) or a percentage (5%)");
+  }
+  if (!percent && v > 1) {
+    return InvalidInput(shown + ": a bare number is a fraction, so " + number + " would allow " +
+                        checks::FormatNumber(v * 100) + " %; write " + number + "% for " + number +
+                        " percent (or " + checks::FormatNumber(v / 100) + ")");
+  }
+  return percent ? v / 100 : v;
+}
+
+}  // namespace
+
+Result<double> ParseFractionFlag(const std::string& flag, const std::string& text) {
+  return FractionOf(flag + " " + text, text);
+}
+
 Status ParseTolerance(const std::string& text, Tolerances& t) {
   const std::size_t eq = text.find('=');
-  const std::string value = eq == std::string::npos ? text : text.substr(eq + 1);
-  const std::optional<double> f = ParseFraction(value);
-  if (!f) {
-    return InvalidInput("--tolerance " + text +
-                        ": expected a fraction (0.1) or a percentage (10%)" +
-                        (eq == std::string::npos ? "" : " after '='"));
-  }
   if (eq == std::string::npos) {
+    const Result<double> f = ParseFractionFlag("--tolerance", text);
+    if (!f.ok()) return f.error();
     t.global = *f;
     return {};
   }
@@ -70,6 +78,8 @@ Status ParseTolerance(const std::string& text, Tolerances& t) {
     return InvalidInput("--tolerance " + text + ": unknown metric \"" + metric +
                         "\" (the valid names are listed in `notion-sim gate --help`)");
   }
+  const Result<double> f = FractionOf("--tolerance " + text, text.substr(eq + 1));
+  if (!f.ok()) return f.error();
   t.per_metric[metric] = *f;
   return {};
 }

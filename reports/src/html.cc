@@ -51,11 +51,16 @@ struct View {
   std::vector<Mark> violations;  // the first violation of each violated invariant, in time order
 };
 
-// The faults' windows. The result records where the faults end (the configured end of the safety
-// phase, else the last injected fault); faults act only before it, so that stretch is shaded.
+// The faults' windows: each fault rule's own window (clipped to the safety phase; a rule without
+// an end of its own until it last fired), as the result records them.
 std::vector<svg::Window> FaultWindows(const MetricsReport& m) {
-  if (m.recovery == checks::Recovery::kNoFaults || m.fault_end_us <= 0) return {};
-  return {{0, m.fault_end_us, "faults may act (safety phase)"}};
+  std::vector<svg::Window> windows;
+  for (const checks::FaultWindow& w : m.fault_windows) {
+    windows.push_back(
+        {w.from_us, w.until_us,
+         "fault window " + DurationText(w.from_us) + " – " + DurationText(w.until_us)});
+  }
+  return windows;
 }
 
 View MakeView(const scenarios::RunResult& r) {
@@ -81,8 +86,12 @@ void Annotate(TimeChart& c, const View& v) {
   for (const svg::Window& w : v.faults) c.Shade(w);
   const MetricsReport& m = v.m;
   int row = 0;
-  if (m.recovery != checks::Recovery::kNoFaults)
-    c.Marker(m.fault_end_us, "faults end", "#7a4d00", row++);
+  if (m.recovery != checks::Recovery::kNoFaults) {
+    c.Marker(m.fault_end_us,
+             m.fault_end_source == checks::FaultEnd::kLastFault ? "faults end (last fault)"
+                                                                : "faults end (window)",
+             "#7a4d00", row++);
+  }
   if (m.recovery == checks::Recovery::kRecovered) {
     c.Marker(m.recovered_at_us, "recovered", "#1b7a32", row++);
   }
@@ -109,7 +118,7 @@ std::string PerMin(std::uint64_t n, const std::string& what, TimeUs bucket_us) {
 
 std::string WhatLegend(const View& v) {
   std::vector<Swatch> s;
-  if (!v.faults.empty()) s.push_back({"faults may act", "#ffe8cc"});
+  if (!v.faults.empty()) s.push_back({"a fault rule may act", "#ffe8cc"});
   if (!v.violations.empty()) s.push_back({"invariant violated (first time)", kViolation, true});
   return s.empty() ? "" : svg::Legend(s);
 }
@@ -196,10 +205,14 @@ std::string RequestsChart(const View& v) {
 }
 
 // The policies give the global breaker the key 65535; per-tenant breakers use the tenant index.
-std::string BreakerName(const scenarios::RunResult& r, std::uint16_t key) {
-  if (key == UINT16_MAX) return "all tenants (global)";
-  if (key < r.tenants.size()) return "tenant " + r.tenants[key];
-  return "key " + std::to_string(key);
+// The second upstream's breakers are its own, named so.
+std::string BreakerName(const scenarios::RunResult& r, const checks::BreakerTimeline& b) {
+  const std::string prefix = b.dependency == engine::Dependency::kNotion
+                                 ? std::string()
+                                 : std::string(engine::DependencyName(b.dependency)) + ": ";
+  if (b.key == UINT16_MAX) return prefix + "all tenants (global)";
+  if (b.key < r.tenants.size()) return prefix + "tenant " + r.tenants[b.key];
+  return prefix + "key " + std::to_string(b.key);
 }
 
 const char* StateColor(BreakerState s) {
@@ -229,7 +242,7 @@ std::string BreakersChart(const View& v) {
   std::string note;
   for (std::size_t i = 0; i < rows; ++i) {
     const checks::BreakerTimeline& b = m.breakers[i];
-    const std::string name = BreakerName(v.r, b.key);
+    const std::string name = BreakerName(v.r, b);
     const double y = TimeChart::kTop + static_cast<double>(i) * kRow + 2;
     TimeUs from = 0;
     BreakerState state = BreakerState::kClosed;
@@ -396,6 +409,11 @@ const std::vector<CardDef>& Cards() {
        [](const View& v) { return PercentText(v.m.success_ratio); },
        [](const View& v) { return v.m.success_ratio; },
        [](const View& v) { return v.m.success_ratio < v.m.slo_target; }},
+      {"answered", "answered",
+       "Finished operations whose caller got an answer: succeeded, or served from the fallback "
+       "cache (maybe stale).",
+       [](const View& v) { return PercentText(v.m.answered_ratio); },
+       [](const View& v) { return v.m.answered_ratio; }, Never},
       {"latency_p50", "latency p50",
        "Half of the operations took at most this long, start to end: queueing, attempts, "
        "backoff and Retry-After waits included.",
@@ -465,10 +483,62 @@ const std::vector<CardDef>& Cards() {
   return kCards;
 }
 
-std::string CardsHtml(const View& v) {
+// What `notion-sim test` shows first: the command's runs and the traffic the fake saw.
+std::size_t FailedRuns(const View& v) {
+  std::size_t n = 0;
+  for (const scenarios::ClientCommandRun& run : v.r.client->runs) {
+    n += run.timed_out || run.exit_code != 0 ? 1 : 0;
+  }
+  return n;
+}
+
+const std::vector<CardDef>& ClientCards() {
+  static const std::vector<CardDef> kCards = {
+      {"runs_failed", "runs failed",
+       "Runs of the command that did not exit 0 within the scenario's duration_s, of all runs.",
+       [](const View& v) {
+         return CountText(FailedRuns(v)) + " / " + CountText(v.r.client->runs.size());
+       },
+       [](const View& v) { return static_cast<double>(FailedRuns(v)); },
+       [](const View& v) { return FailedRuns(v) > 0; }},
+      {"requests", "requests", "Requests the fake saw from the command, every token together.",
+       [](const View& v) { return CountText(v.m.requests); },
+       [](const View& v) { return static_cast<double>(v.m.requests); }, Never},
+      {"requests_per_min", "requests per min",
+       "Requests per minute from the first request to the last.",
+       [](const View& v) { return Fixed(v.m.requests_per_min, 1); },
+       [](const View& v) { return v.m.requests_per_min; }, Never},
+      {"http_429_5xx", "429 / 5xx",
+       "Answers rate limited or overloaded (429, 529) and other server errors (5xx), injected or "
+       "from the fake's own limits.",
+       [](const View& v) { return CountText(v.m.http_429) + " / " + CountText(v.m.http_5xx); },
+       [](const View& v) { return static_cast<double>(v.m.http_429 + v.m.http_5xx); }, Never},
+      {"no_answer", "without an answer",
+       "Requests whose connection was reset, hung, lost after the request was applied, or whose "
+       "body stalled.",
+       [](const View& v) { return CountText(v.m.transport_errors); },
+       [](const View& v) { return static_cast<double>(v.m.transport_errors); }, Never},
+      {"repeats", "repeats of failed requests",
+       "Requests that repeated one that had failed: the same method, path and body, or a create "
+       "with the same idempotency key.",
+       [](const View& v) { return CountText(v.m.retries); },
+       [](const View& v) { return static_cast<double>(v.m.retries); }, Never},
+      {"faults_injected", "faults injected", "Answers the scenario's fault plan decided.",
+       [](const View& v) { return CountText(v.m.faults_injected); },
+       [](const View& v) { return static_cast<double>(v.m.faults_injected); }, Never},
+      {"invariants_violated", "invariants violated",
+       "What the judge checks from the server's side, per token, that broke.",
+       [](const View& v) { return std::to_string(Violated(v)); },
+       [](const View& v) { return static_cast<double>(Violated(v)); },
+       [](const View& v) { return Violated(v) > 0; }},
+  };
+  return kCards;
+}
+
+std::string CardsHtml(const View& v, const std::vector<CardDef>& list = Cards()) {
   std::string cards = "<div class=\"cards\">";
   std::string defs = "<dl class=\"defs\">";
-  for (const CardDef& c : Cards()) {
+  for (const CardDef& c : list) {
     char value[32];
     std::snprintf(value, sizeof value, "%.17g", c.value(v));
     cards += "<div class=\"card" + std::string(c.bad(v) ? " bad" : "") + "\" data-card=\"" + c.id +
@@ -511,6 +581,112 @@ std::string VerdictBadge(const scenarios::RunResult& r) {
          (pass ? "PASS" : "FAIL") + "</span>";
 }
 
+// Per service: the time spent healthy, degraded and unhealthy, and what its stack sent.
+std::string HealthAndDependencies(const MetricsReport& m) {
+  if (m.health.empty()) return "";
+  std::string h =
+      "<h2>Services</h2><table>" +
+      Row({"service", "healthy", "degraded", "unhealthy", "health changes", "requests", "retries",
+           "429", "5xx", "transport errors", "breaker opens", "limiter delays"},
+          true);
+  for (std::size_t i = 0; i < m.health.size(); ++i) {
+    const checks::ServiceHealth& s = m.health[i];
+    checks::DependencyMetrics d;
+    for (const checks::DependencyMetrics& x : m.dependencies) {
+      if (x.dependency == s.service) d = x;
+    }
+    h += Row({std::string(engine::DependencyName(s.service)),
+              DurationText(s.healthy_us) + " (" + PercentText(s.healthy_ratio()) + ")",
+              DurationText(s.degraded_us), DurationText(s.unhealthy_us), CountText(s.changes),
+              CountText(d.requests), CountText(d.retries), CountText(d.http_429),
+              CountText(d.http_5xx), CountText(d.transport_errors), CountText(d.breaker_opens),
+              CountText(d.limiter_delays)});
+  }
+  return h + "</table>\n";
+}
+
+}  // namespace
+
+namespace {
+
+std::string InvariantsTable(const scenarios::RunResult& r) {
+  std::string h = "<h2>Invariants</h2><table>" +
+                  Row({"invariant", "verdict", "checked", "violations", "first violation"}, true);
+  for (const checks::InvariantResult& i : r.checks.invariants) {
+    const std::string verdict(checks::VerdictName(i.verdict));
+    h += "<tr data-invariant=\"" + XmlEscape(i.name) + "\"><td>" + XmlEscape(i.name) +
+         "</td><td class=\"" + verdict + "\">" + verdict + "</td><td class=\"n\">" +
+         CountText(i.checked_count) + "</td><td class=\"n\">" + CountText(i.violation_count) +
+         "</td><td>" +
+         (i.first_violation.empty() ? "" : "<pre>" + XmlEscape(i.first_violation) + "</pre>") +
+         "</td></tr>\n";
+  }
+  return h + "</table>\n";
+}
+
+// The page of a `notion-sim test` run: the command's runs, the traffic the fake saw per token,
+// the expectations and the invariants.
+std::string ClientBody(const scenarios::RunResult& r) {
+  const scenarios::ClientReport& c = *r.client;
+  std::string h = "<table>" + Row({"reproduce", "<code>" + XmlEscape(r.reproduce) + "</code>"}) +
+                  Row({"scenario file", "<code>" + XmlEscape(r.path) + "</code> (hash <code>" +
+                                            XmlEscape(r.scenario_hash) + "</code>)"}) +
+                  Row({"seed / wall time",
+                       std::to_string(r.seed) + " / " + DurationText(r.summary.virtual_time_us)}) +
+                  "</table>\n";
+  const View v = MakeView(r);
+  h += "<h2>Headline</h2>" + CardsHtml(v, ClientCards());
+  h += "<h2>Over time</h2>\n" + RequestsChart(v);
+  h += InvariantsTable(r);
+  h += "<h2>Runs of <code>" + XmlEscape(c.command) + "</code></h2><table>" +
+       Row({"run", "copy", "ended", "took", "stdout", "stderr"}, true);
+  for (const scenarios::ClientCommandRun& run : c.runs) {
+    const bool ok = !run.timed_out && run.exit_code == 0;
+    const std::string ended =
+        run.timed_out ? "killed at its time limit" : "exited " + std::to_string(run.exit_code);
+    auto output = [](const std::string& path, const std::string& tail) {
+      return "<code>" + XmlEscape(path) + "</code>" +
+             (tail.empty() ? std::string() : "<pre>" + XmlEscape(tail) + "</pre>");
+    };
+    h += "<tr><td class=\"n\">" + std::to_string(run.run) + "</td><td class=\"n\">" +
+         std::to_string(run.copy) + "</td><td class=\"" + (ok ? "held" : "violated") + "\">" +
+         XmlEscape(ended) + "</td><td class=\"n\">" + DurationText(run.ended_us - run.started_us) +
+         "</td><td>" + output(run.stdout_path, run.stdout_tail) + "</td><td>" +
+         output(run.stderr_path, run.stderr_tail) + "</td></tr>\n";
+  }
+  h += "</table>\n<h2>Traffic per token</h2><table>" +
+       Row({"token", "requests", "2xx", "4xx", "429/529", "provoked 429/529", "5xx", "no answer",
+            "injected", "repeats", "creates committed", "busiest window"},
+           true);
+  for (const checks::TokenTraffic& t : c.tokens) {
+    h += Row({XmlEscape(t.token), CountText(t.requests), CountText(t.http_2xx),
+              CountText(t.http_4xx), CountText(t.http_429), CountText(t.provoked_429),
+              CountText(t.http_5xx), CountText(t.no_answer), CountText(t.injected),
+              CountText(t.repeats), CountText(t.creates_committed),
+              std::to_string(t.busiest_window)});
+  }
+  h += "</table>\n";
+  if (c.unjudged > 0) {
+    h += "<p class=\"note\">" + CountText(c.unjudged) +
+         " requests past the judge's bound were counted, not judged.</p>\n";
+  }
+  if (!c.expects.empty()) {
+    h += "<h2>Expectations on the final state</h2><table>" +
+         Row({"expected", "verdict", "found"}, true);
+    for (const checks::ExpectOutcome& e : c.expects) {
+      h += "<tr><td>" + XmlEscape(e.what) + "</td><td class=\"" + (e.held ? "held" : "violated") +
+           "\">" + (e.held ? "held" : "violated") + "</td><td>" + XmlEscape(e.found) +
+           "</td></tr>\n";
+    }
+    h += "</table>\n";
+  }
+  h += "<p class=\"note\">Server: " + CountText(r.server_requests) + " requests, " +
+       CountText(r.server_writes) + " writes, " + CountText(r.server_faults_injected) +
+       " faults injected, " + CountText(r.server_rate_limited) + " rate limited, " +
+       CountText(r.server_pages) + " pages. Times are real, from the start of the test.</p>\n";
+  return h;
+}
+
 }  // namespace
 
 std::string HtmlReport(const scenarios::RunResult& r) {
@@ -521,6 +697,7 @@ std::string HtmlReport(const scenarios::RunResult& r) {
   h += WhyItFailed(v);
   if (!r.purpose.empty()) h += "<p>" + XmlEscape(r.purpose) + "</p>\n";
   h += "<div class=\"capacity\">" + XmlEscape(CapacityLine(r)) + "</div>\n";
+  if (r.client) return svg::Page(r.scenario, h + ClientBody(r));
   h += "<table>" + Row({"reproduce", "<code>" + XmlEscape(r.reproduce) + "</code>"}) +
        Row({"scenario file", "<code>" + XmlEscape(r.path) + "</code> (hash <code>" +
                                  XmlEscape(r.scenario_hash) + "</code>)"}) +
@@ -592,18 +769,7 @@ std::string HtmlReport(const scenarios::RunResult& r) {
        "); breaker rejected " + CountText(m.breaker_rejections) + "; " +
        CountText(m.faults_injected) + " faults injected.</p>\n";
 
-  h += "<h2>Invariants</h2><table>" +
-       Row({"invariant", "verdict", "checked", "violations", "first violation"}, true);
-  for (const checks::InvariantResult& i : r.checks.invariants) {
-    const std::string verdict(checks::VerdictName(i.verdict));
-    h += "<tr data-invariant=\"" + XmlEscape(i.name) + "\"><td>" + XmlEscape(i.name) +
-         "</td><td class=\"" + verdict + "\">" + verdict + "</td><td class=\"n\">" +
-         CountText(i.checked_count) + "</td><td class=\"n\">" + CountText(i.violation_count) +
-         "</td><td>" +
-         (i.first_violation.empty() ? "" : "<pre>" + XmlEscape(i.first_violation) + "</pre>") +
-         "</td></tr>\n";
-  }
-  h += "</table>\n";
+  h += InvariantsTable(r);
 
   h += "<h2>Gates</h2>";
   if (r.checks.gates.empty()) {
@@ -631,12 +797,13 @@ std::string HtmlReport(const scenarios::RunResult& r) {
     h += "<h2>Breakers</h2><table>" +
          Row({"breaker", "opens", "time not closed", "final state", "transitions"}, true);
     for (const checks::BreakerTimeline& b : m.breakers) {
-      h += Row({XmlEscape(BreakerName(r, b.key)), CountText(b.opens), DurationText(b.not_closed_us),
+      h += Row({XmlEscape(BreakerName(r, b)), CountText(b.opens), DurationText(b.not_closed_us),
                 std::string(engine::BreakerStateName(b.final_state)),
                 CountText(b.changes.size() + b.dropped)});
     }
     h += "</table>\n";
   }
+  h += HealthAndDependencies(m);
   if (!r.checkpoints.empty()) {
     h += "<h2>Batch checkpoints</h2><table>" +
          Row({"job", "approach", "records", "checkpoint", "succeeded", "failed", "dead-lettered"},

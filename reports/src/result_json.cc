@@ -12,6 +12,7 @@
 
 #include <unistd.h>
 
+#include "notion_sim/engine/json_reader.h"
 #include "notion_sim/reports/text.h"
 
 namespace notion_sim::reports {
@@ -76,6 +77,18 @@ class JsonOut {
   template <typename T, typename F>
   void OptArr(const char* k, std::vector<T>& v, F f) {
     Arr(k, v, f);
+  }
+  void Bool(const char* k, bool& v) { j_[k] = v; }
+  void Int(const char* k, int& v) { j_[k] = v; }
+  // An optional object: null when absent.
+  template <typename T, typename F>
+  void OptObj(const char* k, std::optional<T>& v, F f) {
+    if (!v) {
+      j_[k] = nullptr;
+      return;
+    }
+    JsonOut sub(j_[k]);
+    f(sub, *v);
   }
 
  private:
@@ -232,6 +245,37 @@ class JsonIn {
     v.clear();
     if (!error_->has_value() && j_.is_object() && j_.contains(k)) Arr(k, v, f);
   }
+  void Bool(const char* k, bool& v) {
+    if (const json* x = Get(k, "true or false")) {
+      if (x->is_boolean()) {
+        v = x->get<bool>();
+      } else {
+        Fail(k, "expected true or false");
+      }
+    }
+  }
+  void Int(const char* k, int& v) {
+    std::int64_t w = 0;
+    I64(k, w);
+    if (w < INT32_MIN || w > INT32_MAX) Fail(k, "expected a 32-bit integer");
+    v = static_cast<int>(w);
+  }
+  template <typename T, typename F>
+  void OptObj(const char* k, std::optional<T>& v, F f) {
+    const json* x = Get(k, "an object or null");
+    if (x == nullptr) return;
+    if (x->is_null()) {
+      v.reset();
+      return;
+    }
+    if (!x->is_object()) {
+      Fail(k, "expected an object or null");
+      return;
+    }
+    v.emplace();
+    JsonIn sub(*x, path_ + "/" + k, where_, error_);
+    f(sub, *v);
+  }
   template <typename T, std::size_t N>
   void U64Array(const char* k, std::array<T, N>& v) {
     const json* x = Get(k, "an array");
@@ -334,6 +378,18 @@ class SchemaOut {
     Arr(k, v, f);
     j_["required"].erase(j_["required"].size() - 1);
   }
+  void Bool(const char* k, bool&) { Put(k, {{"type", "boolean"}}); }
+  void Int(const char* k, int&) {
+    Put(k, {{"type", "integer"}, {"minimum", INT32_MIN}, {"maximum", INT32_MAX}});
+  }
+  template <typename T, typename F>
+  void OptObj(const char* k, std::optional<T>&, F f) {
+    json sub;
+    SchemaOut o(sub);
+    T x{};
+    f(o, x);
+    Put(k, {{"oneOf", {sub, {{"type", "null"}}}}});
+  }
 
  private:
   void Put(const char* k, json schema) {
@@ -351,6 +407,7 @@ std::string_view CauseName(engine::TransitionCause c) {
   return c == engine::TransitionCause::kManual ? "manual" : "automatic";
 }
 std::string_view EventKindNameOf(engine::EventKind k) { return engine::EventKindName(k); }
+std::string_view DependencyNameOf(engine::Dependency d) { return engine::DependencyName(d); }
 
 template <typename IO>
 void OutcomeFields(IO& io, checks::OutcomeCounts& c) {
@@ -438,6 +495,7 @@ void MetricsFields(IO& io, checks::MetricsReport& m) {
   });
   io.U64("breaker_opens", m.breaker_opens);
   io.Arr("breakers", m.breakers, [](IO& o, checks::BreakerTimeline& b) {
+    o.Enum("dependency", b.dependency, &DependencyNameOf, engine::kDependencyCount);
     o.U16("key", b.key);
     o.U64("opens", b.opens);
     o.Enum("final_state", b.final_state, &BreakerStateNameOf, 5);
@@ -453,13 +511,37 @@ void MetricsFields(IO& io, checks::MetricsReport& m) {
   io.Obj("slo", [&](IO& o) {
     o.Dbl("target", m.slo_target);
     o.Dbl("success_ratio", m.success_ratio);
+    o.Dbl("answered_ratio", m.answered_ratio);
     o.Dbl("error_budget_burn", m.error_budget_burn);
   });
   io.Obj("recovery", [&](IO& o) {
     o.Enum("state", m.recovery, &checks::RecoveryName, 3);
     o.I64("fault_end_us", m.fault_end_us);
+    o.Enum("fault_end_source", m.fault_end_source, &checks::FaultEndName, 3);
+    o.I64("last_fault_us", m.last_fault_us);
+    o.Arr("fault_windows", m.fault_windows, [](IO& w, checks::FaultWindow& f) {
+      w.I64("from_us", f.from_us);
+      w.I64("until_us", f.until_us);
+    });
     o.I64("recovered_at_us", m.recovered_at_us);
     o.I64("recovery_us", m.recovery_us);
+  });
+  io.Arr("health", m.health, [](IO& o, checks::ServiceHealth& h) {
+    o.Enum("service", h.service, &DependencyNameOf, engine::kDependencyCount);
+    o.I64("healthy_us", h.healthy_us);
+    o.I64("degraded_us", h.degraded_us);
+    o.I64("unhealthy_us", h.unhealthy_us);
+    o.U64("changes", h.changes);
+  });
+  io.Arr("dependencies", m.dependencies, [](IO& o, checks::DependencyMetrics& d) {
+    o.Enum("dependency", d.dependency, &DependencyNameOf, engine::kDependencyCount);
+    o.U64("requests", d.requests);
+    o.U64("retries", d.retries);
+    o.U64("http_429", d.http_429);
+    o.U64("http_5xx", d.http_5xx);
+    o.U64("transport_errors", d.transport_errors);
+    o.U64("breaker_opens", d.breaker_opens);
+    o.U64("limiter_delays", d.limiter_delays);
   });
   io.Obj("series", [&](IO& o) {
     o.I64("bucket_us", m.bucket_us);
@@ -549,6 +631,43 @@ void GateFields(IO& io, checks::GateResult& g) {
 }
 
 template <typename IO>
+void ClientFields(IO& io, scenarios::ClientReport& c) {
+  io.Str("command", c.command);
+  io.Arr("runs", c.runs, [](IO& o, scenarios::ClientCommandRun& r) {
+    o.U32("run", r.run);
+    o.U32("copy", r.copy);
+    o.Int("exit_code", r.exit_code);
+    o.Bool("timed_out", r.timed_out);
+    o.I64("started_us", r.started_us);
+    o.I64("ended_us", r.ended_us);
+    o.Str("stdout_path", r.stdout_path);
+    o.Str("stderr_path", r.stderr_path);
+    o.Str("stdout_tail", r.stdout_tail);
+    o.Str("stderr_tail", r.stderr_tail);
+  });
+  io.Arr("tokens", c.tokens, [](IO& o, checks::TokenTraffic& t) {
+    o.Str("token", t.token);
+    o.U64("requests", t.requests);
+    o.U64("http_2xx", t.http_2xx);
+    o.U64("http_4xx", t.http_4xx);
+    o.U64("http_429", t.http_429);
+    o.U64("http_5xx", t.http_5xx);
+    o.U64("no_answer", t.no_answer);
+    o.U64("injected", t.injected);
+    o.U64("provoked_429", t.provoked_429);
+    o.U64("repeats", t.repeats);
+    o.U64("creates_committed", t.creates_committed);
+    o.I64("busiest_window", t.busiest_window);
+  });
+  io.Arr("expects", c.expects, [](IO& o, checks::ExpectOutcome& e) {
+    o.Str("what", e.what);
+    o.Bool("held", e.held);
+    o.Str("found", e.found);
+  });
+  io.U64("unjudged", c.unjudged);
+}
+
+template <typename IO>
 void ResultFields(IO& io, RunResult& r) {
   engine::RunSummary& s = r.summary;
   io.Str("mode", r.mode);
@@ -591,6 +710,21 @@ void ResultFields(IO& io, RunResult& r) {
     o.U64("rate_limited", r.server_rate_limited);
     o.U64("pages", r.server_pages);
   });
+  io.Obj("webhooks", [&](IO& o) {
+    scenarios::WebhookResult& w = r.webhooks;
+    o.U64("events", w.events);
+    o.U64("aggregated", w.aggregated);
+    o.U64("deliveries", w.deliveries);
+    o.U64("duplicates", w.duplicates);
+    o.U64("accepted", w.accepted);
+    o.U64("rejected_signature", w.rejected_signature);
+    o.U64("retries", w.retries);
+    o.U64("dropped", w.dropped);
+    o.U64("fetches", w.fetches);
+    o.U64("fetches_succeeded", w.fetches_succeeded);
+    o.U64("fetch_attempts", w.fetch_attempts);
+    o.U64("fetches_skipped", w.fetches_skipped);
+  });
   io.Obj("dlq", [&](IO& o) {
     o.U64("depth_end", r.dlq_depth_end);
     o.U64("permanent", r.dlq_permanent);
@@ -613,13 +747,17 @@ void ResultFields(IO& io, RunResult& r) {
   io.Arr("invariants", r.checks.invariants,
          [](IO& o, checks::InvariantResult& i) { InvariantFields(o, i); });
   io.Arr("gates", r.checks.gates, [](IO& o, checks::GateResult& g) { GateFields(o, g); });
+  io.OptObj("client", r.client, [](IO& o, scenarios::ClientReport& c) { ClientFields(o, c); });
 }
 
 json Headline(const RunResult& r) {
   const checks::MetricsReport& m = r.checks.metrics;
   json h = {
       {"capacity", CapacityLine(r)},
+      {"succeeded", m.ops.succeeded},
+      {"answered", m.ops.succeeded + m.ops.served_fallback},
       {"success_ratio", m.success_ratio},
+      {"answered_ratio", m.answered_ratio},
       {"latency_ms_p50", static_cast<double>(m.latency.p50_us) / 1e3},
       {"latency_ms_p99", static_cast<double>(m.latency.p99_us) / 1e3},
       {"api_calls_per_op", m.api_calls_per_op},
@@ -666,6 +804,47 @@ void Migrate(json& j, int from) {
         j["rate_budget"] = {{"requests", 0}, {"window_us", 0}};
         if (j.contains("metrics") && j["metrics"].is_object() && j["metrics"].contains("end_us")) {
           j["metrics"]["work_end_us"] = j["metrics"]["end_us"];
+        }
+        break;
+      case 4:  // 5 (issue 14) added the answered ratio, where the faults' end came from and the
+               // fault windows, health time per service, per-dependency rows and breakers'
+               // dependencies; older runs had one dependency, Notion
+        if (j.contains("metrics") && j["metrics"].is_object()) {
+          json& m = j["metrics"];
+          if (m.contains("slo") && m["slo"].is_object() && m.contains("ops") &&
+              m["ops"].is_object()) {
+            const json& o = m["ops"];
+            auto n = [&](const char* k) {
+              return o.contains(k) && o[k].is_number() ? o[k].get<double>() : 0.0;
+            };
+            const double finished =
+                n("succeeded") + n("served_fallback") + n("failed") + n("dead_lettered");
+            m["slo"]["answered_ratio"] =
+                finished > 0 ? (n("succeeded") + n("served_fallback")) / finished : 1.0;
+          }
+          if (m.contains("recovery") && m["recovery"].is_object()) {
+            json& rec = m["recovery"];
+            const bool faults = rec.value("state", "no_faults") != "no_faults";
+            rec["fault_end_source"] = faults ? "window" : "none";
+            rec["last_fault_us"] = 0;
+            rec["fault_windows"] = json::array();
+          }
+          m["health"] = json::array();
+          m["dependencies"] = json::array();
+          if (m.contains("breakers") && m["breakers"].is_array()) {
+            for (json& b : m["breakers"]) {
+              if (b.is_object()) b["dependency"] = "notion";
+            }
+          }
+        }
+        // 5 also added what `notion-sim test` ran (its command, runs, traffic, expectations) and
+        // webhooks (a run without subscriptions records zeros)
+        j["client"] = nullptr;
+        j["webhooks"] = json::object();
+        for (const char* k : {"events", "aggregated", "deliveries", "duplicates", "accepted",
+                              "rejected_signature", "retries", "dropped", "fetches",
+                              "fetches_succeeded", "fetch_attempts", "fetches_skipped"}) {
+          j["webhooks"][k] = 0;
         }
         break;
       default:
@@ -739,26 +918,36 @@ json ResultJsonSchema() {
   return doc;
 }
 
+json ClientVerdictToJson(const checks::ClientVerdict& verdict,
+                         const std::vector<checks::ExpectOutcome>& expects) {
+  scenarios::ClientReport report;
+  report.tokens = verdict.traffic.tokens;
+  report.expects = expects;
+  report.unjudged = verdict.traffic.unjudged;
+  json j;
+  JsonOut out(j);
+  std::vector<checks::InvariantResult> invariants = verdict.invariants;
+  out.Arr("invariants", invariants,
+          [](JsonOut& o, checks::InvariantResult& i) { InvariantFields(o, i); });
+  json client;
+  JsonOut client_out(client);
+  ClientFields(client_out, report);
+  j["verdict"] = verdict.held() ? "held" : "violated";
+  j["requests"] = verdict.traffic.requests;
+  j["unjudged"] = verdict.traffic.unjudged;
+  j["tokens"] = client["tokens"];
+  j["expects"] = client["expects"];
+  return j;
+}
+
 json IndexToJson(const std::vector<json>& results) {
   return json{{"schema_version", kResultSchemaVersion}, {"results", results}};
 }
 
 namespace {
 
-Result<json> ReadJsonFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error{ErrorCode::kNotFound, path + ": cannot open file (does it exist?)"};
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  try {
-    return json::parse(ss.str());
-  } catch (const json::parse_error& e) {
-    return InvalidInput(path + ": not valid JSON: " + e.what());
-  }
-}
-
 Status AppendFromFile(const std::string& path, std::vector<RunResult>& out) {
-  Result<json> j = ReadJsonFile(path);
+  Result<json> j = engine::LoadJson(path);
   if (!j.ok()) return j.error();
   if (j->is_object() && j->contains("results")) {
     const json& list = j->at("results");
@@ -855,16 +1044,23 @@ std::string SummaryLine(const RunResult& r) {
   const engine::RunSummary& s = r.summary;
   int violated = 0;
   for (const auto& i : r.checks.invariants) violated += i.held() ? 0 : 1;
+  if (r.client) {
+    return r.scenario + ": " + std::string(checks::RunVerdictName(r.verdict)) + ", " +
+           CapacityLine(r) + ", " + std::to_string(violated) + " invariant(s) violated, wall " +
+           DurationText(s.virtual_time_us) + ", seed " + std::to_string(r.seed);
+  }
   int failed = 0;
   for (const auto& g : r.checks.gates) failed += g.passed() ? 0 : 1;
   char buf[768];
   std::snprintf(
       buf, sizeof buf,
-      "%s: %s, %llu ops (%llu ok, %llu failed, %llu dlq, %llu unfinished), %llu attempts, "
+      "%s: %s, %llu ops (%llu succeeded, %llu answered, %llu failed, %llu dlq, %llu unfinished), "
+      "%llu attempts, "
       "p99 %s, %d invariant(s) violated, %d gate(s) failed, virtual %.1f s, wall %.1f ms, "
       "seed %llu, digest %s",
       r.scenario.c_str(), std::string(checks::RunVerdictName(r.verdict)).c_str(),
       static_cast<unsigned long long>(s.ops_started),
+      static_cast<unsigned long long>(s.ops_succeeded),
       static_cast<unsigned long long>(s.ops_succeeded + s.ops_fallback),
       static_cast<unsigned long long>(s.ops_failed),
       static_cast<unsigned long long>(s.ops_dead_lettered),

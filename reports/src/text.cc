@@ -108,7 +108,32 @@ std::string WorkflowLine(const checks::WorkflowMetrics& w) {
   return line;
 }
 
+namespace {
+
+// The capacity sentence of `notion-sim test`: the command's runs and what the fake saw.
+std::string ClientLine(const scenarios::RunResult& r) {
+  const scenarios::ClientReport& c = *r.client;
+  const checks::MetricsReport& m = r.checks.metrics;
+  std::size_t failed = 0;
+  for (const scenarios::ClientCommandRun& run : c.runs) {
+    failed += run.timed_out || run.exit_code != 0 ? 1 : 0;
+  }
+  char rate[64];
+  std::snprintf(rate, sizeof rate, "%.0f", m.requests_per_min);
+  std::string line =
+      CountText(c.runs.size()) + " run(s) of " + c.command + " (" +
+      (failed == 0 ? std::string("all exited 0") : CountText(failed) + " failed or killed") +
+      "); " + CountText(m.requests) + " requests in " + DurationText(m.span_us) + " at " + rate +
+      " req/min: " + CountText(m.http_429) + " answered 429/529, " + CountText(m.http_5xx) +
+      " 5xx, " + CountText(m.transport_errors) + " without an answer, " + CountText(m.retries) +
+      " repeats; " + CountText(m.faults_injected) + " faults injected";
+  return line;
+}
+
+}  // namespace
+
 std::string CapacityLine(const scenarios::RunResult& r) {
+  if (r.client) return ClientLine(r);
   const checks::MetricsReport& m = r.checks.metrics;
   std::string flows;
   for (const checks::WorkflowMetrics& w : m.workflows) {
@@ -136,6 +161,8 @@ std::string CapacityLine(const scenarios::RunResult& r) {
                      PercentText(m.retry_ratio) + " retries; p99 " +
                      DurationText(m.latency.p99_us) + "; " + PercentText(m.success_ratio) +
                      " succeeded";
+  // Answered = succeeded or served from the fallback: said only when it differs.
+  if (m.ops.served_fallback > 0) line += ", " + PercentText(m.answered_ratio) + " answered";
   if (m.ops.dead_lettered > 0) line += "; " + CountText(m.ops.dead_lettered) + " dead-lettered";
   if (!flows.empty()) line += " | " + flows;
   return line;

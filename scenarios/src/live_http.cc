@@ -5,6 +5,8 @@
 
 #include <curl/curl.h>
 
+#include "notion_sim/engine/json_reader.h"
+
 namespace notion_sim::scenarios {
 namespace {
 
@@ -65,7 +67,9 @@ Result<nlohmann::json> LiveHttp::Json(std::string_view method, const std::string
                                       const nlohmann::json& body) const {
   auto reply = Call(method, path, body.is_null() ? std::string() : body.dump());
   if (!reply.ok()) return reply.error();
-  nlohmann::json j = nlohmann::json::parse(reply->body, nullptr, false);
+  auto parsed = engine::ParseJson(reply->body, "answer");
+  nlohmann::json j =
+      parsed.ok() ? std::move(parsed).value() : nlohmann::json(nlohmann::json::value_t::discarded);
   const std::string what = std::string(method) + " " + base_url_ + path;
   if (reply->status < 200 || reply->status > 299) {
     std::string code = j.is_object() && j.contains("code") && j["code"].is_string()

@@ -2,9 +2,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -16,6 +19,7 @@
 #include "notion_sim/engine/runner.h"
 #include "notion_sim/policies/idempotency.h"
 #include "notion_sim/scenarios/live.h"
+#include "notion_sim/scenarios/recording.h"
 #include "notion_sim/scenarios/workload.h"
 #include "notion_sim/simulator/fault_plan.h"
 #include "world.h"
@@ -25,9 +29,9 @@ namespace {
 
 using nlohmann::json;
 
-// Notion's per-connection budget (notion-api.md §1.1): 180 requests per 60 s, 3/s on average.
+// Notion's per-connection budget (docs/sources.md#notions-request-limits): 180 requests per 60 s,
+// 3/s on average.
 constexpr std::int64_t kNotionBudgetPerMinute = 180;
-constexpr double kNotionBudgetPerS = 3.0;
 constexpr std::size_t kMaxDiscoveredPages = 1000;
 constexpr int kSeedPages = 5;
 constexpr const char* kNotionVersion = "2025-09-03";
@@ -48,44 +52,60 @@ std::optional<engine::Operation> FirstWrite(const ScenarioSpec& spec) {
   return std::nullopt;
 }
 
-// Requests per second the limiter admits on average (0: no limiter).
-double LimiterRate(const policies::RateLimiterConfig& l) {
+// How the limiter's worst 60 s window follows from its settings, for the refusal.
+std::string WorstWindowText(const policies::RateLimiterConfig& l) {
+  char buf[160];
   switch (l.kind) {
-    case policies::LimiterKind::kNone:
-      return 0;
     case policies::LimiterKind::kTokenBucket:
-      return l.rate_per_s;
+      std::snprintf(buf, sizeof buf, "burst %g + %g/s x 60 s", l.burst, l.rate_per_s);
+      return buf;
     case policies::LimiterKind::kFixedWindow:
+      std::snprintf(buf, sizeof buf,
+                    "%lld per fixed window of %g s, as many windows as 60 s can "
+                    "touch",
+                    static_cast<long long>(l.limit), static_cast<double>(l.window_us) / 1e6);
+      return buf;
     case policies::LimiterKind::kSlidingWindow:
-      return static_cast<double>(l.limit) * 1e6 / static_cast<double>(l.window_us);
+      std::snprintf(buf, sizeof buf, "%lld per sliding window of %g s",
+                    static_cast<long long>(l.limit), static_cast<double>(l.window_us) / 1e6);
+      return buf;
+    case policies::LimiterKind::kNone:
+      break;
   }
-  return 0;
+  return "no bound";
 }
 
-// Applies the limiter rule for a host that is not loopback: on, and within Notion's budget.
+// Notion's rule for a limiter: in no 60 s window (Notion's windows need not line up with the
+// limiter's) may it send more than 180 requests per token. Judged on its worst case, not its
+// average: a token bucket at 3/s with a burst of 180 can send 360 in one minute.
+Status CheckLimiterFits(const ScenarioSpec& spec, const std::string& host,
+                        const policies::RateLimiterConfig& limiter) {
+  if (limiter.kind == policies::LimiterKind::kNone) return {};  // gets Notion's budget (FitLimiter)
+  const std::optional<std::int64_t> most = policies::MaxRequestsInWindow(limiter, Min(1));
+  if (most && *most <= kNotionBudgetPerMinute) return {};
+  return InvalidInput(spec.path + ": /stack/limiter can send " +
+                      (most ? std::to_string(*most) : std::string("an unbounded number of")) +
+                      " requests in one 60 s window (" + WorstWindowText(limiter) +
+                      "), above Notion's budget for " + host +
+                      " of 180 per 60 s per token; lower it or drop the limiter to get the budget");
+}
+
+// For a host that is not loopback: a scenario without a limiter gets Notion's budget, as a
+// sliding window (safe however Notion's windows are aligned); any other must fit it.
 Status FitLimiter(const ScenarioSpec& spec, const std::string& host,
                   policies::RateLimiterConfig& limiter, std::ostream* log) {
   if (limiter.kind == policies::LimiterKind::kNone) {
-    limiter.kind = policies::LimiterKind::kFixedWindow;
+    limiter.kind = policies::LimiterKind::kSlidingWindow;
     limiter.limit = kNotionBudgetPerMinute;
     limiter.window_us = Min(1);
     limiter.scope = policies::LimiterScope::kPerTenant;
     if (log != nullptr) {
       *log << "live: " << spec.name << " has no rate limiter; against " << host
-           << " it gets Notion's budget (fixed window, 180 per 60 s per token)\n";
+           << " it gets Notion's budget (at most 180 requests in any 60 s, per token)\n";
     }
     return {};
   }
-  const double rate = LimiterRate(limiter);
-  const bool burst_too_big = limiter.kind == policies::LimiterKind::kTokenBucket &&
-                             limiter.burst > static_cast<double>(kNotionBudgetPerMinute);
-  if (rate > kNotionBudgetPerS + 1e-9 || burst_too_big) {
-    return InvalidInput(spec.path + ": /stack/limiter admits " + std::to_string(rate) +
-                        " requests/s" + (burst_too_big ? " (burst above 180)" : "") +
-                        ", above Notion's budget for " + host +
-                        " (3/s: 180 per 60 s); lower it or drop the limiter to get the budget");
-  }
-  return {};
+  return CheckLimiterFits(spec, host, limiter);
 }
 
 Result<std::vector<engine::ObjectId>> IdsOf(const json& list, const std::string& what) {
@@ -368,10 +388,14 @@ engine::Ledger LedgerFromJson(const json& list, std::size_t skip) {
         engine::ObjectId::Parse(e.value("object", std::string())).value_or(engine::ObjectId{});
     entry.tenant = e.value("tenant", std::uint16_t{0});
     entry.injected_loss = e.value("injected_loss", false);
+    entry.answered_status = e.value("answered_status", 0);
     ledger.push_back(entry);
   }
   return ledger;
 }
+
+// How a sandbox page's idempotency key (64 hex digits) stands in the ledger.
+std::uint64_t KeyFingerprint(const std::string& hex) { return std::hash<std::string>{}(hex); }
 
 // The pages of the sandbox grouped by idempotency key, as a ledger: against a real API this is how
 // a duplicate create shows (two pages with one key).
@@ -387,7 +411,7 @@ Result<engine::Ledger> SandboxLedger(const LiveHttp& api, Pacer& pacer,
     if (hex.empty()) return;
     engine::LedgerEntry entry;
     entry.operation = engine::Operation::kCreatePage;
-    entry.fingerprint = std::hash<std::string>{}(hex);
+    entry.fingerprint = KeyFingerprint(hex);
     entry.object =
         engine::ObjectId::Parse(page.value("id", std::string())).value_or(engine::ObjectId{});
     ledger.push_back(entry);
@@ -416,6 +440,21 @@ Status TrashSandbox(const LiveHttp& api, Pacer& pacer, const engine::ObjectId& d
   }
   if (log != nullptr) *log << "live: moved " << pages->size() << " sandbox page(s) to the trash\n";
   return {};
+}
+
+// The delay a Retry-After header asks for, in whole seconds rounded up, read now (a date against
+// the wall clock); -1 when absent or unreadable.
+std::int64_t RetryAfterSeconds(const std::string& header) {
+  if (header.empty()) return -1;
+  const std::optional<engine::RetryAfterValue> v = engine::ParseRetryAfter(header);
+  if (!v) return -1;
+  if (v->form == engine::RetryAfterForm::kSeconds) {
+    return (v->delta_us + kUsPerSec - 1) / kUsPerSec;
+  }
+  const std::int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
+  return std::max<std::int64_t>(v->epoch_s - now_s, 0);
 }
 
 std::uint64_t Count(const json& health, const char* key) {
@@ -451,6 +490,11 @@ Status CheckLiveSafety(const ScenarioSpec& spec, const LiveOptions& options) {
                         std::string(engine::OperationName(*write)) + "); against " + host +
                         " a live run only reads unless --allow-writes --sandbox-parent PAGE_ID "
                         "are given");
+  }
+  if (!IsLoopbackHost(host)) {
+    auto sections = PrepareSections(spec);
+    if (!sections.ok()) return sections.error();
+    if (Status st = CheckLimiterFits(spec, host, sections->stack.limiter); !st.ok()) return st;
   }
   return {};
 }
@@ -562,13 +606,55 @@ Result<RunResult> RunScenarioLive(const ScenarioSpec& spec, const LiveOptions& o
   auto transport = engine::CurlTransport::Create(loop, topts);
   if (!transport.ok()) return transport.error();
 
+  // The client's view of every request: the structured log and the recording (both only observe).
+  // The recording's "commits" line: the create operations sent, with their key when they had one.
+  std::map<std::uint64_t, std::optional<std::uint64_t>> creates_sent;  // op -> key fingerprint
+  std::unique_ptr<RunLogger> logger;
+  std::unique_ptr<RecordingWriter> recording;
+  std::unique_ptr<AttemptTap> tap;
+  engine::Transport* stack_transport = transport->get();
+  if (options.event_log != nullptr) {
+    options.event_log->SetScenario(spec.name);
+    options.event_log->Write({{"kind", "run"},
+                              {"t_ms", 0},
+                              {"seed", spec.seed},
+                              {"mode", "live"},
+                              {"base_url", options.base_url}});
+    logger = std::make_unique<RunLogger>(*options.event_log);
+    observers.trace.AddSink(logger.get());
+  }
+  if (!options.recording_path.empty()) {
+    const json header = {{"scenario", spec.name},        {"seed", spec.seed},
+                         {"scenario_hash", spec.hash},   {"source", "run --live"},
+                         {"base_url", options.base_url}, {"key", "op_attempt"}};
+    auto opened =
+        RecordingWriter::Open(options.recording_path, header, options.resume && !st.began_anew());
+    if (!opened.ok()) return opened.error();
+    recording = std::move(opened).value();
+  }
+  if (logger || recording) {
+    tap = std::make_unique<AttemptTap>(
+        **transport, loop,
+        [&loop, &creates_sent, l = logger.get(), w = recording.get()](
+            const engine::Request& q, const engine::Response& r, TimeUs sent_us) {
+          const TimeUs now = loop.NowUs();
+          if (l != nullptr) l->OnAttempt(q, r, sent_us, now);
+          if (w == nullptr) return;
+          w->OnAttempt(q, r, sent_us, now, RetryAfterSeconds(r.retry_after));
+          if (engine::IsCreate(q.operation) && !q.reconcile_lookup) {
+            auto& key = creates_sent[q.op_id];
+            if (q.idempotency_key) key = KeyFingerprint(policies::KeyToHex(*q.idempotency_key));
+          }
+        });
+    stack_transport = tap.get();
+  }
+
   engine::Rng root(spec.seed);
   std::unique_ptr<engine::Client> notion = policies::BuildStack(
-      s.stack, loop, observers.trace, **transport, root.Fork("stack"), &st.dlq());
-  WorkflowClients flows =
-      BuildWorkflowClients(spec, s, loop, observers.trace, **transport, root);
+      s.stack, loop, observers.trace, *stack_transport, root.Fork("stack"), &st.dlq());
+  WorkflowClients flows = BuildWorkflowClients(spec, s, observers, loop, *stack_transport, root);
   ScenarioClient client(spec, loop, observers.trace, *notion, flows.upstream.get(),
-                        flows.StepPointers(), targets->data_source);
+                        flows.StepPointers(), targets->data_source, s.stack.retry.deadline_us);
   DurableClient durable(client, loop, st,
                         s.stack.reconcile == policies::Reconcile::kLookupBeforeRetry);
   ScenarioWorkload workload(spec, targets.value(), root.Fork("workload"));
@@ -578,8 +664,21 @@ Result<RunResult> RunScenarioLive(const ScenarioSpec& spec, const LiveOptions& o
     *log << "live: running " << spec.name << " against " << options.base_url << " for "
          << static_cast<double>(spec.duration_us) / 1e6 << " s (real time)\n";
   }
+  // Background timers: they neither keep the drain going nor change what the run does.
+  std::function<void()> report;
+  if (options.progress) {
+    report = [&] {
+      const engine::RunSummary& so_far = runner.SoFar();
+      options.progress(LiveProgress{
+          loop.NowUs(), spec.duration_us, so_far.ops_started,
+          so_far.ops_succeeded + so_far.ops_fallback + so_far.ops_failed + so_far.ops_dead_lettered,
+          so_far.ops_failed + so_far.ops_dead_lettered});
+      loop.ScheduleBackgroundAt(loop.NowUs() + Sec(1), report);
+    };
+    loop.ScheduleBackgroundAt(Sec(1), report);
+  }
   engine::RunSummary summary =
-      runner.Run(engine::RunOptions{spec.duration_us, spec.drain_limit_us});
+      runner.Run(engine::RunOptions{spec.duration_us, spec.drain_limit_us}, options.stop);
   if (!summary.status.ok()) return summary.status.error();
   const TimeUs end_us = loop.NowUs();
   transport->reset();
@@ -618,6 +717,27 @@ Result<RunResult> RunScenarioLive(const ScenarioSpec& spec, const LiveOptions& o
       ledger_seen = &ledger;
     }
     if (Status t = TrashSandbox(api, pacer, ds, log); !t.ok()) return t.error();
+  }
+  if (recording) {
+    // What the target holds for each create, so that a replay commits as many pages (serve's
+    // ledger names the operation; the sandbox's pages only the key, when there was one).
+    if (ledger_seen != nullptr) {
+      std::map<std::uint64_t, std::uint32_t> by_op, by_key;
+      for (const engine::LedgerEntry& e : ledger) {
+        if (!engine::IsCreate(e.operation)) continue;
+        ++(e.op_id != 0 ? by_op[e.op_id] : by_key[e.fingerprint]);
+      }
+      std::map<std::uint64_t, std::uint32_t> commits;
+      for (const auto& [op, key] : creates_sent) {
+        if (serve) {
+          commits[op] = by_op.count(op) > 0 ? by_op.at(op) : 0;
+        } else if (key) {
+          commits[op] = by_key.count(*key) > 0 ? by_key.at(*key) : 0;
+        }
+      }
+      recording->WriteCommits(commits, serve ? "serve ledger" : "sandbox pages");
+    }
+    recording->Close();  // complete on disk before the checks
   }
 
   RunResult result = Conclude(spec, s, observers, client, std::move(summary), end_us, ledger_seen);

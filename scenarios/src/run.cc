@@ -15,6 +15,7 @@
 #include "notion_sim/simulator/fake_notion.h"
 #include "notion_sim/simulator/in_process.h"
 #include "scenario_client.h"
+#include "webhook_consumer.h"
 #include "world.h"
 
 namespace notion_sim::scenarios {
@@ -90,20 +91,49 @@ Result<RunResult> RunScenario(const ScenarioSpec& spec, const SimOptions& option
   engine::Rng root(spec.seed);
   auto targets = DiscoverTargets(spec, s.fake, root.Fork("simulator"));
   if (!targets.ok()) return targets.error();
-  if (options.replay) s.fake.faults.SetReplay(*options.replay, sim::ReplayKey::kOpAttempt);
+  if (options.replay) s.fake.faults.SetReplay(*options.replay, options.replay_key);
+  if (options.replay_client_view) {
+    s.network = sim::NetworkModel::Fixed(0, 0);
+    s.fake.workspace.rate_limits.mode = sim::RateLimitMode::kOff;
+  }
 
   engine::SimLoop loop;
+  // One calendar for the run: the workspace's epoch, on which the fake dates its headers and the
+  // stack reads them.
+  loop.set_epoch_unix_us(s.fake.workspace.epoch_unix_s * kUsPerSec);
   Observers observers(spec, s);
   engine::Trace& trace = observers.trace;
   if (options.observer != nullptr) trace.AddSink(options.observer);
   sim::FakeNotion fake(loop, root.Fork("simulator"), &trace, s.fake);
   sim::InProcessTransport transport(loop, fake, s.network, root.Fork("network"), &trace);
-  transport.set_epoch_unix_s(s.fake.workspace.epoch_unix_s);
+  // Logging only observes (a sink and a tap); without a log neither exists.
+  std::unique_ptr<RunLogger> logger;
+  std::unique_ptr<AttemptTap> tap;
+  engine::Transport* stack_transport = &transport;
+  if (options.log != nullptr) {
+    options.log->SetScenario(spec.name);
+    options.log->Write({{"kind", "run"}, {"t_ms", 0}, {"seed", spec.seed}, {"mode", "sim"}});
+    logger = std::make_unique<RunLogger>(*options.log);
+    trace.AddSink(logger.get());
+    tap = std::make_unique<AttemptTap>(
+        transport, loop,
+        [&loop, l = logger.get()](const engine::Request& q, const engine::Response& r,
+                                  TimeUs sent_us) { l->OnAttempt(q, r, sent_us, loop.NowUs()); });
+    stack_transport = tap.get();
+  }
   std::unique_ptr<engine::Client> notion =
-      policies::BuildStack(s.stack, loop, trace, transport, root.Fork("stack"));
-  WorkflowClients flows = BuildWorkflowClients(spec, s, loop, trace, transport, root);
+      policies::BuildStack(s.stack, loop, trace, *stack_transport, root.Fork("stack"));
+  WorkflowClients flows = BuildWorkflowClients(spec, s, observers, loop, *stack_transport, root);
   ScenarioClient client(spec, loop, trace, *notion, flows.upstream.get(), flows.StepPointers(),
-                        targets->data_source);
+                        targets->data_source, s.stack.retry.deadline_us);
+  // Webhook subscriptions: the integration behind the endpoint answers on the loop and fetches
+  // what each event names, through the same stack.
+  std::unique_ptr<WebhookConsumer> consumer;
+  if (fake.webhooks().active()) {
+    consumer = std::make_unique<WebhookConsumer>(loop, fake.webhooks(), *notion,
+                                                 root.Fork("webhooks.consumer"));
+    fake.SetChangeSink([c = consumer.get()](const sim::Change&) { c->Wake(); });
+  }
   ScenarioWorkload workload(spec, targets.value(), root.Fork("workload"));
   engine::Runner runner(loop, trace, workload, client);
   for (const WebhookEvent& event : options.webhook_events) {
@@ -130,6 +160,7 @@ Result<RunResult> RunScenario(const ScenarioSpec& spec, const SimOptions& option
   result.server_faults_injected = stats.faults_injected;
   result.server_rate_limited = stats.rate_limited;
   result.server_pages = fake.page_count();
+  if (consumer) result.webhooks = consumer->Result();
   return result;
 }
 

@@ -45,11 +45,12 @@ class SpecReader {
     spec_.path = doc.name();
     spec_.source = doc.root();
     spec_.hash = engine::HexDigest(engine::HashString(doc.root().dump()));
-    spec_.name = root.String("name");
-    if (reader_.ok() && !ValidName(spec_.name)) {
-      root.Fail("name", "expected a name of letters, digits, '_', '-' or '.', found \"" +
-                            spec_.name + "\" (it names the output files)");
+    if (root.Has("client")) {
+      root.Fail("client", "this is a client scenario: run it with notion-sim test " + doc.name() +
+                              " -- CMD [ARGS...]");
+      return reader_.error();
     }
+    spec_.name = ReadScenarioName(root);
     spec_.purpose = root.String("purpose", "");
     // Editors read "$schema" (schemas/scenario.schema.json) for completion and typo checks.
     (void)root.String("$schema", "");
@@ -58,6 +59,7 @@ class SpecReader {
     ReadTenants(root);
     ReadPhasesAndDuration(root);
     ReadSection(root, "stack", ValidateStack);
+    ReadSection(root, "upstream_stack", ValidateStack);
     ReadSection(root, "network", ValidateNetwork);
     ReadSection(root, "invariants", ValidateInvariants);
     // These parsers read their own keys of the root: "workspace", "faults", "upstream"; "gates".
@@ -82,26 +84,7 @@ class SpecReader {
   }
 
  private:
-  static bool ValidName(const std::string& name) {
-    if (name.empty() || name.size() > 100) return false;
-    return std::all_of(name.begin(), name.end(), [](char c) {
-      return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
-    });
-  }
-
-  void ReadTenants(ObjectReader& root) {
-    for (ObjectReader& t : root.Objects("tenants")) {
-      TenantSpec tenant;
-      tenant.name = t.String("name");
-      tenant.token = t.String("token", "secret_sim_" + tenant.name);
-      for (const TenantSpec& other : spec_.tenants) {
-        if (other.name == tenant.name) t.Fail("name", "duplicate tenant \"" + tenant.name + "\"");
-      }
-      t.Finish();
-      spec_.tenants.push_back(tenant);
-    }
-    if (spec_.tenants.empty()) spec_.tenants.push_back(TenantSpec{"default", "secret_sim_default"});
-  }
+  void ReadTenants(ObjectReader& root) { spec_.tenants = scenarios::ReadTenants(root); }
 
   std::uint16_t TenantIndex(ObjectReader& r) {
     const std::string name = r.String("tenant", spec_.tenants.front().name);
@@ -552,6 +535,35 @@ std::string WorkflowNameProblem(const ScenarioSpec& spec, const std::string& wor
   }
   return "the scenario has no workflow \"" + workflow + "\"" +
          (names.empty() ? std::string(" (it has none)") : " (its workflows: " + names + ")");
+}
+
+std::string ReadScenarioName(ObjectReader& root) {
+  const std::string name = root.String("name");
+  const bool valid =
+      !name.empty() && name.size() <= 100 && std::all_of(name.begin(), name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+      });
+  if (root.ok() && !valid) {
+    root.Fail("name", "expected a name of letters, digits, '_', '-' or '.', found \"" + name +
+                          "\" (it names the output files)");
+  }
+  return name;
+}
+
+std::vector<TenantSpec> ReadTenants(ObjectReader& root) {
+  std::vector<TenantSpec> tenants;
+  for (ObjectReader& t : root.Objects("tenants")) {
+    TenantSpec tenant;
+    tenant.name = t.String("name");
+    tenant.token = t.String("token", "secret_sim_" + tenant.name);
+    for (const TenantSpec& other : tenants) {
+      if (other.name == tenant.name) t.Fail("name", "duplicate tenant \"" + tenant.name + "\"");
+    }
+    t.Finish();
+    tenants.push_back(tenant);
+  }
+  if (tenants.empty()) tenants.push_back(TenantSpec{"default", "secret_sim_default"});
+  return tenants;
 }
 
 const std::vector<std::string>& SometimesGoalNames() {

@@ -7,14 +7,15 @@ namespace notion_sim::scenarios {
 ScenarioClient::ScenarioClient(const ScenarioSpec& spec, engine::Loop& loop, engine::Trace& trace,
                                engine::Client& notion, engine::Client* upstream,
                                std::vector<engine::Client*> step_stacks,
-                               engine::ObjectId data_source)
+                               engine::ObjectId data_source, TimeUs deadline_us)
     : spec_(spec),
       loop_(loop),
       notion_(notion),
       upstream_(upstream),
       step_stacks_(step_stacks),
       workflows_(spec, loop, trace,
-                 WorkflowEngine::Clients{&notion, upstream, std::move(step_stacks)}, data_source) {
+                 WorkflowEngine::Clients{&notion, upstream, std::move(step_stacks)}, data_source,
+                 deadline_us) {
   for (std::size_t i = 0; i < spec_.batches.size(); ++i) {
     batches_.push_back(
         std::make_unique<policies::BatchSync>(&trace, static_cast<std::uint16_t>(i + 1),
@@ -35,9 +36,14 @@ void ScenarioClient::Execute(const engine::LogicalOp& op, engine::OpCompletion d
     notion_.Execute(op, std::move(done));
     return;
   }
-  notion_.Execute(op, [this, op, done = std::move(done)](engine::OpResult result) {
+  engine::LogicalOp record = op;
+  // Approach B advances fully with failures in the DLQ: a record the API refuses (a validation
+  // error, say) is parked for manual review instead of holding the checkpoint.
+  record.park_failures =
+      batches_[op.batch - 1]->mode() == policies::CheckpointMode::kAdvanceWithDlq;
+  notion_.Execute(record, [this, record, done = std::move(done)](engine::OpResult result) {
     // The checkpoint refuses nothing here: each record is reported once, when its op ends.
-    (void)batches_[op.batch - 1]->OnOpFinished(loop_.NowUs(), op, result.status);
+    (void)batches_[record.batch - 1]->OnOpFinished(loop_.NowUs(), record, result.status);
     done(std::move(result));
   });
 }

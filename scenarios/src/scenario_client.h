@@ -24,10 +24,12 @@ class ScenarioClient final : public engine::Client {
  public:
   // `upstream` may be null when no workflow calls the second upstream; `step_stacks` are the
   // clients of ScenarioSpec::step_stacks, in order; `data_source` is the workspace's (workflows
-  // query it and create pages under it).
+  // query it and create pages under it). `deadline_us` (0 = none) is the Notion stack's: an item
+  // of a workflow is one piece of work, and its steps share that deadline.
   ScenarioClient(const ScenarioSpec& spec, engine::Loop& loop, engine::Trace& trace,
                  engine::Client& notion, engine::Client* upstream,
-                 std::vector<engine::Client*> step_stacks, engine::ObjectId data_source);
+                 std::vector<engine::Client*> step_stacks, engine::ObjectId data_source,
+                 TimeUs deadline_us = 0);
   ~ScenarioClient() override;
 
   void Execute(const engine::LogicalOp& op, engine::OpCompletion done) override;

@@ -16,4 +16,9 @@ Status ValidateInvariants(engine::ObjectReader& section, const ScenarioSpec& spe
 Status ValidateFake(engine::ObjectReader& root, const ScenarioSpec& spec);
 Status ValidateGates(engine::ObjectReader& root, const ScenarioSpec& spec);
 
+// Root-level fields every kind of scenario shares (scenario.cc): "name" (letters, digits, '_',
+// '-' and '.': it names output files) and "tenants" (at least one: "default").
+std::string ReadScenarioName(engine::ObjectReader& root);
+std::vector<TenantSpec> ReadTenants(engine::ObjectReader& root);
+
 }  // namespace notion_sim::scenarios

@@ -115,6 +115,7 @@ struct WorkflowEngine::Item {
   engine::ObjectId target;
   std::uint16_t tenant = 0;
   TimeUs released_us = 0;
+  TimeUs deadline_at_us = kTimeNever;  // its steps share it (a replay has none)
   std::uint32_t attempts = 0;
   std::uint32_t retries = 0;
   std::uint16_t step = 0;
@@ -130,12 +131,14 @@ struct WorkflowEngine::Item {
 };
 
 WorkflowEngine::WorkflowEngine(const ScenarioSpec& spec, engine::Loop& loop, engine::Trace& trace,
-                               Clients clients, engine::ObjectId data_source)
+                               Clients clients, engine::ObjectId data_source,
+                               TimeUs deadline_us)
     : spec_(spec),
       loop_(loop),
       trace_(trace),
       clients_(std::move(clients)),
-      data_source_(data_source) {
+      data_source_(data_source),
+      deadline_us_(deadline_us) {
   for (std::size_t i = 0; i < spec_.workflows.size(); ++i) {
     const WorkflowSpec& wf = spec_.workflows[i];
     auto flow = std::make_unique<Flow>();
@@ -295,6 +298,7 @@ void WorkflowEngine::Activate(Flow& flow, const Waiting& w) {
   item->released_us = w.released_us;
   item->attempts = w.attempts;
   item->retries = w.retries;
+  if (deadline_us_ > 0) item->deadline_at_us = loop_.NowUs() + deadline_us_;
   if (flow.tracks_objects) item->objects.resize(flow.spec->steps.size());
   ++flow.active;
   items_[w.id] = std::move(item);
@@ -322,6 +326,7 @@ void WorkflowEngine::RunStep(std::uint64_t item_id) {
   }
   engine::LogicalOp call = Call(flow, step, &item, target, item.tenant, step.lane);
   call.start_cursor = item.cursor;
+  call.deadline_at_us = item.deadline_at_us;
   ClientFor(step).Execute(call, [this, item_id, alive = alive_](engine::OpResult result) {
     if (!*alive) return;
     OnStep(item_id, std::move(result));

@@ -39,9 +39,11 @@ class WorkflowEngine {
   };
 
   // `data_source` is what steps aimed at "data_source" (and listings) call, and the parent of
-  // pages steps create.
+  // pages steps create. `deadline_us` (0 = none), the Notion stack's, bounds each item from the
+  // moment a worker takes it: its steps share that deadline (LogicalOp::deadline_at_us), as the
+  // calls of one operation do. Listing calls and dead-letter replays have only their stacks' own.
   WorkflowEngine(const ScenarioSpec& spec, engine::Loop& loop, engine::Trace& trace,
-                 Clients clients, engine::ObjectId data_source);
+                 Clients clients, engine::ObjectId data_source, TimeUs deadline_us = 0);
   ~WorkflowEngine();
   WorkflowEngine(const WorkflowEngine&) = delete;
   WorkflowEngine& operator=(const WorkflowEngine&) = delete;
@@ -92,6 +94,7 @@ class WorkflowEngine {
   engine::Trace& trace_;
   Clients clients_;
   engine::ObjectId data_source_;
+  TimeUs deadline_us_;
   std::vector<std::unique_ptr<Flow>> flows_;
   std::map<std::uint64_t, std::unique_ptr<Run>> runs_;    // by the run's op id
   std::map<std::uint64_t, std::unique_ptr<Item>> items_;  // in flight (replays included)

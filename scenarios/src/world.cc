@@ -15,13 +15,18 @@ Result<Sections> ParseSections(const ScenarioSpec& spec) {
   engine::JsonReader reader(*doc);
   engine::ObjectReader root = reader.Root();
   Sections s;
-  {
-    engine::ObjectReader stack = root.Has("stack") ? root.Object("stack") : root;
-    if (root.Has("stack")) {
-      auto parsed = policies::ParseStackConfig(stack);
-      if (!parsed.ok()) return parsed.error();
-      s.stack = std::move(parsed).value();
-    }
+  if (root.Has("stack")) {
+    engine::ObjectReader stack = root.Object("stack");
+    auto parsed = policies::ParseStackConfig(stack);
+    if (!parsed.ok()) return parsed.error();
+    s.stack = std::move(parsed).value();
+  }
+  s.upstream_stack = s.stack;
+  if (root.Has("upstream_stack")) {
+    engine::ObjectReader stack = root.Object("upstream_stack");
+    auto parsed = policies::ParseStackConfig(stack);
+    if (!parsed.ok()) return parsed.error();
+    s.upstream_stack = std::move(parsed).value();
   }
   auto fake = sim::ParseFakeConfig(root);
   if (!fake.ok()) return fake.error();
@@ -52,34 +57,30 @@ Result<Sections> ParseSections(const ScenarioSpec& spec) {
 
 // What the scenario did not say about its invariants follows from its stack: the attempt bound,
 // the limiter's budget and the lanes' limits are the stack's own promises.
+// `said` is the scenario's own section (what it did say wins).
 void DeriveInvariants(const ScenarioSpec& spec, const policies::StackConfig& stack,
-                      checks::InvariantConfig& inv) {
-  static const nlohmann::json kNone = nlohmann::json::object();
-  const nlohmann::json& said =
-      spec.source.contains("invariants") ? spec.source.at("invariants") : kNone;
+                      const nlohmann::json& said, checks::InvariantConfig& inv) {
   if (!said.contains("max_attempts")) inv.max_attempts = std::max(1u, stack.retry.max_attempts);
   if (!said.contains("max_reconcile_lookups")) {
     inv.max_reconcile_lookups = std::max(1u, stack.max_reconcile_lookups);
   }
   if (!said.contains("op_deadline_ms")) {
-    // Without a deadline in the stack, an operation may take the whole run plus its drain.
-    inv.op_deadline_us = stack.retry.deadline_us > 0 ? stack.retry.deadline_us + Min(10)
+    // The stack's own deadline: it bounds the whole operation (queues, limiter, attempts,
+    // backoff). Without one, an operation may take the whole run plus its drain.
+    inv.op_deadline_us = stack.retry.deadline_us > 0 ? stack.retry.deadline_us
                                                      : spec.duration_us + spec.drain_limit_us;
   }
   if (!said.contains("client_rate")) {
-    // In any window of length W a fixed window admits at most 2 x limit (the end of one window
-    // and the start of the next); a token bucket at most burst + rate x W. Checked over 60 s.
-    if (stack.limiter.kind == policies::LimiterKind::kFixedWindow ||
-        stack.limiter.kind == policies::LimiterKind::kSlidingWindow) {
-      inv.rate_window_us = stack.limiter.window_us;
-      inv.rate_budget = stack.limiter.kind == policies::LimiterKind::kFixedWindow
-                            ? 2 * stack.limiter.limit
-                            : stack.limiter.limit;
-    } else if (stack.limiter.kind == policies::LimiterKind::kTokenBucket) {
-      // Adaptive limiters only ever go below the configured rate, so the same bound holds.
-      inv.rate_window_us = Sec(60);
-      inv.rate_budget = static_cast<std::int64_t>(
-          std::ceil(stack.limiter.burst + stack.limiter.rate_per_s * 60.0));
+    // The limiter's own worst case (policies::MaxRequestsInWindow): over its window for the
+    // window kinds, over 60 s (Notion's window) for a token bucket.
+    const policies::RateLimiterConfig& l = stack.limiter;
+    const TimeUs window_us = l.kind == policies::LimiterKind::kFixedWindow ||
+                                     l.kind == policies::LimiterKind::kSlidingWindow
+                                 ? l.window_us
+                                 : Sec(60);
+    if (const std::optional<std::int64_t> most = policies::MaxRequestsInWindow(l, window_us)) {
+      inv.rate_window_us = window_us;
+      inv.rate_budget = *most;
     }
   }
   if (!said.contains("bulkhead") && stack.bulkhead.enabled) {
@@ -122,42 +123,48 @@ void ShapeWorld(const ScenarioSpec& spec, sim::FakeConfig& fake) {
   }
 }
 
+// Where each fault rule may act: its own window, clipped to the safety phase. A rule without an
+// end of its own keeps kTimeNever (it ends when it last fires).
+std::vector<checks::FaultWindow> FaultWindowsOf(const ScenarioSpec& spec,
+                                                const sim::FakeConfig& fake) {
+  std::vector<checks::FaultWindow> windows;
+  const TimeUs phase_end = spec.phases.safety_us > 0 ? spec.phases.safety_us : spec.duration_us;
+  for (const sim::FaultRule& rule : fake.faults.rules()) {
+    checks::FaultWindow w;
+    w.from_us = rule.match.from_us;
+    w.until_us = rule.match.until_us == kTimeNever ? kTimeNever
+                                                   : std::min(rule.match.until_us, phase_end);
+    if (w.from_us < std::min(w.until_us, phase_end)) windows.push_back(w);
+  }
+  return windows;
+}
+
 }  // namespace
 
 Result<Sections> PrepareSections(const ScenarioSpec& spec) {
   auto sections = ParseSections(spec);
   if (!sections.ok()) return sections.error();
   Sections& s = sections.value();
+  s.fault_windows = FaultWindowsOf(spec, s.fake);
   ShapeWorld(spec, s.fake);
-  DeriveInvariants(spec, s.stack, s.invariants);
+  static const nlohmann::json kNone = nlohmann::json::object();
+  DeriveInvariants(spec, s.stack,
+                   spec.source.contains("invariants") ? spec.source.at("invariants") : kNone,
+                   s.invariants);
+  // The second upstream's stack keeps its own promises; Notion's ledger, operations, batch
+  // checkpoints and workflow items are not its to judge.
+  DeriveInvariants(spec, s.upstream_stack, kNone, s.upstream_invariants);
+  for (checks::Invariant off :
+       {checks::Invariant::kNoDuplicateCreates, checks::Invariant::kDeadlineBounded,
+        checks::Invariant::kOpsEndOnce, checks::Invariant::kCheckpointSafety,
+        checks::Invariant::kItemsEndOnce}) {
+    s.upstream_invariants.Set(off, checks::Check::kOff);
+  }
   if (spec.phases.recover_within_us > 0) {
     s.gates.push_back(checks::Gate{"recovery_s", std::nullopt,
                                    static_cast<double>(spec.phases.recover_within_us) / 1e6});
   }
   return sections;
-}
-
-std::vector<engine::Client*> WorkflowClients::StepPointers() const {
-  std::vector<engine::Client*> out;
-  for (const auto& c : steps) out.push_back(c.get());
-  return out;
-}
-
-WorkflowClients BuildWorkflowClients(const ScenarioSpec& spec, const Sections& sections,
-                                     engine::Loop& loop, engine::Trace& trace,
-                                     engine::Transport& transport, const engine::Rng& root) {
-  WorkflowClients out;
-  const bool upstream = std::any_of(spec.workflows.begin(), spec.workflows.end(),
-                                    [](const WorkflowSpec& wf) { return wf.UsesUpstream(); });
-  if (upstream) {
-    out.upstream =
-        policies::BuildStack(sections.stack, loop, trace, transport, root.Fork("stack.upstream"));
-  }
-  for (std::size_t i = 0; i < sections.step_stacks.size(); ++i) {
-    out.steps.push_back(policies::BuildStack(sections.step_stacks[i], loop, trace, transport,
-                                             root.Fork("stack.step." + std::to_string(i))));
-  }
-  return out;
 }
 
 namespace {
@@ -177,7 +184,7 @@ double TokenBudgetPerMin(const sim::RateLimitConfig& l) {
 
 checks::MetricsConfig MetricsConfigFor(const ScenarioSpec& spec, const Sections& sections) {
   checks::MetricsConfig config;
-  if (spec.phases.safety_us > 0) config.fault_end_us = spec.phases.safety_us;
+  config.fault_windows = sections.fault_windows;
   const double per_token = TokenBudgetPerMin(sections.fake.workspace.rate_limits);
   for (const WorkflowSpec& wf : spec.workflows) {
     checks::WorkflowShape shape;
@@ -199,17 +206,47 @@ checks::MetricsConfig MetricsConfigFor(const ScenarioSpec& spec, const Sections&
   return config;
 }
 
+// Whether a workflow of the scenario asks the second upstream.
+bool UsesUpstream(const ScenarioSpec& spec) {
+  return std::any_of(spec.workflows.begin(), spec.workflows.end(),
+                     [](const WorkflowSpec& wf) { return wf.UsesUpstream(); });
+}
+
 }  // namespace
 
 Observers::Observers(const ScenarioSpec& spec, const Sections& sections)
     : metrics(MetricsConfigFor(spec, sections)),
       invariants(sections.invariants),
+      upstream_invariants(sections.upstream_invariants),
       health(&trace, sections.stack.health),
       alerts(&trace, sections.stack.alerts) {
   trace.AddSink(&metrics);
-  trace.AddSink(&invariants);
+  trace.AddSink(&notion_only);
+  trace.AddSink(&upstream_only);
   trace.AddSink(&health);
   trace.AddSink(&alerts);
+}
+
+std::vector<engine::Client*> WorkflowClients::StepPointers() const {
+  std::vector<engine::Client*> out;
+  for (const auto& c : steps) out.push_back(c.get());
+  return out;
+}
+
+WorkflowClients BuildWorkflowClients(const ScenarioSpec& spec, const Sections& sections,
+                                     Observers& observers, engine::Loop& loop,
+                                     engine::Transport& transport, const engine::Rng& root) {
+  WorkflowClients out;
+  if (UsesUpstream(spec)) {
+    out.upstream = policies::BuildStack(sections.upstream_stack, loop, observers.upstream_trace,
+                                        transport, root.Fork("stack.upstream"));
+  }
+  for (std::size_t i = 0; i < sections.step_stacks.size(); ++i) {
+    out.steps.push_back(policies::BuildStack(sections.step_stacks[i], loop, observers.trace,
+                                             transport,
+                                             root.Fork("stack.step." + std::to_string(i))));
+  }
+  return out;
 }
 
 RunResult Conclude(const ScenarioSpec& spec, const Sections& sections, Observers& observers,
@@ -228,6 +265,14 @@ RunResult Conclude(const ScenarioSpec& spec, const Sections& sections, Observers
   result.summary = std::move(summary);
   result.checks.metrics = observers.metrics.Finish(end_us);
   result.checks.invariants = observers.invariants.Finish(result.summary, ledger);
+  if (UsesUpstream(spec)) {
+    // Its own rows: "upstream.client_rate" is the upstream stack against its own limiter.
+    for (checks::InvariantResult& i : observers.upstream_invariants.Finish(result.summary, nullptr)) {
+      if (i.verdict == checks::Verdict::kOff) continue;
+      i.name = std::string(engine::DependencyName(engine::Dependency::kUpstream)) + "." + i.name;
+      result.checks.invariants.push_back(std::move(i));
+    }
+  }
   result.checks.gates = checks::EvaluateGates(sections.gates, result.checks.metrics);
   result.verdict = checks::Judge(result.checks);
   for (std::size_t i = 0; i < client.batches().size(); ++i) {

@@ -29,6 +29,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "notion_sim/engine/retry_after.h"
 #include "notion_sim/simulator/api_call.h"
 #include "notion_sim/simulator/fake_notion.h"
 
@@ -466,6 +467,10 @@ struct Core {
   // and the change sink (webhooks hang here). `object` is what changed.
   void Commit(Call& call, const engine::ObjectId& object, ChangeKind kind,
               const engine::ObjectId& parent = engine::ObjectId{});
+  // What a webhook event says about a change of `object` (model.cc).
+  WebhookFacts EventFacts(const Call& call, ChangeKind kind, const engine::ObjectId& object) const;
+  void EventParent(const engine::ObjectId& parent, WebhookFacts& facts) const;
+  engine::ObjectId PageOfId(engine::ObjectId id) const;
   std::uint64_t Fingerprint(Call& call);
 
   // --- validation (validate.cc): false (and the call failed with Notion's message) ---
@@ -525,6 +530,7 @@ struct Core {
   std::uint64_t cursor_secret_a = 0;
   std::uint64_t cursor_secret_b = 0;
   std::function<void(const Change&)> change_sink;
+  std::unique_ptr<WebhookHub> webhooks;
 
   std::vector<TokenRec> tokens;
   bool open_auth = false;  // no tokens configured: any bearer / tenant is accepted
@@ -561,9 +567,8 @@ struct Core {
 
 std::string ToHex(const std::uint8_t* data, std::size_t n);
 std::optional<IdemKey> ParseHexKey(std::string_view hex);
-std::string HttpDate(std::int64_t unix_s);
-// Unix seconds from "Sun, 06 Nov 1994 08:49:37 GMT" (the form HttpDate writes); nullopt otherwise.
-std::optional<std::int64_t> ParseHttpDate(std::string_view text);
+// The IMF-fixdate of a Unix time (engine::FormatHttpDate: the one formatter).
+inline std::string HttpDate(std::int64_t unix_s) { return engine::FormatHttpDate(unix_s); }
 struct Civil {
   std::int64_t year = 1970;
   unsigned month = 1;  // 1-12

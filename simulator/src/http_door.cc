@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "core.h"
+#include "notion_sim/engine/json_reader.h"
 #include "upstream_service.h"
 
 namespace notion_sim::sim {
@@ -16,32 +17,6 @@ using engine::Operation;
 using nlohmann::json;
 
 namespace {
-
-// Bodies nested deeper than any Notion shape are refused before parsing: the parser, the
-// serializer and our walkers would otherwise recurse as deep as the client likes.
-constexpr std::size_t kMaxNesting = 64;
-
-std::size_t NestingDepth(std::string_view text) {
-  std::size_t depth = 0, deepest = 0;
-  bool in_string = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char ch = text[i];
-    if (in_string) {
-      if (ch == '\\') {
-        ++i;
-      } else if (ch == '"') {
-        in_string = false;
-      }
-    } else if (ch == '"') {
-      in_string = true;
-    } else if (ch == '[' || ch == '{') {
-      deepest = std::max(deepest, ++depth);
-    } else if ((ch == ']' || ch == '}') && depth > 0) {
-      --depth;
-    }
-  }
-  return deepest;
-}
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -120,6 +95,13 @@ bool StartsWithIgnoreCase(std::string_view s, std::string_view prefix) {
 
 }  // namespace
 
+// JSON text parsed, or discarded when it is not JSON or nested deeper than any Notion shape (a
+// target's answer read by the proxy's pipeline).
+json ParseBoundedJson(std::string_view text) {
+  if (NestingDepth(text) > kMaxNesting) return json(json::value_t::discarded);
+  return json::parse(text, nullptr, /*allow_exceptions=*/false);
+}
+
 ApiCall DecodeHttp(const HttpRequestView& request) {
   ApiCall call;
   auto header = [&](std::string_view name) -> std::optional<std::string> {
@@ -182,7 +164,10 @@ ApiCall DecodeHttp(const HttpRequestView& request) {
     call.body_given = BodyGiven::kJson;  // the pipeline refuses the size before reading it
     return call;
   }
-  if (NestingDepth(request.body) > kMaxNesting) {
+  // Bodies nested deeper than any Notion shape are refused before parsing (engine's one guard):
+  // the parser, the serializer and our walkers would otherwise recurse as deep as the client
+  // likes. Notion answers them as any other unreadable body.
+  if (!engine::CheckJsonLimits(request.body, "body", {64, 500'000}).ok()) {
     call.body_given = BodyGiven::kInvalidJson;
     return call;
   }

@@ -28,6 +28,7 @@
 #include <utility>
 #include <vector>
 
+#include <curl/curl.h>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
@@ -237,7 +238,8 @@ json LedgerEntryToJson(const engine::LedgerEntry& e) {
               {"operation", std::string(engine::OperationName(e.operation))},
               {"object", e.object.ToString()},
               {"tenant", e.tenant},
-              {"injected_loss", e.injected_loss}};
+              {"injected_loss", e.injected_loss},
+              {"answered_status", e.answered_status}};
 }
 
 std::string PromEscape(std::string_view s) {
@@ -321,30 +323,6 @@ class ConnectionPool final : public httplib::TaskQueue {
 
 TimeUs SteadyClock::NowUs() const { return UsSince(start_); }
 
-Workspace DefaultServeWorkspace(std::uint64_t seed, std::uint32_t seeded_pages) {
-  engine::Rng rng = engine::Rng(seed).Fork("serve.workspace");
-  Workspace ws;
-  DataSourceSpec source;
-  source.id = engine::ObjectId::Random(rng);
-  source.title = "Tasks";
-  source.properties = {
-      {"Name", "title"},
-      {"Done", "checkbox"},
-      {"Notes", "rich_text"},
-      {"Count", "number"},
-      // What a scenario's updates set, and where a protected create keeps its idempotency key
-      // (reconcile-before-retry looks it up): a live run's workload fits this data source.
-      {"Status", "rich_text"},
-      {"idempotency_key", "rich_text"}};
-  source.pages = seeded_pages;
-  DatabaseSpec database;
-  database.id = engine::ObjectId::Random(rng);
-  database.title = "Tasks";
-  database.data_sources.push_back(std::move(source));
-  ws.databases.push_back(std::move(database));
-  return ws;
-}
-
 Result<engine::ObjectId> CreateRootPage(FakeNotion& fake, const std::string& token,
                                         const std::string& title) {
   // A set-up call: through the pipeline like any create (journaled, in the ledger), but no fault
@@ -376,6 +354,27 @@ Result<engine::ObjectId> CreateRootPage(FakeNotion& fake, const std::string& tok
   return *id;
 }
 
+namespace {
+
+// An exchange being observed (HttpServerOptions::observer): what the observer will be told, and
+// the core's clock at the moment the core handled it, to put the door's times on that clock.
+struct Observed {
+  DoorExchange x;
+  TimeUs core_us = 0;
+  SteadyTime core_steady;
+  TimeUs CoreTime(SteadyTime t) const {
+    return core_us + std::chrono::duration_cast<std::chrono::microseconds>(t - core_steady).count();
+  }
+};
+
+std::int64_t WallUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
 struct HttpServer::Impl {
   Impl(FakeNotion& f, HttpServerOptions o) : fake(f), options(std::move(o)) {}
 
@@ -404,15 +403,31 @@ struct HttpServer::Impl {
   void AdminJournal(const httplib::Request& req, httplib::Response& res,
                     const std::vector<std::string>& seg);
   void AdminLedger(const httplib::Request& req, httplib::Response& res);
+  void AdminWebhooks(const httplib::Request& req, httplib::Response& res,
+                     const std::vector<std::string>& seg, const std::string& body);
   void AdminError(httplib::Response& res, int status, std::string_view code,
                   const std::string& message);
+
+  // --- observing (options.observer) -----------------------------------------------------------
+  // Under the core's lock, right after the core answered.
+  std::shared_ptr<Observed> BeginObserving(const httplib::Request& req, const std::string& body,
+                                           const std::string& query, const Answer& answer,
+                                           SteadyTime arrived, SteadyTime core_start);
+  void EndObserving(const std::shared_ptr<Observed>& o, DoorEnd end, SteadyTime answered,
+                    int status_sent);
+
+  // --- webhook deliveries (the hub in the core decides; this thread sends) --------------------
+  void DeliverLoop();
+  // POSTs one delivery, signed; true when the endpoint answered 2xx within the timeout.
+  bool Post(const WebhookDelivery& d);
 
   // --- socket-level actions -------------------------------------------------------------------
   HoldEnd Hold(TimeUs duration_us, int fd);
   bool AcquireHold();
   void ReleaseHold() { holds_in_flight.fetch_sub(1); }
   void Finish(const httplib::Request& req, const std::string& route, const std::string& status,
-              Outcome outcome, std::uint64_t seq, SteadyTime start, std::string_view fault);
+              Outcome outcome, std::uint64_t seq, SteadyTime start, std::string_view fault,
+              std::string_view request_id = {});
 
   FakeNotion& fake;
   HttpServerOptions options;
@@ -436,6 +451,10 @@ struct HttpServer::Impl {
   std::map<std::pair<std::string, std::string>, std::uint64_t> requests_by_route_status;
   std::map<std::string, std::uint64_t> outcomes;
   std::map<std::string, std::uint64_t> admin_requests;
+
+  std::thread deliverer;
+  std::atomic<std::uint64_t> webhook_posts{0};
+  std::atomic<std::uint64_t> webhook_posts_ok{0};
 };
 
 bool HttpServer::Impl::AcquireHold() {
@@ -472,7 +491,8 @@ HoldEnd HttpServer::Impl::Hold(TimeUs duration_us, int fd) {
 
 void HttpServer::Impl::Finish(const httplib::Request& req, const std::string& route,
                               const std::string& status, Outcome outcome, std::uint64_t seq,
-                              SteadyTime start, std::string_view fault) {
+                              SteadyTime start, std::string_view fault,
+                              std::string_view request_id) {
   const TimeUs took_us = UsSince(start);
   {
     std::lock_guard<std::mutex> lock(metrics_mu);
@@ -490,6 +510,37 @@ void HttpServer::Impl::Finish(const httplib::Request& req, const std::string& ro
     if (!fault.empty()) line << " fault=" << fault;
     if (outcome != Outcome::kAnswered) line << " " << OutcomeLabel(outcome);
     options.log(line.str());
+  }
+  if (options.record) {
+    HttpServerOptions::RequestRecord r;
+    r.method = req.method;
+    r.path = req.path;
+    r.route = route;
+    r.status = status;
+    r.fault = fault;
+    r.request_id = request_id;
+    r.latency_us = took_us;
+    auto number = [&req](const char* name) -> std::uint64_t {
+      if (!req.has_header(name)) return 0;
+      const std::string v = req.get_header_value(name);
+      std::uint64_t n = 0;
+      for (char c : v.substr(0, 19)) {
+        if (c < '0' || c > '9') return 0;
+        n = n * 10 + static_cast<std::uint64_t>(c - '0');
+      }
+      return n;
+    };
+    r.op_id = number("x-notion-sim-op-id");
+    r.attempt = static_cast<std::uint32_t>(
+        std::min<std::uint64_t>(number("x-notion-sim-attempt"), UINT32_MAX));
+    if (seq != 0) {
+      std::lock_guard<std::mutex> lock(core_mu);
+      if (const JournalEntry* e = fake.journal().Find(seq)) {
+        r.at_us = e->at_us;
+        r.tenant = e->tenant;
+      }
+    }
+    options.record(r);
   }
 }
 
@@ -549,14 +600,43 @@ void HttpServer::Impl::HandleCore(const httplib::Request& req, httplib::Response
   }
 
   Answer answer;
+  std::shared_ptr<Observed> observed;
+  bool forward = false;
   {
     std::lock_guard<std::mutex> lock(core_mu);
-    answer = fake.HandleHttp(view);
+    // The core reads its clock as it starts: this instant is that reading on the door's clock.
+    const SteadyTime core_start = std::chrono::steady_clock::now();
+    if (options.forward) {
+      forward = fake.DecideForward(view, answer);
+    } else {
+      answer = fake.HandleHttp(view);
+    }
+    if (options.observer != nullptr && !forward) {
+      observed = BeginObserving(req, body, query, answer, start, core_start);
+    }
+  }
+  if (forward) {
+    // The proxy: the target answers, on this thread (it carries this one connection).
+    ForwardRequest out{req.method, req.path, query, {}, body};
+    for (const auto& [name, value] : req.headers) {
+      if (IsForwardedHeader(name)) out.headers.emplace_back(name, value);
+    }
+    const ForwardedAnswer target = options.forward(out);
+    std::lock_guard<std::mutex> lock(core_mu);
+    const SteadyTime core_start = std::chrono::steady_clock::now();
+    answer = fake.FinishForward(view, answer, target);
+    if (options.observer != nullptr) {
+      observed = BeginObserving(req, body, query, answer, start, core_start);
+    }
   }
   const std::string fault = answer.injected ? std::string(FaultActionName(answer.action)) +
                                                   " rule=" + std::to_string(answer.fault_rule_id)
                                             : std::string();
   const std::string status_text = std::to_string(answer.response.status);
+  std::string request_id;
+  for (const auto& [name, value] : answer.headers) {
+    if (EqualsIgnoreCase(name, "x-notion-request-id")) request_id = value;
+  }
 
   // The connection's socket, for holds (notice a client that left) and resets.
   const bool needs_socket =
@@ -576,7 +656,14 @@ void HttpServer::Impl::HandleCore(const httplib::Request& req, httplib::Response
     } else {
       res.status = 200;  // never written: the socket is gone
     }
-    Finish(req, route, std::string(OutcomeLabel(outcome)), outcome, answer.seq, start, fault);
+    Finish(req, route, std::string(OutcomeLabel(outcome)), outcome, answer.seq, start, fault,
+           request_id);
+    if (observed) {
+      const DoorEnd end = outcome == Outcome::kLost   ? DoorEnd::kLost
+                          : outcome == Outcome::kHung ? DoorEnd::kHung
+                                                      : DoorEnd::kReset;
+      EndObserving(observed, end, std::chrono::steady_clock::now(), 0);
+    }
   };
 
   if (answer.delay_us > 0 && answer.action != FaultAction::kHang) {
@@ -633,8 +720,10 @@ void HttpServer::Impl::HandleCore(const httplib::Request& req, httplib::Response
                                .count();
       const std::int64_t wall_s = (wall_us + kUsPerSec - 1) / kUsPerSec;
       res.set_header(name, HttpDate(wall_s + answer.retry_after_date_in_s));
+      if (observed) observed->x.retry_after = HttpDate(wall_s + answer.retry_after_date_in_s);
     } else {
       res.set_header(name, value);
+      if (observed && EqualsIgnoreCase(name, "retry-after")) observed->x.retry_after = value;
     }
   }
   // Reports tell injected from emergent failures (engine::HttpAnswer::injected reads this).
@@ -655,12 +744,79 @@ void HttpServer::Impl::HandleCore(const httplib::Request& req, httplib::Response
           Hold(options.max_hold_us, fd);
           return false;
         },
-        [this](bool) { ReleaseHold(); });
-    Finish(req, route, status_text, Outcome::kStalled, answer.seq, start, fault);
+        [this, observed, status = res.status](bool) {
+          ReleaseHold();
+          if (observed) {
+            observed->x.ended_us = observed->CoreTime(std::chrono::steady_clock::now());
+            EndObserving(observed, DoorEnd::kStalled, SteadyTime{}, status);
+          }
+        });
+    if (observed) {
+      observed->x.answered_us = observed->CoreTime(std::chrono::steady_clock::now());
+      observed->x.answered_wall_us = WallUs();
+    }
+    Finish(req, route, status_text, Outcome::kStalled, answer.seq, start, fault, request_id);
     return;
   }
   res.set_content(answer.body, content_type);
-  Finish(req, route, status_text, Outcome::kAnswered, answer.seq, start, fault);
+  Finish(req, route, status_text, Outcome::kAnswered, answer.seq, start, fault, request_id);
+  if (observed)
+    EndObserving(observed, DoorEnd::kAnswered, std::chrono::steady_clock::now(), res.status);
+}
+
+std::shared_ptr<Observed> HttpServer::Impl::BeginObserving(const httplib::Request& req,
+                                                           const std::string& body,
+                                                           const std::string& query,
+                                                           const Answer& answer, SteadyTime arrived,
+                                                           SteadyTime core_start) {
+  auto o = std::make_shared<Observed>();
+  DoorExchange& x = o->x;
+  x.method = req.method;
+  x.path = req.path;
+  x.query = query;
+  x.body = body;
+  x.remote = req.remote_addr + ":" + std::to_string(req.remote_port);
+  if (const auto method = engine::ParseMethod(req.method)) {
+    if (const auto route = engine::ParseRoute(*method, req.path)) x.operation = route->operation;
+  }
+  o->core_steady = core_start;
+  if (const JournalEntry* e = fake.journal().Find(answer.seq)) {
+    x.caller = e->caller;
+    x.tenant = e->tenant;
+    x.committed = e->committed;
+    o->core_us = e->at_us;
+  } else {
+    // No journal to read (capacity 0): times since the server started, no caller, no commits.
+    o->core_us =
+        std::chrono::duration_cast<std::chrono::microseconds>(core_start - started_at).count();
+  }
+  x.code = answer.response.code;
+  x.injected = answer.injected;
+  if (answer.injected) {
+    x.fault = std::string(FaultActionName(answer.action)) +
+              " rule=" + std::to_string(answer.fault_rule_id);
+  }
+  x.arrived_us = o->CoreTime(arrived);
+  return o;
+}
+
+// `answered` is when the status went out (or the exchange ended without one); a default value
+// keeps the times already set (a stalled body sets them itself).
+void HttpServer::Impl::EndObserving(const std::shared_ptr<Observed>& o, DoorEnd end,
+                                    SteadyTime answered, int status_sent) {
+  DoorExchange& x = o->x;
+  x.end = end;
+  x.status = status_sent;
+  if (status_sent == 0) {
+    x.code = engine::ApiCode::kNone;
+    x.retry_after.clear();
+  }
+  if (answered != SteadyTime{}) {
+    x.answered_us = o->CoreTime(answered);
+    x.ended_us = x.answered_us;
+    x.answered_wall_us = WallUs();
+  }
+  options.observer->OnExchange(x);
 }
 
 bool HttpServer::Impl::ReadBody(const httplib::Request& req, httplib::Response& res,
@@ -735,9 +891,11 @@ void HttpServer::Impl::HandleAdmin(const httplib::Request& req, httplib::Respons
   {
     // The label set is fixed: a path segment is the caller's text (it could hold anything, a
     // token included) and the request may not even be authorized yet.
-    static constexpr std::array<std::string_view, 5> kFamilies = {"faults", "journal", "ledger",
-                                                                  "reset", "health"};
-    const bool known = std::find(kFamilies.begin(), kFamilies.end(), family) != kFamilies.end();
+    static constexpr std::array<std::string_view, 6> kFamilies = {"faults", "journal", "ledger",
+                                                                  "reset",  "health",  "webhooks"};
+    const auto& extra = options.admin_extension.families;
+    const bool known = std::find(kFamilies.begin(), kFamilies.end(), family) != kFamilies.end() ||
+                       std::find(extra.begin(), extra.end(), family) != extra.end();
     std::lock_guard<std::mutex> lock(metrics_mu);
     ++admin_requests[family.empty() ? std::string("root") : known ? family : std::string("other")];
   }
@@ -768,6 +926,8 @@ void HttpServer::Impl::HandleAdmin(const httplib::Request& req, httplib::Respons
       if (options.after_reset) options.after_reset(fake);
     }
     SendJson(res, 200, json{{"reset", true}});
+  } else if (family == "webhooks") {
+    AdminWebhooks(req, res, seg, body);
   } else if (family == "health" && seg.size() == 1) {
     if (m != "GET") return AdminError(res, 405, "invalid_request", "GET /__admin/health only");
     json health;
@@ -783,10 +943,21 @@ void HttpServer::Impl::HandleAdmin(const httplib::Request& req, httplib::Respons
                             {"max_threads", options.max_threads},
                             {"max_hold_ms", options.max_hold_us / kUsPerMs}};
     SendJson(res, 200, health);
+  } else if (const auto& ext = options.admin_extension;
+             ext.handle &&
+             std::find(ext.families.begin(), ext.families.end(), family) != ext.families.end()) {
+    const AdminReply reply = ext.handle(AdminCall{m, seg, body});
+    if (!reply.error_code.empty()) {
+      return AdminError(res, reply.status, reply.error_code, reply.error_message);
+    }
+    res.status = reply.status;
+    res.set_content(reply.json, "application/json; charset=utf-8");
   } else {
+    std::string routes =
+        "faults, faults/{id}, journal, journal/decisions, ledger, reset, health, webhooks";
+    for (const std::string& f : options.admin_extension.families) routes += ", " + f;
     AdminError(res, 404, "invalid_request_url",
-               "No admin route " + m + " " + req.path +
-                   " (faults, faults/{id}, journal, journal/decisions, ledger, reset, health).");
+               "No admin route " + m + " " + req.path + " (" + routes + ").");
   }
 }
 
@@ -844,6 +1015,38 @@ void HttpServer::Impl::AdminFaults(const httplib::Request& req, httplib::Respons
   } else {
     AdminError(res, 405, "invalid_request", "/__admin/faults/{id} answers GET and DELETE");
   }
+}
+
+// GET /__admin/webhooks: the subscriptions and the delivery counters. POST /__admin/webhooks
+// {"url", "verification_token"?, "event_types"?}: a subscription, verification request sent at
+// once; answers 201 with its index, id and verification token.
+void HttpServer::Impl::AdminWebhooks(const httplib::Request& req, httplib::Response& res,
+                                     const std::vector<std::string>& seg, const std::string& body) {
+  if (seg.size() != 1)
+    return AdminError(res, 404, "invalid_request_url", "Expected /__admin/webhooks.");
+  if (req.method == "GET") {
+    std::lock_guard<std::mutex> lock(core_mu);
+    json out = fake.webhooks().Json();
+    out["posts"] = webhook_posts.load();
+    out["posts_ok"] = webhook_posts_ok.load();
+    return SendJson(res, 200, out);
+  }
+  if (req.method != "POST") {
+    return AdminError(res, 405, "invalid_request", "/__admin/webhooks answers GET and POST");
+  }
+  auto doc = engine::JsonDocument::Parse(body, "request body");
+  if (!doc.ok()) return AdminError(res, 400, "invalid_json", doc.error().message);
+  engine::JsonReader reader(*doc);
+  engine::ObjectReader root = reader.Root();
+  if (!reader.ok()) return AdminError(res, 400, "validation_error", reader.error().message);
+  auto spec = ParseWebhookSubscription(root);
+  if (!spec.ok()) return AdminError(res, 400, "validation_error", spec.error().message);
+  std::lock_guard<std::mutex> lock(core_mu);
+  WebhookHub& hub = fake.webhooks();
+  const std::uint32_t index = hub.Subscribe(std::move(spec).value());
+  json sub = hub.Json()["subscriptions"][index];
+  sub["verification_token"] = hub.subscription(index).verification_token;
+  SendJson(res, 201, sub);
 }
 
 // POST /__admin/faults: one rule ({"action": ...}) or a plan ({"faults": [...]}). All or nothing.
@@ -1051,6 +1254,82 @@ std::string HttpServer::BaseUrl() const {
   return "http://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(impl_->bound_port);
 }
 
+namespace {
+
+size_t DiscardBody(char*, size_t size, size_t n, void*) { return size * n; }
+
+// Aborts a delivery in flight once the server is stopping.
+int AbortWhenStopping(void* stopping, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return static_cast<std::atomic<bool>*>(stopping)->load() ? 1 : 0;
+}
+
+}  // namespace
+
+bool HttpServer::Impl::Post(const WebhookDelivery& d) {
+  CURL* curl = curl_easy_init();
+  if (curl == nullptr) return false;
+  curl_slist* headers = nullptr;
+  headers = curl_slist_append(headers, "Content-Type: application/json");
+  headers = curl_slist_append(headers, "User-Agent: notion-api");
+  std::string signature;
+  if (!d.verification) {
+    // A planted bad signature is well-formed (sha256= and 64 hex digits) and signs with another
+    // key, so only the HMAC comparison can catch it.
+    signature = "X-Notion-Signature: " +
+                WebhookHub::Signature(d.body, d.bad_signature ? d.verification_token + "-tampered"
+                                                              : d.verification_token);
+    headers = curl_slist_append(headers, signature.c_str());
+  }
+  curl_easy_setopt(curl, CURLOPT_URL, d.url.c_str());
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, d.body.data());
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(d.body.size()));
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
+                   static_cast<long>(options.webhook_timeout_us / kUsPerMs));
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(options.webhook_timeout_us / kUsPerMs));
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, DiscardBody);
+  curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, AbortWhenStopping);
+  curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &stopping);
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  const CURLcode rc = curl_easy_perform(curl);
+  long status = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  curl_slist_free_all(headers);
+  curl_easy_cleanup(curl);
+  webhook_posts.fetch_add(1);
+  const bool ok = rc == CURLE_OK && status >= 200 && status < 300;
+  if (ok) webhook_posts_ok.fetch_add(1);
+  if (options.log) {
+    options.log("webhook " + std::string(d.verification ? "verification" : d.type) + " attempt " +
+                std::to_string(d.attempt) + " -> " +
+                (rc == CURLE_OK ? std::to_string(status) : std::string(curl_easy_strerror(rc))));
+  }
+  return ok;
+}
+
+// Takes what the hub says is due, sends it outside the core's lock, reports each answer; wakes
+// every webhook_poll_us (and at once on Stop) to look again.
+void HttpServer::Impl::DeliverLoop() {
+  while (!stopping.load()) {
+    std::vector<WebhookDelivery> due;
+    {
+      std::lock_guard<std::mutex> lock(core_mu);
+      due = fake.webhooks().TakeDue();
+    }
+    for (const WebhookDelivery& d : due) {
+      const bool ok = !stopping.load() && Post(d);
+      std::lock_guard<std::mutex> lock(core_mu);
+      fake.webhooks().Report(d, ok);
+    }
+    std::unique_lock<std::mutex> lock(stop_mu);
+    stop_cv.wait_for(lock, std::chrono::microseconds(options.webhook_poll_us),
+                     [this] { return stopping.load(); });
+  }
+}
+
 Result<int> HttpServer::Start() {
   Impl& m = *impl_;
   assert(!m.started && "HttpServer::Start called twice");
@@ -1135,6 +1414,9 @@ Result<int> HttpServer::Start() {
     m.server.listen_after_bind();
     m.listen_returned.store(true);
   });
+  static std::once_flag curl_init;
+  std::call_once(curl_init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  m.deliverer = std::thread([&m] { m.DeliverLoop(); });
   // httplib's stop() does nothing until the listening loop has started, so a Stop() right after
   // Start() would leave it running forever: wait (bounded) until it runs.
   const SteadyTime wait_start = std::chrono::steady_clock::now();
@@ -1160,6 +1442,7 @@ void HttpServer::Stop() {
   m.stop_cv.notify_all();
   m.server.stop();
   if (m.listener.joinable()) m.listener.join();
+  if (m.deliverer.joinable()) m.deliverer.join();
   m.started = false;
 }
 

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "core.h"
+#include "notion_sim/engine/retry_after.h"
 #include "notion_sim/simulator/fake_notion.h"
 
 namespace notion_sim::sim {
@@ -14,28 +15,6 @@ namespace {
 
 constexpr std::uint64_t kBillion = 1'000'000'000;
 
-// The earliest time a Retry-After lets the client try again, as our fake writes the header:
-// whole seconds, or an IMF-fixdate mapped onto virtual time through the epoch.
-std::optional<std::pair<TimeUs, bool>> NotBefore(const std::string& value, TimeUs received_us,
-                                                 std::int64_t epoch_unix_s) {
-  if (value.empty()) return std::nullopt;
-  bool digits = value.size() <= 10;
-  std::int64_t s = 0;
-  for (char ch : value) {
-    if (ch < '0' || ch > '9') {
-      digits = false;
-      break;
-    }
-    s = s * 10 + (ch - '0');
-  }
-  if (digits) return std::make_pair(received_us + s * kUsPerSec, false);
-  if (std::optional<std::int64_t> date = ParseHttpDate(value)) {
-    const TimeUs at = (*date - epoch_unix_s) * kUsPerSec;
-    return std::make_pair(at > received_us ? at : received_us, true);
-  }
-  return std::nullopt;
-}
-
 }  // namespace
 
 InProcessTransport::InProcessTransport(engine::Loop& loop, FakeNotion& fake, NetworkModel network,
@@ -46,8 +25,7 @@ InProcessTransport::InProcessTransport(engine::Loop& loop, FakeNotion& fake, Net
       network_(network),
       rng_(rng),
       trace_(trace),
-      max_in_flight_(max_in_flight),
-      epoch_unix_s_(fake.config().workspace.epoch_unix_s) {}
+      max_in_flight_(max_in_flight) {}
 
 std::uint32_t InProcessTransport::Allocate() {
   std::uint32_t slot;
@@ -124,11 +102,15 @@ void InProcessTransport::Arrive(std::uint32_t slot, std::uint32_t gen) {
   }
   const TimeUs now = loop_.NowUs();
   bool answer = true;
+  bool headers_only = false;  // the headers come back, the body never does
   Response r;
   switch (a.action) {
     case FaultAction::kHang:
+      answer = false;
+      break;
     case FaultAction::kStallBody:
       answer = false;
+      headers_only = true;
       break;
     case FaultAction::kLoseAfterCommit:
       if (a.loss == LossMode::kReset) {
@@ -157,6 +139,11 @@ void InProcessTransport::Arrive(std::uint32_t slot, std::uint32_t gen) {
   fake_.journal().AmendLatency(a.seq, now - f.sent_us + (answer ? back : 0));
   if (!answer) {
     f.server_done = true;
+    // A timeout that ends when the headers arrive (the SDK's) stops there: the attempt then waits
+    // for the body forever, as the SDK does.
+    if (headers_only && !f.request.timeout_covers_body && !f.finished && f.request.timeout_us > 0) {
+      loop_.ScheduleAt(now + back, [this, slot, gen] { HeadersArrived(slot, gen); });
+    }
     // No answer is coming: without a timeout, the attempt never ends (visible in hung()).
     if (!f.finished && f.request.timeout_us <= 0) ++hung_;
     MaybeRelease(slot);
@@ -175,6 +162,14 @@ void InProcessTransport::Deliver(std::uint32_t slot, std::uint32_t gen) {
     return;
   }
   Finish(slot, std::move(f.response));
+}
+
+void InProcessTransport::HeadersArrived(std::uint32_t slot, std::uint32_t gen) {
+  Flight& f = flights_[slot];
+  if (f.generation != gen || !f.live || f.finished || !f.timeout_event.valid()) return;
+  loop_.Cancel(f.timeout_event);
+  f.timeout_event = engine::EventId{};
+  ++hung_;
 }
 
 void InProcessTransport::TimeOut(std::uint32_t slot, std::uint32_t gen) {
@@ -215,9 +210,15 @@ void InProcessTransport::Finish(std::uint32_t slot, Response response) {
   }
   if (trace_ != nullptr && response.outcome == TransportOutcome::kResponse &&
       !response.retry_after.empty()) {
-    if (auto nb = NotBefore(response.retry_after, now, epoch_unix_s_)) {
-      trace_->Emit(engine::EventKind::kRetryAfterGiven, now, f.request.op_id, f.request.attempt,
-                   f.request.tenant, nb->first, nb->second ? 1 : 0);
+    // Read strictly on the run's calendar (the loop's), the ground truth every stack is held to.
+    const engine::RetryAfterValue v = engine::ParseRetryAfter(
+        response.retry_after, engine::RetryAfterMode::kStrict, loop_.UnixNowUs());
+    if (v.form == engine::RetryAfterForm::kSeconds || v.form == engine::RetryAfterForm::kDate) {
+      trace_->Emit(engine::Event{now, f.request.op_id, now + v.delay_us,
+                                 v.form == engine::RetryAfterForm::kDate ? 1 : 0,
+                                 f.request.attempt, f.request.tenant,
+                                 engine::EventKind::kRetryAfterGiven,
+                                 engine::DependencyOf(f.request.operation)});
     }
   }
   engine::Completion done = std::move(f.done);

@@ -227,6 +227,130 @@ std::uint64_t Core::Fingerprint(Call& c) {
   return h;
 }
 
+namespace {
+
+std::string_view EntityType(ChangeKind kind) {
+  switch (kind) {
+    case ChangeKind::kDatabaseCreated:
+    case ChangeKind::kDatabaseUpdated:
+      return "database";
+    case ChangeKind::kDataSourceCreated:
+    case ChangeKind::kDataSourceSchemaUpdated:
+    case ChangeKind::kDataSourceUpdated:
+      return "data_source";
+    case ChangeKind::kCommentCreated:
+    case ChangeKind::kCommentUpdated:
+    case ChangeKind::kCommentDeleted:
+      return "comment";
+    case ChangeKind::kFileUploaded:
+      return "file_upload";
+    case ChangeKind::kViewChanged:
+      return "view";
+    default:
+      return "page";
+  }
+}
+
+}  // namespace
+
+// The page a block (or page) id is in; empty when it is in none.
+ObjectId Core::PageOfId(ObjectId id) const {
+  for (int guard = 0; guard < 10'000; ++guard) {
+    const Ref* r = Find(id);
+    if (r == nullptr) return ObjectId{};
+    if (r->kind == Kind::kPage) return id;
+    if (r->kind != Kind::kBlock) return ObjectId{};
+    id = blocks[r->index].parent;
+  }
+  return ObjectId{};
+}
+
+// Notion's data.parent of an object whose parent is `parent`: a data source stands for its
+// database (with data_source_id), the workspace is the "space".
+void Core::EventParent(const ObjectId& parent, WebhookFacts& f) const {
+  f.parent = parent;
+  f.parent_type = "space";
+  const Ref* r = Find(parent);
+  if (r == nullptr) return;
+  switch (r->kind) {
+    case Kind::kPage:
+      f.parent_type = "page";
+      break;
+    case Kind::kBlock:
+      f.parent_type = "block";
+      break;
+    case Kind::kDatabase:
+      f.parent_type = "database";
+      break;
+    case Kind::kDataSource:
+      f.parent_type = "database";
+      f.data_source = parent;
+      f.parent = databases[data_sources[r->index].database].id;
+      break;
+    default:
+      f.parent = ObjectId{};
+      break;
+  }
+}
+
+WebhookFacts Core::EventFacts(const Call& c, ChangeKind kind, const ObjectId& object) const {
+  WebhookFacts f;
+  f.entity = object;
+  f.entity_type = EntityType(kind);
+  if (c.token >= 0 && static_cast<std::size_t>(c.token) < tokens.size()) {
+    f.author = tokens[static_cast<std::size_t>(c.token)].bot;
+  }
+  const Ref* r = Find(object);
+  if (r == nullptr) return f;
+  switch (r->kind) {
+    case Kind::kBlock: {  // content changed under a page: the event names the page
+      f.updated_block = object;
+      f.entity = PageOfId(object);
+      const Ref* page = Find(f.entity);
+      if (page != nullptr) EventParent(pages[page->index].parent, f);
+      break;
+    }
+    case Kind::kPage: {
+      const PageRec& page = pages[r->index];
+      EventParent(page.parent, f);
+      if (kind == ChangeKind::kPagePropertiesUpdated && c.body != nullptr) {
+        const nlohmann::json& props = Field(*c.body, "properties");
+        const DataSourceRec* ds = SourceOf(page);
+        if (props.is_object()) {
+          for (auto it = props.begin(); it != props.end(); ++it) {
+            const std::string& name = it.key();
+            std::string id = "title";
+            if (ds != nullptr) {
+              for (const PropertyDef& def : ds->schema) {
+                if (def.name == name) id = def.id;
+              }
+            }
+            f.updated_properties.push_back(id);
+          }
+        }
+      }
+      break;
+    }
+    case Kind::kDatabase:
+      EventParent(databases[r->index].parent, f);
+      break;
+    case Kind::kDataSource:
+      f.parent = databases[data_sources[r->index].database].id;
+      f.parent_type = "database";
+      break;
+    case Kind::kComment: {
+      const CommentRec& cm = comments[r->index];
+      f.parent = cm.parent;
+      f.parent_type = cm.parent_kind == ParentKind::kBlock ? "block" : "page";
+      f.page = PageOfId(cm.parent);
+      break;
+    }
+    default:
+      break;
+  }
+  return f;
+}
+
 void Core::Commit(Call& c, const ObjectId& object, ChangeKind kind, const ObjectId& parent) {
   c.committed = true;
   ++stats.writes;
@@ -247,17 +371,19 @@ void Core::Commit(Call& c, const ObjectId& object, ChangeKind kind, const Object
     trace->Emit(engine::EventKind::kServerWrite, c.now_us, c.op_id, c.attempt, c.tenant,
                 static_cast<std::int64_t>(c.op), static_cast<std::int64_t>(object.lo >> 1));
   }
-  if (change_sink) {
+  if (change_sink || webhooks->active()) {
     Change change;
     change.kind = kind;
     change.operation = c.op;
     change.object = object;
     change.parent = parent;
+    change.event = EventFacts(c, kind, object);
     change.at_us = c.now_us;
     change.tenant = c.tenant;
     change.op_id = c.op_id;
     change.seq = c.seq;
-    change_sink(change);
+    webhooks->OnChange(change);
+    if (change_sink) change_sink(change);
   }
 }
 

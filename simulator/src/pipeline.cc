@@ -25,6 +25,7 @@ using nlohmann::json;
 
 // Decodes and renders HTTP (http_door.cc).
 ApiCall DecodeHttp(const HttpRequestView& request);
+nlohmann::json ParseBoundedJson(std::string_view text);
 void RenderHttp(Core& m, Call& c, const FaultDecision& d, Answer& a);
 
 namespace {
@@ -365,6 +366,8 @@ Core::Core(const engine::Clock& c, engine::Rng rng, engine::Trace* t, FakeConfig
   cursor_secret_b = cursor.NextU64();
   config.faults.Reseed(rng.Fork("faults"));
   upstream = std::make_unique<Upstream>(config.upstream, rng.Fork("upstream"));
+  webhooks = std::make_unique<WebhookHub>(clock, rng.Fork("webhooks"), config.webhooks,
+                                          config.workspace.epoch_unix_s);
   Build();
 }
 
@@ -666,6 +669,8 @@ void Finish(Core& m, Call& c, const FaultDecision& d, Answer& a, bool render) {
         (d.action == FaultAction::kLoseAfterCommit || d.action == FaultAction::kStallBody ||
          d.action == FaultAction::kCommitThen503)) {
       m.ledger[c.ledger_index].injected_loss = true;
+      if (d.action == FaultAction::kCommitThen503)
+        m.ledger[c.ledger_index].answered_status = c.status;
     }
   }
   if (c.code == ApiCode::kValidationError) ++m.stats.validation_errors;
@@ -751,6 +756,37 @@ void Finish(Core& m, Call& c, const FaultDecision& d, Answer& a, bool render) {
   }
 }
 
+// The call's token, caller, tenant and workspace, from the tenant (typed door) or the bearer.
+void NameCaller(Core& m, Call& c) {
+  const ApiCall& in = c.in;
+  if (in.tenant) {
+    c.token = m.TokenForTenant(*in.tenant);
+    c.tenant = *in.tenant;
+  } else {
+    c.token = m.TokenForBearer(in.bearer);
+    if (c.token < 0 && !in.bearer.empty()) c.caller = RedactToken(in.bearer);
+  }
+  if (c.token >= 0) {
+    const TokenSpec& spec = m.tokens[static_cast<std::size_t>(c.token)].spec;
+    if (!in.tenant) c.caller = spec.name;
+    c.tenant = spec.tenant;
+    c.workspace = spec.workspace;
+  }
+}
+
+// A forwarded call (the proxy): identified and timed like Run's, at the clock's current time.
+void StartForwarded(Core& m, Call& c) {
+  c.seq = ++m.seq;
+  c.now_us = m.clock.NowUs();
+  c.method = c.in.method;
+  c.op_id = c.in.op_id;
+  c.attempt = c.in.attempt;
+  c.target = c.in.target;
+  c.body = &EmptyObject();
+  if (c.in.operation) c.op = *c.in.operation;
+  NameCaller(m, c);
+}
+
 // Runs one decoded call through the stages, in order.
 Answer Run(Core& m, const ApiCall& in, bool render) {
   Call c(in);
@@ -775,19 +811,7 @@ Answer Run(Core& m, const ApiCall& in, bool render) {
 
   // Who calls (known before any check: the journal and the fault plan name the caller even when
   // authentication fails).
-  if (in.tenant) {
-    c.token = m.TokenForTenant(*in.tenant);
-    c.tenant = *in.tenant;
-  } else {
-    c.token = m.TokenForBearer(in.bearer);
-    if (c.token < 0 && !in.bearer.empty()) c.caller = RedactToken(in.bearer);
-  }
-  if (c.token >= 0) {
-    const TokenSpec& spec = m.tokens[static_cast<std::size_t>(c.token)].spec;
-    if (!in.tenant) c.caller = spec.name;
-    c.tenant = spec.tenant;
-    c.workspace = spec.workspace;
-  }
+  NameCaller(m, c);
 
   // 1. Route.
   if (!in.operation) {
@@ -941,6 +965,93 @@ Answer FakeNotion::HandleHttp(const HttpRequestView& request) {
 
 Answer FakeNotion::Call(const ApiCall& call, bool render) { return Run(*impl_, call, render); }
 
+// ---------------------------------------------------------------------------------------------
+// The proxy's pipeline (forward.h): route, caller and fault decision; the target does the rest.
+
+bool FakeNotion::DecideForward(const HttpRequestView& request, Answer& answer) {
+  Core& m = *impl_;
+  const ApiCall in = DecodeHttp(request);
+  class Call c(in);
+  StartForwarded(m, c);
+  FaultDecision d;
+  if (!m.config.faults.rules().empty() || m.config.faults.replaying()) {
+    FaultContext fc;
+    fc.now_us = c.now_us;
+    fc.method = c.method;
+    fc.path = in.path;
+    fc.operation = in.operation;
+    fc.token = in.bearer;
+    fc.tenant = c.tenant;
+    fc.seq = c.seq;
+    fc.op_id = c.op_id;
+    fc.attempt = c.attempt;
+    d = m.config.faults.Decide(fc);
+  }
+  answer = Answer{};
+  if (PreEmpts(d.action)) {
+    ApplyScripted(c, d);
+    Finish(m, c, d, answer, /*render=*/true);
+    return false;
+  }
+  answer.action = d.action;
+  answer.injected = d.fired();
+  answer.fault_rule_id = d.rule_id;
+  answer.delay_us = d.delay_us;
+  answer.loss = d.loss;
+  answer.seq = c.seq;
+  return true;
+}
+
+Answer FakeNotion::FinishForward(const HttpRequestView& request, const Answer& decided,
+                                 const ForwardedAnswer& target) {
+  Core& m = *impl_;
+  const ApiCall in = DecodeHttp(request);
+  class Call c(in);
+  // A journal seq of its own: forwarded requests end in any order, and the journal holds them in
+  // the order their answers came back.
+  StartForwarded(m, c);
+  FaultDecision d;
+  d.action = decided.action;
+  d.rule_id = decided.fault_rule_id;
+  d.delay_us = decided.delay_us;
+  d.loss = decided.loss;
+  Answer a;
+  if (target.status == 0) {
+    c.Fail(502, ApiCode::kBadGateway,
+           "notion-sim proxy: the target gave no answer (" + target.error + ").");
+    Finish(m, c, d, a, /*render=*/true);
+    return a;
+  }
+  c.status = target.status;
+  const json body = ParseBoundedJson(target.body);
+  if (body.is_object()) {
+    if (auto it = body.find("code"); c.failed() && it != body.end() && it->is_string()) {
+      c.code = engine::ParseApiCode(it->get<std::string>());
+    }
+    if (auto it = body.find("id"); it != body.end() && it->is_string()) {
+      if (std::optional<ObjectId> id = ObjectId::Parse(it->get<std::string>())) c.object = *id;
+    }
+  }
+  c.committed = !c.failed() && c.method != engine::Method::kGet;
+  if (d.action == FaultAction::kCommitThen503 && c.committed) {
+    CommitThen503(c);
+    Finish(m, c, d, a, /*render=*/true);
+    return a;
+  }
+  Finish(m, c, d, a, /*render=*/false);
+  a.body = target.body;
+  a.headers = target.headers;
+  for (const auto& [name, value] : a.headers) {
+    if (name.size() == 11 &&
+        std::equal(name.begin(), name.end(), "retry-after", [](char x, char y) {
+          return std::tolower(static_cast<unsigned char>(x)) == y;
+        })) {
+      a.response.retry_after = value;
+    }
+  }
+  return a;
+}
+
 void FakeNotion::SetChangeSink(std::function<void(const Change&)> sink) {
   impl_->change_sink = std::move(sink);
 }
@@ -987,6 +1098,8 @@ std::string_view ChangeKindName(ChangeKind kind) {
 // Admin views
 
 FaultPlan& FakeNotion::faults() { return impl_->config.faults; }
+WebhookHub& FakeNotion::webhooks() { return *impl_->webhooks; }
+const WebhookHub& FakeNotion::webhooks() const { return *impl_->webhooks; }
 Journal& FakeNotion::journal() { return impl_->journal; }
 const Journal& FakeNotion::journal() const { return impl_->journal; }
 const engine::Ledger& FakeNotion::ledger() const { return impl_->ledger; }
@@ -1005,6 +1118,7 @@ void FakeNotion::Reset() {
   m.payload_cache = {};
   m.config.faults.Reseed(m.root_rng.Fork("faults"));
   m.Build();
+  m.webhooks->Reset();
 }
 
 json FakeNotion::HealthJson() const {
@@ -1126,6 +1240,11 @@ Result<FakeConfig> ParseFakeConfig(engine::ObjectReader& root) {
     Result<UpstreamConfig> up = ParseUpstream(*u);
     if (!up.ok()) return up.error();
     config.upstream = std::move(up).value();
+  }
+  if (std::optional<engine::ObjectReader> w = root.OptionalObject("webhooks")) {
+    Result<WebhookConfig> hooks = ParseWebhookConfig(*w);
+    if (!hooks.ok()) return hooks.error();
+    config.webhooks = std::move(hooks).value();
   }
   if (!root.ok()) return root.error();
   return config;

@@ -1,6 +1,7 @@
 #include "notion_sim/simulator/rate_limit.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace notion_sim::sim {
 namespace {
@@ -134,8 +135,8 @@ Result<RateLimitConfig> ParseRateLimits(engine::ObjectReader& r) {
                                     : RateLimitMode::kFixedWindow;
   c.window_requests = r.Int("window_requests", c.window_requests, 1, 1'000'000'000);
   c.window_us = Sec(r.Int("window_s", 60, 1, 86'400));
-  c.bucket_rate_milli_per_s =
-      static_cast<std::int64_t>(r.Number("bucket_rate_per_s", 3.0, 0.001, 1e6) * 1000.0 + 0.5);
+  c.bucket_rate_milli_per_s = static_cast<std::int64_t>(
+      std::llround(r.Number("bucket_rate_per_s", 3.0, 0.001, 1e6) * 1000.0));
   c.bucket_burst = r.Int("bucket_burst", c.bucket_burst, 1, 1'000'000);
   c.workspace_requests = r.Int("workspace_requests", 0, 0, 1'000'000'000);
   c.workspace_window_us = Sec(r.Int("workspace_window_s", 300, 1, 86'400));

@@ -1,6 +1,7 @@
 #include "notion_sim/simulator/upstream.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace notion_sim::sim {
 
@@ -9,7 +10,7 @@ Result<UpstreamConfig> ParseUpstream(engine::ObjectReader& r) {
   c.enabled = r.Bool("enabled", true);
   if (r.Has("latency_ms")) {
     c.latency = LatencyDist::Fixed(
-        static_cast<TimeUs>(r.Number("latency_ms", 300, 0, 3'600'000) * 1000.0 + 0.5));
+        static_cast<TimeUs>(std::llround(r.Number("latency_ms", 300, 0, 3'600'000) * 1000.0)));
   } else if (std::optional<engine::ObjectReader> l = r.OptionalObject("latency")) {
     c.latency = ParseLatencyDist(*l);
   }

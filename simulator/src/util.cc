@@ -69,56 +69,6 @@ Civil CivilFromUnix(std::int64_t unix_s) {
   return c;
 }
 
-namespace {
-constexpr const char* kWeekdays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-constexpr const char* kMonthNames[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-}  // namespace
-
-std::string HttpDate(std::int64_t unix_s) {
-  const Civil c = CivilFromUnix(unix_s);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%s, %02u %s %04lld %02lld:%02lld:%02lld GMT",
-                kWeekdays[c.weekday], c.day, kMonthNames[c.month - 1],
-                static_cast<long long>(c.year), static_cast<long long>(c.second_of_day / 3600),
-                static_cast<long long>(c.second_of_day / 60 % 60),
-                static_cast<long long>(c.second_of_day % 60));
-  return buf;
-}
-
-std::optional<std::int64_t> ParseHttpDate(std::string_view text) {
-  if (text.size() != 29 || text.substr(3, 2) != ", " || text.substr(25) != " GMT") {
-    return std::nullopt;
-  }
-  auto num = [&](std::size_t at, std::size_t n, int* out) {
-    int v = 0;
-    for (std::size_t i = at; i < at + n; ++i) {
-      if (text[i] < '0' || text[i] > '9') return false;
-      v = v * 10 + (text[i] - '0');
-    }
-    *out = v;
-    return true;
-  };
-  int day = 0, year = 0, h = 0, m = 0, s = 0;
-  unsigned month = 0;
-  for (unsigned i = 0; i < 12; ++i) {
-    if (text.substr(8, 3) == kMonthNames[i]) month = i + 1;
-  }
-  if (month == 0 || !num(5, 2, &day) || !num(12, 4, &year) || !num(17, 2, &h) || !num(20, 2, &m) ||
-      !num(23, 2, &s)) {
-    return std::nullopt;
-  }
-  // Days from civil (H. Hinnant's algorithm).
-  std::int64_t y = year - (month <= 2 ? 1 : 0);
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy =
-      (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + static_cast<unsigned>(day) - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  const std::int64_t days = era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-  return days * 86'400 + h * 3600 + m * 60 + s;
-}
-
 std::string_view DefaultMessage(ApiCode code) {
   switch (code) {
     case ApiCode::kInvalidJson:

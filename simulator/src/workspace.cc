@@ -1,7 +1,9 @@
 #include "notion_sim/simulator/workspace.h"
 
 #include <cctype>
+#include <cmath>
 
+#include "notion_sim/engine/rng.h"
 #include "notion_sim/simulator/network.h"
 
 namespace notion_sim::sim {
@@ -167,13 +169,13 @@ Result<Workspace> ParseWorkspace(engine::ObjectReader& r) {
     w.databases.push_back(std::move(spec));
   }
   w.users = static_cast<std::uint32_t>(r.Int("users", 3, 0, 100'000));
-  w.search_indexing_delay_us =
-      static_cast<TimeUs>(r.Number("search_indexing_delay_ms", 0, 0, 86'400'000) * 1000.0 + 0.5);
+  w.search_indexing_delay_us = static_cast<TimeUs>(
+      std::llround(r.Number("search_indexing_delay_ms", 0, 0, 86'400'000) * 1000.0));
   w.unknown_parent = r.Enum("unknown_parent", {"create", "not_found"}, "not_found") == "create"
                          ? UnknownParent::kCreate
                          : UnknownParent::kNotFound;
   w.conflict_window_us =
-      static_cast<TimeUs>(r.Number("conflict_window_ms", 0, 0, 3'600'000) * 1000.0 + 0.5);
+      static_cast<TimeUs>(std::llround(r.Number("conflict_window_ms", 0, 0, 3'600'000) * 1000.0));
   w.query_result_limit =
       static_cast<std::uint32_t>(r.Int("query_result_limit", 10'000, 1, 100'000'000));
   if (std::optional<engine::ObjectReader> rl = r.OptionalObject("rate_limits")) {
@@ -193,6 +195,30 @@ Result<Workspace> ParseWorkspace(engine::ObjectReader& r) {
   r.Finish();
   if (!r.ok()) return r.error();
   return w;
+}
+
+Workspace DefaultServeWorkspace(std::uint64_t seed, std::uint32_t seeded_pages) {
+  engine::Rng rng = engine::Rng(seed).Fork("serve.workspace");
+  Workspace ws;
+  DataSourceSpec source;
+  source.id = engine::ObjectId::Random(rng);
+  source.title = "Tasks";
+  source.properties = {
+      {"Name", "title"},
+      {"Done", "checkbox"},
+      {"Notes", "rich_text"},
+      {"Count", "number"},
+      // What a scenario's updates set, and where a protected create keeps its idempotency key
+      // (reconcile-before-retry looks it up): a live run's workload fits this data source.
+      {"Status", "rich_text"},
+      {"idempotency_key", "rich_text"}};
+  source.pages = seeded_pages;
+  DatabaseSpec database;
+  database.id = engine::ObjectId::Random(rng);
+  database.title = "Tasks";
+  database.data_sources.push_back(std::move(source));
+  ws.databases.push_back(std::move(database));
+  return ws;
 }
 
 }  // namespace notion_sim::sim

@@ -54,6 +54,10 @@ class Runner {
       : binary_(std::move(binary)), src_(std::move(src)), work_(std::move(work)) {
     vars_["src"] = src_.string();
     vars_["sample"] = (src_ / "scenarios/library/steady_budget.json").string();
+    // 100,000 nested arrays (200 KB): the input that once overflowed the stack of every JSON door.
+    // Arguments get 50,000 (one argv string may not exceed 128 KB).
+    vars_["deep_array"] = std::string(100'000, '[') + std::string(100'000, ']');
+    vars_["deep_array_arg"] = std::string(50'000, '[') + std::string(50'000, ']');
   }
 
   // {name} -> its value; unknown names stay as they are (JSON bodies are full of braces).
@@ -130,7 +134,11 @@ class Runner {
       return "";
     }
     const std::optional<int> code = child->Wait(timeout_ms);
-    while (child->ReadLine(0)) {
+    // ReadLine(0) would only hand back what was already read: a timeout lets it drain the pipe
+    // (it returns at once when the child has exited and nothing is left).
+    if (code) {
+      while (child->ReadLine(1000)) {
+      }
     }
     const std::string output = child->stdout_text() + child->Stderr();
     if (!code) {

@@ -593,6 +593,8 @@ TEST(DuplicateCreateChecker, GroupsByOpIdOrFingerprint) {
   Ledger ledger = {Create(Sec(1), 5, 1, 1),  Create(Sec(2), 6, 1, 2),  Create(Sec(3), 5, 9, 3),
                    Create(Sec(4), 0, 42, 4), Create(Sec(5), 0, 42, 5), Create(Sec(6), 0, 43, 6)};
   ledger[0].injected_loss = true;
+  ledger[4].injected_loss = true;
+  ledger[4].answered_status = 503;
   LedgerEntry update = Create(Sec(7), 5, 1, 7);
   update.operation = Operation::kUpdatePage;
   ledger.push_back(update);
@@ -603,11 +605,13 @@ TEST(DuplicateCreateChecker, GroupsByOpIdOrFingerprint) {
   ASSERT_EQ(r.violation_count, 2u);
   EXPECT_EQ(r.violations[0].text,
             "fingerprint 42: 2 creates committed: 00000000-0000-1111-0000-000000000004 at "
-            "4.000000 s; 00000000-0000-1111-0000-000000000005 at 5.000000 s");
-  EXPECT_EQ(r.violations[1].text,
-            "op 5: 2 creates committed: 00000000-0000-1111-0000-000000000001 at 1.000000 s "
-            "(response lost by the fault plan); 00000000-0000-1111-0000-000000000003 at "
-            "3.000000 s");
+            "4.000000 s; 00000000-0000-1111-0000-000000000005 at 5.000000 s (committed, then "
+            "answered 503 by the fault plan)");
+  EXPECT_EQ(
+      r.violations[1].text,
+      "op 5: 2 creates committed: 00000000-0000-1111-0000-000000000001 at 1.000000 s "
+      "(committed, its response lost by the fault plan); 00000000-0000-1111-0000-000000000003 "
+      "at 3.000000 s");
   EXPECT_EQ(r.violations[1].at_us, Sec(3));
 }
 

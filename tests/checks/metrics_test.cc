@@ -313,7 +313,7 @@ TEST(MetricsSink, TimeToRecoverAfterTheLastFault) {
 
 TEST(MetricsSink, RecoversWhenTheDlqDrainsAfterTrafficEnded) {
   MetricsConfig config;
-  config.fault_end_us = Sec(10);
+  config.fault_windows = {FaultWindow{0, Sec(10)}};
   MetricsSink m(config);
   m.OnEvent(Started(Sec(1), 1));
   m.OnEvent(Ev(K::kDlqEnqueued, Sec(2), 1, 1, 1));
@@ -328,7 +328,7 @@ TEST(MetricsSink, RecoversWhenTheDlqDrainsAfterTrafficEnded) {
 
 TEST(MetricsSink, NotRecoveredWhileABreakerStaysOpenAndNoFaultsMeansNoFaults) {
   MetricsConfig config;
-  config.fault_end_us = Sec(10);
+  config.fault_windows = {FaultWindow{0, Sec(10)}};
   MetricsSink m(config);
   m.OnEvent(Transition(Sec(5), BreakerState::kClosed, BreakerState::kOpen));
   for (std::uint64_t i = 1; i <= 20; ++i) {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs one scenario twice with the same seed; the trace digests must match (DESIGN.md rule 5),
+# Runs one scenario twice with the same seed; the trace digests must match (docs/architecture.md, rule 5),
 # and the run itself must pass (exit 0) — or, with "allow-fail" (profile comparisons, which show
 # what a weaker stack breaks), end with a verdict (exit 0 or 1), never with an error (exit 2).
 set -u

@@ -72,7 +72,7 @@ json.dump({
 PY
 run validate "$in/scn.json" > "$o/validate.txt" 2>&1
 check "validate a scenario that holds tokens" '[ $? -eq 0 ]'
-run run "$in/scn.json" --out "$o/sim" > "$o/sim.txt" 2>&1; code=$?
+run run "$in/scn.json" --out "$o/sim" --log "$o/sim.log" > "$o/sim.txt" 2>&1; code=$?
 check "simulated run: result JSON, summary, JUnit, HTML (exit $code)" \
   '[ $code -le 1 ] && [ -s "$o/sim/secrets.result.json" ] && [ -s "$o/sim/results.json" ] &&
    [ -s "$o/sim/summary.md" ] && [ -s "$o/sim/junit.xml" ] && [ -s "$o/sim/secrets.html" ]'
@@ -138,7 +138,7 @@ admin=(-H "$(bearer "${S[admin]}")")
 rule_on "${S[serve_b]}" '"action": "respond", "status": 503, "code": "service_unavailable"' \
   | sed 's/^/{"faults": [/; s/$/]}/' > "$in/faults.json"
 export NSIM_SECRETS_ADMIN=${S[admin]}
-start_serve serve --tokens "${S[serve_a]},${S[serve_b]}" --admin-token-env NSIM_SECRETS_ADMIN \
+start_serve serve --tokens "${S[serve_a]},${S[serve_b]}" --admin-token-env NSIM_SECRETS_ADMIN --log "$o/serve.log" \
   --faults "$in/faults.json" --log-requests
 check "serve binds 127.0.0.1 by default" '[ "${url%:*}" = http://127.0.0.1 ]'
 port=${url##*:}
@@ -221,7 +221,8 @@ json.dump({
 }, open(path, "w"), indent=2)
 PY
 NSIM_SECRETS_TOKEN=${S[serve_a]} run run --live --base-url "$url" --token-env NSIM_SECRETS_TOKEN \
-  --admin-token-env NSIM_SECRETS_ADMIN --out "$o/live" "$in/live.json" > "$o/live.txt" 2>&1
+  --admin-token-env NSIM_SECRETS_ADMIN --out "$o/live" --log "$o/live.log" "$in/live.json" \
+  > "$o/live.txt" 2>&1
 code=$?
 check "live run: results and reports (exit $code)" \
   '[ $code -le 1 ] && [ -s "$o/live/secrets_live.result.json" ] && [ -s "$o/live/junit.xml" ]'
@@ -230,6 +231,12 @@ check "the live run installed its rule on its token, and it fired" \
 run replay --journal "$o/live/secrets_live.decisions.json" --out "$o/replay" "$in/live.json" \
   > "$o/replay.txt" 2>&1
 check "replay of the live run" '[ $? -le 1 ]'
+run replay --recording "$o/live/secrets_live.recording.jsonl" --out "$o/replay_rec" \
+  --log "$o/replay_rec.log" "$in/live.json" > "$o/replay_rec.txt" 2>&1
+check "replay of the live run from the client's recording" '[ $? -le 1 ]'
+check "the structured logs were written (run, live run, its recording)" \
+  '[ -s "$o/sim.log" ] && grep -q "\"kind\":\"attempt\"" "$o/live.log" &&
+   grep -q "notion-sim.recording" "$o/live/secrets_live.recording.jsonl"'
 run compare "$o/replay/secrets_live.result.json" "$o/live/secrets_live.result.json" \
   --out "$o/compare.md" > "$o/compare.txt" 2>&1
 check "compare of replay and live" '[ $? -le 1 ]'
@@ -249,6 +256,8 @@ req ws_journal GET /__admin/journal
 check "serve --workspace: its token works; no warning on 127.0.0.2" \
   'statuses 200 ws_me && ! grep -q warning "$o/serve_ws.err"'
 stop_all
+check "serve --log: a JSON line per request, the live run's trace ids among them" \
+  'grep -q "\"kind\":\"request\"" "$o/serve.log" && grep -q "\"trace_id\"" "$o/serve.log"'
 
 # Not loopback: the warning, then the bind fails (192.0.2.1 belongs to no machine).
 run serve --port 0 --bind 192.0.2.1 > "$o/bind.out" 2> "$o/bind.err"; code=$?

@@ -45,10 +45,15 @@ TEST(Rng, ForksWithDifferentLabelsAreIndependent) {
   const int n = 20000;
   for (int i = 0; i < n; ++i) {
     const double u = x.NextDouble(), v = y.NextDouble();
-    sxy += u * v; sx += u; sy += v; sxx += u * u; syy += v * v;
+    sxy += u * v;
+    sx += u;
+    sy += v;
+    sxx += u * u;
+    syy += v * v;
   }
   const double cov = sxy / n - (sx / n) * (sy / n);
-  const double corr = cov / std::sqrt((sxx / n - (sx / n) * (sx / n)) * (syy / n - (sy / n) * (sy / n)));
+  const double corr =
+      cov / std::sqrt((sxx / n - (sx / n) * (sx / n)) * (syy / n - (sy / n) * (sy / n)));
   EXPECT_LT(std::fabs(corr), 0.03);
 }
 

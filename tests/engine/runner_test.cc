@@ -54,8 +54,8 @@ LogicalOp Op(std::uint64_t id, TimeUs at) {
 TEST(Runner, CountsEveryEndingOnceAndReportsTheRest) {
   SimLoop loop;
   Trace trace;
-  ListWorkload workload({Op(1, Sec(1)), Op(2, Sec(2)), Op(3, Sec(3)), Op(4, Sec(4)),
-                         Op(5, Sec(5)), Op(6, Sec(100))});
+  ListWorkload workload(
+      {Op(1, Sec(1)), Op(2, Sec(2)), Op(3, Sec(3)), Op(4, Sec(4)), Op(5, Sec(5)), Op(6, Sec(100))});
   ScriptedClient client(loop);
   Runner runner(loop, trace, workload, client);
   const RunSummary s = runner.Run(RunOptions{.duration_us = Sec(60), .drain_limit_us = Sec(10)});

@@ -29,13 +29,27 @@ TEST(Trace, AnyFieldChangesTheDigest) {
     t.Emit(e);
     return t.Digest() != ref.Digest();
   };
-  Event e = base; e.at_us += 1; EXPECT_TRUE(differs(e));
-  e = base; e.op_id += 1; EXPECT_TRUE(differs(e));
-  e = base; e.a += 1; EXPECT_TRUE(differs(e));
-  e = base; e.b += 1; EXPECT_TRUE(differs(e));
-  e = base; e.attempt += 1; EXPECT_TRUE(differs(e));
-  e = base; e.key += 1; EXPECT_TRUE(differs(e));
-  e = base; e.kind = EventKind::kRetryGaveUp; EXPECT_TRUE(differs(e));
+  Event e = base;
+  e.at_us += 1;
+  EXPECT_TRUE(differs(e));
+  e = base;
+  e.op_id += 1;
+  EXPECT_TRUE(differs(e));
+  e = base;
+  e.a += 1;
+  EXPECT_TRUE(differs(e));
+  e = base;
+  e.b += 1;
+  EXPECT_TRUE(differs(e));
+  e = base;
+  e.attempt += 1;
+  EXPECT_TRUE(differs(e));
+  e = base;
+  e.key += 1;
+  EXPECT_TRUE(differs(e));
+  e = base;
+  e.kind = EventKind::kRetryGaveUp;
+  EXPECT_TRUE(differs(e));
 }
 
 TEST(Trace, OrderMatters) {

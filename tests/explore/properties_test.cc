@@ -25,6 +25,7 @@
 #include "generators.h"
 #include "notion_sim/explore/case.h"
 #include "notion_sim/explore/properties.h"
+#include "notion_sim/explore/shrink.h"
 #include "notion_sim/scenarios/run.h"
 #include "notion_sim/scenarios/scenario.h"
 
@@ -262,6 +263,48 @@ TEST(WholeStack, WorkflowsEndEveryItemOnce) {
       workflow);
   const Hunt hunt = Check("healthy_workflows", gen, 40);
   EXPECT_FALSE(hunt.failed) << hunt.message;
+}
+
+// ---- explore --shrink -------------------------------------------------------------------------
+
+// Each distinct failure a run shows gets a shrunk file beside its reproducing file, and each shrunk
+// file, run again, still fails the same check (lost_creates through the blindly retrying
+// fixed-delay wrapper: on seed 105 it fails no_duplicate_creates, ops_end_once, liveness and a
+// gate).
+TEST(ExploreShrink, EachDistinctFailureIsShrunkAndStillFailsTheSameWay) {
+  const std::string dir = OutDir() + "/explore-shrink";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::ifstream library(NSIM_LIBRARY "/lost_creates.json");
+  nlohmann::json doc = nlohmann::json::parse(library);
+  doc["name"] = "lost_creates_blind";
+  doc["stack"] = {{"profile", "fixed-delay"}};
+  std::ofstream(dir + "/blind.json") << doc.dump(2);
+  const std::string cmd = std::string(NSIM_CLI) + " explore " + dir + "/blind.json --seeds 1 " +
+                          "--shrink --shrink-runs 60 --out " + dir + "/out --quiet > " + dir +
+                          "/explore.txt 2>&1";
+  const int status = std::system(cmd.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 1) << cmd;
+  std::ifstream summary_file(dir + "/out/explore.json");
+  const nlohmann::json failures = nlohmann::json::parse(summary_file)["summary"]["failures"];
+  ASSERT_EQ(failures.size(), 4u) << failures.dump(1);
+  for (const nlohmann::json& f : failures) {
+    std::string file = dir + "/out/" + f["file"].get<std::string>();
+    file.replace(file.size() - 5, 5, ".shrunk.json");
+    auto spec = scenarios::LoadScenario(file);
+    ASSERT_TRUE(spec.ok()) << file << ": " << spec.error().message;
+    auto result = scenarios::RunScenario(*spec);
+    ASSERT_TRUE(result.ok());
+    EXPECT_TRUE(Has(CheckRun(*spec, *result), f["check"].get<std::string>())) << file;
+    const ScenarioSize size = SizeOf(spec->source);
+    std::cout << f["check"].get<std::string>() << ": shrunk to " << size.Text() << "\n";
+    if (f["check"] == "no_duplicate_creates") {
+      EXPECT_EQ(size.streams, 1u);
+      EXPECT_EQ(size.fault_rules, 1u);
+      EXPECT_EQ(size.duration_s, 2.0);
+    }
+  }
 }
 
 }  // namespace

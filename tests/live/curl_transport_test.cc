@@ -2,6 +2,7 @@
 // server for hangs, stalls and resets) per test, stopped at the end. Every request has a timeout
 // of at most 2 s and every test sends few requests; time assertions are lower bounds only.
 #include "notion_sim/engine/curl_transport.h"
+#include "notion_sim/engine/retry_after.h"
 #include "notion_sim/engine/rng.h"
 
 #include <memory>
@@ -102,8 +103,8 @@ TEST_F(CurlTransportTest, ManyConcurrentRequestsOnOneThreadReuseConnections) {
   std::function<void()> send_next = [&] {
     const int i = sent++;
     Request r = Get(targets[static_cast<std::size_t>(i)]);
-    r.op_id = static_cast<std::uint64_t>(i + 1);
-    transport_->Send(r, [&, i](Response resp) {
+    r.op_id = static_cast<std::uint64_t>(i) + 1;
+    transport_->Send(r, [&, i](const Response& resp) {
       ok += resp.ok() ? 1 : 0;
       matched += resp.object_id == targets[static_cast<std::size_t>(i)] ? 1 : 0;
       if (sent < kTotal) send_next();
@@ -404,6 +405,27 @@ TEST_F(CurlTransportTest, HeadersThenAStalledBodyTimesOut) {
   EXPECT_GE(r.received_us - r.sent_us, Ms(300));
 }
 
+// Issue 14: the SDK's timeout covers only the headers; the body read has none (notion-api.md
+// §4.7: still waiting after 6 s with timeoutMs 1000). With timeout_covers_body false a stalled
+// body is not a timeout: the attempt is still waiting 1.5 s past its 1 s timeout (the old
+// transport ended it at 1 s). The server sends the head at once; only a head slower than 1 s
+// could end the attempt, as it should.
+TEST_F(CurlTransportTest, TheSdkTimeoutEndsWithTheHeadersAStalledBodyIsWaitedFor) {
+  RawServer& server = Raw(RawServer::Behavior::kStallBody);
+  ASSERT_TRUE(server.ok());
+  Connect(server.url());
+  Request sdk = Get(kPage, Sec(1));
+  sdk.timeout_covers_body = false;
+  std::optional<Response> got;
+  transport_->Send(sdk, [&](Response r) { got = std::move(r); });
+  loop_.RunUntil(loop_.NowUs() + Ms(2500));
+  EXPECT_FALSE(got.has_value()) << "ended as " << TransportOutcomeName(got->outcome);
+  EXPECT_EQ(transport_->InFlight(), 1u);
+  EXPECT_EQ(server.requests(), 1);
+  transport_.reset();  // aborts the transfer: its completion never runs
+  EXPECT_FALSE(got.has_value());
+}
+
 TEST_F(CurlTransportTest, AResetConnectionIsConnectionReset) {
   RawServer& server = Raw(RawServer::Behavior::kReset);
   ASSERT_TRUE(server.ok());
@@ -461,8 +483,8 @@ TEST_F(CurlTransportTest, DestroyingTheTransportDropsInFlightCompletions) {
   RawServer& server = Raw(RawServer::Behavior::kHang);
   Connect(server.url());
   int completions = 0;
-  transport_->Send(Get(), [&](Response) { ++completions; });
-  transport_->Send(Get(), [&](Response) { ++completions; });
+  transport_->Send(Get(), [&](const Response&) { ++completions; });
+  transport_->Send(Get(), [&](const Response&) { ++completions; });
   EXPECT_EQ(loop_.TransfersInFlight(), 2u);
   loop_.RunUntil(loop_.NowUs() + Ms(50));  // let them connect
   transport_.reset();
@@ -486,7 +508,7 @@ TEST(CurlTransportBound, TransfersPastTheBoundStopTheLoop) {
   r.operation = Operation::kUsersMe;
   r.timeout_us = Ms(200);
   int completions = 0;
-  for (int i = 0; i < 3; ++i) (*transport)->Send(r, [&](Response) { ++completions; });
+  for (int i = 0; i < 3; ++i) (*transport)->Send(r, [&](const Response&) { ++completions; });
   ASSERT_FALSE(loop.status().ok());
   EXPECT_EQ(loop.status().error().code, ErrorCode::kLimitExceeded);
   EXPECT_NE(loop.status().error().message.find("more than 2 transfers"), std::string::npos)

@@ -83,7 +83,7 @@ TEST(ParseAnswer, NotionErrorBodyGivesTheCode) {
 }
 
 TEST(ParseAnswer, CodesOutsideTheSdkEnumAreNotKnown) {
-  // notion-api.md §2.3: these four become UnknownHTTPResponseError in the SDK.
+  // docs/sources.md#the-official-sdk: these four become UnknownHTTPResponseError in the SDK.
   for (const char* code :
        {"missing_version", "invalid_grant", "bad_gateway", "database_connection_unavailable"}) {
     const Response r =

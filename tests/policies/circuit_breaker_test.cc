@@ -156,9 +156,9 @@ TEST(OpossumBreaker, RotationUsesWholeMillisecondIntervalsAndStopsWhenTheWindowI
   c.volume_threshold = 100;
   H h(c);
   h.CallAt(Ms(1), kS);
-  h.loop.RunUntil(Ms(3 * 3333) - 1);
+  h.loop.RunUntil(3 * Ms(3333) - 1);
   EXPECT_EQ(h.breaker.WindowCounts().calls, 1);
-  h.loop.RunUntil(Ms(3 * 3333));
+  h.loop.RunUntil(3 * Ms(3333));
   EXPECT_EQ(h.breaker.WindowCounts().calls, 0);
   EXPECT_EQ(h.loop.Pending(), 0u);  // no timer left: the loop can go idle
 }
@@ -476,6 +476,34 @@ TEST(BreakerExtensions, HalfOpenWithThreeProbesAndTwoSuccessesNeeded) {
   }
 }
 
+// Issue 14: max_wait_duration_in_half_open_state_ms was accepted and ignored in opossum mode (the
+// mode `recommended` uses): set to 10 s, the breaker stayed half-open for as long as its probes
+// took (120 s seen). Now N probes and a bound on half-open hold together in every mode.
+TEST(BreakerExtensions, MaxWaitInHalfOpenHoldsInOpossumModeWithProbes) {
+  BreakerConfig c = Opossum();
+  c.half_open_probes = 3;
+  c.half_open_success_threshold = 2;
+  c.max_wait_duration_in_half_open_state_us = Sec(10);
+  H h(c);
+  h.CallAt(0, kF);                   // opens; half-open by timer at 30 s
+  const BreakerPermit probe = h.StartAt(Sec(31));  // a probe that hangs
+  ASSERT_TRUE(probe.allowed());
+  h.loop.RunUntil(Sec(40) - 1);
+  EXPECT_EQ(h.breaker.State(), kHalfOpen);
+  h.loop.RunUntil(Sec(40));
+  EXPECT_EQ(h.breaker.State(), kOpen);  // 10 s after entering half-open at 30 s
+  EXPECT_EQ(h.rec.TimesOf(EventKind::kBreakerTransition),
+            (std::vector<TimeUs>{0, Sec(30), Sec(40)}));
+  h.loop.RunUntil(Sec(70));
+  EXPECT_EQ(h.breaker.State(), kHalfOpen);  // the next open period, then half-open again
+  c.transition_to_state_after_wait_duration = kClosed;
+  H g(c);
+  g.CallAt(0, kF);
+  g.StartAt(Sec(31));
+  g.loop.RunUntil(Sec(40));
+  EXPECT_EQ(g.breaker.State(), kClosed);
+}
+
 TEST(BreakerExtensions, OpenDurationGrowsByTheMultiplierUpToTheCapAndResetsOnClose) {
   BreakerConfig c = Opossum();
   c.reset_timeout_us = Sec(1);
@@ -544,6 +572,43 @@ TEST(BreakerRegistryTest, GlobalScopeSharesOneBreakerPerTenantScopeMakesOneEach)
   EXPECT_EQ(per.size(), 2u);
 }
 
+// Issue 14: opossum makes its breaker (the rolling window's bucket timer, allowWarmUp's window)
+// when the application starts; ours was made at the first call, so warm-up and bucket phase
+// counted from then. The global breaker is now made with the stack.
+TEST(BreakerRegistryTest, TheGlobalOpossumBreakerIsMadeWithTheStackNotAtTheFirstCall) {
+  {
+    // allowWarmUp over a 10 s window, the first call at 12 s: warm-up ended at 10 s, so the
+    // failure opens the breaker. (Made at the first call, warm-up ran to 22 s: it stayed closed.)
+    SimLoop loop;
+    Trace trace;
+    BreakerConfig c = Opossum();
+    c.allow_warm_up = true;
+    BreakerRegistry stack(loop, &trace, c, BreakerScope::kGlobal);
+    loop.RunUntil(Sec(12));
+    CircuitBreaker& b = stack.For(0);
+    const BreakerPermit p = b.TryAcquire(1, 1);
+    b.OnResult(p, kF, 0);
+    EXPECT_EQ(b.State(), kOpen);
+  }
+  {
+    // Buckets of 1 s rotate at whole seconds from the stack's start: a failure at 2.5 s has left
+    // the 10-bucket window by 12.2 s (rotations at 3, 4, ..., 12). Made at 2.5 s, the buckets
+    // rotated at 3.5, ..., 11.5 and still held it.
+    SimLoop loop;
+    Trace trace;
+    BreakerConfig c = Opossum();
+    c.volume_threshold = 5;  // stays closed
+    BreakerRegistry stack(loop, &trace, c, BreakerScope::kGlobal);
+    loop.RunUntil(Ms(2500));
+    CircuitBreaker& b = stack.For(0);
+    const BreakerPermit p = b.TryAcquire(1, 1);
+    b.OnResult(p, kF, 0);
+    loop.RunUntil(Ms(12'200));
+    EXPECT_EQ(b.WindowCounts().failures, 0);
+    EXPECT_EQ(b.WindowCounts().calls, 0);
+  }
+}
+
 // ---------------- config ----------------
 
 Result<BreakerConfig> ParseText(const std::string& text) {
@@ -604,7 +669,7 @@ BreakerConfig GenConfig() {
   c.reset_timeout_us = Ms(*rc::gen::inRange(1, 20'000)) + 500;
   c.error_threshold_percentage = *rc::gen::inRange(0, 101);
   c.rolling_count_buckets = *rc::gen::inRange(1, 11);
-  c.rolling_count_timeout_us = Ms(c.rolling_count_buckets * *rc::gen::element(500, 1000, 1500));
+  c.rolling_count_timeout_us = c.rolling_count_buckets * Ms(*rc::gen::element(500, 1000, 1500));
   c.volume_threshold = *rc::gen::inRange(0, 6);
   c.failure_rate_threshold = *rc::gen::inRange(1, 101);
   c.sliding_window_size = *rc::gen::inRange(1, 8);
@@ -744,7 +809,7 @@ RC_GTEST_PROP(BreakerProperties, OpossumModeOpensExactlyWhenItsRuleSays, ()) {
   config.error_threshold_percentage = *rc::gen::inRange(0, 101);
   config.rolling_count_buckets = *rc::gen::inRange(1, 11);
   config.rolling_count_timeout_us =
-      Ms(config.rolling_count_buckets * *rc::gen::element(500, 1000, 1500));
+      config.rolling_count_buckets * Ms(*rc::gen::element(500, 1000, 1500));
   config.volume_threshold = *rc::gen::inRange(0, 6);
   const std::vector<Step> steps = GenSteps();
   H h(config);

@@ -89,7 +89,7 @@ TEST(Classify, SdkViewNeedsACodeInItsEnum) {
   EXPECT_TRUE(IsSdkApiResponseError(Http(429, ApiCode::kRateLimited)));
   EXPECT_TRUE(IsSdkApiResponseError(Http(504, ApiCode::kGatewayTimeout)));
   EXPECT_TRUE(IsSdkApiResponseError(Http(400, ApiCode::kInvalidBeta)));
-  // Not in APIErrorCode (notion-api.md §2.3): UnknownHTTPResponseError.
+  // Not in APIErrorCode (docs/sources.md#the-official-sdk): UnknownHTTPResponseError.
   EXPECT_FALSE(IsSdkApiResponseError(Http(502, ApiCode::kBadGateway)));
   EXPECT_FALSE(IsSdkApiResponseError(Http(503, ApiCode::kDatabaseConnectionUnavailable)));
   EXPECT_FALSE(IsSdkApiResponseError(Http(400, ApiCode::kMissingVersion)));

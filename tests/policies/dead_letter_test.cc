@@ -66,7 +66,7 @@ TEST(DeadLetterQueueTest, RetriesOnTheScheduleThenGoesPermanentForManualReview) 
   Fixture f;
   int calls = 0;
   DeadLetterQueue dlq(f.loop, &f.trace, f.store, ThreeTries(),
-                      [&](const engine::LogicalOp& op, DeadLetterQueue::Done done) {
+                      [&](const engine::LogicalOp& op, const DeadLetterQueue::Done& done) {
                         EXPECT_EQ(op.op_id, 9u);
                         ++calls;
                         done(false, "503 service_unavailable #" + std::to_string(calls));
@@ -105,7 +105,7 @@ TEST(DeadLetterQueueTest, ASuccessfulReprocessDrainsTheEntry) {
   Fixture f;
   int calls = 0;
   DeadLetterQueue dlq(f.loop, &f.trace, f.store, ThreeTries(),
-                      [&](const engine::LogicalOp&, DeadLetterQueue::Done done) {
+                      [&](const engine::LogicalOp&, const DeadLetterQueue::Done& done) {
                         ++calls;
                         done(calls == 2, calls == 2 ? "" : "timeout");
                       });
@@ -123,7 +123,7 @@ TEST(DeadLetterQueueTest, ReprocessesOneEntryAtATime) {
   Fixture f;
   std::vector<TimeUs> starts;
   DeadLetterQueue dlq(f.loop, &f.trace, f.store, ThreeTries(),
-                      [&](const engine::LogicalOp&, DeadLetterQueue::Done done) {
+                      [&](const engine::LogicalOp&, const DeadLetterQueue::Done& done) {
                         starts.push_back(f.loop.NowUs());
                         f.loop.ScheduleAfter(Min(10), [done] { done(true, ""); });
                       });
@@ -137,9 +137,10 @@ TEST(DeadLetterQueueTest, AFullQueueRefusesAndHoldsNothingMore) {
   Fixture f;
   DlqConfig c = ThreeTries();
   c.max_depth = 2;
-  DeadLetterQueue dlq(
-      f.loop, &f.trace, f.store, c,
-      [](const engine::LogicalOp&, DeadLetterQueue::Done done) { done(false, "still down"); });
+  DeadLetterQueue dlq(f.loop, &f.trace, f.store, c,
+                      [](const engine::LogicalOp&, const DeadLetterQueue::Done& done) {
+                        done(false, "still down");
+                      });
   ASSERT_TRUE(dlq.Enqueue(Op(1), "x", 1).ok());
   ASSERT_TRUE(dlq.Enqueue(Op(2), "x", 1).ok());
   Result<std::uint64_t> third = dlq.Enqueue(Op(3), "x", 1);
@@ -154,7 +155,7 @@ TEST(DeadLetterQueueTest, StopHaltsReprocessingButKeepsEntries) {
   Fixture f;
   int calls = 0;
   DeadLetterQueue dlq(f.loop, &f.trace, f.store, ThreeTries(),
-                      [&](const engine::LogicalOp&, DeadLetterQueue::Done done) {
+                      [&](const engine::LogicalOp&, const DeadLetterQueue::Done& done) {
                         ++calls;
                         done(false, "x");
                       });
@@ -171,7 +172,7 @@ TEST(DeadLetterQueueTest, RetryAllNowIgnoresTheSchedule) {
   Fixture f;
   std::vector<TimeUs> starts;
   DeadLetterQueue dlq(f.loop, &f.trace, f.store, ThreeTries(),
-                      [&](const engine::LogicalOp&, DeadLetterQueue::Done done) {
+                      [&](const engine::LogicalOp&, const DeadLetterQueue::Done& done) {
                         starts.push_back(f.loop.NowUs());
                         done(true, "");
                       });
@@ -189,7 +190,7 @@ TEST(DeadLetterQueueTest, AnotherRunResumesWhatTheStoreHolds) {
   {
     engine::SimLoop loop;
     DeadLetterQueue dlq(loop, nullptr, store, ThreeTries(),
-                        [](const engine::LogicalOp& op, DeadLetterQueue::Done done) {
+                        [](const engine::LogicalOp& op, const DeadLetterQueue::Done& done) {
                           done(false, "down " + std::to_string(op.op_id));
                         });
     ASSERT_TRUE(dlq.Enqueue(Op(1), "x", 1).ok());
@@ -200,7 +201,7 @@ TEST(DeadLetterQueueTest, AnotherRunResumesWhatTheStoreHolds) {
   loop.RunUntil(Sec(5));
   std::vector<std::uint64_t> seen;
   DeadLetterQueue dlq(loop, nullptr, store, ThreeTries(),
-                      [&](const engine::LogicalOp& op, DeadLetterQueue::Done done) {
+                      [&](const engine::LogicalOp& op, const DeadLetterQueue::Done& done) {
                         seen.push_back(op.op_id);
                         done(true, "");
                       });
@@ -260,16 +261,17 @@ RC_GTEST_PROP(DeadLetterProperties, NoEntryIsLost, ()) {
   config.retry_delays_us = {Sec(30), Min(2), Min(10)};
   config.max_attempts = max_attempts;
   std::set<std::uint64_t> drained;
-  DeadLetterQueue dlq(
-      loop, &trace, store, config, [&](const engine::LogicalOp& op, DeadLetterQueue::Done done) {
-        const bool ok = rng.Chance(1, 3);
-        if (ok) drained.insert(op.op_id);
-        if (rng.Chance(1, 2)) {
-          done(ok, "e");
-        } else {
-          loop.ScheduleAfter(Sec(rng.UniformInt(0, 120)), [done, ok] { done(ok, "e"); });
-        }
-      });
+  DeadLetterQueue dlq(loop, &trace, store, config,
+                      [&](const engine::LogicalOp& op, const DeadLetterQueue::Done& done) {
+                        const bool ok = rng.Chance(1, 3);
+                        if (ok) drained.insert(op.op_id);
+                        if (rng.Chance(1, 2)) {
+                          done(ok, "e");
+                        } else {
+                          loop.ScheduleAfter(Sec(rng.UniformInt(0, 120)),
+                                             [done, ok] { done(ok, "e"); });
+                        }
+                      });
   for (int i = 1; i <= entries; ++i) {
     loop.ScheduleAt(Sec(rng.UniformInt(0, 600)), [&dlq, i] {
       RC_ASSERT(dlq.Enqueue(Op(static_cast<std::uint64_t>(i)), "x", 1).ok());
@@ -302,7 +304,7 @@ RC_GTEST_PROP(DeadLetterProperties, NoEntryIsLost, ()) {
 // ---------------- SQLite ----------------
 
 std::string FreshDbPath(const std::string& stem) {
-  const std::string path =
+  std::string path =
       ::testing::TempDir() + "nsim_" + stem + "_" + std::to_string(::getpid()) + ".db";
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
   return path;
@@ -354,7 +356,7 @@ TEST(SqliteDeadLetterStoreTest, AQueueOnSqliteResumesAfterTheProcessGoesAway) {
     auto store = SqliteDeadLetterStore::Open(path).value();
     engine::SimLoop loop;
     DeadLetterQueue dlq(loop, nullptr, *store, ThreeTries(),
-                        [](const engine::LogicalOp&, DeadLetterQueue::Done) {
+                        [](const engine::LogicalOp&, const DeadLetterQueue::Done&) {
                           // never answers: the process "dies" mid-reprocess
                         });
     ASSERT_TRUE(dlq.Enqueue(Op(1), "a", 1).ok());
@@ -365,7 +367,7 @@ TEST(SqliteDeadLetterStoreTest, AQueueOnSqliteResumesAfterTheProcessGoesAway) {
   engine::SimLoop loop;
   std::vector<std::uint64_t> seen;
   DeadLetterQueue dlq(loop, nullptr, *store, ThreeTries(),
-                      [&](const engine::LogicalOp& op, DeadLetterQueue::Done done) {
+                      [&](const engine::LogicalOp& op, const DeadLetterQueue::Done& done) {
                         seen.push_back(op.op_id);
                         EXPECT_EQ(*op.payload, *Op(op.op_id).payload);
                         done(true, "");

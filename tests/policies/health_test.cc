@@ -137,6 +137,18 @@ TEST(HealthTest, SinkFollowsEachServiceFromTheTrace) {
             (std::vector<std::pair<std::int64_t, std::int64_t>>{{0, 2}}));
   EXPECT_EQ(Changes(trace, kServiceNotion),
             (std::vector<std::pair<std::int64_t, std::int64_t>>{{0, 1}, {1, 0}, {0, 1}}));
+  // The second upstream's stack has a breaker of its own with the same key: its events say their
+  // dependency, so it counts for the upstream only.
+  engine::Trace upstream_stack(&trace, engine::Dependency::kUpstream);
+  for (std::uint32_t a = 1; a <= 30; ++a) {  // 3 errors of 33: under 10 %
+    upstream_stack.Emit(EventKind::kAttemptDone, Sec(8), 5, a, 0, 200, 0);  // answers again
+  }
+  EXPECT_EQ(sink.monitor(kServiceUpstream).Level(), HealthLevel::kHealthy);
+  upstream_stack.Emit(EventKind::kBreakerTransition, Sec(9), 0, 0, 0xFFFF,
+                      static_cast<std::int64_t>(BreakerState::kClosed),
+                      static_cast<std::int64_t>(BreakerState::kOpen));
+  EXPECT_EQ(sink.monitor(kServiceUpstream).Report().reason, HealthReason::kBreakerNotClosed);
+  EXPECT_EQ(sink.monitor(kServiceNotion).Report().breakers_not_closed, 0u);
 }
 
 TEST(ServiceMonitorTest, FollowsTheTutorialsMonitor) {

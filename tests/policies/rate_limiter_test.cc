@@ -5,6 +5,7 @@
 #include <rapidcheck/gtest.h>
 
 #include <algorithm>
+#include <optional>
 #include <vector>
 
 namespace notion_sim::policies {
@@ -107,6 +108,33 @@ TEST(RateLimiter, AimdCutsOnThrottleAndRecoversLinearly) {
   EXPECT_EQ(trace.recorded()[2].b, 3000);
 }
 
+// Issue 14: reservations handed out at a cut rate are sent when they were promised; when the rate
+// recovers meanwhile, later requests must queue behind them. Repaying the debt at the new rate let
+// requests go before them, and a window then held one request more than burst + rate x window.
+TEST(RateLimiter, AimdRecoveryQueuesBehindReservationsOfTheLowerRate) {
+  RateLimiterConfig c = Bucket(2, 2, Sec(60));
+  c.adapt = LimiterAdapt::kAimd;
+  c.aimd_increase_per_s = 100;  // recovers to the full rate within 10 ms
+  RateLimiter l(c);
+  EXPECT_EQ(l.Acquire(0).decision, LimiterDecision::kAdmit);
+  EXPECT_EQ(l.Acquire(0).decision, LimiterDecision::kAdmit);
+  l.OnResponse(ErrorClass::kRateLimited, 0);  // 1/s, burst 1
+  std::vector<TimeUs> sent = {0, 0};
+  for (int i = 1; i <= 6; ++i) {
+    const LimiterVerdict v = l.Acquire(0);
+    EXPECT_EQ(v.delay_us, Sec(i));  // 1 s apart at the cut rate
+    sent.push_back(v.delay_us);
+  }
+  l.OnResponse(ErrorClass::kSuccess, Ms(10));  // back to 2/s, burst 2
+  EXPECT_DOUBLE_EQ(l.rate_per_s(), 2.0);
+  // The last reservation goes at 6 s; the new rate counts from there: the next slot is 6.5 s
+  // (the old limiter said "now": 4 s, ahead of the reservations at 4, 5 and 6 s).
+  EXPECT_EQ(l.Acquire(Sec(4)).delay_us, Ms(2500));
+  EXPECT_EQ(l.Acquire(Sec(4)).delay_us, Sec(3));
+  // What the client_rate invariant checks: no 2 s window holds more than 2 + 2 x 2.
+  EXPECT_EQ(MaxRequestsInWindow(c, Sec(2)), 6);
+}
+
 TEST(RateLimiter, CubicFollowsAwsAdaptiveMode) {
   RateLimiterConfig c = Bucket(0, 1, Sec(60));  // unlimited until the first throttle, as AWS
   c.adapt = LimiterAdapt::kCubic;
@@ -169,34 +197,52 @@ RC_GTEST_PROP(RateLimiterProp, NeverAboveTheBudget, ()) {
   c.window_us = Ms(*rc::gen::inRange(100, 5000));
   c.max_wait_us = Ms(*rc::gen::inRange(0, 8000));
   c.adapt = c.kind == LimiterKind::kTokenBucket
-                ? *rc::gen::element(LimiterAdapt::kNone, LimiterAdapt::kAimd)
+                ? *rc::gen::element(LimiterAdapt::kNone, LimiterAdapt::kAimd, LimiterAdapt::kCubic)
                 : LimiterAdapt::kNone;
-  const auto gaps = *rc::gen::container<std::vector<int>>(rc::gen::inRange(0, 400));
+  c.aimd_increase_per_s = *rc::gen::inRange(1, 200) / 100.0;
+  // Each step: a gap, then a request, then (adaptive modes) the outcome of an earlier one: a
+  // throttle cuts the rate, a success lets it recover while reservations made at the lower rate
+  // are still waiting (the path that sent one request too many, issue 14).
+  const auto steps = *rc::gen::container<std::vector<std::pair<int, int>>>(
+      rc::gen::pair(rc::gen::inRange(0, 400), rc::gen::inRange(0, 10)));
   RateLimiter l(c);
   std::vector<TimeUs> sent;
   TimeUs now = 0;
-  std::size_t i = 0;
-  for (int gap_ms : gaps) {
+  for (const auto& [gap_ms, outcome] : steps) {
     now += Ms(gap_ms);
     const LimiterVerdict v = l.Acquire(now);
     if (v.decision != LimiterDecision::kReject) {
       RC_ASSERT(v.delay_us <= c.max_wait_us);
       sent.push_back(now + v.delay_us);
     }
-    if (c.adapt == LimiterAdapt::kAimd && ++i % 7 == 0) l.OnResponse(ErrorClass::kRateLimited, now);
+    if (c.adapt != LimiterAdapt::kNone) {
+      l.OnResponse(outcome < 3 ? ErrorClass::kRateLimited : ErrorClass::kSuccess, now);
+    }
   }
   // FIFO: reservations never go back in time.
   RC_ASSERT(std::is_sorted(sent.begin(), sent.end()));
   const auto n = sent.size();
+  // Whatever the kind, no window of any length holds more than the limiter's own claim
+  // (MaxRequestsInWindow, which the client_rate invariant and live mode's check rely on).
+  const TimeUs window_us = Ms(*rc::gen::inRange(1, 20'000));
+  const std::optional<std::int64_t> claim = MaxRequestsInWindow(c, window_us);
+  RC_ASSERT(claim.has_value());
+  for (std::size_t a = 0; a < n; ++a) {
+    std::int64_t in_window = 0;
+    for (TimeUs t : sent) in_window += t >= sent[a] && t < sent[a] + window_us ? 1 : 0;
+    RC_ASSERT(in_window <= *claim);
+  }
   if (c.kind == LimiterKind::kTokenBucket) {
-    // Any run of k admissions within [t_i, t_j] needs k <= burst + rate (t_j - t_i), up to the
-    // one microsecond each send time is rounded up to. AIMD only lowers the rate, so the
-    // configured one bounds it.
+    // Any run of k admissions within [t_i, t_j] needs k <= capacity + rate (t_j - t_i), up to the
+    // one microsecond each send time is rounded up to. Adaptive modes never go above the
+    // configured rate; only AWS's cubic bucket may hold up to its rate rather than the burst.
+    const double capacity =
+        c.adapt == LimiterAdapt::kCubic ? std::max(c.burst, c.rate_per_s) : c.burst;
     for (std::size_t a = 0; a < n; ++a) {
       for (std::size_t b = a; b < n; ++b) {
         const double span_s = static_cast<double>(sent[b] - sent[a]) / 1e6;
         RC_ASSERT(static_cast<double>(b - a + 1) <=
-                  c.burst + c.rate_per_s * (span_s + 1e-6) + 1e-9);
+                  capacity + c.rate_per_s * (span_s + 1e-6) + 1e-9);
       }
     }
   } else if (c.kind == LimiterKind::kFixedWindow) {

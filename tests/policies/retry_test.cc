@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "notion_sim/policies/backoff.h"
-#include "notion_sim/policies/retry_after.h"
+#include "notion_sim/engine/retry_after.h"
 
 namespace notion_sim::policies {
 namespace {
@@ -110,76 +110,6 @@ RC_GTEST_PROP(BackoffProp, EveryKindStaysWithinItsBounds, ()) {
     const TimeUs base = initial << n;
     RC_ASSERT(d == std::min(cap, base / 2 + static_cast<TimeUs>(static_cast<double>(base) * u)));
   }
-}
-
-// ---- Retry-After ----
-
-TEST(RetryAfter, SdkParsingWithItsQuirks) {
-  auto sdk = [](std::string_view h, TimeUs now = 0) {
-    return ParseRetryAfter(h, RetryAfterMode::kSdk, now);
-  };
-  EXPECT_EQ(sdk("1.5").delay_us, Sec(1));
-  EXPECT_EQ(sdk("0.9").delay_us, 0);
-  EXPECT_EQ(sdk("0.9").form, RetryAfterForm::kSeconds);
-  EXPECT_EQ(sdk("10abc").delay_us, Sec(10));
-  EXPECT_EQ(sdk("0").delay_us, 0);
-  EXPECT_EQ(sdk("300").delay_us, Sec(300));  // the policy caps it
-  EXPECT_EQ(sdk("-5").form, RetryAfterForm::kDate);
-  EXPECT_EQ(sdk("-5").delay_us, 0);
-  EXPECT_EQ(sdk("-0").delay_us, 0);
-  EXPECT_EQ(sdk("invalid").form, RetryAfterForm::kInvalid);
-  EXPECT_EQ(sdk("").form, RetryAfterForm::kAbsent);
-  // An ISO date starts with digits: parseInt reads the year as seconds.
-  EXPECT_EQ(sdk("2026-01-01T00:00:05Z").delay_us, Sec(2026));
-  // HTTP-date relative to now (virtual 0 = 2026-01-01T00:00:00Z), whole seconds.
-  EXPECT_EQ(sdk("Thu, 01 Jan 2026 00:00:05 GMT", Ms(1500)).delay_us, Ms(3500));
-  EXPECT_EQ(sdk("Thu, 01 Jan 2026 00:00:05 GMT", Sec(9)).delay_us, 0);
-  EXPECT_EQ(sdk("Thu, 01 Jan 2026 00:00:05 GMT").form, RetryAfterForm::kDate);
-}
-
-TEST(RetryAfter, StrictParsingNeverShortensTheWait) {
-  auto strict = [](std::string_view h, TimeUs now = 0) {
-    return ParseRetryAfter(h, RetryAfterMode::kStrict, now);
-  };
-  EXPECT_EQ(strict("1.5").delay_us, Ms(1500));
-  EXPECT_EQ(strict("0.9").delay_us, Ms(900));
-  EXPECT_EQ(strict("0.0000001").delay_us, 1);  // rounded up to the microsecond
-  EXPECT_EQ(strict(" 7 ").delay_us, Sec(7));
-  EXPECT_EQ(strict("300").delay_us, Sec(300));
-  EXPECT_EQ(strict("10abc").form, RetryAfterForm::kInvalid);
-  EXPECT_EQ(strict("-5").form, RetryAfterForm::kInvalid);
-  EXPECT_EQ(strict("1.").form, RetryAfterForm::kInvalid);
-  EXPECT_EQ(strict("invalid").form, RetryAfterForm::kInvalid);
-  EXPECT_EQ(strict("").form, RetryAfterForm::kAbsent);
-  EXPECT_EQ(strict("Thu, 01 Jan 2026 00:01:00 GMT", Sec(30)).delay_us, Sec(30));
-  EXPECT_EQ(strict("Thursday, 01-Jan-26 00:01:00 GMT", Sec(30)).delay_us, Sec(30));
-  EXPECT_EQ(strict("Thu Jan  1 00:01:00 2026", Sec(30)).delay_us, Sec(30));
-  EXPECT_EQ(strict("Thu, 32 Jan 2026 00:01:00 GMT").form, RetryAfterForm::kInvalid);
-  EXPECT_EQ(strict("Thu, 01 Jan 2026 24:00:00 GMT").form, RetryAfterForm::kInvalid);
-  EXPECT_EQ(ParseRetryAfter("5", RetryAfterMode::kIgnore, 0).form, RetryAfterForm::kAbsent);
-}
-
-TEST(RetryAfter, DatesAndEpoch) {
-  EXPECT_EQ(ParseIsoUtc("2026-01-01T00:00:00Z"), kDefaultWallEpochUnixS);
-  EXPECT_EQ(ParseIsoUtc("1970-01-01T00:00:00Z"), 0);
-  EXPECT_EQ(ParseIsoUtc("2026-01-01 00:00:00"), std::nullopt);
-  EXPECT_EQ(FormatHttpDate(kDefaultWallEpochUnixS), "Thu, 01 Jan 2026 00:00:00 GMT");
-  EXPECT_EQ(FormatHttpDate(784111777), "Sun, 06 Nov 1994 08:49:37 GMT");
-  EXPECT_EQ(ParseHttpDate("Sun, 06 Nov 1994 08:49:37 GMT"), 784111777);
-  EXPECT_EQ(ParseHttpDate("Sunday, 06-Nov-94 08:49:37 GMT"), 784111777);
-  EXPECT_EQ(ParseHttpDate("Sun Nov  6 08:49:37 1994"), 784111777);
-  EXPECT_EQ(ParseHttpDate("Sun, 29 Feb 2028 00:00:00 GMT"), 1835395200);
-  EXPECT_EQ(ParseHttpDate("Sun, 29 Feb 2027 00:00:00 GMT"), std::nullopt);
-  // Another epoch moves the same header.
-  EXPECT_EQ(ParseRetryAfter("Thu, 01 Jan 2026 00:01:00 GMT", RetryAfterMode::kStrict, 0,
-                            kDefaultWallEpochUnixS + 30)
-                .delay_us,
-            Sec(30));
-}
-
-RC_GTEST_PROP(RetryAfterProp, HttpDatesRoundTrip, ()) {
-  const std::int64_t unix_s = *rc::gen::inRange<std::int64_t>(0, 4'102'444'800);  // to 2100
-  RC_ASSERT(ParseHttpDate(FormatHttpDate(unix_s)) == unix_s);
 }
 
 // ---- The retry policy ----
@@ -432,7 +362,7 @@ rc::Gen<Response> GenResponse() {
         } else if (header_pick == 6) {
           r.retry_after = std::to_string(seconds);
         } else {
-          r.retry_after = FormatHttpDate(kDefaultWallEpochUnixS + seconds);
+          r.retry_after = engine::FormatHttpDate(kDefaultEpochUnixS + seconds);
         }
         return r;
       },
@@ -458,7 +388,8 @@ RC_GTEST_PROP(RetryPolicyProp, BoundedAttemptsAndNeverBeforeStrictRetryAfter, ()
     if (r.ok()) break;
     const RetryVerdict v = p.Decide(r, method, WriteProtection::kNone, s, now);
     if (v.decision != RetryDecision::kRetry) break;
-    const RetryAfterValue ra = ParseRetryAfter(r.retry_after, RetryAfterMode::kStrict, now);
+    const RetryAfterValue ra = engine::ParseRetryAfter(r.retry_after, RetryAfterMode::kStrict,
+                                kDefaultEpochUnixS * kUsPerSec + now);
     if (ra.form == RetryAfterForm::kSeconds || ra.form == RetryAfterForm::kDate) {
       RC_ASSERT(v.delay_us >= ra.delay_us);
     }

@@ -31,7 +31,7 @@ inline scenarios::RunResult SampleResult(const SampleOptions& o = {}) {
   using engine::OpStatus;
   engine::Trace trace;
   checks::MetricsConfig mc;
-  mc.fault_end_us = Sec(240);
+  mc.fault_windows = {checks::FaultWindow{Sec(120), Sec(240)}};
   checks::MetricsSink metrics(mc);
   checks::InvariantConfig ic;
   ic.max_attempts = 3;

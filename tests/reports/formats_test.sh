@@ -2,7 +2,8 @@
 # The files CI systems and editors read, checked against their schemas:
 # - junit.xml (a real run of the library, and a failing run with failures and skipped cases)
 #   against the strict Jenkins xUnit schema tests/reports/xsd/junit-10.xsd, with xmllint;
-# - every scenario file in scenarios/ against schemas/scenario.schema.json, and every result a
+# - every scenario file in scenarios/ against schemas/scenario.schema.json (those in
+#   scenarios/client/ against schemas/client-scenario.schema.json), and every result a
 #   real run writes (each *.result.json and each item of results.json) against
 #   schemas/result.schema.json, with python3-jsonschema (Draft 2020-12);
 # - that the schemas catch what they are for (a typo in a scenario, a field a result does not
@@ -94,20 +95,30 @@ def report(what, errors):
             print("FAIL %s: at /%s: %s" % (what, "/".join(map(str, e.absolute_path)), e.message[:300]))
     return not errors
 schemas = {}
-for name in ("scenario", "result"):
+for name in ("scenario", "client-scenario", "result"):
     s = load(os.path.join(src, "schemas", name + ".schema.json"))
     V.check_schema(s)
     schemas[name] = V(s)
     print("ok   schemas/%s.schema.json is a valid Draft 2020-12 schema" % name)
 scenarios = sorted(glob.glob(os.path.join(src, "scenarios", "**", "*.json"), recursive=True))
-good = sum(report(os.path.relpath(f, src), list(schemas["scenario"].iter_errors(load(f)))) for f in scenarios)
-print("ok   %d of %d scenario files valid against schemas/scenario.schema.json" % (good, len(scenarios)))
+client = os.path.join(src, "scenarios", "client") + os.sep
+simulated = [f for f in scenarios if not f.startswith(client)]
+clients = [f for f in scenarios if f.startswith(client)]
+good = sum(report(os.path.relpath(f, src), list(schemas["scenario"].iter_errors(load(f)))) for f in simulated)
+print("ok   %d of %d scenario files valid against schemas/scenario.schema.json" % (good, len(simulated)))
+good = sum(report(os.path.relpath(f, src), list(schemas["client-scenario"].iter_errors(load(f)))) for f in clients)
+print("ok   %d of %d client scenario files valid against schemas/client-scenario.schema.json" % (good, len(clients)))
+scenarios = simulated
 results = sorted(glob.glob(os.path.join(work, "library", "*.result.json")))
 good = sum(report(os.path.basename(f), list(schemas["result"].iter_errors(load(f)))) for f in results)
 index = load(os.path.join(work, "library", "results.json"))["results"]
 good_index = sum(report("results.json item %d" % i, list(schemas["result"].iter_errors(r))) for i, r in enumerate(index))
 print("ok   %d of %d result files and %d of %d results.json items valid against schemas/result.schema.json" % (good, len(results), good_index, len(index)))
-if len(scenarios) < 15 or len(results) < 11: failed += 1; print("FAIL too few files checked")
+if len(scenarios) < 15 or len(clients) < 9 or len(results) < 11: failed += 1; print("FAIL too few files checked")
+c = load(clients[0]); c["client"]["run"] = 2
+if any("'run' was unexpected" in e.message for e in schemas["client-scenario"].iter_errors(c)):
+    print("ok   the client scenario schema flags the typo \"run\"")
+else: failed += 1; print("FAIL the client scenario schema missed the typo \"run\"")
 # The schemas catch what they are for.
 typo = list(schemas["scenario"].iter_errors(load(os.path.join(work, "typo.json"))))
 if any("'sed' was unexpected" in e.message for e in typo): print("ok   the scenario schema flags the typo \"sed\"")

@@ -266,6 +266,75 @@ TEST(ResultJson, OlderVersionsAreMigratedOnReading) {
             std::string::npos);
 }
 
+// Version 4 results (before issue 14's figures) read with what they could not record: the answered
+// ratio follows from their counts, their breakers were Notion's, health was not measured.
+TEST(ResultJson, Version4ResultsGainTheAnsweredRatioAndDependencies) {
+  const scenarios::RunResult now = SampleResult();
+  nlohmann::json v4 = ResultToJson(now);
+  v4["schema_version"] = 4;
+  nlohmann::json& m = v4["metrics"];
+  m["slo"].erase("answered_ratio");
+  m["recovery"].erase("fault_end_source");
+  m["recovery"].erase("last_fault_us");
+  m["recovery"].erase("fault_windows");
+  m.erase("health");
+  m.erase("dependencies");
+  for (nlohmann::json& b : m["breakers"]) b.erase("dependency");
+  Result<scenarios::RunResult> r = ResultFromJson(v4, "v4.json");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  const checks::MetricsReport& got = r->checks.metrics;
+  EXPECT_DOUBLE_EQ(got.answered_ratio, 589.0 / 600.0);  // 11 dead-lettered, no fallback
+  EXPECT_EQ(got.fault_end_source, checks::FaultEnd::kWindow);
+  EXPECT_TRUE(got.fault_windows.empty());
+  EXPECT_TRUE(got.health.empty());
+  ASSERT_EQ(got.breakers.size(), 1u);
+  EXPECT_EQ(got.breakers[0].dependency, engine::Dependency::kNotion);
+}
+
+// Issue 14: storm_429 printed "7148 ok" (succeeded + served from the fallback) beside a success
+// ratio of 36.2 %. The two figures have two names, the same on the terminal, in Markdown, HTML
+// and JSON: succeeded, and answered = succeeded + served from the fallback.
+TEST(Text, SucceededAndAnsweredAreNamedApartEverywhere) {
+  scenarios::RunResult r = SampleResult();
+  r.summary.ops_started = 10;
+  r.summary.ops_succeeded = 4;
+  r.summary.ops_fallback = 3;
+  r.summary.ops_failed = 3;
+  r.summary.ops_dead_lettered = 0;
+  r.summary.ops_unfinished = 0;
+  checks::MetricsReport& m = r.checks.metrics;
+  m.ops = {};
+  m.ops.started = 10;
+  m.ops.succeeded = 4;
+  m.ops.served_fallback = 3;
+  m.ops.failed = 3;
+  m.success_ratio = 0.4;
+  m.answered_ratio = 0.7;
+  const std::string line = SummaryLine(r);
+  EXPECT_NE(line.find("10 ops (4 succeeded, 7 answered, 3 failed, 0 dlq, 0 unfinished)"),
+            std::string::npos)
+      << line;
+  EXPECT_EQ(line.find(" ok"), std::string::npos) << line;
+  const std::string md = MarkdownSummary({r});
+  EXPECT_NE(md.find("| succeeded | answered |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| " + PercentText(0.4) + " | " + PercentText(0.7) + " |"), std::string::npos)
+      << md;
+  EXPECT_NE(md.find("*answered*: succeeded or served from the fallback"), std::string::npos);
+  EXPECT_NE(
+      CapacityLine(r).find(PercentText(0.4) + " succeeded, " + PercentText(0.7) + " answered"),
+      std::string::npos)
+      << CapacityLine(r);
+  const std::string html = HtmlReport(r);
+  EXPECT_NE(html.find(">answered<"), std::string::npos);
+  EXPECT_NE(html.find(PercentText(0.7)), std::string::npos);
+  const nlohmann::json j = ResultToJson(r);
+  EXPECT_EQ(j.at("metrics").at("slo").at("success_ratio"), 0.4);
+  EXPECT_EQ(j.at("metrics").at("slo").at("answered_ratio"), 0.7);
+  EXPECT_EQ(checks::MetricValue(m, "ops.answered"), 7.0);
+  EXPECT_EQ(checks::MetricValue(m, "ops.answered_ratio"), 0.7);
+  EXPECT_EQ(checks::MetricValue(m, "ops.success_ratio"), 0.4);
+}
+
 class TempDir : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -312,8 +381,10 @@ TEST_F(LoadResultsTest, ReadsFilesIndexesAndDirectories) {
                                      "integer");
   EXPECT_EQ(LoadResults(Path("nope")).error().code, ErrorCode::kNotFound);
   std::ofstream(Path("junk.json")) << "{not json";
-  EXPECT_NE(LoadResults(Path("junk.json")).error().message.find("junk.json: not valid JSON"),
-            std::string::npos);
+  // engine::LoadJson names the place: "junk.json:1:3: not valid JSON: ...".
+  EXPECT_NE(LoadResults(Path("junk.json")).error().message.find("junk.json:1:3: not valid JSON"),
+            std::string::npos)
+      << LoadResults(Path("junk.json")).error().message;
 }
 
 // --- Text --------------------------------------------------------------------------------------
@@ -361,13 +432,13 @@ TEST(Markdown, TableOfVerdictsThenFailuresWithReproduceCommands) {
   const std::string md = MarkdownSummary({good, bad});
   EXPECT_EQ(md.rfind("# notion-sim results\n\n2 scenario(s): 1 passed, 1 failed.\n\n", 0), 0u)
       << md;
-  EXPECT_NE(md.find("| scenario | verdict | ops | succeeded | p99 | API calls/op | invariants | "
-                    "gates | seed | digest |"),
+  EXPECT_NE(md.find("| scenario | verdict | ops | succeeded | answered | p99 | API calls/op | "
+                    "invariants | gates | seed | digest |"),
             std::string::npos);
-  EXPECT_NE(
-      md.find(
-          "| storm_creates | ✅ pass | 600 | 98.2 % | 1.17 s | 1.15 | 10 held | 3/3 passed | 7 | `"),
-      std::string::npos)
+  EXPECT_NE(md.find("| storm_creates | ✅ pass | 600 | 98.2 % | 98.2 % | 1.17 s | 1.15 | 10 held | "
+                    "3/3 passed | 7 "
+                    "| `"),
+            std::string::npos)
       << md;
   EXPECT_NE(md.find("| storm_broken | ❌ **FAIL** | 600 | "), std::string::npos);
   EXPECT_NE(
@@ -483,7 +554,7 @@ TEST(Html, SelfContainedWithAnSvgPerChart) {
   EXPECT_NE(html.find(XmlEscape(CapacityLine(r))), std::string::npos);
   EXPECT_NE(html.find("<code>notion-sim run scenarios/library/storm_creates.json --seed 7</code>"),
             std::string::npos);
-  EXPECT_NE(html.find(">faults end</text>"), std::string::npos);
+  EXPECT_NE(html.find(">faults end (window)</text>"), std::string::npos);
   EXPECT_NE(html.find(">recovered</text>"), std::string::npos);
   // Fault windows shaded on each of the five charts.
   EXPECT_EQ(Count(html, "<rect class=\"fault\""), 5u);
@@ -664,6 +735,31 @@ TEST(Baseline, ToleranceSyntax) {
             std::string::npos);
   EXPECT_FALSE(ParseTolerance("ten", t).ok());
   EXPECT_FALSE(ParseTolerance("-1", t).ok());
+}
+
+// Issue 14: `--tolerance 5` was read as 5 (500 %): a gate that forgave anything. A bare number is a
+// fraction at most 1; "5%" and "0.05" are the two ways to say five percent.
+TEST(Baseline, ABareToleranceAboveOneIsRefusedNamingTheFlag) {
+  Tolerances t;
+  ASSERT_TRUE(ParseTolerance("5%", t).ok());
+  EXPECT_DOUBLE_EQ(t.global, 0.05);
+  ASSERT_TRUE(ParseTolerance("0.05", t).ok());
+  EXPECT_DOUBLE_EQ(t.global, 0.05);
+  ASSERT_TRUE(ParseTolerance("1", t).ok());
+  EXPECT_DOUBLE_EQ(t.global, 1.0);
+  const Status five = ParseTolerance("5", t);
+  ASSERT_FALSE(five.ok());
+  EXPECT_EQ(five.error().message,
+            "--tolerance 5: a bare number is a fraction, so 5 would allow 500 %; write 5% for 5 "
+            "percent (or 0.05)");
+  EXPECT_DOUBLE_EQ(t.global, 1.0);  // unchanged
+  const Status per = ParseTolerance("latency_ms.p99=20", t);
+  ASSERT_FALSE(per.ok());
+  EXPECT_NE(per.error().message.find("--tolerance latency_ms.p99=20: a bare number"),
+            std::string::npos);
+  const Result<double> compare = ParseFractionFlag("--tolerance", "25");
+  ASSERT_FALSE(compare.ok());
+  EXPECT_DOUBLE_EQ(*ParseFractionFlag("--tolerance", "25%"), 0.25);
 }
 
 }  // namespace

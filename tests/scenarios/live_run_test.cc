@@ -287,6 +287,80 @@ TEST_F(LiveRun, RefusesUnsafeRunsBeforeSendingAnything) {
   EXPECT_FALSE(CheckLiveSafety(fast, o).ok());
 }
 
+// Issue 14: a live run read HTTP-dates against a fixed 2026-01-01 calendar instead of the wall
+// clock, so a date 2 s ahead meant months: the SDK profile waited its 60 s cap and `recommended`
+// gave up (Retry-After over its 60 s limit) while the run reported a pass. Read on the wall clock
+// (the live loop's calendar), the date is a wait of at most 3 s (serve rounds the date up to the
+// next whole second).
+TEST_F(LiveRun, HttpDateRetryAfterIsReadOnTheWallClock) {
+  for (const char* profile : {"notionhq-client-v5", "recommended"}) {
+    SCOPED_TRACE(profile);
+    const std::string name = std::string("dated_") + (profile[0] == 'n' ? "sdk" : "ours");
+    json j = {{"name", name},
+              {"seed", 3},
+              {"duration_s", 1},
+              {"drain_limit_s", 20},
+              {"stack", {{"profile", profile}}},
+              {"faults", json::array({{{"match", {{"operation", "retrieve_page"}}},
+                                       {"trigger", {{"first", 1}}},
+                                       {"action", "respond"},
+                                       {"status", 429},
+                                       {"code", "rate_limited"},
+                                       {"retry_after_s", 2},
+                                       {"retry_after_form", "http_date"}}})},
+              {"workload",
+               {{"streams",
+                 json::array({{{"operation", "retrieve_page"}, {"rate_per_s", 1}}})}}}};
+    if (std::string(profile) == "recommended") {
+      j["stack"]["retry"] = {{"retry_after_jitter_ms", 0}};
+    }
+    auto result = RunScenarioLive(Spec(j), Options(name));
+    ASSERT_TRUE(result.ok()) << result.error().message;
+    const checks::MetricsReport& m = result->checks.metrics;
+    EXPECT_EQ(m.http_429, 1u);
+    EXPECT_EQ(m.retry_after_honored, 1u);
+    EXPECT_EQ(m.retries_gave_up, 0u);
+    EXPECT_EQ(result->summary.ops_succeeded, result->summary.ops_started);
+    EXPECT_GT(m.retry_delay_max_us, Ms(500));
+    EXPECT_LE(m.retry_delay_max_us, Sec(3));
+    EXPECT_TRUE(Invariant(*result, "retry_after_respected")->held());
+  }
+}
+
+// Issue 14: live mode judged a token bucket by its average rate only, so 3/s with a burst of 180
+// passed although it can send 180 + 3 x 60 = 360 requests in one minute. The worst 60 s window is
+// checked against Notion's 180 and named in the refusal; the recommended stack (3 + 2.95 x 60 =
+// 180) still fits.
+TEST_F(LiveRun, RefusesALimiterWhoseWorstMinuteIsOverTheBudget) {
+  auto reader = [](json limiter) {
+    json j = {{"name", "reader"},
+              {"duration_s", 1},
+              {"stack", {{"profile", "recommended"}}},
+              {"workload", {{"streams", json::array({{{"operation", "retrieve_page"}}})}}}};
+    if (!limiter.is_null()) j["stack"]["limiter"] = std::move(limiter);
+    return j;
+  };
+  LiveOptions o = Options("reader");
+  o.base_url = "https://api.notion.com";
+  const Status bursty = CheckLiveSafety(
+      Spec(reader({{"kind", "token_bucket"}, {"rate_per_s", 3}, {"burst", 180}})), o);
+  ASSERT_FALSE(bursty.ok());
+  EXPECT_EQ(bursty.error().code, ErrorCode::kInvalidInput);
+  EXPECT_NE(bursty.error().message.find("/stack/limiter can send 360 requests in one 60 s window "
+                                        "(burst 180 + 3/s x 60 s)"),
+            std::string::npos)
+      << bursty.error().message;
+  const Status fixed = CheckLiveSafety(
+      Spec(reader({{"kind", "fixed_window"}, {"limit", 180}, {"adapt", "none"}})), o);
+  ASSERT_FALSE(fixed.ok());
+  EXPECT_NE(fixed.error().message.find("can send 360 requests"), std::string::npos)
+      << fixed.error().message;
+  EXPECT_TRUE(CheckLiveSafety(Spec(reader(nullptr)), o).ok());
+  EXPECT_TRUE(CheckLiveSafety(
+                  Spec(reader({{"kind", "sliding_window"}, {"limit", 180}, {"adapt", "none"}})), o)
+                  .ok());
+}
+
 TEST_F(LiveRun, AStateFileBelongsToOneRun) {
   json j = {{"name", "reader"},
             {"seed", 5},

@@ -42,6 +42,7 @@
 #ifdef NSIM_SANITIZED
 // From the sanitizer runtimes' allocator interface (ASan and TSan both provide it; gcc ships no
 // header for it).
+// NOLINTNEXTLINE(bugprone-reserved-identifier,readability-identifier-naming): the runtime's name
 extern "C" std::size_t __sanitizer_get_current_allocated_bytes();
 #endif
 #include <nlohmann/json.hpp>

@@ -1,4 +1,4 @@
-// Validation and size limits with Notion's codes and exact messages (notion-api.md §1.3, §2.2),
+// Validation and size limits with Notion's codes and exact messages (docs/sources.md),
 // and the request checks before them: route, version, JSON, path ids.
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>

@@ -10,6 +10,8 @@
 #include <nlohmann/json.hpp>
 
 #include "curl_multi.h"
+#include "notion_sim/engine/json_reader.h"
+#include "notion_sim/engine/retry_after.h"
 
 namespace notion_sim::engine {
 namespace {
@@ -22,17 +24,6 @@ void Check(bool condition, const char* what) {
     std::abort();
   }
 }
-
-// The SDK's APIErrorCode enum (SDK src/errors.ts L8, notion-api.md §2.3). missing_version,
-// invalid_grant, bad_gateway and database_connection_unavailable are deliberately absent: the SDK
-// turns those into UnknownHTTPResponseError and never retries them.
-constexpr std::array<ApiCode, 14> kSdkApiErrorCodes = {
-    ApiCode::kUnauthorized,       ApiCode::kRestrictedResource,  ApiCode::kObjectNotFound,
-    ApiCode::kRateLimited,        ApiCode::kInvalidJson,         ApiCode::kInvalidRequestUrl,
-    ApiCode::kInvalidRequest,     ApiCode::kInvalidBeta,         ApiCode::kValidationError,
-    ApiCode::kConflictError,      ApiCode::kInternalServerError, ApiCode::kServiceOverload,
-    ApiCode::kServiceUnavailable, ApiCode::kGatewayTimeout,
-};
 
 std::string Hex(const std::array<std::uint8_t, 32>& bytes) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -83,8 +74,8 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-// The paginated operations (notion-api.md §3.5): GET ones take paging in the query string, POST
-// ones in the body.
+// The paginated operations (docs/sources.md#protocol-headers-versions-pagination): GET ones take
+// paging in the query string, POST ones in the body.
 bool IsList(Operation op) {
   switch (op) {
     case Operation::kQueryDataSource:
@@ -99,12 +90,6 @@ bool IsList(Operation op) {
 }
 
 long CeilMs(TimeUs us) { return static_cast<long>((us + kUsPerMs - 1) / kUsPerMs); }
-
-std::int64_t WallNowUs() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 }  // namespace
 
@@ -122,11 +107,14 @@ struct CurlTransport::Transfer {
     answer.retry_after.clear();
     answer.cf_ray.clear();
     answer.has_request_id = false;
+    answer.request_id.clear();
     answer.injected = false;
     answer.status = 0;
     body_too_large = false;
     sends = 0;
     resend_refused = false;
+    interim = false;
+    headers_done = false;
     done = nullptr;
   }
 
@@ -137,10 +125,19 @@ struct CurlTransport::Transfer {
     const std::string_view line(data, n);
     if (line.substr(0, 5) == "HTTP/") {
       // A new response (after a 100 Continue, say): forget the previous one's headers.
+      const std::size_t space = line.find(' ');
+      t->interim =
+          space != std::string_view::npos && space + 1 < line.size() && line[space + 1] == '1';
       t->answer.retry_after.clear();
       t->answer.cf_ray.clear();
       t->answer.has_request_id = false;
+      t->answer.request_id.clear();
       t->answer.injected = false;
+      return n;
+    }
+    if (Trim(line).empty()) {
+      // The blank line that ends a head: the final response's, unless it was a 1xx.
+      if (!t->interim) t->headers_done = true;
       return n;
     }
     const std::size_t colon = line.find(':');
@@ -153,6 +150,7 @@ struct CurlTransport::Transfer {
       t->answer.cf_ray.assign(value);
     } else if (EqualsIgnoreCase(name, "x-notion-request-id")) {
       t->answer.has_request_id = true;
+      t->answer.request_id.assign(value.substr(0, 128));
     } else if (EqualsIgnoreCase(name, "x-notion-sim-injected")) {
       t->answer.injected = value == "1" || value == "true";
     }
@@ -189,9 +187,13 @@ struct CurlTransport::Transfer {
   bool body_too_large = false;
   int sends = 0;
   bool resend_refused = false;
+  bool interim = false;       // the head being read is a 1xx one
+  bool headers_done = false;  // the final response's head has arrived
+  bool timeout_covers_body = true;
   std::uint64_t op_id = 0;
   std::uint32_t attempt = 0;
   std::uint16_t tenant = 0;
+  Operation operation = Operation::kRetrievePage;
   bool reconcile_lookup = false;
   Completion done;
   TimeUs sent_us = 0;
@@ -304,7 +306,7 @@ HttpRequest CurlTransport::Render(const Request& request) const {
   }
   switch (request.method) {
     case Method::kGet: {
-      // List endpoints take their paging in the query string (notion-api.md §3.5).
+      // List endpoints take their paging in the query string (docs/sources.md).
       char sep = '?';
       if (page_size) {
         h.url += sep;
@@ -359,7 +361,9 @@ void CurlTransport::Send(const Request& request, Completion done) {
   t->op_id = request.op_id;
   t->attempt = request.attempt;
   t->tenant = request.tenant;
+  t->operation = request.operation;
   t->reconcile_lookup = request.reconcile_lookup;
+  t->timeout_covers_body = request.timeout_covers_body;
   t->done = std::move(done);
 
   CURL* e = t->easy;
@@ -423,8 +427,8 @@ void CurlTransport::Send(const Request& request, Completion done) {
     // The attempt's timeout is a loop timer rather than CURLOPT_TIMEOUT_MS: libcurl's own timer
     // works in milliseconds and can fire a fraction of one early, while a loop timer never runs
     // before its time, so "timed out" always means "timeout_us passed on the loop's clock". It
-    // covers the whole exchange, body included: unlike the SDK (notion-api.md §4.7), a stalled
-    // body must not hang an attempt forever.
+    // covers the whole exchange, body included, unless the request says the timeout ends with the
+    // headers (Request::timeout_covers_body, the SDK's way, docs/sources.md#the-official-sdk).
     raw->timeout_timer =
         loop_.ScheduleAt(raw->sent_us + request.timeout_us, [this, raw] { OnTimeout(raw); });
   }
@@ -432,6 +436,8 @@ void CurlTransport::Send(const Request& request, Completion done) {
 
 void CurlTransport::OnTimeout(Transfer* raw) {
   raw->timeout_timer = EventId{};  // it is running: nothing to cancel
+  // The SDK's timeout ends with the headers: a body still arriving (or stalled) is waited for.
+  if (!raw->timeout_covers_body && raw->headers_done) return;
   loop_.multi_->Abort(raw->easy);
   OnDone(raw, CURLE_OPERATION_TIMEDOUT);
 }
@@ -457,11 +463,14 @@ void CurlTransport::OnDone(Transfer* raw, int curl_code) {
       }
     }
     if (options_.trace != nullptr && !t->answer.retry_after.empty()) {
-      if (std::optional<RetryAfterValue> v = ParseRetryAfter(t->answer.retry_after)) {
-        const TimeUs not_before_us = RetryAfterNotBefore(*v, received_us, WallNowUs());
-        options_.trace->Emit(EventKind::kRetryAfterGiven, received_us, t->op_id, t->attempt,
-                             t->tenant, not_before_us,
-                             v->form == RetryAfterForm::kHttpDate ? 1 : 0);
+      // Read strictly on the run's calendar (the loop's: the wall clock at its start), the
+      // ground truth every stack is held to.
+      const RetryAfterValue v = ParseRetryAfter(t->answer.retry_after, RetryAfterMode::kStrict,
+                                                loop_.EpochUnixUs() + received_us);
+      if (v.form == RetryAfterForm::kSeconds || v.form == RetryAfterForm::kDate) {
+        options_.trace->Emit(Event{received_us, t->op_id, received_us + v.delay_us,
+                                   v.form == RetryAfterForm::kDate ? 1 : 0, t->attempt, t->tenant,
+                                   EventKind::kRetryAfterGiven, DependencyOf(t->operation)});
       }
     }
   } else if (result == CURLE_ABORTED_BY_CALLBACK && t->resend_refused) {
@@ -496,24 +505,23 @@ std::string CurlTransport::CursorText(std::uint64_t handle) const {
   return slot.handle == handle ? slot.text : std::to_string(handle);
 }
 
-bool IsSdkApiErrorCode(std::string_view code) {
-  const ApiCode parsed = ParseApiCode(code);
-  return std::find(kSdkApiErrorCodes.begin(), kSdkApiErrorCodes.end(), parsed) !=
-         kSdkApiErrorCodes.end();
-}
+bool IsSdkApiErrorCode(std::string_view code) { return InSdkErrorEnum(ParseApiCode(code)); }
 
 Response ParseAnswer(const HttpAnswer& answer, bool reconcile_lookup) {
   Response r;
   r.outcome = TransportOutcome::kResponse;
   r.status = answer.status;
   r.retry_after = answer.retry_after;
+  r.request_id = answer.request_id;
   r.injected = answer.injected;
-  json body = json::parse(answer.body, nullptr, /*allow_exceptions=*/false);
+  json body = CheckJsonLimits(answer.body, "response").ok()
+                  ? json::parse(answer.body, nullptr, /*allow_exceptions=*/false)
+                  : json(json::value_t::discarded);
   const bool is_json = !body.is_discarded();
   const bool success = answer.status >= 200 && answer.status < 300;
   if (success) {
     if (!is_json) {
-      // The SDK's JSON.parse throws a SyntaxError here and never retries it (notion-api.md §4.7).
+      // The SDK's JSON.parse throws a SyntaxError here and never retries it (docs/sources.md).
       r.outcome = TransportOutcome::kMalformed;
       return r;
     }
@@ -548,7 +556,7 @@ Response ParseAnswer(const HttpAnswer& answer, bool reconcile_lookup) {
     }
   } else {
     // The SDK makes an APIResponseError only from an object with a string `message` and a `code`
-    // in its enum; `object` and `status` are not checked (notion-api.md §2.3).
+    // in its enum; `object` and `status` are not checked (docs/sources.md).
     bool known = false;
     if (is_json && body.is_object()) {
       auto code = body.find("code");

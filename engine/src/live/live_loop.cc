@@ -60,6 +60,9 @@ LiveLoop::Multi::~Multi() {
 LiveLoop::LiveLoop(Options options)
     : options_(options),
       start_(std::chrono::steady_clock::now()),
+      epoch_unix_us_(std::chrono::duration_cast<std::chrono::microseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count()),
       multi_(std::make_unique<Multi>(*this)) {}
 
 LiveLoop::~LiveLoop() = default;

@@ -62,6 +62,8 @@ async function scenarioPage(browser, dir, result, pageName) {
         badText.replace(/,/g, '') === `${m.responses.http_429} / ${m.responses.http_5xx}`, badText);
   const [succ] = await cardValue(page, 'succeeded');
   check(`${shot}: succeeded card = slo.success_ratio`, Math.abs(succ - m.slo.success_ratio) < 1e-12, `${succ} vs ${m.slo.success_ratio}`);
+  const [answered] = await cardValue(page, 'answered');
+  check(`${shot}: answered card = slo.answered_ratio`, Math.abs(answered - m.slo.answered_ratio) < 1e-12, `${answered} vs ${m.slo.answered_ratio}`);
   const violated = result.invariants.filter((i) => i.verdict === 'violated').length;
   const [inv] = await cardValue(page, 'invariants_violated');
   check(`${shot}: invariants card`, inv === violated, `${inv} vs ${violated}`);

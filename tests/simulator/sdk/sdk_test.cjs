@@ -14,6 +14,8 @@
 'use strict';
 
 const { spawn } = require('node:child_process');
+const crypto = require('node:crypto');
+const http = require('node:http');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -25,6 +27,7 @@ const {
   RequestTimeoutError,
   LogLevel,
   iteratePaginatedAPI,
+  verifyWebhookSignature,
 } = require('@notionhq/client');
 
 const Ajv = require('ajv').default;
@@ -34,7 +37,9 @@ const ROWS = 250;
 // The SDK's response types as a JSON schema, generated once per SDK version into the work dir.
 function loadShapes() {
   const sdkVersion = require('@notionhq/client/package.json').version;
-  const cache = path.join(__dirname, `shapes-${sdkVersion}.schema.json`);
+  const shapesHash = crypto.createHash('sha256')
+    .update(fs.readFileSync(path.join(__dirname, 'shapes.ts'))).digest('hex').slice(0, 12);
+  const cache = path.join(__dirname, `shapes-${sdkVersion}-${shapesHash}.schema.json`);
   let schema;
   if (fs.existsSync(cache)) {
     schema = JSON.parse(fs.readFileSync(cache, 'utf8'));
@@ -52,7 +57,7 @@ function loadShapes() {
   return ajv;
 }
 
-const shapeStats = { checked: 0, methods: new Set() };
+const shapeStats = { checked: 0, methods: new Set(), webhookPayloads: 0 };
 let ajv;
 // Checks `value` against the SDK's type `type` (the response type of `method`).
 function shape(method, type, value) {
@@ -64,7 +69,8 @@ function shape(method, type, value) {
       `${JSON.stringify(e.params)}; answer: ${JSON.stringify(value).slice(0, 600)}`);
   }
   shapeStats.checked++;
-  shapeStats.methods.add(method);
+  if (!method.startsWith('webhook ')) shapeStats.methods.add(method);
+  else shapeStats.webhookPayloads++;
   return value;
 }
 const START_TIMEOUT_MS = 15000;
@@ -96,9 +102,18 @@ function startServer(cli) {
       ],
     }),
   );
+  // Webhooks: short aggregation window and retry wait (Notion's are 60 s and minutes), and the
+  // first comment.created delivery planted with a bad signature.
+  const webhooks = path.join(dir, 'webhooks.json');
+  fs.writeFileSync(webhooks, JSON.stringify({
+    aggregation_window_ms: 2000,
+    retry: { max_attempts: 3, initial_backoff_ms: 200 },
+    faults: [{ match: { event_type: 'comment.created' }, trigger: { first: 1 }, action: 'bad_signature' }],
+  }));
   const child = spawn(
     cli,
-    ['serve', '--port', '0', '--seed', '3', '--workspace', workspace, '--max-hold-s', '10'],
+    ['serve', '--port', '0', '--seed', '3', '--workspace', workspace, '--max-hold-s', '10',
+      '--webhooks', webhooks],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stderr = '';
@@ -526,6 +541,98 @@ async function main() {
         'notionhq_client_request_timeout', 'hang');
     });
 
+
+    check('webhooks: the SDK\'s verifyWebhookSignature accepts serve\'s deliveries and rejects tampered ones', async () => {
+      // The receiving endpoint: verifies each event with the SDK and answers 401 when it fails,
+      // so serve retries (with a good signature) as Notion would.
+      const got = [];
+      let hookToken = '';
+      const receiver = http.createServer((req, res) => {
+        const chunks = [];
+        req.on('data', (c) => chunks.push(c));
+        req.on('end', async () => {
+          const body = Buffer.concat(chunks).toString('utf8');
+          const signature = req.headers['x-notion-signature'];
+          const verified = signature === undefined ? null
+            : await verifyWebhookSignature({ body, signature, verificationToken: hookToken });
+          got.push({ body, signature, verified });
+          res.writeHead(verified === false ? 401 : 200);
+          res.end();
+        });
+      });
+      await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+      const waitFor = async (pred, what) => {
+        for (let i = 0; i < 500; i++) {
+          const hit = got.find(pred);
+          if (hit) return hit;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        assert.fail(`no ${what} within 10 s; got ${JSON.stringify(got).slice(0, 600)}`);
+      };
+      const event = (g) => (g.signature === undefined ? {} : JSON.parse(g.body));
+      try {
+        const hookUrl = `http://127.0.0.1:${receiver.address().port}/hook`;
+        const sub = await admin('POST', '/__admin/webhooks', {
+          url: hookUrl, event_types: ['page.created', 'page.properties_updated', 'comment.created'],
+        });
+        assert.equal(sub.status, 201, JSON.stringify(sub.json));
+        hookToken = sub.json.verification_token;
+        const verification = await waitFor((g) => g.signature === undefined, 'verification request');
+        assert.deepEqual(JSON.parse(verification.body), { verification_token: hookToken });
+        for (let i = 0; ; i++) {
+          const list = (await admin('GET', '/__admin/webhooks')).json;
+          if (list.subscriptions[sub.json.index].verified) break;
+          assert.ok(i < 500, 'the subscription was not verified within 10 s');
+          await new Promise((r) => setTimeout(r, 20));
+        }
+
+        const hooked = await notion.pages.create({
+          parent: { page_id: rootPage }, properties: { title: { title: [{ text: { content: 'hooked' } }] } },
+        });
+        const created = await waitFor((g) => event(g).type === 'page.created' && event(g).entity.id === hooked.id, 'page.created');
+        assert.equal(created.verified, true, 'page.created verifies');
+        shape('webhook page.created', 'PageCreatedWebhookPayload', JSON.parse(created.body));
+        assert.equal(event(created).data.parent.id, rootPage);
+        // Tampered: one character of the body, or the wrong key.
+        const other = hooked.id.endsWith('0') ? '1' : '0';
+        const tampered = created.body.replace(hooked.id, hooked.id.slice(0, -1) + other);
+        assert.notEqual(tampered, created.body);
+        assert.equal(await verifyWebhookSignature({ body: tampered, signature: created.signature, verificationToken: hookToken }), false);
+        assert.equal(await verifyWebhookSignature({ body: created.body, signature: created.signature, verificationToken: hookToken + 'x' }), false);
+
+        // Two property updates within the window: one event naming the property.
+        await notion.pages.update({ page_id: hooked.id, properties: { title: { title: [{ text: { content: 'hooked 2' } }] } } });
+        await notion.pages.update({ page_id: hooked.id, properties: { title: { title: [{ text: { content: 'hooked 3' } }] } } });
+        const updated = await waitFor((g) => event(g).type === 'page.properties_updated', 'page.properties_updated');
+        assert.equal(updated.verified, true);
+        shape('webhook page.properties_updated', 'PagePropertiesUpdatedWebhookPayload', JSON.parse(updated.body));
+        assert.deepEqual(event(updated).data.updated_properties, ['title']);
+
+        // The planted bad signature: the SDK rejects it, the endpoint answers 401, serve retries.
+        const comment = await notion.comments.create({ parent: { page_id: hooked.id }, rich_text: [{ text: { content: 'hook me' } }] });
+        const bad = await waitFor((g) => event(g).type === 'comment.created' && event(g).attempt_number === 1, 'comment.created');
+        assert.equal(bad.verified, false, 'the planted bad signature is rejected');
+        shape('webhook comment.created', 'CommentCreatedWebhookPayload', JSON.parse(bad.body));
+        assert.equal(event(bad).entity.id, comment.id);
+        assert.equal(event(bad).data.page_id, hooked.id);
+        const retried = await waitFor((g) => event(g).type === 'comment.created' && event(g).attempt_number === 2, 'retried comment.created');
+        assert.equal(retried.verified, true, 'the retry verifies');
+        assert.equal(event(retried).id, event(bad).id, 'the same event');
+
+        await new Promise((r) => setTimeout(r, 500));  // nothing more is due: no late extras
+        const events = got.filter((g) => g.signature !== undefined);
+        const stats = (await admin('GET', '/__admin/webhooks')).json.stats;
+        assert.equal(events.length, 4, JSON.stringify(events.map(event).map((e) => e.type)));
+        assert.equal(events.filter((g) => g.verified).length, 3);
+        assert.equal(stats.events, 3);
+        assert.equal(stats.aggregated, 1);
+        assert.equal(stats.retries, 1);
+        console.log(`webhook deliveries checked with verifyWebhookSignature: ${events.length} (accepted ${events.filter((g) => g.verified).length}, tampered rejected ${events.filter((g) => !g.verified).length + 2})`);
+      } finally {
+        receiver.close();
+      }
+    });
+
     for (const c of checks) {
       try {
         await c.fn();
@@ -549,6 +656,7 @@ async function main() {
   }
   console.log(`SDK methods called with a shape check: ${shapeStats.methods.size}; shape checks passed: ${shapeStats.checked}`);
   console.log(`methods: ${[...shapeStats.methods].sort().join(' ')}`);
+  console.log(`webhook payloads checked against the SDK's *WebhookPayload types: ${shapeStats.webhookPayloads}`);
   console.log(failed === 0 ? `all ${checks.length + 1} checks held` : `${failed} check(s) failed`);
   return failed === 0 ? 0 : 1;
 }

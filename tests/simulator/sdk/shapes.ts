@@ -13,6 +13,7 @@ import type * as search from "@notionhq/client/build/src/api-endpoints/search";
 import type * as custom_emojis from "@notionhq/client/build/src/api-endpoints/custom-emojis";
 import type * as oauth from "@notionhq/client/build/src/api-endpoints/oauth";
 import type * as async_tasks from "@notionhq/client/build/src/api-endpoints/async-tasks";
+import type * as webhooks from "@notionhq/client/build/src/api-endpoints/webhooks";
 export type GetSelfResponse = users.GetSelfResponse;
 export type ListUsersResponse = users.ListUsersResponse;
 export type GetUserResponse = users.GetUserResponse;
@@ -62,3 +63,8 @@ export type OauthTokenResponse = oauth.OauthTokenResponse;
 export type OauthIntrospectResponse = oauth.OauthIntrospectResponse;
 export type OauthRevokeResponse = oauth.OauthRevokeResponse;
 export type GetAsyncTaskResponse = async_tasks.GetAsyncTaskResponse;
+// The bodies of serve's webhook deliveries.
+export type PageCreatedWebhookPayload = webhooks.PageCreatedWebhookPayload;
+export type PagePropertiesUpdatedWebhookPayload = webhooks.PagePropertiesUpdatedWebhookPayload;
+export type PageContentUpdatedWebhookPayload = webhooks.PageContentUpdatedWebhookPayload;
+export type CommentCreatedWebhookPayload = webhooks.CommentCreatedWebhookPayload;

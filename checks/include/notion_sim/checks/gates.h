@@ -1,35 +1,11 @@
-// Gates: absolute thresholds on a run's metrics, from the scenario's "gates" list, and the named
-// metrics they (and baseline comparisons) are written against.
+// Gates: absolute thresholds on a run's metrics, from the scenario's "gates" list.
 //
 //   "gates": [{"metric": "ops.success_ratio", "min": 0.99},
 //             {"metric": "latency_ms.p99", "max": 2000},
 //             {"metric": "op.create_page.api_calls_per_op", "max": 1.5}]
 //
-// Metric names (MetricNames() lists them all; units are last in the name):
-//   ops.started ops.succeeded ops.served_fallback ops.failed ops.dead_lettered ops.unfinished
-//   ops.success_ratio (succeeded / finished) ops.answered_ratio (succeeded or served a fallback,
-//   / finished) error_budget_burn
-//   latency_ms.p50 latency_ms.p90 latency_ms.p99 latency_ms.max latency_ms.mean
-//   throughput_per_s requests_per_min requests api_calls_per_op retries retry_ratio
-//   http_429 http_5xx transport_errors timeouts budget_exhausted
-//   limiter_delays limiter_delay_ms.max limiter_rejections
-//   breaker_opens breaker_rejections bulkhead_rejections fallbacks_served
-//   dlq.enqueued dlq.permanent dlq.depth_max dlq.depth_end
-//   recovery_s          (time to recover after faults; +inf when not recovered, 0 without faults)
-//   op.<operation>.{started, failed, success_ratio, api_calls_per_op, throughput_per_s,
-//                   latency_ms.p50, latency_ms.p90, latency_ms.p99, latency_ms.max}
-//     for each operation name of protocol.h ("create_page", ...).
-//   workflow.<workflow>.{items.started, items.succeeded, items.degraded, items.failed,
-//                        items.dead_lettered, items.aborted, items.unfinished,
-//                        items.success_ratio, items_per_min, makespan_s, time_to_50pct_s,
-//                        time_to_90pct_s, time_to_99pct_s, latency_ms.p50, latency_ms.p90,
-//                        latency_ms.p99, latency_ms.max, api_calls_per_item,
-//                        notion_calls_per_item, requests_per_min (Notion's)}
-//   workflow.<workflow>.step.<step>.{runs, failed, calls, latency_ms.p50, latency_ms.p90,
-//                                    latency_ms.p99, latency_ms.max}
-//     for the scenario's workflows and steps (metrics.h defines them); makespan_s and the
-//     time_to_* are +inf while an item is unfinished. Which workflows exist is the scenario's
-//     business: FindMetric accepts any well-formed name, the scenario loader checks its own.
+// The metrics are the catalogue's (metric_catalogue.h: MetricNames() lists them, with units,
+// directions and labels; `notion-sim gate --help` prints them).
 // Thread-safe: pure functions and values.
 #pragma once
 
@@ -39,6 +15,7 @@
 #include <vector>
 
 #include "notion_sim/checks/invariants.h"
+#include "notion_sim/checks/metric_catalogue.h"
 #include "notion_sim/checks/metrics.h"
 #include "notion_sim/engine/json_reader.h"
 #include "notion_sim/engine/status.h"
@@ -47,27 +24,6 @@ namespace notion_sim::checks {
 
 // The engine's vocabulary, used here unqualified.
 using engine::ObjectReader;
-
-// Which way a metric improves; baselines flag movement the other way.
-enum class Better : std::uint8_t { kHigher, kLower, kNeither };
-
-struct MetricInfo {
-  std::string name;
-  Better better = Better::kNeither;
-};
-
-// Every valid metric name, in a stable order (per-operation names for every operation).
-const std::vector<MetricInfo>& MetricNames();
-// nullopt for an unknown name.
-std::optional<MetricInfo> FindMetric(std::string_view name);
-// The suffixes of workflow and step metrics, in catalogue order.
-std::vector<std::string> WorkflowMetricSuffixes();
-std::vector<std::string> StepMetricSuffixes();
-// For a workflow metric: (workflow, step) it names (step empty for a workflow metric).
-std::optional<std::pair<std::string, std::string>> WorkflowOfMetric(std::string_view name);
-// The metric's value in `report`; nullopt when the run did not measure it (no operation of that
-// type ran, no latency sample...). The name must be valid.
-std::optional<double> MetricValue(const MetricsReport& report, std::string_view name);
 
 struct Gate {
   std::string metric;

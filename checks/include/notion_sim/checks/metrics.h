@@ -22,13 +22,23 @@
 // - requests = attempts (kAttemptSent) + reconcile lookups (kReconcileSent); api_calls_per_op =
 //   requests / finished operations (DLQ replays included: they are calls the run made).
 // - retries = attempts whose attempt number is above 1; retry_ratio = retries / attempts.
-// - success_ratio = succeeded / finished (a served fallback is not a success: the target failed);
-//   error_budget_burn = (1 - success_ratio) / (1 - slo_target): 1.0 spends exactly the budget.
-// - time to recover: from the end of faults (the configured fault_end_us, else the time of the
-//   last kFaultInjected) to the first event at which (1) the success ratio of operations finished
-//   in the trailing recovery window is at least recovery_success_ratio (window kept in 32 slices,
-//   so its edge is exact to window/32; an empty window passes: nothing failed), (2) no breaker is
-//   open, half-open or forced open and (3) the DLQ is empty. A later fault restarts the search.
+// - two figures of outcome, named apart everywhere (terminal, Markdown, HTML, JSON, gates):
+//   succeeded = the target did what was asked; answered = succeeded + served from the fallback
+//   (the caller got an answer, maybe a stale one). success_ratio = succeeded / finished,
+//   answered_ratio = answered / finished; error_budget_burn = (1 - success_ratio) /
+//   (1 - slo_target): 1.0 spends exactly the budget.
+// - the faults end when the last fault rule stops acting: the latest of the ends of the fault
+//   plan's windows that have one (MetricsConfig::fault_windows) and the last kFaultInjected (a
+//   rule without an end of its own, say "first 2", stops when it last fires); fault_end_source
+//   says which decided. Time to recover runs from there to the first event at which (1) the
+//   success ratio of operations finished in the trailing recovery window is at least
+//   recovery_success_ratio (window kept in 32 slices, so its edge is exact to window/32; an empty
+//   window passes: nothing failed), (2) no breaker is open, half-open or forced open and (3) no
+//   DLQ entry waits to be reprocessed (entries parked for manual review, kDlqPermanent, wait for
+//   a person, not for the stack). A later fault restarts the search.
+// - health: time each service (dependency) spent healthy, degraded and unhealthy, from
+//   kHealthChanged (services start healthy at time 0), up to the end of the run.
+// - breaker timelines are per (dependency, key): the second upstream's global breaker is its own.
 // - the time series: `series_buckets` equal buckets from time 0 to the end of the work
 //   (work_end_us); when time passes the last one, neighbours merge and the width grows to the
 //   next round width (1, 5, 15, 30 s, 1, 5, 15, 30 min, 1, 2, 6, 12 h, 1 day, then doubling).
@@ -50,6 +60,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "notion_sim/engine/protocol.h"
@@ -100,6 +111,13 @@ class LogHistogram {
   double sum_ = 0;
 };
 
+// When a fault rule may act: [from_us, until_us), already clipped to the phase faults act in.
+// until_us kTimeNever: the rule has no end of its own (it stops when it last fires).
+struct FaultWindow {
+  TimeUs from_us = 0;
+  TimeUs until_us = kTimeNever;
+};
+
 // What the sink knows of a scenario's workflows: names for the report and the budget line.
 struct WorkflowShape {
   std::string name;
@@ -112,10 +130,10 @@ struct WorkflowShape {
 };
 
 struct MetricsConfig {
-  int series_buckets = 120;            // even, >= 2
-  TimeUs initial_bucket_us = Sec(1);   // doubles as the run outgrows the buckets
-  double slo_target = 0.99;            // success ratio objective, in (0, 1)
-  std::optional<TimeUs> fault_end_us;  // when faults stop; unset = the last kFaultInjected
+  int series_buckets = 120;           // even, >= 2
+  TimeUs initial_bucket_us = Sec(1);  // doubles as the run outgrows the buckets
+  double slo_target = 0.99;           // success ratio objective, in (0, 1)
+  std::vector<FaultWindow> fault_windows;  // the fault plan's, one per rule
   double recovery_success_ratio = 0.95;
   TimeUs recovery_window_us = Sec(30);
   std::size_t max_transitions_per_key = 1024;  // breaker timeline entries kept per key
@@ -165,6 +183,7 @@ struct BreakerChange {
 };
 
 struct BreakerTimeline {
+  engine::Dependency dependency = engine::Dependency::kNotion;
   std::uint16_t key = 0;
   std::vector<BreakerChange> changes;  // the first max_transitions_per_key
   std::uint64_t dropped = 0;           // changes past the bound
@@ -227,11 +246,44 @@ struct WorkflowMetrics {
 };
 
 enum class Recovery : std::uint8_t {
-  kNoFaults,      // no fault was injected and no fault end was configured
+  kNoFaults,      // no fault was injected and no fault window was configured
   kRecovered,     // recovered_at_us is set
   kNotRecovered,  // the run ended before the conditions held
 };
 std::string_view RecoveryName(Recovery recovery);  // "no_faults", "recovered", "not_recovered"
+
+// What set MetricsReport::fault_end_us.
+enum class FaultEnd : std::uint8_t {
+  kNone,       // no faults
+  kWindow,     // the end of a fault rule's window
+  kLastFault,  // the last kFaultInjected (a rule without an end of its own)
+};
+std::string_view FaultEndName(FaultEnd end);  // "none", "window", "last_fault"
+
+// Time one service (dependency) spent in each health level (policies::HealthLevel).
+struct ServiceHealth {
+  engine::Dependency service = engine::Dependency::kNotion;
+  TimeUs healthy_us = 0;
+  TimeUs degraded_us = 0;
+  TimeUs unhealthy_us = 0;
+  std::uint64_t changes = 0;  // kHealthChanged events
+  double healthy_ratio() const {
+    const TimeUs total = healthy_us + degraded_us + unhealthy_us;
+    return total > 0 ? static_cast<double>(healthy_us) / static_cast<double>(total) : 1.0;
+  }
+};
+
+// The requests one dependency's stack sent and what came back (its own rows in reports).
+struct DependencyMetrics {
+  engine::Dependency dependency = engine::Dependency::kNotion;
+  std::uint64_t requests = 0;  // attempts + reconcile lookups
+  std::uint64_t retries = 0;
+  std::uint64_t http_429 = 0;
+  std::uint64_t http_5xx = 0;
+  std::uint64_t transport_errors = 0;
+  std::uint64_t breaker_opens = 0;
+  std::uint64_t limiter_delays = 0;
+};
 
 struct MetricsReport {
   TimeUs first_start_us = 0;  // first kOpStarted
@@ -297,13 +349,20 @@ struct MetricsReport {
   std::uint64_t retry_after_over_backoff = 0;
 
   double slo_target = 0.99;
-  double success_ratio = 1;
+  double success_ratio = 1;   // succeeded / finished
+  double answered_ratio = 1;  // (succeeded + served_fallback) / finished
   double error_budget_burn = 0;
 
   Recovery recovery = Recovery::kNoFaults;
   TimeUs fault_end_us = 0;
+  FaultEnd fault_end_source = FaultEnd::kNone;
+  TimeUs last_fault_us = 0;                // the last kFaultInjected (0 when none)
+  std::vector<FaultWindow> fault_windows;  // to shade on charts; open ones end at the last fault
   TimeUs recovered_at_us = 0;
   TimeUs recovery_us = 0;  // recovered_at_us - fault_end_us when recovered
+
+  std::vector<ServiceHealth> health;             // Notion, then the upstream when it had traffic
+  std::vector<DependencyMetrics> dependencies;   // likewise
 
   TimeUs bucket_us = 0;
   std::vector<SeriesBucket> series;  // covers [0, end_us]
@@ -372,17 +431,30 @@ class MetricsSink final : public TraceSink {
   static void MergeBucket(Bucket& a, const Bucket& b);
   void EvaluateRecovery(TimeUs at_us);
   void RecordOutcome(TimeUs at_us, bool success);
+  void OnHealth(const Event& e);
+  // The faults' end as known so far; nullopt when there are none (yet).
+  std::optional<TimeUs> FaultEndUs() const;
 
   MetricsConfig config_;
   MetricsReport totals_;  // counters kept as they go; the rest is filled in by Finish
   LogHistogram latency_;
   std::array<PerOperation, kOperationCount> per_op_;
   std::map<std::uint64_t, OpenOp> open_;
-  std::map<std::uint16_t, Breaker> breakers_;
-  std::map<std::uint16_t, std::uint64_t> half_open_attempts_;  // half-open keys -> attempts
+  using BreakerKey = std::pair<engine::Dependency, std::uint16_t>;
+  std::map<BreakerKey, Breaker> breakers_;
+  std::map<BreakerKey, std::uint64_t> half_open_attempts_;  // half-open keys -> attempts
+  struct HealthState {
+    ServiceHealth totals;
+    std::int64_t level = 0;  // policies::HealthLevel
+    TimeUs since_us = 0;
+  };
+  std::array<HealthState, engine::kDependencyCount> health_{};
+  std::array<DependencyMetrics, engine::kDependencyCount> dependencies_{};
+  std::array<bool, engine::kDependencyCount> dependency_seen_{};
   std::vector<Flow> flows_;  // by workflow index
   std::int64_t breakers_not_closed_ = 0;
   std::int64_t dlq_depth_ = 0;
+  std::int64_t dlq_permanent_held_ = 0;  // entries parked for manual review (kDlqPermanent)
   bool any_start_ = false;
   TimeUs last_event_us_ = 0;
 
@@ -395,7 +467,9 @@ class MetricsSink final : public TraceSink {
   std::array<std::uint64_t, kRecoverySlices> slice_ok_{};
   std::array<std::uint64_t, kRecoverySlices> slice_total_{};
   bool fault_seen_ = false;
-  TimeUs fault_end_us_ = 0;
+  TimeUs last_fault_us_ = 0;
+  TimeUs window_end_us_ = 0;  // the latest end of a fault window that has one
+  bool has_window_end_ = false;
   std::optional<TimeUs> recovered_at_us_;
 };
 

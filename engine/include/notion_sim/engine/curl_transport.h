@@ -1,12 +1,12 @@
 // CurlTransport: the live Transport — engine::Request over HTTP with libcurl, on a LiveLoop.
 //
-// Each Send renders one HTTP request the way the official SDK would (notion-api.md §3.1: bearer
-// token, Notion-Version, a user agent, Content-Type only with a body) plus our own
-// `x-notion-sim-op-id` / `x-notion-sim-attempt`, starts it on the loop's multi handle, and turns
-// the answer into an engine::Response with the SDK's reading of it (§2.3): the body `code`,
-// whether the SDK would know that code, edge (Cloudflare) errors, Retry-After. Easy handles are
-// pooled and libcurl's connection cache keeps connections alive, so a steady stream of requests
-// reuses a few connections.
+// Each Send renders one HTTP request the way the official SDK would
+// (docs/sources.md#the-official-sdk: bearer token, Notion-Version, a user agent, Content-Type only
+// with a body) plus our own `x-notion-sim-op-id` / `x-notion-sim-attempt`, starts it on the loop's
+// multi handle, and turns the answer into an engine::Response with the SDK's reading of it (§2.3):
+// the body `code`, whether the SDK would know that code, edge (Cloudflare) errors, Retry-After.
+// Easy handles are pooled and libcurl's connection cache keeps connections alive, so a steady
+// stream of requests reuses a few connections.
 //
 // Rendering conventions (what the fake's HTTP door and the real API see):
 // - path: RenderPath(operation, target) under the base URL; method: Request::method.
@@ -33,7 +33,9 @@
 //
 // Timeouts: Request::connect_timeout_us is libcurl's connect timeout; Request::timeout_us is a
 // loop timer over the whole exchange, body included, that aborts the transfer — so a timeout is
-// never reported before timeout_us has passed on the loop's clock.
+// never reported before timeout_us has passed on the loop's clock. With
+// Request::timeout_covers_body false the timer stops counting once the response's head has
+// arrived, and the body is waited for however long it takes (the official SDK's way).
 //
 // The token is read from the TokenProvider for each attempt and goes only into the Authorization
 // header: it is never logged, traced or put in any message.
@@ -97,6 +99,7 @@ struct HttpAnswer {
   std::string retry_after;      // raw; empty when absent
   std::string cf_ray;           // empty when absent
   bool has_request_id = false;  // an x-notion-request-id header was present
+  std::string request_id;       // its value (at most 128 characters)
   // The fake's HTTP door marks answers its fault plan made with `x-notion-sim-injected: 1`, so live
   // reports can tell injected failures from emergent ones (Response::injected).
   bool injected = false;
@@ -143,8 +146,9 @@ class CurlTransport final : public Transport {
   std::uint64_t next_cursor_handle_ = 1;
 };
 
-// True when the official SDK's APIErrorCode enum holds `code` (notion-api.md §2.3): only then does
-// an error response become an APIResponseError the SDK may retry. The one list of that enum.
+// True when the official SDK's APIErrorCode enum holds `code` (docs/sources.md#the-official-sdk):
+// only then does an error response become an APIResponseError the SDK may retry. The one list of
+// that enum.
 bool IsSdkApiErrorCode(std::string_view code);
 
 // What became of a transfer that libcurl ended with `curl_code`, a CURLcode (CURLE_OK: a response
@@ -154,23 +158,5 @@ TransportOutcome OutcomeOfCurlCode(int curl_code);
 // Reads an HTTP answer the way the SDK does (see the header comment of this file).
 // `reconcile_lookup` makes the first result of a query answer the lookup.
 Response ParseAnswer(const HttpAnswer& answer, bool reconcile_lookup);
-
-// A Retry-After value, strictly parsed (RFC 9110 §10.2.3): delta-seconds (we also accept a
-// fraction, "1.5") or an HTTP-date in any of the three forms recipients must accept.
-enum class RetryAfterForm : std::uint8_t { kSeconds, kHttpDate };
-struct RetryAfterValue {
-  RetryAfterForm form = RetryAfterForm::kSeconds;
-  TimeUs delta_us = 0;       // kSeconds: the delay, rounded up to a microsecond
-  std::int64_t epoch_s = 0;  // kHttpDate: the instant named, seconds since 1970 (UTC)
-};
-// nullopt for anything else ("", "-5", "1e3", "soon", "10abc", a bad date).
-std::optional<RetryAfterValue> ParseRetryAfter(std::string_view value);
-// The earliest loop time the header allows the next attempt: `received_us` + the delta; a date is
-// mapped onto the loop's clock through the wall clock read at receipt (`wall_now_us`, since 1970);
-// a date in the past gives `received_us`.
-TimeUs RetryAfterNotBefore(const RetryAfterValue& value, TimeUs received_us,
-                           std::int64_t wall_now_us);
-// The IMF-fixdate form of an instant ("Sun, 06 Nov 1994 08:49:37 GMT"), for servers and tests.
-std::string FormatHttpDate(std::int64_t epoch_s);
 
 }  // namespace notion_sim::engine

@@ -18,7 +18,9 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -27,7 +29,34 @@
 
 namespace notion_sim::engine {
 
-// A parsed JSON file that remembers where each value started (by JSON pointer).
+// Limits on JSON that comes from outside (files, command-line values, HTTP bodies), checked on
+// the text before anything parses it or walks the result. nlohmann's parser is iterative, but
+// the position index below, the readers, dump(), hashing and comparison recurse once per level:
+// 100,000 nested arrays overflowed the stack of `notion-sim run` and of serve's admin API. No
+// document we read needs more than a few levels (a scenario about ten, Notion's bodies a few
+// dozen), and none is near the size bound.
+struct JsonLimits {
+  std::size_t max_depth = 64;                      // nested arrays and objects
+  std::size_t max_bytes = std::size_t{256} << 20;  // 256 MiB
+};
+
+// The one guard: ok, or an InvalidInput error naming `name`, where the text went over and the
+// limit ("s.json:1:65: JSON nested deeper than 64 levels (the limit)"). Thread-safe.
+Status CheckJsonLimits(std::string_view text, const std::string& name, JsonLimits limits = {});
+
+// Reads a whole file, never more than limits.max_bytes + 1 bytes (so /dev/zero or a pipe cannot
+// exhaust memory); errors name the path and the limit. Thread-safe.
+Result<std::string> ReadJsonFile(const std::string& path, JsonLimits limits = {});
+
+// A whole document for callers that read it without positions (results, explore and sweep
+// files, command-line values): the guard, then nlohmann's parser with an error that names `name`,
+// the line and column, and never quotes the text. Thread-safe.
+Result<nlohmann::json> ParseJson(std::string_view text, const std::string& name,
+                                 JsonLimits limits = {});
+Result<nlohmann::json> LoadJson(const std::string& path, JsonLimits limits = {});
+
+// A parsed JSON file that remembers where each value started (by JSON pointer). Load and Parse
+// apply JsonLimits first.
 class JsonDocument {
  public:
   static Result<JsonDocument> Load(const std::string& path);
@@ -90,6 +119,24 @@ class ObjectReader {
   const nlohmann::json* node_;
   std::string pointer_;
   std::vector<std::string> seen_;
+};
+
+// While one is alive, every field an ObjectReader on this thread asks for (present or not) is
+// recorded as a pattern: the JSON pointer with array indexes as "*", e.g.
+// "/faults/*/trigger/probability". The documentation tests compare what the scenario loader
+// accepts with docs/scenarios.md this way. Thread-compatible: one per thread, not nested.
+class FieldRecorder {
+ public:
+  FieldRecorder();
+  ~FieldRecorder();
+  FieldRecorder(const FieldRecorder&) = delete;
+  FieldRecorder& operator=(const FieldRecorder&) = delete;
+  const std::set<std::string>& fields() const { return fields_; }
+  // Records `pointer` + "/" + `key` when a recorder is alive on this thread.
+  static void Record(const std::string& pointer, const std::string& key);
+
+ private:
+  std::set<std::string> fields_;
 };
 
 class JsonReader {

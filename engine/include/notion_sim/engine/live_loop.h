@@ -53,6 +53,10 @@ class LiveLoop final : public Loop {
   // loop's construction, so make the loop right before the run (arrivals already in the past run
   // at once, in order).
   TimeUs NowUs() const override;
+  // The wall clock (system_clock) when the loop was constructed: a live run's calendar, the one
+  // servers date their Retry-After headers on. Steady time counts from it, so a jump of the wall
+  // clock during the run does not move the run's own time.
+  std::int64_t EpochUnixUs() const override { return epoch_unix_us_; }
   EventId ScheduleAt(TimeUs at_us, Task task) override {
     return Schedule(at_us, std::move(task), false);
   }
@@ -93,6 +97,7 @@ class LiveLoop final : public Loop {
 
   Options options_;
   std::chrono::steady_clock::time_point start_;
+  std::int64_t epoch_unix_us_ = 0;
   std::uint64_t tasks_run_ = 0;
   std::uint64_t transfers_completed_ = 0;
   TimerQueue timers_;

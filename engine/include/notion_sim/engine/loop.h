@@ -20,6 +20,12 @@ class Clock {
   virtual ~Clock() = default;
   // Microseconds since the start of the run.
   virtual TimeUs NowUs() const = 0;
+  // The run's calendar: the Unix time, in microseconds, of time 0. A run has one, and HTTP-dates
+  // (Retry-After) are read and written against it: the workspace's epoch in simulation
+  // (kDefaultEpochUnixS unless it says otherwise), the wall clock at the start of a live run.
+  virtual std::int64_t EpochUnixUs() const { return kDefaultEpochUnixS * kUsPerSec; }
+  // Now on that calendar (microseconds since 1970-01-01T00:00:00Z).
+  std::int64_t UnixNowUs() const { return EpochUnixUs() + NowUs(); }
 };
 
 // A clock whose time the caller sets (tests, replay). Thread-compatible.
@@ -27,11 +33,14 @@ class ManualClock final : public Clock {
  public:
   explicit ManualClock(TimeUs now_us = 0) : now_us_(now_us) {}
   TimeUs NowUs() const override { return now_us_; }
+  std::int64_t EpochUnixUs() const override { return epoch_unix_us_; }
   void Set(TimeUs now_us) { now_us_ = now_us; }
   void Advance(TimeUs delta_us) { now_us_ += delta_us; }
+  void set_epoch_unix_us(std::int64_t epoch_unix_us) { epoch_unix_us_ = epoch_unix_us; }
 
  private:
   TimeUs now_us_;
+  std::int64_t epoch_unix_us_ = kDefaultEpochUnixS * kUsPerSec;
 };
 
 // Handle of a scheduled task, for Cancel. A default EventId names no event.

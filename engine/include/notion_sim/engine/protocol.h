@@ -85,6 +85,15 @@ bool IsCreate(Operation op);
 // and secret (HTTP Basic) rather than a bearer token: oauth token, introspect, revoke.
 bool UsesBasicAuth(Operation op);
 
+// The services a run depends on: Notion, and the second upstream an enrich workflow asks
+// (seed pattern 2). Each has its own stack, breaker keys, limiter, invariants, health and rows in
+// reports; trace events say which one they concern (engine::Event::dependency).
+enum class Dependency : std::uint8_t { kNotion, kUpstream, kCount };
+inline constexpr int kDependencyCount = static_cast<int>(Dependency::kCount);
+std::string_view DependencyName(Dependency dependency);  // "notion", "upstream"
+// kUpstream for Operation::kUpstreamComplete, kNotion for the rest.
+Dependency DependencyOf(Operation op);
+
 // The route of an operation with its path parameters filled in (dashed ids). `target` is the
 // first path parameter, `target2` the second (a property id, a view query id); operations without
 // them ignore them.
@@ -103,8 +112,8 @@ struct Route {
 // retrieve_user). Paths start with "/v1/" ("/upstream/v1/complete" for the upstream).
 std::optional<Route> ParseRoute(Method method, std::string_view path);
 
-// Notion's error `code` values (notion-api.md §2.2), plus kNone (no error) and kOther (a code
-// string we do not know).
+// Notion's error `code` values (docs/sources.md#notions-status-codes), plus kNone (no error) and
+// kOther (a code string we do not know).
 enum class ApiCode : std::uint8_t {
   kNone,
   kInvalidJson,
@@ -132,5 +141,11 @@ std::string_view ApiCodeName(ApiCode code);   // "rate_limited", ...
 ApiCode ParseApiCode(std::string_view name);  // kOther if unknown, kNone if empty
 // The HTTP status Notion answers with for a code (429 for rate_limited, ...).
 int DefaultStatusOf(ApiCode code);
+// True for the codes in the official SDK's `APIErrorCode` enum (v5.26.0, notion-api.md §2.3): an
+// error answer carrying one becomes an APIResponseError; missing_version, invalid_grant,
+// bad_gateway and database_connection_unavailable (and unknown codes) become an
+// UnknownHTTPResponseError, which the SDK never retries. The one list the stack's classifier, the
+// live transport and the fake read.
+bool InSdkErrorEnum(ApiCode code);
 
 }  // namespace notion_sim::engine

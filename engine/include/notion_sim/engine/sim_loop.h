@@ -27,6 +27,9 @@ class SimLoop final : public Loop {
   explicit SimLoop(Options options);
 
   TimeUs NowUs() const override { return now_us_; }
+  std::int64_t EpochUnixUs() const override { return epoch_unix_us_; }
+  // The calendar of the run (the scenario's workspace epoch); set before the run starts.
+  void set_epoch_unix_us(std::int64_t epoch_unix_us) { epoch_unix_us_ = epoch_unix_us; }
   EventId ScheduleAt(TimeUs at_us, Task task) override {
     return Schedule(at_us, std::move(task), false);
   }
@@ -51,6 +54,7 @@ class SimLoop final : public Loop {
 
   Options options_;
   TimeUs now_us_ = 0;
+  std::int64_t epoch_unix_us_ = kDefaultEpochUnixS * kUsPerSec;
   std::uint64_t events_run_ = 0;
   TimerQueue timers_;
   Status status_;

@@ -17,6 +17,10 @@ inline constexpr TimeUs kUsPerMin = 60 * kUsPerSec;
 inline constexpr TimeUs kUsPerHour = 60 * kUsPerMin;
 inline constexpr TimeUs kTimeNever = INT64_MAX;
 
+// The calendar of a simulated run unless its workspace names another (`workspace.epoch`): time 0
+// is 2026-01-01T00:00:00Z, in seconds since the Unix epoch.
+inline constexpr std::int64_t kDefaultEpochUnixS = 1'767'225'600;
+
 constexpr TimeUs Ms(std::int64_t ms) { return ms * kUsPerMs; }
 constexpr TimeUs Sec(std::int64_t s) { return s * kUsPerSec; }
 constexpr TimeUs Min(std::int64_t m) { return m * kUsPerMin; }

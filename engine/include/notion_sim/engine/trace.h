@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "notion_sim/engine/protocol.h"
 #include "notion_sim/engine/time.h"
 
 namespace notion_sim::engine {
@@ -21,7 +22,7 @@ enum class EventKind : std::uint8_t {
   // A logical operation arrived: (operation, lane + 256 x workflow), `workflow` as in
   // LogicalOp::workflow (0 for a single call, else 1 + the index of the workflow it runs).
   kOpStarted,
-  kOpFinished,         // it ended: (OpStatus, attempts)
+  kOpFinished,         // ended: (OpStatus, last HTTP status or 0); attempt = attempts made
   kAttemptSent,        // an attempt left the stack: (operation, timeout_us)
   kAttemptDone,        // its outcome: (HTTP status or -TransportOutcome, ApiCode)
   kRetryScheduled,     // (delay_us, reason: RetryReason)
@@ -88,6 +89,13 @@ std::string_view EventKindName(EventKind kind);
 // entered and left only by manual transitions (TransitionCause::kManual).
 enum class BreakerState : std::int64_t { kClosed, kOpen, kHalfOpen, kForcedOpen, kDisabled };
 std::string_view BreakerStateName(BreakerState state);  // "closed", "open", "half_open", ...
+// True for the transitions a breaker makes by itself: closed->open, open->half_open,
+// half_open->closed, half_open->open. Anything else comes from an operator (force open, disable,
+// reset). The breaker (policies/), its invariant (checks/) and reports read this one list.
+bool IsAutomaticTransition(BreakerState from, BreakerState to);
+// Open, half-open or forced open: the states in which a breaker may refuse calls (disabled lets
+// everything through). Health, metrics and the DLQ's replays count a breaker in them as not closed.
+bool BreakerNotClosed(BreakerState state);
 
 // Who moved a breaker: an operator's moves carry kManualTransition in kBreakerTransition's
 // `attempt` field (see CauseOf below).
@@ -102,6 +110,9 @@ struct Event {
   std::uint32_t attempt = 0;
   std::uint16_t key = 0;
   EventKind kind = EventKind::kOpStarted;
+  // The dependency whose stack (or transport) the event comes from. Keys (tenants, breaker keys,
+  // lanes) are per dependency: the second upstream's global breaker is not Notion's.
+  Dependency dependency = Dependency::kNotion;
 };
 
 // Operation ids with this bit set name a step of a workflow that the scenario's client runs for
@@ -142,9 +153,27 @@ class TraceSink {
   virtual void OnEvent(const Event& event) = 0;
 };
 
+// Hands `next` only the events of one dependency: checks that judge one dependency's stack (its
+// invariants) see nothing of the other's. `next` must outlive it.
+class DependencyFilter final : public TraceSink {
+ public:
+  DependencyFilter(Dependency dependency, TraceSink* next) : dependency_(dependency), next_(next) {}
+  void OnEvent(const Event& event) override {
+    if (event.dependency == dependency_) next_->OnEvent(event);
+  }
+
+ private:
+  Dependency dependency_;
+  TraceSink* next_;
+};
+
 class Trace {
  public:
   Trace();
+  // A view of `parent` for another dependency's stack: every event emitted here is stamped with
+  // `dependency` and goes to the parent (its digest, sinks and recording; add sinks and read the
+  // digest there). `parent` must outlive it.
+  Trace(Trace* parent, Dependency dependency);
   // Folds the event into the digest, hands it to every sink and records it if recording is on.
   void Emit(const Event& event);
   // Convenience for the common shape.
@@ -165,6 +194,8 @@ class Trace {
   std::uint64_t CountOf(EventKind kind) const { return per_kind_[static_cast<int>(kind)]; }
 
  private:
+  Trace* parent_ = nullptr;
+  Dependency dependency_ = Dependency::kNotion;
   std::uint64_t digest_;
   std::uint64_t count_ = 0;
   std::uint64_t per_kind_[static_cast<int>(EventKind::kCount)] = {};

@@ -54,6 +54,14 @@ struct LogicalOp {
   // A create an earlier run of the same work may have applied (a resumed live run found its key
   // claimed and never completed): a stack that reconciles looks before the first attempt.
   bool maybe_applied = false;
+  // When the operation this one is a step of must be over (the steps of a workflow share their
+  // operation's deadline); kTimeNever when it has none. A stack ends the step by then at the
+  // latest, as with its own deadline.
+  TimeUs deadline_at_us = kTimeNever;
+  // A failure no retry can mend is parked in the DLQ for manual review instead of surfaced, so
+  // the caller can move on past it (batch sync approach B: the checkpoint advances fully and
+  // failures go to the DLQ). Needs a stack with a DLQ.
+  bool park_failures = false;
 };
 
 // One attempt of a logical operation, as sent to a target.
@@ -70,7 +78,11 @@ struct Request {
   // with a created page so that reconcile-before-retry can find it.
   std::optional<std::array<std::uint8_t, 32>> idempotency_key;
   TimeUs connect_timeout_us = 0;  // 0 = none
-  TimeUs timeout_us = 0;          // whole attempt; 0 = none
+  TimeUs timeout_us = 0;          // the attempt, from send; 0 = none
+  // Whether timeout_us runs until the whole body has arrived (ours) or only until the response
+  // headers have (the official SDK: its timer races fetch(), which resolves on the headers, and
+  // the body read that follows has no timeout, notion-api.md §4.7: a stalled body waits forever).
+  bool timeout_covers_body = true;
   // For lookups (reconcile-before-retry): find a page under `parent` carrying this key.
   bool reconcile_lookup = false;
   // List endpoints (query, search, list children, list users): the cursor a previous response
@@ -99,6 +111,7 @@ struct Response {
   bool edge_error = false;         // an HTML error from the edge proxy (cf-ray, no request id)
   bool injected = false;           // the fault plan made this outcome
   std::string retry_after;         // the raw Retry-After header; empty when absent
+  std::string request_id;          // x-notion-request-id over HTTP; empty in simulation
   ObjectId object_id;              // created / retrieved object, when any
   bool found = false;              // reconcile lookup: a page with the key exists
   std::uint32_t result_count = 0;  // list endpoints: results in this page

@@ -39,8 +39,12 @@ Result<Shard> ParseShard(std::string_view text);
 // Calls fn(i) for every i in [0, n) on `threads` threads (0 = the hardware's count, at most n).
 // `progress(done, n)` (optional) is called under a lock after each item. Results go to
 // per-index slots, so they never depend on the thread count or the order of completion.
-void ParallelFor(std::size_t n, unsigned threads, const std::function<void(std::size_t)>& fn,
-                 const std::function<void(std::size_t, std::size_t)>& progress = {});
+// `stop` (optional, called from the threads) is asked before each item: once it returns true no
+// item starts and the items in flight finish. Returns how many items ran: items are taken in
+// index order, so they are the first ones (n when not stopped).
+std::size_t ParallelFor(std::size_t n, unsigned threads, const std::function<void(std::size_t)>& fn,
+                        const std::function<void(std::size_t, std::size_t)>& progress = {},
+                        const std::function<bool()>& stop = {});
 
 // Sets the value at a dotted path ("stack.breaker.error_threshold_percentage",
 // "faults.0.trigger.probability"), creating objects on the way; numeric segments index arrays

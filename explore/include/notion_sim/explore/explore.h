@@ -77,6 +77,9 @@ struct ExploreRun {
   ExploreOptions options;  // corpus included
   Shard shard;
   std::vector<SeedRecord> records;  // by index
+  // Items this run (its shard) was to run: more than records.size() when it was stopped early.
+  std::size_t planned = 0;
+  bool partial() const { return records.size() < planned; }
 };
 
 // The seeds in work order: the corpus (deduplicated, in its order), then first_seed... skipping
@@ -92,10 +95,12 @@ SeedRecord ExploreSeed(const nlohmann::json& source, const std::string& name, st
                        std::uint64_t seed, bool swarm, bool recheck, bool from_corpus);
 
 // Runs the items of `shard` on `threads` threads (0 = all cores). `progress(done, total)` is
-// called as items finish.
+// called as items finish. Once `stop()` returns true no item starts: the run holds the items that
+// finished (the first ones in work order) and is partial().
 Result<ExploreRun> RunExplore(const scenarios::ScenarioSpec& spec, const ExploreOptions& options,
                               const Shard& shard, unsigned threads,
-                              const std::function<void(std::size_t, std::size_t)>& progress = {});
+                              const std::function<void(std::size_t, std::size_t)>& progress = {},
+                              const std::function<bool()>& stop = {});
 
 // One distinct failure over all seeds.
 struct DistinctFailure {
@@ -128,8 +133,8 @@ ExploreSummary Summarize(const ExploreRun& run);
 nlohmann::json ExploreToJson(const ExploreRun& run);
 Result<ExploreRun> ExploreFromJson(const nlohmann::json& json, const std::string& name);
 
-// Combines shards of one explore (same scenario and options, shards 0..N-1 each once) into the
-// run one machine would have made. The error names what differs or is missing.
+// Combines shards of one explore (same scenario and options, shards 0..N-1 each once, none
+// partial) into the run one machine would have made. The error names what differs or is missing.
 Result<ExploreRun> MergeExplore(std::vector<ExploreRun> shards);
 
 // Writes explore.json, explore.md and failures/*.json under `out_dir` and returns the text for

@@ -128,11 +128,19 @@ struct SweepRun {
   SweepSpec spec;
   Shard shard;
   std::vector<SweepRecord> runs;  // by index
+  // Runs this sweep (its shard) was to make: more than runs.size() when it was stopped early.
+  std::size_t planned = 0;
+  bool partial() const { return runs.size() < planned; }
 };
 
+// Runs the shard's part of the grid on `threads` threads (0 = all cores); `progress(done, total)`
+// as runs finish. Once `stop()` returns true no run starts: the sweep holds the runs that
+// finished (the first ones: whole configurations in grid order, then part of one) and is
+// partial().
 Result<SweepRun> RunSweep(const scenarios::ScenarioSpec& scenario, const SweepSpec& sweep,
                           const Shard& shard, unsigned threads,
-                          const std::function<void(std::size_t, std::size_t)>& progress = {});
+                          const std::function<void(std::size_t, std::size_t)>& progress = {},
+                          const std::function<bool()>& stop = {});
 
 struct MetricStats {
   std::size_t n = 0;  // runs that measured it
@@ -150,7 +158,8 @@ struct ConfigSummary {
   std::size_t errors = 0;
   std::vector<MetricStats> metrics;  // SweepMetrics order
   std::vector<std::string> unmet;    // constraints its means do not meet
-  bool safe = false;                 // no violation, no error
+  bool complete = true;              // ran every seed of its shard (false only in a partial sweep)
+  bool safe = false;                 // complete, no violation, no error
   bool feasible = false;             // safe and every constraint met
   bool on_frontier = false;          // not dominated on the objectives by another safe config
 };
@@ -169,10 +178,14 @@ SweepSummary SummarizeSweep(const SweepRun& run);
 
 nlohmann::json SweepToJson(const SweepRun& run);
 Result<SweepRun> SweepFromJson(const nlohmann::json& json, const std::string& name);
+// Combines the shards of one sweep (none partial) into the sweep one machine would have made.
 Result<SweepRun> MergeSweep(std::vector<SweepRun> shards);
 
 // Writes sweep.json, sweep.md (the table, frontier and recommendation), sweep.csv and sweep.html
-// (the table and the frontier charts) under `out_dir`; returns the terminal text.
+// (the table and the frontier charts) under `out_dir`; returns the terminal text. sweep.csv has a
+// row per configuration: its index, one column per grid axis (named by its path) holding the
+// value, the label, the counts and flags, then mean, sd, min and max of each metric, numbers in
+// full precision (they read back to the same double), empty when not measured.
 Result<std::string> WriteSweep(const SweepRun& run, const std::string& out_dir);
 
 }  // namespace notion_sim::explore

@@ -1,12 +1,12 @@
 // Backoff: how long to wait before retry number n (n = 0 for the first retry).
 //
 // The variants, with `expo(n) = min(max, initial * multiplier^n)`:
-//  - kSdkBand: the official SDK's band (notion-api.md §4.5):
+//  - kSdkBand: the official SDK's band (docs/sources.md#the-official-sdk):
 //      base = initial * 2^n; delay = min(base * U + base / 2, max), i.e. in [base/2, 1.5 base);
 //  - kFullJitter: U * expo(n);  kEqualJitter: expo(n)/2 + U * expo(n)/2;
 //  - kDecorrelatedJitter: min(max, uniform(initial, 3 * previous)), previous starting at initial;
 //  - kExponential: expo(n), no jitter;  kFixed: initial every time.
-// (AWS Architecture blog formulas, resilience-libraries.md §10.) U is uniform in [0, 1).
+// (AWS Architecture blog formulas, docs/sources.md#resilience-libraries.) U is uniform in [0, 1).
 //
 // `BackoffDelay` is the pure formula of a given U, so tests assert exact numbers; `Backoff` draws
 // U from the engine::Rng fork it was given. Integer microseconds throughout; the multiplier is

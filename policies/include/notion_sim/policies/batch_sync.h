@@ -6,8 +6,10 @@
 //   kAdvanceOnSuccess (approach A): settled = succeeded. A failure holds the checkpoint just before
 //     it (the next run processes it, and what follows, again).
 //   kAdvanceWithDlq (approach B): settled = succeeded or dead-lettered. The checkpoint advances
-//     fully; failures must be in the DLQ. A record that failed and was not dead-lettered holds the
-//     checkpoint as in A.
+//     fully; failures must be in the DLQ: the scenario client marks B's records park_failures, so
+//     the stack dead-letters every failure (retryable ones to be reprocessed, permanent ones
+//     parked for manual review). A record that failed and was not dead-lettered (a stack without
+//     a DLQ) holds the checkpoint as in A.
 // The invariant "a checkpoint never passes a failed record that is not in the DLQ" is checked by
 // FailedPastCheckpointNotInDlq(), which must always be empty.
 //

@@ -1,5 +1,6 @@
 // Bulkhead: priority lanes with their own concurrency and queue limits, so bulk work cannot take
-// the slots that critical work needs (seed-patterns.md §1: critical 10, normal 5, bulk 2).
+// the slots that critical work needs (the reliability patterns pack's critical 10, normal 5, bulk
+// 2: docs/sources.md#the-patterns-the-profiles-come-from).
 //
 // Each lane admits up to `max_concurrent` calls; further calls wait in the lane's FIFO queue of at
 // most `max_queued`; beyond that they are rejected (typed). A release admits the lane's oldest

@@ -1,7 +1,7 @@
 // Circuit breakers: stop calling a target that is failing, probe it later, resume when it recovers.
 //
 // One class, four counting modes chosen by `BreakerConfig::mode`, each following its anchor exactly
-// (reference/resilience-libraries.md):
+// (docs/sources.md#resilience-libraries):
 //   kOpossum      opossum 10: rolling window of `rolling_count_buckets` buckets rotated on the Loop
 //                 every floor(rolling_count_timeout / buckets) ms; `fires` counts every call,
 //                 rejects included; evaluated only on failures; opens when
@@ -16,9 +16,10 @@
 //                 whose minimum is min(minimum_number_of_calls, permitted).
 //   kConsecutive  cockatiel ConsecutiveBreaker: opens when ++consecutive_failures_seen >= n.
 // Extensions (all modes but r4j's half-open, which has its own rule): `half_open_probes` trial
-// calls and a `half_open_success_threshold`; growing open duration (base × multiplier^(opens−1),
-// capped); results of calls started in an earlier state (epoch) are counted or ignored as
-// configured; manual states forced-open and disabled.
+// calls and a `half_open_success_threshold`; a maximum time in half-open (every mode, r4j's
+// maxWaitDurationInHalfOpenState); growing open duration (base × multiplier^(opens−1), capped);
+// results of calls started in an earlier state (epoch) are counted or ignored as configured;
+// manual states forced-open and disabled.
 //
 //   CircuitBreaker breaker(loop, &trace, /*key=*/0, config);
 //   BreakerPermit permit = breaker.TryAcquire(op_id, attempt);
@@ -44,14 +45,12 @@
 
 namespace notion_sim::policies {
 
-// The numeric values are what kBreakerTransition / kBreakerRejected carry in the trace.
-enum class BreakerState : std::uint8_t { kClosed, kOpen, kHalfOpen, kForcedOpen, kDisabled };
-std::string_view BreakerStateName(BreakerState state);  // "closed", "open", "half_open", ...
-
-// True for the transitions the breaker makes by itself: closed→open, open→half-open,
-// half-open→closed, half-open→open. Anything else must come from a manual call (ForceOpen,
-// Disable, Reset). The invariant checkers use this.
-bool IsAutomaticTransition(BreakerState from, BreakerState to);
+// The states, their names and which transitions are automatic (closed→open, open→half-open,
+// half-open→closed|open; anything else comes from ForceOpen, Disable or Reset) are the trace's
+// vocabulary, in engine/trace.h: the values kBreakerTransition and kBreakerRejected carry.
+using engine::BreakerState;
+using engine::BreakerStateName;
+using engine::IsAutomaticTransition;
 
 // What the caller observed. Slowness is not an outcome: the breaker derives it from the duration
 // (r4j: slow when duration > slow_call_duration_threshold_us). kIgnored gives the call back
@@ -107,7 +106,10 @@ struct BreakerConfig {
   std::int32_t permitted_number_of_calls_in_half_open_state = 10;
   TimeUs wait_duration_in_open_state_us = Sec(60);
   HalfOpenTransition open_to_half_open = HalfOpenTransition::kLazy;
-  TimeUs max_wait_duration_in_half_open_state_us = 0;  // 0 = stay half-open until decided
+  // Every mode: the longest the breaker stays half-open before it moves to
+  // transition_to_state_after_wait_duration (r4j maxWaitDurationInHalfOpenState); 0 = until the
+  // probes decide.
+  TimeUs max_wait_duration_in_half_open_state_us = 0;
   // Where maxWaitDurationInHalfOpenState leads: kOpen or kClosed.
   BreakerState transition_to_state_after_wait_duration = BreakerState::kOpen;
 
@@ -228,7 +230,10 @@ enum class BreakerScope : std::uint8_t {
 };
 inline constexpr std::uint16_t kGlobalBreakerKey = 0xFFFF;
 
-// Breakers by key, made on first use. Iteration (Each) is in key order. Not thread-safe.
+// Breakers by key. The global one is made with the registry (the stack), as an application makes
+// its opossum breaker at start-up: its bucket timer and allowWarmUp window count from then.
+// Per-tenant breakers are made when their tenant first calls, as an application would make a
+// breaker per customer on demand. Iteration (Each) is in key order. Not thread-safe.
 class BreakerRegistry {
  public:
   BreakerRegistry(engine::Loop& loop, engine::Trace* trace, BreakerConfig config,

@@ -2,11 +2,12 @@
 //
 // Two views of the same response:
 //  - `Classify` is ours: keyed on the body `code` (engine::ApiCode) with the HTTP status as the
-//    fallback, transport outcomes included (notion-api.md §2.2, seed-patterns.md §3);
+//    fallback, transport outcomes included (docs/sources.md: Notion's status codes, the sync
+//    principles);
 //  - `IsSdkApiResponseError` is the official JS SDK's: only a non-2xx response whose JSON body
 //    carries a `code` in the SDK's `APIErrorCode` enum is an APIResponseError, everything else
-//    (unknown codes, HTML edge pages, timeouts, resets) is never retried (notion-api.md §2.3,
-//    §4.4).
+//    (unknown codes, HTML edge pages, timeouts, resets) is never retried
+//    (docs/sources.md#the-official-sdk).
 //
 // `MayHaveApplied` says whether a failed attempt may still have changed the server (the
 // duplicate-create risk), which the retry rules and reconcile-before-retry need.
@@ -46,9 +47,8 @@ ErrorClass ClassOfTransport(engine::TransportOutcome outcome);
 // Our classification of an attempt's outcome.
 ErrorClass Classify(const engine::Response& response);
 
-// True for the codes in the SDK's `APIErrorCode` enum (v5.26.0): missing_version, invalid_grant,
-// bad_gateway and database_connection_unavailable are not in it.
-bool InSdkErrorEnum(engine::ApiCode code);
+// The SDK's `APIErrorCode` enum is a protocol fact: engine::InSdkErrorEnum.
+using engine::InSdkErrorEnum;
 // The SDK's view: a non-2xx HTTP response whose JSON body has a code the SDK knows.
 bool IsSdkApiResponseError(const engine::Response& response);
 

@@ -108,6 +108,11 @@ class DeadLetterQueue {
   // change, and the error is kept in store_status().
   Result<std::uint64_t> Enqueue(const engine::LogicalOp& op, std::string error,
                                 std::uint32_t stack_attempts);
+  // Parks `op` for manual review at once (permanent, never reprocessed): a failure no retry can
+  // mend (a record the API refuses) that must still not be lost. Same limits as Enqueue; emits
+  // kDlqEnqueued then kDlqPermanent.
+  Result<std::uint64_t> Park(const engine::LogicalOp& op, std::string error,
+                             std::uint32_t stack_attempts);
 
   // Entries held (pending, retrying and permanent).
   std::size_t Depth() const { return entries_.size(); }

@@ -17,7 +17,18 @@
 //                       event of a later interval arrives;
 //   kTenantFailing      one tenant's operations fail >= 50 % (at least 5 in the window) while the
 //                       others together fail <= 10 % (at least 5) (key = tenant, b = percent);
-//                       raised once until the tenant recovers.
+//                       raised once until the tenant recovers;
+//   kNewErrorClass      an error class (HTTP status, or transport outcome, with the body's code)
+//                       not seen in the `new_class_baseline` before a deploy reaches
+//                       `new_class_count` failed attempts within `new_class_window` after it
+//                       (key = ApiCode, b = status or -TransportOutcome); once per deploy and
+//                       class. Deploys are times given in the config (none: never raised);
+//   kPollingLag         the time since the last successful poll (an operation of
+//                       `polling_operation`) is above `polling_lag_factor` x the normal cadence
+//                       (the mean gap between poll arrivals so far, from the third arrival on)
+//                       while a poll since that success failed or has been open longer than that
+//                       bound too, so sparse arrivals alone never alert (b = lag in ms); judged at
+//                       each poll's start and end, raised once until a poll succeeds.
 // Both are engine::TraceSink: they read only events (kOpFinished, kAttemptDone, kDlq*), never a
 // clock, and emit into the trace they observe. Not thread-safe.
 #pragma once
@@ -25,10 +36,13 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <optional>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "notion_sim/engine/json_reader.h"
+#include "notion_sim/engine/protocol.h"
 #include "notion_sim/engine/status.h"
 #include "notion_sim/engine/time.h"
 #include "notion_sim/engine/trace.h"
@@ -43,6 +57,8 @@ enum class AlertKind : std::uint8_t {
   kDlqGrowthAccelerating,
   kTenantFailing,
   kBreakerOpened,  // seed pattern 1: "open alerts operations" (b = breaker key)
+  kNewErrorClass,  // seed pattern 3: "an error class concentrated after a deploy"
+  kPollingLag,     // seed pattern 3: "polling lag above 2x the normal cadence"
 };
 std::string_view AlertKindName(AlertKind kind);
 
@@ -100,11 +116,19 @@ struct AlertConfig {
   std::uint32_t tenant_min_ops = 5;
   double tenant_failing_percent = 50;
   double others_fine_percent = 10;
+  std::vector<TimeUs> deploys_us;  // when the integration was deployed (sorted on parse)
+  std::uint32_t new_class_count = 5;
+  TimeUs new_class_window_us = Min(5);
+  TimeUs new_class_baseline_us = kUsPerHour;
+  std::optional<engine::Operation> polling_operation = engine::Operation::kQueryDataSource;
+  double polling_lag_factor = 2;
   ErrorBudgetConfig budget;
 };
 // {"server_error_burst_count", "server_error_burst_window_ms", "dlq_growth_interval_ms",
 //  "dlq_growth_min", "tenant_window_ms", "tenant_min_ops", "tenant_failing_percent",
-//  "others_fine_percent", "budget": {...}}.
+//  "others_fine_percent", "deploys_ms": [...], "new_class_count", "new_class_window_ms",
+//  "new_class_baseline_ms", "polling_operation" (an operation name, or "none"),
+//  "polling_lag_factor", "budget": {...}}.
 Result<AlertConfig> ParseAlertConfig(engine::ObjectReader& r, AlertConfig defaults);
 
 class AlertMonitor final : public engine::TraceSink {
@@ -130,6 +154,8 @@ class AlertMonitor final : public engine::TraceSink {
   void OnServerError(TimeUs at_us);
   void OnDlqDepth(TimeUs at_us, std::int64_t depth);
   void OnOpFinished(const engine::Event& event, bool good);
+  void OnFailedAttempt(const engine::Event& event);
+  void OnPoll(TimeUs at_us);
 
   struct TenantBucket {
     std::int64_t index = -1;
@@ -159,6 +185,23 @@ class AlertMonitor final : public engine::TraceSink {
   std::vector<Alert> alerts_;
   std::uint64_t count_ = 0;
   std::uint64_t per_kind_[8] = {};
+  // New error classes: by (status or -outcome, code).
+  struct ErrorClassState {
+    TimeUs last_seen_us = -1;
+    std::size_t deploy = SIZE_MAX;  // the deploy whose window the count is for
+    std::uint32_t count = 0;
+    bool is_new = false;
+    bool alerted = false;
+  };
+  std::map<std::pair<std::int64_t, std::int64_t>, ErrorClassState> error_classes_;
+  // Polling: arrivals, the last success, and the polls open or failed since it.
+  std::uint64_t poll_starts_ = 0;
+  TimeUs first_poll_us_ = 0;
+  TimeUs last_poll_start_us_ = 0;
+  TimeUs last_poll_success_us_ = -1;
+  std::uint64_t polls_failed_since_success_ = 0;
+  std::map<std::uint64_t, TimeUs> open_polls_;  // op id -> start
+  bool lag_alerted_ = false;
 };
 
 }  // namespace notion_sim::policies

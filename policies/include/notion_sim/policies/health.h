@@ -119,21 +119,22 @@ class HealthMonitor {
   HealthReport report_;
 };
 
-// Feeds one HealthMonitor per service from the trace: kOpStarted (to learn each operation's
-// service), kAttemptDone, kBreakerTransition, kDlq* (depth) and kOpFinished. Breaker keys map to a
-// service through `service_of_breaker` (default: every breaker guards Notion); DLQ depth counts for
-// Notion. Add it with Trace::AddSink; it emits kHealthChanged into the same trace.
+// Feeds one HealthMonitor per service from the trace: kAttemptDone, kBreakerTransition and kDlq*
+// (depth) count for the service of the event's dependency (engine::Event::dependency: the second
+// upstream's stack is the upstream's); an attempt of Notion's stack for an operation of the
+// upstream (kOpStarted says which) counts for the upstream. Add it with Trace::AddSink; it emits
+// kHealthChanged into the same trace.
 class HealthSink final : public engine::TraceSink {
  public:
-  HealthSink(engine::Trace* trace, HealthConfig config,
-             std::function<std::uint16_t(std::uint16_t breaker_key)> service_of_breaker = {});
+  HealthSink(engine::Trace* trace, HealthConfig config);
   void OnEvent(const engine::Event& event) override;
   const HealthMonitor& monitor(std::uint16_t service) const { return monitors_.at(service); }
   HealthMonitor& monitor(std::uint16_t service) { return monitors_.at(service); }
 
  private:
+  std::uint16_t ServiceOfEvent(const engine::Event& e) const;
+
   std::array<HealthMonitor, kServiceCount> monitors_;
-  std::function<std::uint16_t(std::uint16_t)> service_of_breaker_;
   std::map<std::uint64_t, std::uint16_t> service_of_op_;  // open operations only (bounded by them)
 };
 

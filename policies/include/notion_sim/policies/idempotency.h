@@ -1,7 +1,7 @@
 // Idempotency: deterministic keys for writes and a store that remembers them for a while.
 //
-// Notion has no idempotency-key header (reference/notion-api.md §4.8), so protection is ours: the
-// key is the SHA-256 (OpenSSL libcrypto, EVP) of the canonical JSON
+// Notion has no idempotency-key header (docs/sources.md#the-official-sdk), so protection is ours:
+// the key is the SHA-256 (OpenSSL libcrypto, EVP) of the canonical JSON
 //   {"operation":"create_page","params":{"parent":"<id>|null","payload":<json>|null,
 //    "target":"<id>|null"}}
 // (keys sorted, no spaces: nlohmann's dump of a std::map-ordered object), as seed pattern 1 does.

@@ -3,7 +3,8 @@
 //
 //   Execute(op)
 //     -> [gates before "retry": once per operation]   bulkhead, limiter, breaker (any order)
-//     -> retry loop with budget and deadline
+//     -> retry loop with budget and deadline (the deadline runs from Execute: waits in a gate's
+//        queue, for the limiter or a Retry-After count against it like attempts and backoff)
 //          -> Retry-After pause (per tenant, when configured)
 //          -> [gates after "retry": once per attempt]  bulkhead, limiter, breaker
 //          -> timeouts (connect / request / upload / long-poll, clipped to the deadline)
@@ -93,6 +94,7 @@ class Pipeline final : public engine::Client {
 
   void RunGates(Op& op, Scope scope, std::size_t index);
   void ResumeGates(Op& op);
+  void QueueDeadline(Op& op);
   void AfterGates(Op& op, Scope scope);
   // Waits out the Retry-After pauses, then runs the per-attempt gates towards op.next.
   void Pace(Op& op);

@@ -1,4 +1,5 @@
-// Client-side rate limiter: keeps the stack inside Notion's request budget (notion-api.md §1.1).
+// Client-side rate limiter: keeps the stack inside Notion's request budget
+// (docs/sources.md#notions-request-limits).
 //
 // Kinds:
 //  - kTokenBucket: `rate_per_s` average with bursts up to `burst` (R-old: 3/s with bursts);
@@ -14,7 +15,7 @@
 // Adaptive mode (token bucket only) cuts the rate on 429/529 and recovers:
 //  - kAimd: rate *= aimd_decrease on a throttle (at most once per aimd_cooldown_us), then
 //    + aimd_increase_per_s for every second without one, up to `rate_per_s`;
-//  - kCubic: AWS adaptive mode exactly (resilience-libraries.md §6.3, botocore adaptive.py):
+//  - kCubic: AWS adaptive mode exactly (botocore adaptive.py, docs/sources.md):
 //    measured send rate = EWMA (0.8) over 0.5 s buckets; on a throttle w_max = measured (or
 //    min(measured, fill rate) once enabled), K = cbrt(w_max (1 - beta) / C), rate = w_max * beta;
 //    on success rate = C (t - t_throttle - K)^3 + w_max; fill rate = min(rate, 2 * measured),
@@ -70,6 +71,18 @@ struct RateLimiterConfig {
   bool planted_leak = false;
 };
 
+// The most requests a limiter built from `config` can let through (per scope key) in any window
+// of `window_us` (half-open, [t, t + window)), over every rate and burst its adaptive mode may
+// choose; nullopt when nothing bounds it (no limiter, or an unlimited bucket). The one home of
+// this figure: the client_rate invariant a scenario does not set follows from it, and live mode
+// compares it with Notion's 180 per 60 s.
+//  - token bucket: floor(capacity + rate x window), where adaptive modes never go above the
+//    configured rate and AIMD never above the configured burst; kCubic's bucket (AWS: capacity
+//    max(rate, 1)) may hold up to max(burst, rate_per_s);
+//  - fixed window of length F: limit x (the number of fixed windows [t, t + window) can touch);
+//  - sliding window of length F: limit x ceil(window / F).
+std::optional<std::int64_t> MaxRequestsInWindow(const RateLimiterConfig& config, TimeUs window_us);
+
 enum class LimiterDecision : std::uint8_t {
   kAdmit,   // go now
   kDelay,   // a slot is reserved `delay_us` from now
@@ -102,6 +115,8 @@ class RateLimiter {
 
  private:
   void Refill(TimeUs now_us);
+  // The token balance at `now_us` (after Refill), in picotokens; negative while in debt.
+  std::int64_t BalanceAt(TimeUs now_us) const;
   void SetRate(double fill_rate, double capacity, TimeUs now_us);
   void SetBucket(double fill_rate, double capacity);
   void Emit(engine::EventKind kind, TimeUs now_us, std::uint64_t op_id, std::uint32_t attempt,
@@ -112,7 +127,8 @@ class RateLimiter {
   engine::Trace* trace_;
   std::uint16_t key_;
   // Token bucket, in integers so no rounding can admit early: tokens in 10^-12 of a token, the
-  // rate in those per microsecond (rounded down: never faster than asked).
+  // rate in those per microsecond (rounded down: never faster than asked). tokens_pt_ is the
+  // balance as of last_refill_us_, which SetRate may put in the future (no refill before then).
   bool unlimited_ = false;
   double fill_rate_ = 0;
   std::int64_t rate_pt_per_us_ = 0;

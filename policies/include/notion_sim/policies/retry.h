@@ -3,7 +3,7 @@
 // A plain state machine fed `now` and outcomes. The decision is an enum and is taken in this
 // order (AWS 2026 order, then ours): not retryable -> attempts exhausted -> Retry-After longer
 // than allowed -> deadline -> budget. The delay is the backoff, or the Retry-After header:
-//  - rules kSdk reproduce @notionhq/client v5.26.0 (notion-api.md §4.4-4.6): only an
+//  - rules kSdk reproduce @notionhq/client v5.26.0 (docs/sources.md#the-official-sdk): only an
 //    APIResponseError with rate_limited / service_overload (any method) or internal_server_error
 //    / service_unavailable (GET and DELETE) is retried; a parsable Retry-After replaces the
 //    backoff, capped at max_delay_us (so the SDK may retry before the header allows);
@@ -24,20 +24,26 @@
 #include <string_view>
 
 #include "notion_sim/engine/protocol.h"
+#include "notion_sim/engine/retry_after.h"
 #include "notion_sim/engine/rng.h"
 #include "notion_sim/engine/transport.h"
 #include "notion_sim/policies/backoff.h"
 #include "notion_sim/policies/classify.h"
-#include "notion_sim/policies/retry_after.h"
 #include "notion_sim/policies/retry_budget.h"
 
 namespace notion_sim::policies {
+
+// Retry-After is read by the engine's one parser (engine/retry_after.h), in the stack's mode.
+using engine::RetryAfterForm;
+using engine::RetryAfterMode;
+using engine::RetryAfterModeName;
+using engine::RetryAfterValue;
 
 enum class RetryRules : std::uint8_t {
   kSdk,         // the official JS SDK's canRetry (body code + method)
   kClassified,  // ours (ErrorClass + method + idempotency protection)
   kAnyFailure,  // every failure, any method: a naive wrapper (r4j's default retryExceptions,
-                // seed-patterns.md §2's fixed-delay client)
+                // the fixed-delay profile's client)
 };
 std::string_view RetryRulesName(RetryRules rules);  // "sdk", "classified", "any_failure"
 std::optional<RetryRules> ParseRetryRules(std::string_view name);
@@ -70,7 +76,6 @@ struct RetryConfig {
   TimeUs deadline_us = 0;               // over all attempts from the first send; 0 = none
   bool retry_conflicts = true;          // kClassified: 409 conflict_error (nothing was saved)
   bool retry_not_found = false;         // kClassified: 404 (eventual consistency)
-  std::int64_t wall_epoch_unix_s = kDefaultWallEpochUnixS;  // virtual time 0 for HTTP-dates
 };
 
 // Per logical operation.
@@ -93,8 +98,10 @@ struct RetryVerdict {
 
 class RetryPolicy {
  public:
-  // `budget` may be null (no budget); it must outlive the policy.
-  RetryPolicy(const RetryConfig& config, engine::Rng rng, RetryBudget* budget = nullptr);
+  // `budget` may be null (no budget); it must outlive the policy. HTTP-dates are read on the
+  // calendar `epoch_unix_us` (the run's: Clock::EpochUnixUs of the loop the stack runs on).
+  RetryPolicy(const RetryConfig& config, engine::Rng rng, RetryBudget* budget = nullptr,
+              std::int64_t epoch_unix_us = kDefaultEpochUnixS * kUsPerSec);
 
   // Whether the outcome is retryable under the rules, ignoring bounds, deadline and budget.
   RetryDecision Retryable(const engine::Response& response, engine::Method method,
@@ -114,6 +121,7 @@ class RetryPolicy {
   Backoff backoff_;
   engine::Rng jitter_rng_;
   RetryBudget* budget_;
+  std::int64_t epoch_unix_us_;
 };
 
 }  // namespace notion_sim::policies

@@ -1,5 +1,6 @@
 // Retry budget: a token bucket that stops retries when too many attempts fail, so retries cannot
-// multiply the load on a struggling server (resilience-libraries.md §6.1, §6.2, §7).
+// multiply the load on a struggling server (docs/sources.md#resilience-libraries:
+// AWS standard mode, gRPC throttling).
 //
 //  - kGrpc (gRPC retryThrottling, A6): tokens start at max_tokens; every attempt that fails with a
 //    retryable outcome costs 1, every success adds token_ratio; retries are refused while
@@ -10,6 +11,17 @@
 //    gives back what the last retry took; capped at the quota; no refill with time.
 //  - kAwsStandard2026 (the 2026 behaviour): as above with costs 14 (transient, timeouts
 //    included) and 5 (throttling).
+//  - kEnvoy (Envoy's cluster `retry_budget`): a cap on concurrent retries, not a bucket. A retry is
+//    allowed while active_retries < max(floor(budget_percent / 100 * active_requests),
+//    min_retry_concurrency) (Envoy's RetryBudgetImpl::max() and canCreate()). An *active retry*
+//    is one that was allowed and whose attempt (or reconcile lookup) has not answered yet: it
+//    counts from the decision, through its backoff, until that request's outcome arrives or its
+//    operation ends (Envoy increments `retries` when it schedules a retry and decrements it at the
+//    next retry decision or when the request is destroyed). An *active request* is a request the
+//    stack has sent and not had an answer to (Envoy's active upstream requests); Envoy also adds
+//    requests pending a connection, which have no counterpart here (a request waiting at the
+//    limiter or a bulkhead queue has not been sent and is not counted). The failed attempt that
+//    asks for the retry has ended, so it is not counted. Defaults: 20 % and 3, as in Envoy.
 //  - kNone: never refuses.
 //
 // The budget never delays or blocks a first attempt. One budget per stack (per client, not
@@ -24,7 +36,7 @@
 
 namespace notion_sim::policies {
 
-enum class BudgetKind : std::uint8_t { kNone, kGrpc, kAwsStandard, kAwsStandard2026 };
+enum class BudgetKind : std::uint8_t { kNone, kGrpc, kAwsStandard, kAwsStandard2026, kEnvoy };
 std::string_view BudgetKindName(BudgetKind kind);  // "none", "grpc", "aws_standard", ...
 std::optional<BudgetKind> ParseBudgetKind(std::string_view name);
 
@@ -39,6 +51,9 @@ struct RetryBudgetConfig {
   std::int64_t timeout_retry_cost = 10;    // a timeout
   std::int64_t throttling_retry_cost = 5;  // 429 / 529
   std::int64_t no_retry_increment = 1;     // a first-try success
+  // Envoy retry_budget.
+  double budget_percent = 20;               // [0, 100] of the active requests
+  std::uint32_t min_retry_concurrency = 3;  // retries always allowed concurrently
 };
 // The defaults of each kind (kAwsStandard2026: costs 14 / 14 / 5).
 RetryBudgetConfig DefaultBudgetConfig(BudgetKind kind);
@@ -48,6 +63,8 @@ enum class BudgetDecision : std::uint8_t { kAllowed, kExhausted };
 struct BudgetVerdict {
   BudgetDecision decision = BudgetDecision::kAllowed;
   std::int64_t cost_milli = 0;  // what was taken (AWS) or 0
+  // Envoy: the allowed retry now counts as active until the caller calls OnRetryEnded().
+  bool holds_retry = false;
 };
 
 class RetryBudget {
@@ -64,7 +81,19 @@ class RetryBudget {
   // create counts as succeeded even though no second attempt was made).
   void OnSuccess(std::uint32_t attempt, std::int64_t last_retry_cost_milli);
 
-  std::int64_t tokens_milli() const { return tokens_milli_; }
+  // Envoy's counts (kept for every kind; only kEnvoy decides by them). A request is an attempt or a
+  // reconcile lookup sent to the target; it ends when its outcome (answer, timeout, reset) arrives.
+  void OnRequestStarted() { ++active_requests_; }
+  void OnRequestEnded();
+  // A retry whose verdict had holds_retry ended (its request answered, or its operation ended).
+  void OnRetryEnded();
+  std::uint64_t active_requests() const { return active_requests_; }
+  std::uint64_t active_retries() const { return active_retries_; }
+  // Envoy: max(floor(budget_percent / 100 * active_requests), min_retry_concurrency).
+  std::uint64_t MaxActiveRetries() const;
+
+  // gRPC and AWS: the tokens left. Envoy: the retries that may still start now, in thousandths.
+  std::int64_t tokens_milli() const;
   std::int64_t max_tokens_milli() const { return max_milli_; }
   const RetryBudgetConfig& config() const { return config_; }
 
@@ -73,6 +102,8 @@ class RetryBudget {
   std::int64_t max_milli_ = 0;
   std::int64_t ratio_milli_ = 0;
   std::int64_t tokens_milli_ = 0;
+  std::uint64_t active_requests_ = 0;
+  std::uint64_t active_retries_ = 0;
 };
 
 }  // namespace notion_sim::policies

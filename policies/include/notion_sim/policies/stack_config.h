@@ -58,7 +58,7 @@ enum class Stage : std::uint8_t { kBulkhead, kLimiter, kBreaker, kRetry };
 std::string_view StageName(Stage stage);  // "bulkhead", "limiter", "breaker", "retry"
 std::optional<Stage> ParseStage(std::string_view name);
 
-// Reconcile-before-retry for creates (Notion has no idempotency keys, notion-api.md §4.8).
+// Reconcile-before-retry for creates (Notion has no idempotency keys, docs/sources.md).
 enum class Reconcile : std::uint8_t {
   kOff,                // a create whose response was lost is not retried (or, in SDK mode, is
                        // retried blindly if the SDK rules say so)
@@ -76,7 +76,7 @@ enum class BreakerFailures : std::uint8_t {
 // idempotency protection.
 enum class AmbiguousWrites : std::uint8_t {
   kSurface,     // fail it, surfaced: a replay could apply it twice (ours)
-  kDeadLetter,  // park it in the DLQ like any failed write (seed-patterns.md §1 does)
+  kDeadLetter,  // park it in the DLQ like any failed write (the patterns pack does)
 };
 
 // Where a Retry-After applies.
@@ -108,7 +108,8 @@ struct StackConfig {
   Reconcile reconcile = Reconcile::kOff;
   std::uint32_t max_reconcile_lookups = 3;  // per operation
   // PATCH updates of pages and blocks set values: repeating one changes nothing more, so they
-  // may be retried after a lost response (seed-patterns.md §3: "upserts and PUTs are safe").
+  // may be retried after a lost response (the sync principles of docs/sources.md: "upserts and PUTs
+  // are safe").
   bool updates_idempotent = false;
 
   bool fallback_enabled = false;

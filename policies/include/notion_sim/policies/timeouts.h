@@ -1,7 +1,7 @@
-// Timeouts: the connect / request / upload / long-poll hierarchy (seed-patterns.md §1: 5 / 30 /
-// 120 / 300 s) mapped per operation onto engine::Request::connect_timeout_us and timeout_us, and
-// clipped to what is left of the deadline over all attempts. A timeout is enforced by the
-// transport (it answers TransportOutcome::kTimeout); this unit only decides the numbers.
+// Timeouts: the connect / request / upload / long-poll hierarchy (the patterns pack's 5 / 30 /
+// 120 / 300 s, docs/sources.md) mapped per operation onto engine::Request::connect_timeout_us and
+// timeout_us, and clipped to what is left of the deadline over all attempts. A timeout is enforced
+// by the transport (it answers TransportOutcome::kTimeout); this unit only decides the numbers.
 // Thread-safe: pure functions over a config value.
 #pragma once
 
@@ -25,6 +25,10 @@ struct TimeoutConfig {
   TimeUs request_us = Sec(30);
   TimeUs upload_us = Sec(120);
   TimeUs long_poll_us = Sec(300);
+  // Whether the attempt's timeout runs until the whole body has arrived (ours: a stalled body
+  // cannot hold an attempt forever) or only until the headers have, as the official SDK's does
+  // (notion-api.md §4.7). Under a deadline the body is always covered: the deadline is a bound.
+  bool covers_body = true;
   // Which timeout each operation gets. Appending blocks carries the big payloads (up to 1000
   // blocks / 500 KB); the second upstream (an AI completion) is the slow, long-poll-like call.
   std::array<TimeoutKind, engine::kOperationCount> kind_of = DefaultKinds();
@@ -42,6 +46,7 @@ struct AttemptTimeouts {
   TimeUs connect_us = 0;  // 0 = none
   TimeUs timeout_us = 0;  // 0 = none
   TimeoutKind kind = TimeoutKind::kRequest;
+  bool covers_body = true;  // engine::Request::timeout_covers_body
 };
 
 // The timeouts of an attempt of `op` sent at `now_us`, given the overall deadline instant

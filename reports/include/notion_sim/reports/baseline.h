@@ -24,6 +24,10 @@ struct Tolerances {
   double For(const std::string& metric) const;
 };
 
+// Reads a fraction given as `flag` on the command line: "0.05" or "5%". A bare number above 1 is
+// refused (5 would mean 500 %); the message names the flag and both ways to write it.
+Result<double> ParseFractionFlag(const std::string& flag, const std::string& text);
+
 // Parses one --tolerance value: "0.1", "10%", "latency_ms.p99=0.2" or "latency_ms.p99=20%".
 // Unknown metric names are errors listing how to find the valid ones.
 Status ParseTolerance(const std::string& text, Tolerances& tolerances);

@@ -3,9 +3,9 @@
 //
 // The same invariants must hold in both runs; the key metrics (attempts per operation, retries
 // and their delays, Retry-After waits, breaker transitions, outcomes, latency) are put side by
-// side, and a difference beyond the tolerance is marked. Counts are compared per operation started
-// so that a live run cut shorter or longer than the simulation still compares. Thread-safe: pure
-// functions.
+// side (the catalogue's checks::ComparedMetrics(), by their labels), and a difference beyond the
+// tolerance is marked. Counts are compared per operation started or per request, so that a live run
+// cut shorter or longer than the simulation still compares. Thread-safe: pure functions.
 #pragma once
 
 #include <string>

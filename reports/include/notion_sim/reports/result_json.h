@@ -26,7 +26,7 @@ namespace notion_sim::reports {
 // Results of versions kOldestReadableSchemaVersion..kResultSchemaVersion are read (older ones
 // are migrated on reading: a stored baseline survives an upgrade); this version is written. The
 // JSON Schema of what is written is schemas/result.schema.json.
-inline constexpr int kResultSchemaVersion = 4;
+inline constexpr int kResultSchemaVersion = 5;
 inline constexpr int kOldestReadableSchemaVersion = 2;
 
 nlohmann::json ResultToJson(const scenarios::RunResult& result);
@@ -55,7 +55,14 @@ Status WriteTextFile(const std::string& path, const std::string& text);
 void StampRun(scenarios::RunResult& result, std::chrono::system_clock::time_point started,
               double wall_time_ms);
 
-// One line for the terminal: name, verdict, counts, virtual and wall time, seed, digest.
+// A client verdict so far, as the admin API's GET /__admin/verdict answers it:
+// {"verdict": "held"|"violated", "requests", "unjudged", "invariants": [...as in results],
+//  "tokens": [...], "expects": [...]}.
+nlohmann::json ClientVerdictToJson(const checks::ClientVerdict& verdict,
+                                   const std::vector<checks::ExpectOutcome>& expects);
+
+// One line for the terminal: name, verdict, counts (succeeded, and answered = succeeded or
+// served from the fallback), virtual and wall time, seed, digest.
 std::string SummaryLine(const scenarios::RunResult& result);
 
 }  // namespace notion_sim::reports

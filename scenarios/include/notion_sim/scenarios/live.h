@@ -23,14 +23,26 @@
 // Not thread-safe (one run per thread; it blocks for the scenario's duration).
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <ostream>
 #include <string>
 #include <vector>
 
+#include "notion_sim/scenarios/event_log.h"
 #include "notion_sim/scenarios/run.h"
 #include "notion_sim/scenarios/scenario.h"
 
 namespace notion_sim::scenarios {
+
+// How far a live run is, reported about once a second (LiveOptions::progress).
+struct LiveProgress {
+  TimeUs elapsed_us = 0;   // since the run's workload started
+  TimeUs duration_us = 0;  // the scenario's arrivals end here (in-flight work drains after)
+  std::uint64_t ops_started = 0;
+  std::uint64_t ops_ended = 0;   // succeeded, served a fallback, failed or dead-lettered
+  std::uint64_t ops_failed = 0;  // failed or dead-lettered
+};
 
 struct LiveOptions {
   std::string base_url;             // http(s)://host[:port]
@@ -43,6 +55,17 @@ struct LiveOptions {
   bool resume = false;
   std::string decisions_path;   // serve only: where to write the journaled fault decisions
   std::ostream* log = nullptr;  // progress lines; null: quiet
+  // `--log FILE`: the run's structured lines (event_log.h); null: none.
+  EventLog* event_log = nullptr;
+  // Where the client-side recording goes (recording.h; appended to on resume); empty: none.
+  std::string recording_path;
+  // Optional; called on the run's thread about once a second while the workload runs.
+  std::function<void(const LiveProgress&)> progress;
+  // Optional (Ctrl-C): polled several times a second; once it returns true no operation starts,
+  // those in flight finish (bounded by the scenario's drain), and the run ends as usual — server
+  // ledger read, sandbox trashed, state kept — with RunResult::summary.stopped set. `resume`
+  // runs the operations that never started.
+  std::function<bool()> stop;
 };
 
 // Checks the safety rules without running anything (kInvalidInput names the flag or field).

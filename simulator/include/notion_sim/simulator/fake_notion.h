@@ -58,10 +58,12 @@
 #include "notion_sim/engine/transport.h"
 #include "notion_sim/simulator/api_call.h"
 #include "notion_sim/simulator/fault_plan.h"
+#include "notion_sim/simulator/forward.h"
 #include "notion_sim/simulator/journal.h"
 #include "notion_sim/simulator/network.h"
 #include "notion_sim/simulator/rate_limit.h"
 #include "notion_sim/simulator/upstream.h"
+#include "notion_sim/simulator/webhooks.h"
 #include "notion_sim/simulator/workspace.h"
 
 namespace notion_sim::sim {
@@ -70,13 +72,14 @@ struct FakeConfig {
   Workspace workspace;
   FaultPlan faults;  // its rules; the fake reseeds it from its own Rng
   UpstreamConfig upstream;
+  WebhookConfig webhooks;  // subscriptions the fake delivers its changes to (webhooks())
   std::size_t journal_capacity = 10'000;
   // Bound of the write ledger; writes past it still apply but are counted, not recorded.
   std::size_t ledger_limit = 50'000'000;
 };
 
-// Reads the fake's sections from a scenario-like root object: "workspace", "faults", "upstream"
-// (each optional). Does not Finish() `root`: other folders own its other keys.
+// Reads the fake's sections from a scenario-like root object: "workspace", "faults", "upstream",
+// "webhooks" (each optional). Does not Finish() `root`: other folders own its other keys.
 Result<FakeConfig> ParseFakeConfig(engine::ObjectReader& root);
 
 // A committed change, as the one commit point sees it: what changed, how, by which call. Webhook
@@ -106,6 +109,7 @@ struct Change {
   engine::Operation operation = engine::Operation::kCreatePage;
   engine::ObjectId object;  // the page, database, data source, comment, ... that changed
   engine::ObjectId parent;  // its parent (page, data source, database), when it has one
+  WebhookFacts event;  // what a webhook event says about it (filled when webhooks or a sink listen)
   TimeUs at_us = 0;
   std::uint16_t tenant = 0;
   std::uint64_t op_id = 0;
@@ -179,16 +183,33 @@ class FakeNotion {
   // sink runs inside the call that made the change and must not call back into the fake.
   void SetChangeSink(std::function<void(const Change&)> sink);
 
+  // The proxy's pipeline (forward.h, `notion-sim proxy`): the workspace model is the target's.
+  // DecideForward routes the request, names its caller and asks the fault plan, as HandleHttp
+  // does. A pre-empting fault (respond, reset, hang, html_edge, malformed_json) is answered,
+  // rendered and journaled here: false. Otherwise true, and `answer` holds only the decision to
+  // apply around forwarding (action, rule, delay, loss); send the request to the target, then
+  // FinishForward journals the target's answer (an error code from its body; a 2xx to a write
+  // counts as committed) and returns what the door sends: the target's status, headers and body,
+  // Notion's 503 with committed_resource_id under commit_then_503 after a committed write, or
+  // 502 bad_gateway when the target gave no answer (status 0).
+  bool DecideForward(const HttpRequestView& request, Answer& answer);
+  Answer FinishForward(const HttpRequestView& request, const Answer& decided,
+                       const ForwardedAnswer& target);
+
   FaultPlan& faults();
+  // The webhook deliveries of every committed change (fed before the change sink runs).
+  WebhookHub& webhooks();
+  const WebhookHub& webhooks() const;
   Journal& journal();
   const Journal& journal() const;
   const engine::Ledger& ledger() const;
   const FakeStats& stats() const;
   const FakeConfig& config() const;
 
-  // Back to the configured initial workspace: model, ledger, journal, rate limits, counters and
-  // the fault rules' counters are reset; the fault rules themselves are kept. Ids drawn after a
-  // Reset repeat those of a fresh instance with the same seed.
+  // Back to the configured initial workspace: model, ledger, journal, rate limits, counters,
+  // webhook subscriptions (the configured ones, unverified) and the fault rules' counters are
+  // reset; the fault rules themselves are kept. Ids drawn after a Reset repeat those of a fresh
+  // instance with the same seed.
   void Reset();
 
   // For /__admin/health: {"status": "ok", "pages", "blocks", "data_sources", "requests", ...}.

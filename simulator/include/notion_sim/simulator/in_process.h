@@ -62,8 +62,6 @@ class InProcessTransport final : public engine::Transport {
   std::size_t in_flight() const { return in_flight_; }
   // Attempts that will never complete (no answer, no timeout).
   std::size_t hung() const { return hung_; }
-  // Epoch (Unix seconds) used to turn an HTTP-date Retry-After into virtual time.
-  void set_epoch_unix_s(std::int64_t epoch_unix_s) { epoch_unix_s_ = epoch_unix_s; }
 
  private:
   struct Flight {
@@ -82,6 +80,7 @@ class InProcessTransport final : public engine::Transport {
   void Arrive(std::uint32_t slot, std::uint32_t generation);
   void Deliver(std::uint32_t slot, std::uint32_t generation);
   void TimeOut(std::uint32_t slot, std::uint32_t generation);
+  void HeadersArrived(std::uint32_t slot, std::uint32_t generation);
   void Finish(std::uint32_t slot, engine::Response response);
 
   engine::Loop& loop_;
@@ -90,7 +89,6 @@ class InProcessTransport final : public engine::Transport {
   engine::Rng rng_;
   engine::Trace* trace_;
   std::size_t max_in_flight_;
-  std::int64_t epoch_unix_s_ = 1'767'225'600;
   std::vector<Flight> flights_;
   std::vector<std::uint32_t> free_;
   std::size_t in_flight_ = 0;

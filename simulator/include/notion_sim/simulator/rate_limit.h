@@ -1,4 +1,5 @@
-// RateLimiter: Notion's request limits as the fake enforces them (notion-api.md §1.1).
+// RateLimiter: Notion's request limits as the fake enforces them
+// (docs/sources.md#notions-request-limits).
 //
 // - per token, a fixed window: `window_requests` per `window_us` (180 or 600 per 60 s in the
 //   current docs); a window starts at the token's first request after the previous one ended,

@@ -37,7 +37,7 @@
 
 namespace notion_sim::sim {
 
-// The Notion-Version values the fake speaks (notion-api.md §3.2).
+// The Notion-Version values the fake speaks (docs/sources.md#protocol-headers-versions-pagination).
 enum class ApiVersion : std::uint8_t {
   k20220628,  // databases/{id}/query, list type page_or_database, search value "database"
   k20250903,  // data_sources/{id}/query, page_or_data_source; pages carry archived and in_trash
@@ -98,7 +98,7 @@ enum class UnknownParent : std::uint8_t {
 
 struct Workspace {
   // Seconds since the Unix epoch that virtual time 0 renders as (ISO 8601 timestamps, HTTP-dates).
-  std::int64_t epoch_unix_s = 1'767'225'600;  // 2026-01-01T00:00:00Z
+  std::int64_t epoch_unix_s = kDefaultEpochUnixS;  // 2026-01-01T00:00:00Z
   // No tokens: every in-process tenant is its own token in workspace 0, and HTTP accepts any
   // bearer token (named by its last 4 characters).
   std::vector<TokenSpec> tokens;
@@ -117,6 +117,12 @@ struct Workspace {
   // The version in-process requests speak (they carry no header).
   ApiVersion in_process_version = ApiVersion::k20250903;
 };
+
+// The workspace `notion-sim serve` starts with when given none: one database "Tasks" holding one
+// data source "Tasks" (properties Name: title, Done: checkbox, Notes: rich_text, Count: number,
+// Status: rich_text, idempotency_key: rich_text) with `seeded_pages` pages, ids drawn from `seed`,
+// no tokens (the caller adds them).
+Workspace DefaultServeWorkspace(std::uint64_t seed, std::uint32_t seeded_pages = 0);
 
 // Parses the "workspace" object shown above. Unknown fields are errors.
 Result<Workspace> ParseWorkspace(engine::ObjectReader& reader);

@@ -1,11 +1,12 @@
-#include "notion_sim/policies/retry_after.h"
+// The one parser and formatter of Retry-After and HTTP-dates (see retry_after.h).
+#include "notion_sim/engine/retry_after.h"
 
 #include <array>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
 
-namespace notion_sim::policies {
+namespace notion_sim::engine {
 namespace {
 
 // Seconds beyond which a delay is treated as "forever" (a century): keeps arithmetic in range.
@@ -152,11 +153,13 @@ std::optional<std::int64_t> ParseAsctime(std::string_view s) {
   return ToUnix(year, month, day, hh, mm, ss);
 }
 
-TimeUs DateDelay(std::int64_t date_unix_s, TimeUs now_us, std::int64_t epoch_unix_s) {
-  const std::int64_t delta_s = date_unix_s - epoch_unix_s;
+TimeUs DateDelay(std::int64_t date_unix_s, std::int64_t unix_now_us) {
+  // Compared in whole seconds first: both are far inside the range, their difference may not be.
+  const std::int64_t now_s = unix_now_us / kUsPerSec;
+  const std::int64_t delta_s = date_unix_s - now_s;
   if (delta_s > kMaxDelaySeconds) return kMaxDelaySeconds * kUsPerSec;
   if (delta_s < -kMaxDelaySeconds) return 0;
-  const TimeUs delay_us = delta_s * kUsPerSec - now_us;
+  const TimeUs delay_us = delta_s * kUsPerSec - (unix_now_us - now_s * kUsPerSec);
   return delay_us > 0 ? delay_us : 0;
 }
 
@@ -191,7 +194,7 @@ std::optional<JsInt> JsParseInt(std::string_view s) {
   return out;
 }
 
-RetryAfterValue ParseSdk(std::string_view header, TimeUs now_us, std::int64_t epoch_unix_s) {
+RetryAfterValue ParseSdk(std::string_view header, std::int64_t unix_now_us) {
   // `if (!retryAfterValue) return undefined`: only the empty string is falsy.
   if (header.empty()) return {};
   if (const std::optional<JsInt> n = JsParseInt(header)) {
@@ -205,12 +208,12 @@ RetryAfterValue ParseSdk(std::string_view header, TimeUs now_us, std::int64_t ep
   }
   const std::string_view trimmed = Trim(header);
   if (std::optional<std::int64_t> date = ParseHttpDate(trimmed)) {
-    return {RetryAfterForm::kDate, DateDelay(*date, now_us, epoch_unix_s)};
+    return {RetryAfterForm::kDate, DateDelay(*date, unix_now_us)};
   }
   return {RetryAfterForm::kInvalid, 0};
 }
 
-RetryAfterValue ParseStrict(std::string_view header, TimeUs now_us, std::int64_t epoch_unix_s) {
+RetryAfterValue ParseStrict(std::string_view header, std::int64_t unix_now_us) {
   const std::string_view s = Trim(header);
   if (s.empty()) return {};
   if (IsDigit(s.front())) {
@@ -244,7 +247,7 @@ RetryAfterValue ParseStrict(std::string_view header, TimeUs now_us, std::int64_t
     return {RetryAfterForm::kSeconds, whole * kUsPerSec + frac_us};
   }
   if (std::optional<std::int64_t> date = ParseHttpDate(s)) {
-    return {RetryAfterForm::kDate, DateDelay(*date, now_us, epoch_unix_s)};
+    return {RetryAfterForm::kDate, DateDelay(*date, unix_now_us)};
   }
   return {RetryAfterForm::kInvalid, 0};
 }
@@ -305,17 +308,17 @@ std::string FormatHttpDate(std::int64_t unix_s) {
   return buf;
 }
 
-RetryAfterValue ParseRetryAfter(std::string_view header, RetryAfterMode mode, TimeUs now_us,
-                                std::int64_t epoch_unix_s) {
+RetryAfterValue ParseRetryAfter(std::string_view header, RetryAfterMode mode,
+                                std::int64_t unix_now_us) {
   switch (mode) {
     case RetryAfterMode::kIgnore:
       return {};
     case RetryAfterMode::kSdk:
-      return ParseSdk(header, now_us, epoch_unix_s);
+      return ParseSdk(header, unix_now_us);
     case RetryAfterMode::kStrict:
-      return ParseStrict(header, now_us, epoch_unix_s);
+      return ParseStrict(header, unix_now_us);
   }
   return {};
 }
 
-}  // namespace notion_sim::policies
+}  // namespace notion_sim::engine
