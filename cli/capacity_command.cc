@@ -1,7 +1,7 @@
 // notion-sim capacity: the smallest value of one setting that meets targets on every one of K
 // seeds, by binary search where the targets are monotone in it (or every value with --all), said
 // in words. Exit 0 an answer was found, 1 none, 2 bad input.
-#include <iostream>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,54 +25,41 @@ struct CapacityArgs {
   bool all = false;
   std::string out_dir = "out/capacity";
   unsigned threads = 0;
-  bool quiet = false;
+  Output out{"capacity"};
 };
 
 int Capacity(const CapacityArgs& args) {
+  const Output& out = args.out;
   auto spec = ns::scenarios::LoadScenario(args.file);
-  if (!spec.ok()) {
-    std::cerr << "notion-sim capacity: " << spec.error().message << "\n";
-    return kExitBadInput;
-  }
+  if (!spec.ok()) return out.BadInput(spec.error().message);
   ns::explore::CapacitySpec cap;
   auto vary = ns::explore::ParseVary(args.vary);
-  if (!vary.ok()) {
-    std::cerr << "notion-sim capacity: " << vary.error().message << "\n";
-    return kExitBadInput;
-  }
+  if (!vary.ok()) return out.BadInput(vary.error().message);
   cap.path = vary->first;
   cap.values = vary->second;
   for (const std::string& t : args.targets) {
     auto target = ns::explore::ParseConstraint(t);
-    if (!target.ok()) {
-      std::cerr << "notion-sim capacity: "
-                << std::string("--target") + target.error().message.substr(12) << "\n";
-      return kExitBadInput;
-    }
+    // ParseConstraint names the sweep's flag, "--constraint"; here it is --target.
+    if (!target.ok()) return out.BadInput("--target" + target.error().message.substr(12));
     cap.targets.push_back(*target);
   }
-  if (args.seeds == 0) {
-    std::cerr << "notion-sim capacity: --seeds: must be at least 1\n";
-    return kExitBadInput;
-  }
+  if (args.seeds == 0) return out.BadInput("--seeds: must be at least 1");
   cap.seeds = args.seeds;
   cap.first_seed = args.first_seed;
   cap.search = !args.all;
-  Progress progress("capacity " + spec->name, !args.quiet);
+  Progress progress("capacity " + spec->name, Progress::ModeFor(out.quiet()));
   auto result = ns::explore::RunCapacity(
       *spec, cap, args.threads,
       [&](std::size_t done, std::size_t total) { progress.Update(done, total); });
-  if (!result.ok()) {
-    std::cerr << "notion-sim capacity: " << result.error().message << "\n";
-    return kExitBadInput;
-  }
+  progress.Done();
+  if (!result.ok()) return out.BadInput(result.error().message);
   auto text = ns::explore::WriteCapacity(*result, args.out_dir);
-  if (!text.ok()) {
-    std::cerr << "notion-sim capacity: " << text.error().message << "\n";
-    return kExitBadInput;
-  }
-  std::cout << *text;
-  return result->answer ? kExitOk : kExitFailed;
+  if (!text.ok()) return out.BadInput(text.error().message);
+  out.text() << *text;
+  nlohmann::json summary = ns::explore::CapacityToJson(*result);
+  summary["out_dir"] = args.out_dir;
+  summary["capacity_json"] = (std::filesystem::path(args.out_dir) / "capacity.json").string();
+  return out.Finish(result->answer ? kExitOk : kExitFailed, std::move(summary));
 }
 
 }  // namespace
@@ -97,10 +84,9 @@ Command AddCapacityCommand(CLI::App& app) {
   cmd->add_flag("--all", args->all,
                 "Run every candidate (a brute-force sweep) instead of the binary search, and say "
                 "whether the targets were monotone");
-  cmd->add_option("--out", args->out_dir, "Output directory")->capture_default_str();
-  cmd->add_option("--threads", args->threads, "Threads (0 = all cores); results do not change")
-      ->capture_default_str();
-  cmd->add_flag("--quiet", args->quiet, "No progress on stderr");
+  AddOutOption(cmd, args->out_dir);
+  AddThreadsOption(cmd, args->threads);
+  args->out.AddFlags(cmd);
   return Command{cmd, [args] { return Capacity(*args); }};
 }
 

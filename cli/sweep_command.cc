@@ -76,10 +76,7 @@ int Sweep(const SweepArgs& args) {
   }
   for (const std::string& r : args.ranges) {
     auto range = ns::explore::ParseRange(r);
-    if (!range.ok()) {
-      std::cerr << "notion-sim sweep: " << range.error().message << "\n";
-      return kExitBadInput;
-    }
+    if (!range.ok()) return out.BadInput(range.error().message);
     sweep.ranges.push_back(*range);
   }
   if (args.samples > 0) sweep.samples = args.samples;
@@ -90,8 +87,7 @@ int Sweep(const SweepArgs& args) {
   if (args.sample_seed > 0) sweep.sample_seed = args.sample_seed;
   if (args.every_seed) sweep.every_seed = true;
   if (!sweep.ranges.empty() && sweep.samples > 100'000) {
-    std::cerr << "notion-sim sweep: --samples: at most 100000\n";
-    return kExitBadInput;
+    return out.BadInput("--samples: at most 100000");
   }
   for (const std::string& o : args.objectives) {
     auto objective = ns::explore::ParseObjective(o);

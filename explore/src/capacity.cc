@@ -307,10 +307,7 @@ Result<CapacityResult> RunCapacity(const scenarios::ScenarioSpec& scenario,
   return out;
 }
 
-Result<std::string> WriteCapacity(const CapacityResult& r, const std::string& out_dir) {
-  const std::filesystem::path out(out_dir);
-  std::error_code ec;
-  std::filesystem::create_directories(out, ec);
+nlohmann::json CapacityToJson(const CapacityResult& r) {
   nlohmann::json j;
   j["format"] = kFormat;
   j["scenario"] = r.scenario;
@@ -336,6 +333,14 @@ Result<std::string> WriteCapacity(const CapacityResult& r, const std::string& ou
   j["monotone"] = r.monotone;
   j["sentence"] = r.sentence;
   j["runs"] = r.runs;
+  return j;
+}
+
+Result<std::string> WriteCapacity(const CapacityResult& r, const std::string& out_dir) {
+  const std::filesystem::path out(out_dir);
+  std::error_code ec;
+  std::filesystem::create_directories(out, ec);
+  const nlohmann::json j = CapacityToJson(r);
   if (auto st = reports::WriteJsonFile((out / "capacity.json").string(), j); !st.ok()) {
     return st.error();
   }

@@ -80,6 +80,10 @@ Result<CapacityResult> RunCapacity(
     const scenarios::ScenarioSpec& scenario, const CapacitySpec& spec, unsigned threads,
     const std::function<void(std::size_t, std::size_t)>& progress = {});
 
+// What capacity.json holds: the spec, every candidate that ran with its figures, the answer (the
+// value or null), whether the targets were monotone, the sentence and the number of runs.
+nlohmann::json CapacityToJson(const CapacityResult& result);
+
 // Writes capacity.json and capacity.md under `out_dir`; returns the terminal text.
 Result<std::string> WriteCapacity(const CapacityResult& result, const std::string& out_dir);
 
