@@ -73,11 +73,6 @@ class JsonOut {
     j_[k] = v;
   }
   void U64Vec(const char* k, std::vector<std::uint64_t>& v) { j_[k] = v; }
-  // Fields added after a schema version was released: written always, read when present.
-  template <typename T, typename F>
-  void OptArr(const char* k, std::vector<T>& v, F f) {
-    Arr(k, v, f);
-  }
   void Bool(const char* k, bool& v) { j_[k] = v; }
   void Int(const char* k, int& v) { j_[k] = v; }
   // An optional object: null when absent.
@@ -240,11 +235,6 @@ class JsonIn {
       v.push_back((*x)[i].get<std::uint64_t>());
     }
   }
-  template <typename T, typename F>
-  void OptArr(const char* k, std::vector<T>& v, F f) {
-    v.clear();
-    if (!error_->has_value() && j_.is_object() && j_.contains(k)) Arr(k, v, f);
-  }
   void Bool(const char* k, bool& v) {
     if (const json* x = Get(k, "true or false")) {
       if (x->is_boolean()) {
@@ -371,12 +361,6 @@ class SchemaOut {
   }
   void U64Vec(const char* k, std::vector<std::uint64_t>&) {
     Put(k, {{"type", "array"}, {"items", {{"type", "integer"}, {"minimum", 0}}}});
-  }
-  // Written always, but results of older versions lack it: not required.
-  template <typename T, typename F>
-  void OptArr(const char* k, std::vector<T>& v, F f) {
-    Arr(k, v, f);
-    j_["required"].erase(j_["required"].size() - 1);
   }
   void Bool(const char* k, bool&) { Put(k, {{"type", "boolean"}}); }
   void Int(const char* k, int&) {
@@ -563,7 +547,7 @@ void MetricsFields(IO& io, checks::MetricsReport& m) {
       b.I64("latency_p99_us", s.latency_p99_us);
     });
   });
-  io.OptArr("workflows", m.workflows, [](IO& o, checks::WorkflowMetrics& w) {
+  io.Arr("workflows", m.workflows, [](IO& o, checks::WorkflowMetrics& w) {
     o.Str("name", w.name);
     o.U64("items_started", w.items_started);
     o.U64Array("items", w.items);  // by outcome: succeeded, degraded, failed, dead_lettered,
@@ -845,6 +829,12 @@ void Migrate(json& j, int from) {
                               "rejected_signature", "retries", "dropped", "fetches",
                               "fetches_succeeded", "fetch_attempts", "fetches_skipped"}) {
           j["webhooks"][k] = 0;
+        }
+        break;
+      case 5:  // 6 (issue 17) added per-workflow and per-step figures; older runs had no workflows
+               // (the enrich pipeline's figures were its operations')
+        if (j.contains("metrics") && j["metrics"].is_object()) {
+          j["metrics"]["workflows"] = json::array();
         }
         break;
       default:

@@ -99,6 +99,8 @@ TEST(Docs, MetricCatalogueMatchesTheCode) {
   for (const checks::MetricInfo& m : checks::MetricNames()) {
     if (m.name.rfind(prefix, 0) == 0) code.insert("op.<operation>." + m.name.substr(prefix.size()));
   }
+  // Workflow and step metrics are documented once, for every workflow and step.
+  for (const checks::MetricInfo& m : checks::WorkflowMetricTemplates()) code.insert(m.name);
   ASSERT_GT(code.size(), 40u);
   ExpectSame(code, RowNames(Section(doc, "Metrics")), "metrics", "docs/metrics.md");
 }
@@ -192,14 +194,14 @@ void LeafPaths(const nlohmann::json& v, const std::string& path, std::set<std::s
 
 TEST(Docs, ResultReferenceListsEveryField) {
   // A failing run (violations with events), one with checkpoints, one with gates, breakers,
-  // alerts and a recovery: together they fill every part of a result.
+  // alerts and a recovery, one with workflows: together they fill every part of a result.
   auto blind = scenarios::LoadScenario((Root() / "scenarios/library/lost_creates.json").string());
   ASSERT_TRUE(blind.ok());
   nlohmann::json doc = blind->source;
   doc["name"] = "blind";
   doc["stack"] = {{"profile", "fixed-delay"}};
   std::vector<std::string> texts = {doc.dump()};
-  for (const char* name : {"sync_checkpoints", "outage_10min"}) {
+  for (const char* name : {"sync_checkpoints", "outage_10min", "ai_enrich_pipeline"}) {
     texts.push_back(Read(Root() / "scenarios/library" / (std::string(name) + ".json")));
   }
   std::set<std::string> leaves;

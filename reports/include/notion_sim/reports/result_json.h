@@ -26,7 +26,7 @@ namespace notion_sim::reports {
 // Results of versions kOldestReadableSchemaVersion..kResultSchemaVersion are read (older ones
 // are migrated on reading: a stored baseline survives an upgrade); this version is written. The
 // JSON Schema of what is written is schemas/result.schema.json.
-inline constexpr int kResultSchemaVersion = 5;
+inline constexpr int kResultSchemaVersion = 6;
 inline constexpr int kOldestReadableSchemaVersion = 2;
 
 nlohmann::json ResultToJson(const scenarios::RunResult& result);
