@@ -533,6 +533,9 @@ thread_local FieldRecorder* recorder = nullptr;
 FieldRecorder::FieldRecorder() { recorder = this; }
 FieldRecorder::~FieldRecorder() { recorder = nullptr; }
 
+FieldRecorder::Pause::Pause() : paused_(recorder) { recorder = nullptr; }
+FieldRecorder::Pause::~Pause() { recorder = paused_; }
+
 void FieldRecorder::Record(const std::string& pointer, const std::string& key) {
   if (recorder == nullptr) return;
   std::string pattern;

@@ -10,6 +10,7 @@
 #include "notion_sim/engine/trace.h"
 #include "notion_sim/policies/dead_letter.h"
 #include "notion_sim/policies/stack_config.h"
+#include "notion_sim/simulator/webhooks.h"
 #include "sections.h"
 
 namespace notion_sim::scenarios {
@@ -357,6 +358,7 @@ class SpecReader {
       nlohmann::json merged =
           spec_.source.contains("stack") ? spec_.source.at("stack") : nlohmann::json::object();
       merged.merge_patch(*s.Raw("stack"));
+      const engine::FieldRecorder::Pause not_the_file;  // the merged copy's fields are /stack's
       auto parsed = policies::ParseStackConfigText(merged.dump(), "merged");
       if (!parsed.ok()) {
         // The merged document has no file positions of its own: keep its JSON pointer.
@@ -416,7 +418,7 @@ class SpecReader {
       }
       if (std::optional<ObjectReader> h = t.OptionalObject("webhook")) {
         wf.trigger = TriggerKind::kWebhook;
-        wf.event = h->Enum("event", WebhookEventTypes());
+        wf.event = h->Enum("event", sim::WebhookEventTypes());
         h->Finish();
       }
       t.Finish();

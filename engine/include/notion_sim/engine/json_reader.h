@@ -135,6 +135,19 @@ class FieldRecorder {
   // Records `pointer` + "/" + `key` when a recorder is alive on this thread.
   static void Record(const std::string& pointer, const std::string& key);
 
+  // While one is alive, nothing is recorded on this thread: for a document the loader builds
+  // itself (a step's stack merged into the scenario's), whose pointers are not the file's.
+  class Pause {
+   public:
+    Pause();
+    ~Pause();
+    Pause(const Pause&) = delete;
+    Pause& operator=(const Pause&) = delete;
+
+   private:
+    FieldRecorder* paused_;
+  };
+
  private:
   std::set<std::string> fields_;
 };
