@@ -77,17 +77,24 @@ std::string Reproduce(const ScenarioSpec& spec) {
 }  // namespace
 
 Result<RunResult> RunScenario(const ScenarioSpec& spec, const SimOptions& options) {
-  for (const WorkflowSpec& wf : spec.workflows) {
-    if (wf.trigger == TriggerKind::kWebhook && options.webhook_events.empty()) {
-      return InvalidInput(spec.path + ": workflow \"" + wf.name + "\" is triggered by webhook \"" +
-                          wf.event +
-                          "\" events, which the simulated fake does not deliver yet; trigger it "
-                          "by \"arrivals\" or a \"batch\" meanwhile");
-    }
-  }
   auto sections = PrepareSections(spec);
   if (!sections.ok()) return sections.error();
   Sections& s = sections.value();
+  // A webhook trigger's items come from the fake's deliveries to the scenario's subscriptions
+  // (or, in tests, from options.webhook_events).
+  for (const WorkflowSpec& wf : spec.workflows) {
+    if (wf.trigger != TriggerKind::kWebhook || !options.webhook_events.empty()) continue;
+    const auto& subs = s.fake.webhooks.subscriptions;
+    const bool delivered = std::any_of(subs.begin(), subs.end(), [&](const auto& sub) {
+      return sub.event_types.empty() || std::find(sub.event_types.begin(), sub.event_types.end(),
+                                                  wf.event) != sub.event_types.end();
+    });
+    if (!delivered) {
+      return InvalidInput(spec.path + ": workflow \"" + wf.name + "\" is triggered by webhook \"" +
+                          wf.event + "\" events, but no subscription in \"webhooks\" receives " +
+                          "them: subscribe an endpoint to \"" + wf.event + "\"");
+    }
+  }
   engine::Rng root(spec.seed);
   auto targets = DiscoverTargets(spec, s.fake, root.Fork("simulator"));
   if (!targets.ok()) return targets.error();
@@ -127,11 +134,20 @@ Result<RunResult> RunScenario(const ScenarioSpec& spec, const SimOptions& option
   ScenarioClient client(spec, loop, trace, *notion, flows.upstream.get(), flows.StepPointers(),
                         targets->data_source, s.stack.retry.deadline_us);
   // Webhook subscriptions: the integration behind the endpoint answers on the loop and fetches
-  // what each event names, through the same stack.
+  // what each event names, through the same stack, or hands the event to the workflows it
+  // triggers.
   std::unique_ptr<WebhookConsumer> consumer;
   if (fake.webhooks().active()) {
+    WebhookConsumer::Workflows workflows;
+    if (std::any_of(spec.workflows.begin(), spec.workflows.end(),
+                    [](const WorkflowSpec& wf) { return wf.trigger == TriggerKind::kWebhook; })) {
+      workflows = [&client](const sim::WebhookDelivery& d) {
+        return client.OnWebhook(d.type, d.entity) > 0;
+      };
+    }
     consumer = std::make_unique<WebhookConsumer>(loop, fake.webhooks(), *notion,
-                                                 root.Fork("webhooks.consumer"));
+                                                 root.Fork("webhooks.consumer"),
+                                                 std::move(workflows));
     fake.SetChangeSink([c = consumer.get()](const sim::Change&) { c->Wake(); });
   }
   ScenarioWorkload workload(spec, targets.value(), root.Fork("workload"));

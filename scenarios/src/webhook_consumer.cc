@@ -1,5 +1,7 @@
 #include "webhook_consumer.h"
 
+#include <utility>
+
 namespace notion_sim::scenarios {
 namespace {
 
@@ -9,8 +11,8 @@ constexpr std::uint64_t kFetchOpBits = (1ULL << 62) | (1ULL << 60);
 }  // namespace
 
 WebhookConsumer::WebhookConsumer(engine::Loop& loop, sim::WebhookHub& hub, engine::Client& notion,
-                                 engine::Rng rng)
-    : loop_(loop), hub_(hub), notion_(notion), rng_(rng) {
+                                 engine::Rng rng, Workflows workflows)
+    : loop_(loop), hub_(hub), notion_(notion), rng_(rng), workflows_(std::move(workflows)) {
   Wake();
 }
 
@@ -43,10 +45,10 @@ void WebhookConsumer::Deliver() {
       }
       if (ok) {
         ++counts_.accepted;
-        if (config.fetch) {
+        if (config.fetch || workflows_) {
           if (config.dedupe && !fetched_events_.insert(d.event_id).second) {
             ++counts_.fetches_skipped;
-          } else {
+          } else if (!(workflows_ && workflows_(d)) && config.fetch) {
             Fetch(d);
           }
         }

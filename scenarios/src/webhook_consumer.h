@@ -5,10 +5,12 @@
 // (retrieve page / database / data source / comment), as a signal-only event obliges it to. So a
 // webhook storm spends the request budget the workload needs, and the result shows what it cost.
 // The fetches are sub-operations (op ids with bit 62 and 60 set), seen by the ledger, the trace
-// and the invariants like any call. Not thread-safe: runs on the loop.
+// and the invariants like any call. Events of a type a workflow is triggered by release that
+// workflow's items instead (workflow.h). Not thread-safe: runs on the loop.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
@@ -23,9 +25,14 @@ namespace notion_sim::scenarios {
 
 class WebhookConsumer {
  public:
-  // `hub` and `notion` must outlive the consumer.
+  // The scenario's workflows with a webhook trigger (ScenarioClient::OnWebhook): an accepted event
+  // goes there first; when a workflow takes it (returns true), the workflow is what the
+  // integration does about it, and the consumer fetches nothing of its own.
+  using Workflows = std::function<bool(const sim::WebhookDelivery&)>;
+
+  // `hub` and `notion` must outlive the consumer; `workflows` may be empty.
   WebhookConsumer(engine::Loop& loop, sim::WebhookHub& hub, engine::Client& notion,
-                  engine::Rng rng);
+                  engine::Rng rng, Workflows workflows = {});
   WebhookConsumer(const WebhookConsumer&) = delete;
   WebhookConsumer& operator=(const WebhookConsumer&) = delete;
 
@@ -42,6 +49,7 @@ class WebhookConsumer {
   sim::WebhookHub& hub_;
   engine::Client& notion_;
   engine::Rng rng_;
+  Workflows workflows_;
   engine::EventId timer_;
   TimeUs timer_at_ = kTimeNever;
   std::set<std::string> fetched_events_;  // dedupe: ordered, never iterated on an output path

@@ -76,31 +76,4 @@ WorkflowSpec EnrichWorkflow(const std::string& name, const OpStream& arrivals,
   return wf;
 }
 
-const std::vector<std::string>& WebhookEventTypes() {
-  static const std::vector<std::string> kTypes = {"page.created",
-                                                  "page.content_updated",
-                                                  "page.properties_updated",
-                                                  "page.moved",
-                                                  "page.deleted",
-                                                  "page.undeleted",
-                                                  "page.locked",
-                                                  "page.unlocked",
-                                                  "database.created",
-                                                  "database.content_updated",
-                                                  "database.moved",
-                                                  "database.deleted",
-                                                  "database.undeleted",
-                                                  "database.schema_updated",
-                                                  "data_source.created",
-                                                  "data_source.content_updated",
-                                                  "data_source.moved",
-                                                  "data_source.deleted",
-                                                  "data_source.undeleted",
-                                                  "data_source.schema_updated",
-                                                  "comment.created",
-                                                  "comment.updated",
-                                                  "comment.deleted"};
-  return kTypes;
-}
-
 }  // namespace notion_sim::scenarios

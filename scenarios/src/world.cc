@@ -206,7 +206,8 @@ checks::MetricsConfig MetricsConfigFor(const ScenarioSpec& spec, const Sections&
   return config;
 }
 
-// Whether a workflow of the scenario asks the second upstream.
+// Whether a workflow of the scenario asks the second upstream (through the upstream's stack or a
+// step's own).
 bool UsesUpstream(const ScenarioSpec& spec) {
   return std::any_of(spec.workflows.begin(), spec.workflows.end(),
                      [](const WorkflowSpec& wf) { return wf.UsesUpstream(); });
@@ -241,9 +242,19 @@ WorkflowClients BuildWorkflowClients(const ScenarioSpec& spec, const Sections& s
     out.upstream = policies::BuildStack(sections.upstream_stack, loop, observers.upstream_trace,
                                         transport, root.Fork("stack.upstream"));
   }
+  // A step's own stack emits into its dependency's trace: an upstream step's into the upstream's,
+  // so its breaker, limiter and requests are judged with the upstream's, apart from Notion's.
+  std::vector<engine::Trace*> traces(sections.step_stacks.size(), &observers.trace);
+  for (const WorkflowSpec& wf : spec.workflows) {
+    for (const StepSpec& step : wf.steps) {
+      if (step.stack > 0 && step.stack <= traces.size() &&
+          step.operation == engine::Operation::kUpstreamComplete) {
+        traces[step.stack - 1] = &observers.upstream_trace;
+      }
+    }
+  }
   for (std::size_t i = 0; i < sections.step_stacks.size(); ++i) {
-    out.steps.push_back(policies::BuildStack(sections.step_stacks[i], loop, observers.trace,
-                                             transport,
+    out.steps.push_back(policies::BuildStack(sections.step_stacks[i], loop, *traces[i], transport,
                                              root.Fork("stack.step." + std::to_string(i))));
   }
   return out;

@@ -65,7 +65,8 @@ struct Observers {
 
 // The clients a scenario's workflows call besides Notion's stack: the second upstream's (seed
 // pattern 2; null when no workflow calls it), built from sections.upstream_stack and emitting into
-// observers.upstream_trace, and the steps' own stacks (sections.step_stacks, on Notion's trace).
+// observers.upstream_trace, and the steps' own stacks (sections.step_stacks), each emitting into
+// its step's dependency's trace.
 // The one place that builds them, for simulated and live runs.
 struct WorkflowClients {
   std::unique_ptr<engine::Client> upstream;

@@ -137,10 +137,9 @@ struct SimOptions {
   // write ledger once the run is over (each may be null).
   engine::TraceSink* observer = nullptr;
   std::function<void(const engine::Ledger&)> ledger;
-  // Webhook events for workflows with a webhook trigger. The fake does not deliver webhooks yet:
-  // until it does, a scenario with such a workflow runs only with events given here (tests), and
-  // RunScenario refuses it otherwise. Once it does, its deliveries go to the same door
-  // (ScenarioClient::OnWebhook).
+  // Webhook events for workflows with a webhook trigger, given directly (tests), besides what the
+  // fake delivers to the scenario's subscriptions; both go to the same door
+  // (ScenarioClient::OnWebhook). Without either, RunScenario refuses such a workflow.
   std::vector<WebhookEvent> webhook_events;
 };
 

@@ -118,8 +118,4 @@ struct WorkflowSpec {
 WorkflowSpec EnrichWorkflow(const std::string& name, const OpStream& arrivals,
                             bool degrade_placeholder);
 
-// The Notion webhook event types a trigger may name (developers.notion.com, webhooks):
-// "page.created", "page.content_updated", "page.properties_updated", "page.deleted", ...
-const std::vector<std::string>& WebhookEventTypes();
-
 }  // namespace notion_sim::scenarios
