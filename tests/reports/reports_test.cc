@@ -291,6 +291,44 @@ TEST(ResultJson, Version4ResultsGainTheAnsweredRatioAndDependencies) {
   EXPECT_EQ(got.breakers[0].dependency, engine::Dependency::kNotion);
 }
 
+// Version 5 results (before issue 17) had no workflows: they read with none; a result written now
+// holds the list, required by the schema.
+TEST(ResultJson, Version5ResultsReadWithoutWorkflows) {
+  scenarios::RunResult now = SampleResult();
+  checks::WorkflowMetrics w;
+  w.name = "enrich";
+  w.items_started = 3;
+  w.items = {2, 0, 1, 0, 0};
+  w.steps.push_back(checks::StepMetrics{});
+  w.steps.back().name = "ask";
+  w.steps.back().runs = 3;
+  w.done_per_bucket = {1, 2};
+  now.checks.metrics.workflows = {w};
+  const nlohmann::json j = ResultToJson(now);
+  ASSERT_EQ(j.at("metrics").at("workflows").size(), 1u);
+  Result<scenarios::RunResult> back = ResultFromJson(j, "now.json");
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  ASSERT_EQ(back->checks.metrics.workflows.size(), 1u);
+  EXPECT_EQ(back->checks.metrics.workflows[0].items[2], 1u);
+  EXPECT_EQ(back->checks.metrics.workflows[0].steps.at(0).name, "ask");
+  EXPECT_EQ(back->checks.metrics.workflows[0].done_per_bucket, (std::vector<std::uint64_t>{1, 2}));
+
+  nlohmann::json v5 = j;
+  v5["schema_version"] = 5;
+  v5["metrics"].erase("workflows");
+  back = ResultFromJson(v5, "v5.json");
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_TRUE(back->checks.metrics.workflows.empty());
+  EXPECT_EQ(back->summary.digest, now.summary.digest);
+
+  nlohmann::json missing = j;
+  missing["metrics"].erase("workflows");
+  back = ResultFromJson(missing, "v6.json");
+  ASSERT_FALSE(back.ok());
+  EXPECT_NE(back.error().message.find("v6.json: at /metrics/workflows"), std::string::npos)
+      << back.error().message;
+}
+
 // Issue 14: storm_429 printed "7148 ok" (succeeded + served from the fallback) beside a success
 // ratio of 36.2 %. The two figures have two names, the same on the terminal, in Markdown, HTML
 // and JSON: succeeded, and answered = succeeded + served from the fallback.
