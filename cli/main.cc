@@ -57,12 +57,12 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", VersionText());
   std::vector<Command> commands = {
-      AddRunCommand(app),     AddValidateCommand(app),    AddGateCommand(app),
-      AddReportCommand(app),  AddServeCommand(app),       AddExploreCommand(app),
-      AddSweepCommand(app),   AddCapacityCommand(app), AddMergeCommand(app),       AddReplayCommand(app),
-      AddCompareCommand(app), AddAdminCommand(app),       AddTestCommand(app),
-      AddProxyCommand(app),   AddConformanceCommand(app), AddLogCommand(app),
-      AddShrinkCommand(app)};
+      AddRunCommand(app),    AddValidateCommand(app), AddGateCommand(app),
+      AddReportCommand(app), AddServeCommand(app),    AddExploreCommand(app),
+      AddSweepCommand(app),  AddCapacityCommand(app), AddMergeCommand(app),
+      AddReplayCommand(app), AddCompareCommand(app),  AddAdminCommand(app),
+      AddTestCommand(app),   AddProxyCommand(app),    AddConformanceCommand(app),
+      AddLogCommand(app),    AddShrinkCommand(app)};
   commands.push_back(AddHelpCommand(app, commands));
   try {
     app.parse(argc, argv);

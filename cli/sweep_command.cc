@@ -153,8 +153,7 @@ Command AddSweepCommand(CLI::App& app) {
                   "PATH=LO..HI : a range sampled --samples times (repeatable; integers when LO "
                   "and HI are); random search besides the grid");
   cmd->add_option("--samples", args->samples, "Samples of the ranges (default 20)");
-  cmd->add_option("--sampler", args->sampler,
-                  "lhs (Latin hypercube, the default) or uniform")
+  cmd->add_option("--sampler", args->sampler, "lhs (Latin hypercube, the default) or uniform")
       ->check(CLI::IsMember({"lhs", "uniform"}));
   cmd->add_option("--sample-seed", args->sample_seed, "Seed of the samples' draws (default 1)");
   cmd->add_flag("--every-seed", args->every_seed,

@@ -477,8 +477,8 @@ const std::vector<MetricInfo>& WorkflowMetricTemplates() {
   static const std::vector<MetricInfo> kNames = [] {
     std::vector<MetricInfo> out;
     for (const FlowEntry& e : PerFlow()) {
-      out.push_back(MetricInfo{std::string("workflow.<workflow>.") + e.name, e.better, e.unit,
-                               e.label});
+      out.push_back(
+          MetricInfo{std::string("workflow.<workflow>.") + e.name, e.better, e.unit, e.label});
     }
     for (const StepEntry& e : PerStep()) {
       out.push_back(MetricInfo{std::string("workflow.<workflow>.step.<step>.") + e.name, e.better,

@@ -87,10 +87,10 @@ std::vector<std::vector<std::pair<std::string, nlohmann::json>>> Samples(const S
     for (std::uint64_t i = 0; i < n; ++i) strata[i] = i;
     for (std::uint64_t i = n; i > 1; --i) std::swap(strata[i - 1], strata[axis.Below(i)]);
     for (std::uint64_t i = 0; i < n; ++i) {
-      const double u = s.sampler == Sampler::kLatinHypercube
-                           ? (static_cast<double>(strata[i]) + axis.NextDouble()) /
-                                 static_cast<double>(n)
-                           : axis.NextDouble();
+      const double u =
+          s.sampler == Sampler::kLatinHypercube
+              ? (static_cast<double>(strata[i]) + axis.NextDouble()) / static_cast<double>(n)
+              : axis.NextDouble();
       nlohmann::json value;
       if (r.integer) {
         const double v = std::floor(r.lo + u * (r.hi - r.lo + 1));
@@ -302,7 +302,8 @@ Result<SweepSpec> ParseSweepFile(const nlohmann::json& doc, const std::string& n
         s.grid.push_back(Axis{path, std::vector<nlohmann::json>(values.begin(), values.end())});
       }
     } else if (key == "ranges") {
-      if (!value.is_object()) return InvalidInput(name + ": /ranges: expected {\"path\": [lo, hi]}");
+      if (!value.is_object())
+        return InvalidInput(name + ": /ranges: expected {\"path\": [lo, hi]}");
       for (const auto& [path, bounds] : value.items()) {
         if (!bounds.is_array() || bounds.size() != 2) {
           return InvalidInput(name + ": /ranges/" + path + ": expected [lo, hi]");
@@ -558,8 +559,7 @@ SweepSummary SummarizeSweep(const SweepRun& run) {
       // On the mean, or (every seed) on the worst seed; a seed that did not measure it fails.
       const double v = !run.spec.every_seed ? st.mean : (k.at_least ? st.min : st.max);
       const bool all_measured = !run.spec.every_seed || st.n == c.runs - c.errors;
-      const bool met =
-          !std::isnan(v) && all_measured && (k.at_least ? v >= k.bound : v <= k.bound);
+      const bool met = !std::isnan(v) && all_measured && (k.at_least ? v >= k.bound : v <= k.bound);
       if (!met) c.unmet.push_back(k.Text());
     }
     c.feasible = c.safe && c.unmet.empty();
@@ -691,9 +691,9 @@ Result<SweepRun> SweepFromJson(const nlohmann::json& j, const std::string& name)
                                       r.at("hi").get<double>(), r.at("integer").get<bool>()});
     }
     run.spec.samples = sw.value("samples", std::uint64_t{0});
-    run.spec.sampler =
-        sw.value("sampler", std::string("lhs")) == "uniform" ? Sampler::kUniform
-                                                              : Sampler::kLatinHypercube;
+    run.spec.sampler = sw.value("sampler", std::string("lhs")) == "uniform"
+                           ? Sampler::kUniform
+                           : Sampler::kLatinHypercube;
     run.spec.sample_seed = sw.value("sample_seed", std::uint64_t{1});
     run.spec.every_seed = sw.value("every_seed", false);
     run.spec.seeds = sw.at("seeds").get<std::uint64_t>();

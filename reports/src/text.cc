@@ -94,8 +94,7 @@ std::string WorkflowLine(const checks::WorkflowMetrics& w) {
   if (done > 0) {
     line += ", " + PercentText(static_cast<double>(w.items[0]) / static_cast<double>(done)) +
             " succeeded";
-    static constexpr const char* kNames[] = {"", "degraded", "failed", "dead-lettered",
-                                             "aborted"};
+    static constexpr const char* kNames[] = {"", "degraded", "failed", "dead-lettered", "aborted"};
     for (std::size_t i = 1; i < w.items.size(); ++i) {
       if (w.items[i] > 0) line += ", " + CountText(w.items[i]) + " " + kNames[i];
     }

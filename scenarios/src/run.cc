@@ -145,9 +145,8 @@ Result<RunResult> RunScenario(const ScenarioSpec& spec, const SimOptions& option
         return client.OnWebhook(d.type, d.entity) > 0;
       };
     }
-    consumer = std::make_unique<WebhookConsumer>(loop, fake.webhooks(), *notion,
-                                                 root.Fork("webhooks.consumer"),
-                                                 std::move(workflows));
+    consumer = std::make_unique<WebhookConsumer>(
+        loop, fake.webhooks(), *notion, root.Fork("webhooks.consumer"), std::move(workflows));
     fake.SetChangeSink([c = consumer.get()](const sim::Change&) { c->Wake(); });
   }
   ScenarioWorkload workload(spec, targets.value(), root.Fork("workload"));

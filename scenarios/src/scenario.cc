@@ -202,14 +202,15 @@ class SpecReader {
       const OpStream arrivals = ReadArrivals(e, /*with_operation=*/false);
       e.Finish();
       const std::size_t n = spec_.workflows.size();
-      spec_.workflows.push_back(EnrichWorkflow(n == 0 ? "enrich" : "enrich_" + std::to_string(n + 1),
-                                               arrivals, degrade == "placeholder"));
+      spec_.workflows.push_back(
+          EnrichWorkflow(n == 0 ? "enrich" : "enrich_" + std::to_string(n + 1), arrivals,
+                         degrade == "placeholder"));
     }
     for (ObjectReader& w : workload.Objects("workflows")) ReadWorkflow(w);
-    if (reader_.ok() && spec_.streams.empty() && spec_.batches.empty() &&
-        spec_.workflows.empty()) {
-      workload.Fail("", "expected at least one of \"streams\", \"batches\", \"workflows\" or "
-                        "\"enrich\"");
+    if (reader_.ok() && spec_.streams.empty() && spec_.batches.empty() && spec_.workflows.empty()) {
+      workload.Fail("",
+                    "expected at least one of \"streams\", \"batches\", \"workflows\" or "
+                    "\"enrich\"");
     }
     workload.Finish();
   }
@@ -263,8 +264,10 @@ class SpecReader {
     const nlohmann::json* v = r.Raw("on_failure");
     if (v == nullptr) return fallback;
     static const std::vector<std::pair<std::string, OnFailure>> kNames = {
-        {"skip", OnFailure::kSkip},       {"dead_letter", OnFailure::kDeadLetter},
-        {"retry_later", OnFailure::kRetryLater}, {"abort", OnFailure::kAbort},
+        {"skip", OnFailure::kSkip},
+        {"dead_letter", OnFailure::kDeadLetter},
+        {"retry_later", OnFailure::kRetryLater},
+        {"abort", OnFailure::kAbort},
         {"continue", OnFailure::kContinue}};
     if (v->is_string()) {
       for (const auto& [name, policy] : kNames) {
@@ -277,8 +280,8 @@ class SpecReader {
     }
     r.Fail("on_failure", std::string("expected \"skip\", \"dead_letter\", \"retry_later\", "
                                      "\"abort\", \"continue\"") +
-                             (goto_name != nullptr ? " or {\"goto\": \"STEP\"}" : "") +
-                             ", found " + v->dump());
+                             (goto_name != nullptr ? " or {\"goto\": \"STEP\"}" : "") + ", found " +
+                             v->dump());
     return fallback;
   }
 
@@ -292,16 +295,17 @@ class SpecReader {
     step.name = s.String("name", is_list ? "list" : "");
     if (!s.Has("name") && !is_list) s.Fail("", "missing required field \"name\"");
     if (reader_.ok() && !ValidStepName(step.name)) {
-      s.Fail("name", "expected a step name of letters, digits, '_' or '-' (not \"end\"), found "
-                     "\"" + step.name + "\"");
+      s.Fail("name",
+             "expected a step name of letters, digits, '_' or '-' (not \"end\"), found "
+             "\"" +
+                 step.name + "\"");
     }
     for (const StepSpec& other : wf.steps) {
       if (other.name == step.name) s.Fail("name", "duplicate step \"" + step.name + "\"");
     }
     const std::vector<std::string> list_ops = {"query_data_source", "search"};
-    const std::string op_name =
-        is_list ? s.Enum("operation", list_ops, "query_data_source")
-                : s.Enum("operation", OperationNames());
+    const std::string op_name = is_list ? s.Enum("operation", list_ops, "query_data_source")
+                                        : s.Enum("operation", OperationNames());
     step.operation = engine::ParseOperation(op_name).value_or(engine::Operation::kRetrievePage);
     step.target = HasTarget(step.operation) ? StepTarget::kItem : StepTarget::kNone;
     if (step.operation == engine::Operation::kQueryDataSource ||
@@ -328,8 +332,10 @@ class SpecReader {
           }
         }
         if (!found) {
-          s.Fail("target", "expected \"item\", \"data_source\" or the name of an earlier step, "
-                           "found \"" + target + "\"");
+          s.Fail("target",
+                 "expected \"item\", \"data_source\" or the name of an earlier step, "
+                 "found \"" +
+                     target + "\"");
         }
       }
     }
@@ -371,8 +377,8 @@ class SpecReader {
       step.stack = static_cast<std::uint16_t>(spec_.step_stacks.size());
       (void)st;
     }
-    step.on_failure = ReadPolicy(s, is_list ? OnFailure::kAbort : OnFailure::kSkip,
-                                 is_list ? nullptr : &refs.go);
+    step.on_failure =
+        ReadPolicy(s, is_list ? OnFailure::kAbort : OnFailure::kSkip, is_list ? nullptr : &refs.go);
     if (is_list && reader_.ok() &&
         (step.on_failure == OnFailure::kDeadLetter || step.on_failure == OnFailure::kRetryLater ||
          step.on_failure == OnFailure::kContinue)) {
@@ -387,16 +393,16 @@ class SpecReader {
     WorkflowSpec wf;
     wf.name = w.String("name");
     if (reader_.ok() && !ValidStepName(wf.name)) {
-      w.Fail("name", "expected a workflow name of letters, digits, '_' or '-', found \"" +
-                         wf.name + "\"");
+      w.Fail("name",
+             "expected a workflow name of letters, digits, '_' or '-', found \"" + wf.name + "\"");
     }
     for (const WorkflowSpec& other : spec_.workflows) {
       if (other.name == wf.name) w.Fail("name", "duplicate workflow \"" + wf.name + "\"");
     }
     {
       ObjectReader t = w.Object("trigger");
-      const int kinds = (t.Has("arrivals") ? 1 : 0) + (t.Has("batch") ? 1 : 0) +
-                        (t.Has("webhook") ? 1 : 0);
+      const int kinds =
+          (t.Has("arrivals") ? 1 : 0) + (t.Has("batch") ? 1 : 0) + (t.Has("webhook") ? 1 : 0);
       if (reader_.ok() && kinds != 1) {
         t.Fail("", "expected exactly one of \"arrivals\", \"batch\" or \"webhook\"");
       }
@@ -452,8 +458,8 @@ class SpecReader {
     } else {
       wf.tenants.push_back(wf.trigger == TriggerKind::kArrivals ? wf.arrivals.tenant : 0);
     }
-    wf.lane = ParseLane(w, wf.trigger == TriggerKind::kArrivals ? wf.arrivals.lane
-                                                                : engine::Lane::kNormal);
+    wf.lane = ParseLane(
+        w, wf.trigger == TriggerKind::kArrivals ? wf.arrivals.lane : engine::Lane::kNormal);
     if (std::optional<ObjectReader> r = w.OptionalObject("retry_later")) {
       wf.retry_later_us = Sec(r->Int("after_s", 60, 0, 30LL * 24 * 3600));
       wf.retry_later_max = static_cast<std::uint32_t>(r->Int("max", 3, 1, 100));

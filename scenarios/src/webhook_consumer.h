@@ -31,8 +31,8 @@ class WebhookConsumer {
   using Workflows = std::function<bool(const sim::WebhookDelivery&)>;
 
   // `hub` and `notion` must outlive the consumer; `workflows` may be empty.
-  WebhookConsumer(engine::Loop& loop, sim::WebhookHub& hub, engine::Client& notion,
-                  engine::Rng rng, Workflows workflows = {});
+  WebhookConsumer(engine::Loop& loop, sim::WebhookHub& hub, engine::Client& notion, engine::Rng rng,
+                  Workflows workflows = {});
   WebhookConsumer(const WebhookConsumer&) = delete;
   WebhookConsumer& operator=(const WebhookConsumer&) = delete;
 

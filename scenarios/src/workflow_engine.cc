@@ -131,8 +131,7 @@ struct WorkflowEngine::Item {
 };
 
 WorkflowEngine::WorkflowEngine(const ScenarioSpec& spec, engine::Loop& loop, engine::Trace& trace,
-                               Clients clients, engine::ObjectId data_source,
-                               TimeUs deadline_us)
+                               Clients clients, engine::ObjectId data_source, TimeUs deadline_us)
     : spec_(spec),
       loop_(loop),
       trace_(trace),

@@ -365,8 +365,9 @@ TEST(Workflow, WebhookEventsReleaseItems) {
 // integration fetches nothing on its own for an event a workflow took.
 TEST(Workflow, TheFakesWebhookDeliveriesReleaseItems) {
   json doc = Base(10);
-  doc["webhooks"] = {{"subscriptions", {{{"url", "https://integration.example/hook"},
-                                         {"event_types", {"page.created", "page.deleted"}}}}},
+  doc["webhooks"] = {{"subscriptions",
+                      {{{"url", "https://integration.example/hook"},
+                        {"event_types", {"page.created", "page.deleted"}}}}},
                      {"aggregation_window_ms", 0}};
   doc["workload"] = {
       {"streams", {{{"operation", "create_page"}, {"rate_per_s", 0.5}, {"until_s", 20}}}},

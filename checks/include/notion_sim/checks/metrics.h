@@ -130,9 +130,9 @@ struct WorkflowShape {
 };
 
 struct MetricsConfig {
-  int series_buckets = 120;           // even, >= 2
-  TimeUs initial_bucket_us = Sec(1);  // doubles as the run outgrows the buckets
-  double slo_target = 0.99;           // success ratio objective, in (0, 1)
+  int series_buckets = 120;                // even, >= 2
+  TimeUs initial_bucket_us = Sec(1);       // doubles as the run outgrows the buckets
+  double slo_target = 0.99;                // success ratio objective, in (0, 1)
   std::vector<FaultWindow> fault_windows;  // the fault plan's, one per rule
   double recovery_success_ratio = 0.95;
   TimeUs recovery_window_us = Sec(30);
@@ -233,13 +233,13 @@ struct WorkflowMetrics {
   TimeUs done_p50_us = 0;
   TimeUs done_p90_us = 0;
   TimeUs done_p99_us = 0;
-  LatencySummary latency;  // per item, release to end
+  LatencySummary latency;       // per item, release to end
   std::uint64_t api_calls = 0;  // every call of its items' steps (Notion's and the upstream's)
   double api_calls_per_item = 0;
   std::uint64_t notion_calls = 0;  // calls to Notion, the listing's included
   double notion_calls_per_item = 0;
-  double items_per_min = 0;     // ended items per minute of makespan
-  double requests_per_min = 0;  // its Notion calls per minute of makespan
+  double items_per_min = 0;            // ended items per minute of makespan
+  double requests_per_min = 0;         // its Notion calls per minute of makespan
   double budget_requests_per_min = 0;  // Notion's budget for its tokens (0 = not known)
   std::vector<StepMetrics> steps;
   std::vector<std::uint64_t> done_per_bucket;  // items ended per series bucket
@@ -361,8 +361,8 @@ struct MetricsReport {
   TimeUs recovered_at_us = 0;
   TimeUs recovery_us = 0;  // recovered_at_us - fault_end_us when recovered
 
-  std::vector<ServiceHealth> health;             // Notion, then the upstream when it had traffic
-  std::vector<DependencyMetrics> dependencies;   // likewise
+  std::vector<ServiceHealth> health;            // Notion, then the upstream when it had traffic
+  std::vector<DependencyMetrics> dependencies;  // likewise
 
   TimeUs bucket_us = 0;
   std::vector<SeriesBucket> series;  // covers [0, end_us]
