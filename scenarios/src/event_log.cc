@@ -141,7 +141,9 @@ void RunLogger::OnEvent(const engine::Event& e) {
       AddOp(line, e.op_id, 0);
       line["tenant"] = e.key;
       line["operation"] = engine::OperationName(As<engine::Operation>(e.a));
-      line["lane"] = engine::LaneName(As<engine::Lane>(e.b));
+      // b = lane + 256 x workflow (0 for a single call, else 1 + the workflow's index).
+      line["lane"] = engine::LaneName(As<engine::Lane>(e.b % 256));
+      if (e.b >= 256) line["workflow"] = e.b / 256 - 1;
       break;
     case EventKind::kOpFinished:
       line = Base("op_finished", e.at_us);
