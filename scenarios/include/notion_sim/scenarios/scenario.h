@@ -78,7 +78,7 @@ enum class EnrichDegrade : std::uint8_t {
   kPlaceholder,  // write "temporarily unavailable" and move on (served as a fallback)
 };
 
-// The enrich pipeline of seed-patterns §2: retrieve a page, ask the second upstream, write the
+// The enrich pipeline: retrieve a page, ask the second upstream, write the
 // answer back; arrivals as in an OpStream.
 struct EnrichSpec {
   OpStream arrivals;  // operation is ignored
