@@ -58,72 +58,73 @@ struct ClientReport {
   std::vector<checks::TokenTraffic> tokens;
   std::vector<checks::ExpectOutcome> expects;
   std::uint64_t unjudged = 0;  // requests past the judge's bound
+};
 
-  // Webhooks in a simulated run (zero without subscriptions): what the fake sent and what the
-  // integration behind the endpoint made of it (webhook_consumer.h).
-  struct WebhookResult {
-    std::uint64_t events = 0;      // events made for the subscriptions
-    std::uint64_t aggregated = 0;  // changes folded into an event already open
-    std::uint64_t deliveries = 0;  // event requests the endpoint received (retries, duplicates)
-    std::uint64_t duplicates = 0;
-    std::uint64_t accepted = 0;            // answered 2xx
-    std::uint64_t rejected_signature = 0;  // answered 401: X-Notion-Signature did not match
-    std::uint64_t retries = 0;             // deliveries after a failed attempt
-    std::uint64_t dropped = 0;             // after the last retry, or by a fault
-    std::uint64_t fetches = 0;             // API operations the events caused (one per event)
-    std::uint64_t fetches_succeeded = 0;
-    std::uint64_t fetch_attempts = 0;   // their requests, retries included: the storm's cost
-    std::uint64_t fetches_skipped = 0;  // duplicates the consumer recognised (dedupe)
-  };
+// Webhooks in a simulated run (zero without subscriptions): what the fake sent and what the
+// integration behind the endpoint made of it (webhook_consumer.h).
+struct WebhookResult {
+  std::uint64_t events = 0;      // events made for the subscriptions
+  std::uint64_t aggregated = 0;  // changes folded into an event already open
+  std::uint64_t deliveries = 0;  // event requests the endpoint received (retries, duplicates)
+  std::uint64_t duplicates = 0;
+  std::uint64_t accepted = 0;            // answered 2xx
+  std::uint64_t rejected_signature = 0;  // answered 401: X-Notion-Signature did not match
+  std::uint64_t retries = 0;             // deliveries after a failed attempt
+  std::uint64_t dropped = 0;             // after the last retry, or by a fault
+  std::uint64_t fetches = 0;             // API operations the events caused (one per event)
+  std::uint64_t fetches_succeeded = 0;
+  std::uint64_t fetch_attempts = 0;   // their requests, retries included: the storm's cost
+  std::uint64_t fetches_skipped = 0;  // duplicates the consumer recognised (dedupe)
+};
 
-  struct RunResult {
-    std::string mode = "sim";  // "sim", "live" or "client" (notion-sim test)
-    std::string base_url;      // live: where the run went
-    std::string scenario;
-    std::string purpose;
-    std::string path;
-    std::string scenario_hash;
-    std::string profile;
-    std::uint64_t seed = 0;
-    std::string reproduce;  // one command that reproduces this run
-    // For reports: tenants by index (per-tenant breaker keys name them), and the client_rate
-    // invariant's budget (requests per tenant per window; 0 when not checked).
-    std::vector<std::string> tenants;
-    std::int64_t rate_budget = 0;
-    TimeUs rate_window_us = 0;
-    engine::RunSummary summary;
-    checks::RunChecks checks;  // metrics, invariants, gates
-    checks::RunVerdict verdict = checks::RunVerdict::kPass;
-    std::vector<CheckpointResult> checkpoints;
-    std::vector<AlertCount> alerts;
-    std::uint64_t dlq_depth_end = 0;
-    std::uint64_t dlq_permanent = 0;
-    std::uint64_t server_requests = 0;
-    std::uint64_t server_writes = 0;
-    std::uint64_t server_faults_injected = 0;
-    std::uint64_t server_rate_limited = 0;
-    std::uint64_t server_pages = 0;
-    WebhookResult webhooks;
-    double wall_time_ms = 0;             // filled in by the caller that timed the run
-    std::string started_at;              // the caller: UTC start, ISO 8601 ("2026-12-06T02:49:07Z")
-    std::string host;                    // the caller: the machine's host name
-    std::uint64_t ops_resumed = 0;       // live --resume: operations that ended in earlier runs
-    std::optional<ClientReport> client;  // notion-sim test only
-  };
+struct RunResult {
+  std::string mode = "sim";  // "sim", "live" or "client" (notion-sim test)
+  std::string base_url;      // live: where the run went
+  std::string scenario;
+  std::string purpose;
+  std::string path;
+  std::string scenario_hash;
+  std::string profile;
+  std::uint64_t seed = 0;
+  std::string reproduce;  // one command that reproduces this run
+  // For reports: tenants by index (per-tenant breaker keys name them), and the client_rate
+  // invariant's budget (requests per tenant per window; 0 when not checked).
+  std::vector<std::string> tenants;
+  std::int64_t rate_budget = 0;
+  TimeUs rate_window_us = 0;
+  engine::RunSummary summary;
+  checks::RunChecks checks;  // metrics, invariants, gates
+  checks::RunVerdict verdict = checks::RunVerdict::kPass;
+  std::vector<CheckpointResult> checkpoints;
+  std::vector<AlertCount> alerts;
+  std::uint64_t dlq_depth_end = 0;
+  std::uint64_t dlq_permanent = 0;
+  std::uint64_t server_requests = 0;
+  std::uint64_t server_writes = 0;
+  std::uint64_t server_faults_injected = 0;
+  std::uint64_t server_rate_limited = 0;
+  std::uint64_t server_pages = 0;
+  WebhookResult webhooks;
+  double wall_time_ms = 0;             // filled in by the caller that timed the run
+  std::string started_at;              // the caller: UTC start, ISO 8601 ("2026-12-06T02:49:07Z")
+  std::string host;                    // the caller: the machine's host name
+  std::uint64_t ops_resumed = 0;       // live --resume: operations that ended in earlier runs
+  std::optional<ClientReport> client;  // notion-sim test only
+};
 
-  struct SimOptions {
-    // `notion-sim replay`: the fault decisions a live run's server journaled, applied to the
-    // requests with the same (op id, attempt) instead of the scenario's fault rules.
-    std::optional<std::vector<sim::RecordedDecision>> replay;
-    sim::ReplayKey replay_key = sim::ReplayKey::kOpAttempt;
-    // The decisions carry each request's whole latency as seen by a client (a recording): the
-    // network model and the fake's own rate limits add nothing, so the replay sees what the client
-    // saw.
-    bool replay_client_view = false;
-    // `--log FILE`: the run's lines go here (null: no logging, and nothing of it is built).
-    EventLog* log = nullptr;
-  };
+struct SimOptions {
+  // `notion-sim replay`: the fault decisions a live run's server journaled, applied to the
+  // requests with the same (op id, attempt) instead of the scenario's fault rules.
+  std::optional<std::vector<sim::RecordedDecision>> replay;
+  sim::ReplayKey replay_key = sim::ReplayKey::kOpAttempt;
+  // The decisions carry each request's whole latency as seen by a client (a recording): the
+  // network model and the fake's own rate limits add nothing, so the replay sees what the client
+  // saw.
+  bool replay_client_view = false;
+  // `--log FILE`: the run's lines go here (null: no logging, and nothing of it is built).
+  EventLog* log = nullptr;
+};
 
-  Result<RunResult> RunScenario(const ScenarioSpec& spec, const SimOptions& options = {});
+Result<RunResult> RunScenario(const ScenarioSpec& spec, const SimOptions& options = {});
 
 }  // namespace notion_sim::scenarios
