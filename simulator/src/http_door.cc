@@ -98,7 +98,7 @@ bool StartsWithIgnoreCase(std::string_view s, std::string_view prefix) {
 // JSON text parsed, or discarded when it is not JSON or nested deeper than any Notion shape (a
 // target's answer read by the proxy's pipeline).
 json ParseBoundedJson(std::string_view text) {
-  if (NestingDepth(text) > kMaxNesting) return json(json::value_t::discarded);
+  if (!engine::CheckJsonLimits(text, "answer").ok()) return json(json::value_t::discarded);
   return json::parse(text, nullptr, /*allow_exceptions=*/false);
 }
 

@@ -971,7 +971,7 @@ Answer FakeNotion::Call(const ApiCall& call, bool render) { return Run(*impl_, c
 bool FakeNotion::DecideForward(const HttpRequestView& request, Answer& answer) {
   Core& m = *impl_;
   const ApiCall in = DecodeHttp(request);
-  class Call c(in);
+  struct Call c(in);
   StartForwarded(m, c);
   FaultDecision d;
   if (!m.config.faults.rules().empty() || m.config.faults.replaying()) {
@@ -1006,7 +1006,7 @@ Answer FakeNotion::FinishForward(const HttpRequestView& request, const Answer& d
                                  const ForwardedAnswer& target) {
   Core& m = *impl_;
   const ApiCall in = DecodeHttp(request);
-  class Call c(in);
+  struct Call c(in);
   // A journal seq of its own: forwarded requests end in any order, and the journal holds them in
   // the order their answers came back.
   StartForwarded(m, c);

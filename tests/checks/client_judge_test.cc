@@ -101,8 +101,8 @@ TEST(ClientJudge, NamesAreSharedWithTheSimulatedChecks) {
   EXPECT_FALSE(ParseClientInvariant("bounded").has_value());
 }
 
-// The SDK's defaults (notion-api.md §4.5): 3 attempts; gaps of 500-1500 ms then 1000-3000 ms,
-// which may shrink from one draw to the next.
+// The SDK's defaults (docs/sources.md#the-official-sdk): 3 attempts; gaps of 500-1500 ms then
+// 1000-3000 ms, which may shrink from one draw to the next.
 TEST(ClientJudge, TheSdksJitteredBackoffPasses) {
   const ClientVerdict v = Judge({Ex(0, "GET", kPage, 500), Ex(1401, "GET", kPage, 503),
                                  Ex(2502, "GET", kPage, 200), Ex(3000, "GET", kPage, 500),

@@ -405,11 +405,11 @@ TEST_F(CurlTransportTest, HeadersThenAStalledBodyTimesOut) {
   EXPECT_GE(r.received_us - r.sent_us, Ms(300));
 }
 
-// Issue 14: the SDK's timeout covers only the headers; the body read has none (notion-api.md
-// §4.7: still waiting after 6 s with timeoutMs 1000). With timeout_covers_body false a stalled
-// body is not a timeout: the attempt is still waiting 1.5 s past its 1 s timeout (the old
-// transport ended it at 1 s). The server sends the head at once; only a head slower than 1 s
-// could end the attempt, as it should.
+// Issue 14: the SDK's timeout covers only the headers; the body read has none
+// (docs/sources.md#the-official-sdk: still waiting after 6 s with timeoutMs 1000). With
+// timeout_covers_body false a stalled body is not a timeout: the attempt is still waiting 1.5 s
+// past its 1 s timeout (the old transport ended it at 1 s). The server sends the head at once; only
+// a head slower than 1 s could end the attempt, as it should.
 TEST_F(CurlTransportTest, TheSdkTimeoutEndsWithTheHeadersAStalledBodyIsWaitedFor) {
   RawServer& server = Raw(RawServer::Behavior::kStallBody);
   ASSERT_TRUE(server.ok());

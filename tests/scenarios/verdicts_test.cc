@@ -75,9 +75,9 @@ TEST(Verdicts, HttpDatesAreReadOnTheWorkspaceCalendar) {
 }
 
 // The SDK profile claims to be @notionhq/client exactly, whose timeout covers only the headers:
-// a response whose body stalls keeps it waiting (notion-api.md §4.7). Before, the profile's 1 s
-// timeout fired at the stall (1 timeout, the operation failed); now nothing fires and the
-// operation is still waiting when the run ends, as the SDK would be. Our stack still times out.
+// a response whose body stalls keeps it waiting (docs/sources.md#the-official-sdk). Before, the
+// profile's 1 s timeout fired at the stall (1 timeout, the operation failed); now nothing fires and
+// the operation is still waiting when the run ends, as the SDK would be. Our stack still times out.
 TEST(Verdicts, TheSdkProfileWaitsForAStalledBodyAsTheSdkDoes) {
   for (const char* profile : {"notionhq-client-v5", "recommended"}) {
     SCOPED_TRACE(profile);

@@ -141,11 +141,11 @@ std::string_view ApiCodeName(ApiCode code);   // "rate_limited", ...
 ApiCode ParseApiCode(std::string_view name);  // kOther if unknown, kNone if empty
 // The HTTP status Notion answers with for a code (429 for rate_limited, ...).
 int DefaultStatusOf(ApiCode code);
-// True for the codes in the official SDK's `APIErrorCode` enum (v5.26.0, notion-api.md §2.3): an
-// error answer carrying one becomes an APIResponseError; missing_version, invalid_grant,
-// bad_gateway and database_connection_unavailable (and unknown codes) become an
-// UnknownHTTPResponseError, which the SDK never retries. The one list the stack's classifier, the
-// live transport and the fake read.
+// True for the codes in the official SDK's `APIErrorCode` enum (v5.26.0,
+// docs/sources.md#the-official-sdk): an error answer carrying one becomes an APIResponseError;
+// missing_version, invalid_grant, bad_gateway and database_connection_unavailable (and unknown
+// codes) become an UnknownHTTPResponseError, which the SDK never retries. The one list the stack's
+// classifier, the live transport and the fake read.
 bool InSdkErrorEnum(ApiCode code);
 
 }  // namespace notion_sim::engine

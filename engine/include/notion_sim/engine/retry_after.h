@@ -11,7 +11,8 @@
 //    stack falls back to backoff). The delay is never shorter than what the header says. The
 //    transports read what a client received this way (kRetryAfterGiven), and the invariant
 //    retry_after_respected holds every stack to it.
-//  - kSdk reproduces @notionhq/client v5.26.0 `parseRetryAfterHeader` (notion-api.md §4.6):
+//  - kSdk reproduces @notionhq/client v5.26.0 `parseRetryAfterHeader`
+//  (docs/sources.md#the-official-sdk):
 //    base-10 parseInt of the leading integer ("1.5" -> 1 s, "0.9" -> 0, "10abc" -> 10 s); a
 //    negative number fails the >= 0 check but V8's Date.parse("-5") is a valid date in 2001, so
 //    the delay is 0 ms; otherwise an HTTP-date relative to now; unparsable -> invalid (backoff).

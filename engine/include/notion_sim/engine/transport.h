@@ -81,7 +81,8 @@ struct Request {
   TimeUs timeout_us = 0;          // the attempt, from send; 0 = none
   // Whether timeout_us runs until the whole body has arrived (ours) or only until the response
   // headers have (the official SDK: its timer races fetch(), which resolves on the headers, and
-  // the body read that follows has no timeout, notion-api.md §4.7: a stalled body waits forever).
+  // the body read that follows has no timeout, docs/sources.md#the-official-sdk: a stalled body
+  // waits forever).
   bool timeout_covers_body = true;
   // For lookups (reconcile-before-retry): find a page under `parent` carrying this key.
   bool reconcile_lookup = false;

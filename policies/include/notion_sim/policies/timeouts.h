@@ -27,7 +27,8 @@ struct TimeoutConfig {
   TimeUs long_poll_us = Sec(300);
   // Whether the attempt's timeout runs until the whole body has arrived (ours: a stalled body
   // cannot hold an attempt forever) or only until the headers have, as the official SDK's does
-  // (notion-api.md §4.7). Under a deadline the body is always covered: the deadline is a bound.
+  // (docs/sources.md#the-official-sdk). Under a deadline the body is always covered: the deadline
+  // is a bound.
   bool covers_body = true;
   // Which timeout each operation gets. Appending blocks carries the big payloads (up to 1000
   // blocks / 500 KB); the second upstream (an AI completion) is the slow, long-poll-like call.
