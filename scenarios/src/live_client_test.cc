@@ -23,7 +23,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "notion_sim/engine/curl_transport.h"  // ParseRetryAfter, RetryAfterNotBefore
+#include "notion_sim/engine/curl_transport.h"
+#include "notion_sim/engine/retry_after.h"
 #include "notion_sim/engine/rng.h"
 #include "notion_sim/engine/trace.h"
 #include "notion_sim/simulator/fake_notion.h"
@@ -254,9 +255,12 @@ checks::ObservedExchange ToObservedExchange(const sim::DoorExchange& d) {
   if (d.code != engine::ApiCode::kNone) x.code = std::string(engine::ApiCodeName(d.code));
   x.retry_after = d.retry_after;
   if (!d.retry_after.empty()) {
-    if (const auto value = engine::ParseRetryAfter(d.retry_after)) {
-      x.retry_after_until_us =
-          engine::RetryAfterNotBefore(*value, d.answered_us, d.answered_wall_us);
+    // A date is read against the wall clock at the answer (the client's calendar).
+    const engine::RetryAfterValue value =
+        engine::ParseRetryAfter(d.retry_after, engine::RetryAfterMode::kStrict, d.answered_wall_us);
+    if (value.form == engine::RetryAfterForm::kSeconds ||
+        value.form == engine::RetryAfterForm::kDate) {
+      x.retry_after_until_us = d.answered_us + value.delay_us;
     }
   }
   x.injected = d.injected;

@@ -16,6 +16,7 @@
 #include "live_state.h"
 #include "notion_sim/engine/curl_transport.h"
 #include "notion_sim/engine/live_loop.h"
+#include "notion_sim/engine/retry_after.h"
 #include "notion_sim/engine/runner.h"
 #include "notion_sim/policies/idempotency.h"
 #include "notion_sim/scenarios/live.h"
@@ -442,15 +443,15 @@ Status TrashSandbox(const LiveHttp& api, Pacer& pacer, const engine::ObjectId& d
 // the wall clock); -1 when absent or unreadable.
 std::int64_t RetryAfterSeconds(const std::string& header) {
   if (header.empty()) return -1;
-  const std::optional<engine::RetryAfterValue> v = engine::ParseRetryAfter(header);
-  if (!v) return -1;
-  if (v->form == engine::RetryAfterForm::kSeconds) {
-    return (v->delta_us + kUsPerSec - 1) / kUsPerSec;
+  const std::int64_t now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count();
+  const engine::RetryAfterValue v =
+      engine::ParseRetryAfter(header, engine::RetryAfterMode::kStrict, now_us);
+  if (v.form != engine::RetryAfterForm::kSeconds && v.form != engine::RetryAfterForm::kDate) {
+    return -1;
   }
-  const std::int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(
-                                 std::chrono::system_clock::now().time_since_epoch())
-                                 .count();
-  return std::max<std::int64_t>(v->epoch_s - now_s, 0);
+  return (v.delay_us + kUsPerSec - 1) / kUsPerSec;
 }
 
 std::uint64_t Count(const json& health, const char* key) {
