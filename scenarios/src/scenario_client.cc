@@ -25,8 +25,7 @@ struct ScenarioClient::Enrich {
 };
 
 ScenarioClient::ScenarioClient(const ScenarioSpec& spec, engine::Loop& loop, engine::Trace& trace,
-                               engine::Client& notion, engine::Client* upstream,
-                               TimeUs deadline_us)
+                               engine::Client& notion, engine::Client* upstream, TimeUs deadline_us)
     : spec_(spec),
       loop_(loop),
       trace_(trace),

@@ -127,8 +127,8 @@ std::vector<checks::FaultWindow> FaultWindowsOf(const ScenarioSpec& spec,
   for (const sim::FaultRule& rule : fake.faults.rules()) {
     checks::FaultWindow w;
     w.from_us = rule.match.from_us;
-    w.until_us = rule.match.until_us == kTimeNever ? kTimeNever
-                                                   : std::min(rule.match.until_us, phase_end);
+    w.until_us =
+        rule.match.until_us == kTimeNever ? kTimeNever : std::min(rule.match.until_us, phase_end);
     if (w.from_us < std::min(w.until_us, phase_end)) windows.push_back(w);
   }
   return windows;
@@ -214,7 +214,8 @@ RunResult Conclude(const ScenarioSpec& spec, const Sections& sections, Observers
   result.checks.invariants = observers.invariants.Finish(result.summary, ledger);
   if (UsesUpstream(spec)) {
     // Its own rows: "upstream.client_rate" is the upstream stack against its own limiter.
-    for (checks::InvariantResult& i : observers.upstream_invariants.Finish(result.summary, nullptr)) {
+    for (checks::InvariantResult& i :
+         observers.upstream_invariants.Finish(result.summary, nullptr)) {
       if (i.verdict == checks::Verdict::kOff) continue;
       i.name = std::string(engine::DependencyName(engine::Dependency::kUpstream)) + "." + i.name;
       result.checks.invariants.push_back(std::move(i));

@@ -107,9 +107,9 @@ struct FaultWindow {
 };
 
 struct MetricsConfig {
-  int series_buckets = 120;           // even, >= 2
-  TimeUs initial_bucket_us = Sec(1);  // doubles as the run outgrows the buckets
-  double slo_target = 0.99;           // success ratio objective, in (0, 1)
+  int series_buckets = 120;                // even, >= 2
+  TimeUs initial_bucket_us = Sec(1);       // doubles as the run outgrows the buckets
+  double slo_target = 0.99;                // success ratio objective, in (0, 1)
   std::vector<FaultWindow> fault_windows;  // the fault plan's, one per rule
   double recovery_success_ratio = 0.95;
   TimeUs recovery_window_us = Sec(30);
@@ -302,8 +302,8 @@ struct MetricsReport {
   TimeUs recovered_at_us = 0;
   TimeUs recovery_us = 0;  // recovered_at_us - fault_end_us when recovered
 
-  std::vector<ServiceHealth> health;             // Notion, then the upstream when it had traffic
-  std::vector<DependencyMetrics> dependencies;   // likewise
+  std::vector<ServiceHealth> health;            // Notion, then the upstream when it had traffic
+  std::vector<DependencyMetrics> dependencies;  // likewise
 
   TimeUs bucket_us = 0;
   std::vector<SeriesBucket> series;  // covers [0, end_us]
