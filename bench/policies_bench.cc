@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "notion_sim/engine/retry_after.h"
 #include "notion_sim/engine/rng.h"
 #include "notion_sim/engine/sim_loop.h"
 #include "notion_sim/policies/bulkhead.h"
@@ -18,7 +19,6 @@
 #include "notion_sim/policies/profiles.h"
 #include "notion_sim/policies/rate_limiter.h"
 #include "notion_sim/policies/retry.h"
-#include "notion_sim/engine/retry_after.h"
 #include "notion_sim/policies/retry_budget.h"
 #include "notion_sim/policies/stack_config.h"
 

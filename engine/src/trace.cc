@@ -81,8 +81,7 @@ void Trace::Emit(const Event& event) {
             (static_cast<std::uint64_t>(e.key) << 40) ^ (static_cast<std::uint64_t>(e.attempt)));
   // Notion's events (dependency 0) fold as they always did: digests of runs without a second
   // dependency do not move.
-  h = Mix64(h ^ static_cast<std::uint64_t>(e.a) ^
-            (static_cast<std::uint64_t>(e.dependency) << 60));
+  h = Mix64(h ^ static_cast<std::uint64_t>(e.a) ^ (static_cast<std::uint64_t>(e.dependency) << 60));
   h = Mix64(h ^ static_cast<std::uint64_t>(e.b));
   digest_ = h;
   ++count_;

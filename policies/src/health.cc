@@ -171,9 +171,8 @@ void HealthSink::OnEvent(const engine::Event& e) {
       monitors_[ServiceOfEvent(e)].OnAttempt(e.at_us, AttemptHealthOfEvent(e.a));
       return;
     case EventKind::kBreakerTransition: {
-      const std::uint16_t service = e.dependency == engine::Dependency::kUpstream
-                                        ? kServiceUpstream
-                                        : kServiceNotion;
+      const std::uint16_t service =
+          e.dependency == engine::Dependency::kUpstream ? kServiceUpstream : kServiceNotion;
       monitors_[service].OnBreakerState(e.at_us, e.key, static_cast<BreakerState>(e.b));
       return;
     }
@@ -181,9 +180,8 @@ void HealthSink::OnEvent(const engine::Event& e) {
     case EventKind::kDlqRetried:
     case EventKind::kDlqPermanent:
     case EventKind::kDlqDrained: {
-      const std::uint16_t service = e.dependency == engine::Dependency::kUpstream
-                                        ? kServiceUpstream
-                                        : kServiceNotion;
+      const std::uint16_t service =
+          e.dependency == engine::Dependency::kUpstream ? kServiceUpstream : kServiceNotion;
       monitors_[service].OnDlqDepth(e.at_us, static_cast<std::size_t>(e.a));
       return;
     }

@@ -23,6 +23,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "notion_sim/engine/curl_transport.h"
 #include "notion_sim/engine/retry_after.h"
 #include "notion_sim/engine/rng.h"
 #include "notion_sim/engine/trace.h"
@@ -254,7 +255,7 @@ checks::ObservedExchange ToObservedExchange(const sim::DoorExchange& d) {
   if (d.code != engine::ApiCode::kNone) x.code = std::string(engine::ApiCodeName(d.code));
   x.retry_after = d.retry_after;
   if (!d.retry_after.empty()) {
-    // A date is read against the wall clock the answer went out at; the bound is on the fake's.
+    // A date is read against the wall clock at the answer (the client's calendar).
     const engine::RetryAfterValue value =
         engine::ParseRetryAfter(d.retry_after, engine::RetryAfterMode::kStrict, d.answered_wall_us);
     if (value.form == engine::RetryAfterForm::kSeconds ||

@@ -16,6 +16,7 @@
 #include "live_state.h"
 #include "notion_sim/engine/curl_transport.h"
 #include "notion_sim/engine/live_loop.h"
+#include "notion_sim/engine/retry_after.h"
 #include "notion_sim/engine/runner.h"
 #include "notion_sim/policies/idempotency.h"
 #include "notion_sim/scenarios/live.h"

@@ -215,9 +215,8 @@ void InProcessTransport::Finish(std::uint32_t slot, Response response) {
         response.retry_after, engine::RetryAfterMode::kStrict, loop_.UnixNowUs());
     if (v.form == engine::RetryAfterForm::kSeconds || v.form == engine::RetryAfterForm::kDate) {
       trace_->Emit(engine::Event{now, f.request.op_id, now + v.delay_us,
-                                 v.form == engine::RetryAfterForm::kDate ? 1 : 0,
-                                 f.request.attempt, f.request.tenant,
-                                 engine::EventKind::kRetryAfterGiven,
+                                 v.form == engine::RetryAfterForm::kDate ? 1 : 0, f.request.attempt,
+                                 f.request.tenant, engine::EventKind::kRetryAfterGiven,
                                  engine::DependencyOf(f.request.operation)});
     }
   }

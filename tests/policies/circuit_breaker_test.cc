@@ -485,7 +485,7 @@ TEST(BreakerExtensions, MaxWaitInHalfOpenHoldsInOpossumModeWithProbes) {
   c.half_open_success_threshold = 2;
   c.max_wait_duration_in_half_open_state_us = Sec(10);
   H h(c);
-  h.CallAt(0, kF);                   // opens; half-open by timer at 30 s
+  h.CallAt(0, kF);                                 // opens; half-open by timer at 30 s
   const BreakerPermit probe = h.StartAt(Sec(31));  // a probe that hangs
   ASSERT_TRUE(probe.allowed());
   h.loop.RunUntil(Sec(40) - 1);

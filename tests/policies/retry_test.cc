@@ -6,8 +6,8 @@
 
 #include <vector>
 
-#include "notion_sim/policies/backoff.h"
 #include "notion_sim/engine/retry_after.h"
+#include "notion_sim/policies/backoff.h"
 
 namespace notion_sim::policies {
 namespace {
@@ -389,7 +389,7 @@ RC_GTEST_PROP(RetryPolicyProp, BoundedAttemptsAndNeverBeforeStrictRetryAfter, ()
     const RetryVerdict v = p.Decide(r, method, WriteProtection::kNone, s, now);
     if (v.decision != RetryDecision::kRetry) break;
     const RetryAfterValue ra = engine::ParseRetryAfter(r.retry_after, RetryAfterMode::kStrict,
-                                kDefaultEpochUnixS * kUsPerSec + now);
+                                                       kDefaultEpochUnixS * kUsPerSec + now);
     if (ra.form == RetryAfterForm::kSeconds || ra.form == RetryAfterForm::kDate) {
       RC_ASSERT(v.delay_us >= ra.delay_us);
     }

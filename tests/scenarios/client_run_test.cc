@@ -9,7 +9,7 @@
 
 #include <gtest/gtest.h>
 
-#include "notion_sim/engine/curl_transport.h"  // FormatHttpDate
+#include "notion_sim/engine/retry_after.h"
 #include "notion_sim/scenarios/client_scenario.h"
 #include "notion_sim/scenarios/client_test.h"
 

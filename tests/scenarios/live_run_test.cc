@@ -309,8 +309,7 @@ TEST_F(LiveRun, HttpDateRetryAfterIsReadOnTheWallClock) {
                                        {"retry_after_s", 2},
                                        {"retry_after_form", "http_date"}}})},
               {"workload",
-               {{"streams",
-                 json::array({{{"operation", "retrieve_page"}, {"rate_per_s", 1}}})}}}};
+               {{"streams", json::array({{{"operation", "retrieve_page"}, {"rate_per_s", 1}}})}}}};
     if (std::string(profile) == "recommended") {
       j["stack"]["retry"] = {{"retry_after_jitter_ms", 0}};
     }
