@@ -558,11 +558,6 @@ ClientRateChecker::ClientRateChecker(std::int64_t budget, TimeUs window_us, std:
 
 void ClientRateChecker::OnEvent(const Event& e) {
   if (!IsRequest(e.kind)) return;
-  // The second upstream's calls spend its budget, not Notion's.
-  if (e.kind == EventKind::kAttemptSent &&
-      e.a == static_cast<std::int64_t>(engine::Operation::kUpstreamComplete)) {
-    return;
-  }
   Checked();
   std::deque<TimeUs>& q = sends_[e.key];
   if (static_cast<std::int64_t>(q.size()) == budget_ && e.at_us - q.front() < window_us_) {

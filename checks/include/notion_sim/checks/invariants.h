@@ -29,8 +29,7 @@
 //   start closed). A breaker rejects calls only when open, half_open or forced_open.
 // - Retry-After: after kRetryAfterGiven(op, not_before_us), the op's next request (kAttemptSent or
 //   kReconcileSent, also a DLQ replay) must be sent at or after not_before_us.
-// - client rate: per tenant, kAttemptSent + kReconcileSent (but the second upstream's calls, which
-//   spend another budget) in any window of `rate_window_us`
+// - client rate: per tenant, kAttemptSent + kReconcileSent in any window of `rate_window_us`
 //   (half-open, [t, t + window)) never exceed `rate_budget`. A token bucket with burst capacity C
 //   and refill r admits up to C + r * window in a window: set the budget to what the limiter is
 //   meant to guarantee.
