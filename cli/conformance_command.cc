@@ -41,7 +41,7 @@ struct ConformanceArgs {
 
 int Conformance(const ConformanceArgs& args) {
   const std::string me = "notion-sim conformance: ";
-  auto recording = ns::scenarios::LoadRecording(args.recording);
+  auto recording = ns::scenarios::LoadExchanges(args.recording);
   if (!recording.ok()) {
     std::cerr << me << recording.error().message << "\n";
     return kExitBadInput;

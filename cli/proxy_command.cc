@@ -75,9 +75,9 @@ int Proxy(const ProxyArgs& args) {
     std::cerr << me << forwarder.error().message << "\n";
     return kExitBadInput;
   }
-  std::unique_ptr<ns::scenarios::RecordingWriter> recorder;
+  std::unique_ptr<ns::scenarios::ExchangeWriter> recorder;
   if (!args.record.empty()) {
-    auto opened = ns::scenarios::RecordingWriter::Open(args.record);
+    auto opened = ns::scenarios::ExchangeWriter::Open(args.record);
     if (!opened.ok()) {
       std::cerr << me << opened.error().message << "\n";
       return kExitBadInput;
@@ -116,7 +116,7 @@ int Proxy(const ProxyArgs& args) {
   ns::scenarios::ClientObserver observer(spec.judge);
   options.observer = &observer;
   const ns::sim::CurlForwarder& target = **forwarder;
-  ns::scenarios::RecordingWriter* record = recorder.get();
+  ns::scenarios::ExchangeWriter* record = recorder.get();
   options.forward = [&target, record, &clock](const ns::sim::ForwardRequest& request) {
     ns::sim::ForwardedAnswer answer = target.Forward(request);
     if (record != nullptr) record->Record(request, answer, clock.NowUs());

@@ -238,26 +238,26 @@ json RecordExchange(const sim::ForwardRequest& request, const sim::ForwardedAnsw
   return line;
 }
 
-Result<std::unique_ptr<RecordingWriter>> RecordingWriter::Open(const std::string& path) {
+Result<std::unique_ptr<ExchangeWriter>> ExchangeWriter::Open(const std::string& path) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   if (!out) return InvalidInput("--record " + path + ": cannot open the file for writing");
-  return std::unique_ptr<RecordingWriter>(new RecordingWriter(std::move(out)));
+  return std::unique_ptr<ExchangeWriter>(new ExchangeWriter(std::move(out)));
 }
 
-void RecordingWriter::Record(const sim::ForwardRequest& request, const sim::ForwardedAnswer& answer,
-                             TimeUs at_us) {
+void ExchangeWriter::Record(const sim::ForwardRequest& request, const sim::ForwardedAnswer& answer,
+                            TimeUs at_us) {
   std::lock_guard<std::mutex> lock(mu_);
   const json line = RecordExchange(request, answer, ++n_, at_us);
   out_ << line.dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
   out_.flush();
 }
 
-std::uint64_t RecordingWriter::recorded() const {
+std::uint64_t ExchangeWriter::recorded() const {
   std::lock_guard<std::mutex> lock(mu_);
   return n_;
 }
 
-Result<std::vector<RecordedExchange>> LoadRecording(const std::string& path) {
+Result<std::vector<RecordedExchange>> LoadExchanges(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return InvalidInput(path + ": cannot open the recording");
   std::vector<RecordedExchange> out;

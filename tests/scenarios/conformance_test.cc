@@ -108,7 +108,7 @@ TEST(Recording, WrittenThenReadBack) {
   const std::string path =
       (std::filesystem::temp_directory_path() / "notion_sim_conformance_test.jsonl").string();
   {
-    auto writer = RecordingWriter::Open(path);
+    auto writer = ExchangeWriter::Open(path);
     ASSERT_TRUE(writer.ok());
     sim::ForwardedAnswer ok;
     ok.status = 201;
@@ -119,7 +119,7 @@ TEST(Recording, WrittenThenReadBack) {
     (*writer)->Record(Request("GET", "/v1/users/me"), none, Ms(20));
     EXPECT_EQ((*writer)->recorded(), 2u);
   }
-  auto loaded = LoadRecording(path);
+  auto loaded = LoadExchanges(path);
   ASSERT_TRUE(loaded.ok()) << loaded.error().message;
   ASSERT_EQ(loaded->size(), 2u);
   const RecordedExchange& a = (*loaded)[0];
@@ -237,7 +237,7 @@ TEST(Recording, BadLinesNameTheFileLineAndField) {
       (std::filesystem::temp_directory_path() / "notion_sim_conformance_bad.jsonl").string();
   auto load = [&](const std::string& text) {
     std::ofstream(path, std::ios::trunc) << text;
-    auto r = LoadRecording(path);
+    auto r = LoadExchanges(path);
     return r.ok() ? std::string("ok") : r.error().message;
   };
   EXPECT_EQ(load(""), path + ": the recording holds no exchange");

@@ -14,7 +14,7 @@
 // its redacted form wherever else it appears (query, bodies). An exchange the target did not
 // answer has "status": 0 and an "error"; conformance skips it.
 //
-//   auto recording = LoadRecording("real.jsonl");
+//   auto recording = LoadExchanges("real.jsonl");
 //   ConformanceReport report = Conform(*recording, InProcessSender(fake), options);
 //   report.differences   // status, code or shape, each with the line and the JSON path
 //
@@ -33,7 +33,7 @@
 // data); array elements are compared pairwise up to the shorter length.
 //
 // Thread-safe: functions are pure but for the sender and the files they read or write;
-// RecordingWriter serializes its writes.
+// ExchangeWriter serializes its writes.
 #pragma once
 
 #include <cstdint>
@@ -65,15 +65,15 @@ nlohmann::json RecordExchange(const sim::ForwardRequest& request,
                               const sim::ForwardedAnswer& answer, std::uint64_t n, TimeUs at_us);
 
 // Appends RecordExchange lines to a file, one flushed line per exchange. Thread-safe.
-class RecordingWriter {
+class ExchangeWriter {
  public:
   // Creates (truncates) the file; kInvalidInput naming it when it cannot be opened.
-  static Result<std::unique_ptr<RecordingWriter>> Open(const std::string& path);
+  static Result<std::unique_ptr<ExchangeWriter>> Open(const std::string& path);
   void Record(const sim::ForwardRequest& request, const sim::ForwardedAnswer& answer, TimeUs at_us);
   std::uint64_t recorded() const;
 
  private:
-  explicit RecordingWriter(std::ofstream out) : out_(std::move(out)) {}
+  explicit ExchangeWriter(std::ofstream out) : out_(std::move(out)) {}
   mutable std::mutex mu_;
   std::ofstream out_;
   std::uint64_t n_ = 0;
@@ -81,7 +81,7 @@ class RecordingWriter {
 
 // Reads a recording. Errors (kInvalidInput) name the file, the line and the field: a line that is
 // not a JSON object, a missing or mistyped field, an empty file.
-Result<std::vector<RecordedExchange>> LoadRecording(const std::string& path);
+Result<std::vector<RecordedExchange>> LoadExchanges(const std::string& path);
 
 struct Difference {
   std::size_t line = 0;  // the recording's line
