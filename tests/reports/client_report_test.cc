@@ -105,7 +105,7 @@ TEST(ClientReport, EveryWriterShowsTheCommandAndWhatBroke) {
   EXPECT_EQ(SummaryLine(r).rfind("storm: fail, 1 run(s) of node sync.cjs", 0), 0u)
       << SummaryLine(r);
   const std::string md = MarkdownSummary({r});
-  EXPECT_NE(md.find("| storm | ❌ **FAIL** | — | — | — | — | **3 violated**, 4 held | none | 3 | "
+  EXPECT_NE(md.find("| storm | ❌ **FAIL** | — | — | — | — | — | **3 violated**, 4 held | none | 3 | "
                     "(real time) |"),
             std::string::npos)
       << md;
