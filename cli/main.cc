@@ -98,7 +98,7 @@ int main(int argc, char** argv) {
     std::string message = e.what();
     const std::vector<std::string> extras = app.remaining(/*recurse=*/true);
     for (const std::string& extra : extras) {
-      if (extra.size() > 1 && extra[0] == '-') {
+      if (extra.size() > 1 && extra[0] == '-' && extra != "--") {
         message = "unknown option " + extra;
         // All of them, as CLI11 lists them (a token among them is redacted below).
         if (extras.size() > 1) {

@@ -222,6 +222,7 @@ std::vector<sim::RecordedDecision> DecisionsFromRecording(const Recording& recor
         found.insert(it->second.back());
       continue;
     }
+    if (static_cast<int>(a.operation) >= engine::kOperationCount) continue;  // not an operation
     if (!engine::IsCreate(a.operation)) continue;
     const bool lost =
         a.outcome == TransportOutcome::kTimeout || a.outcome == TransportOutcome::kConnectionReset;

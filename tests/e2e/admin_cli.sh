@@ -76,9 +76,13 @@ a reset > "$out/reset.txt" 2>&1
 check reset 0 $? '^reset' "$out/reset.txt"
 
 # The verdict: the traffic so far judged by serve, or a clear word that this serve has no route.
+# serve judges once a client scenario is loaded (POST /__admin/scenario); before that the answer
+# is a 400 naming the step, which admin verdict reports as bad input.
 a verdict > "$out/verdict.txt" 2>&1; code=$?
 if grep -q 'has no verdict endpoint' "$out/verdict.txt"; then
   check verdict-missing-route 2 $code 'GET /__admin/verdict answered 404' "$out/verdict.txt"
+elif grep -q 'No client scenario is loaded' "$out/verdict.txt"; then
+  check verdict-no-scenario 2 $code 'POST one to /__admin/scenario first' "$out/verdict.txt"
 else
   check verdict 0 $code '^verdict: ' "$out/verdict.txt"
 fi

@@ -105,9 +105,10 @@ TEST(ClientReport, EveryWriterShowsTheCommandAndWhatBroke) {
   EXPECT_EQ(SummaryLine(r).rfind("storm: fail, 1 run(s) of node sync.cjs", 0), 0u)
       << SummaryLine(r);
   const std::string md = MarkdownSummary({r});
-  EXPECT_NE(md.find("| storm | ❌ **FAIL** | — | — | — | — | **3 violated**, 4 held | none | 3 | "
-                    "(real time) |"),
-            std::string::npos)
+  EXPECT_NE(
+      md.find("| storm | ❌ **FAIL** | — | — | — | — | — | **3 violated**, 4 held | none | 3 | "
+              "(real time) |"),
+      std::string::npos)
       << md;
   EXPECT_NE(md.find("invariant **retry_after_respected** violated"), std::string::npos);
   EXPECT_NE(md.find("invariant **client_rate** violated"), std::string::npos);

@@ -28,7 +28,7 @@ TEST(CompareSimLive, SameRunHasNoDifferenceAndHeldInvariants) {
     EXPECT_TRUE(i.in_sim && i.in_live) << i.name;
   }
   EXPECT_GT(Find(c, "attempts per op").sim, 1.0);  // the fixture retries
-  EXPECT_GT(Find(c, "retry delay mean (s)").sim, 0.0);
+  EXPECT_GT(Find(c, "retry delay mean (ms)").sim, 0.0);
   EXPECT_EQ(Find(c, "breaker opens").sim, 2.0);  // the fixture opens, probes, reopens, closes
 }
 
@@ -38,11 +38,11 @@ TEST(CompareSimLive, MarksALatencyRegressionAndNothingElseItDidNotChange) {
   slow.extra_latency_us = Sec(3);
   const scenarios::RunResult live = testing::SampleResult(slow);
   const SimLiveComparison c = CompareSimLive(sim, live);
-  EXPECT_TRUE(Find(c, "latency p50 (s)").differs);
+  EXPECT_TRUE(Find(c, "latency p50 (ms)").differs);
   EXPECT_FALSE(Find(c, "attempts per op").differs);
   EXPECT_FALSE(Find(c, "breaker opens").differs);
   const std::string md = ComparisonMarkdown(c, sim, live);
-  EXPECT_NE(md.find("| latency p50 (s) |"), std::string::npos);
+  EXPECT_NE(md.find("| latency p50 (ms) |"), std::string::npos);
   EXPECT_NE(md.find("≠"), std::string::npos);
   EXPECT_NE(md.find("held in both"), std::string::npos);
 }
@@ -103,9 +103,9 @@ TEST(CompareRuns, TwoSimulatedRunsGetOverlaidChartsAndADeltaTable) {
       Count(html, "stroke=\"#e8590c\" stroke-width=\"1.8\" stroke-dasharray=\"6 4\"><title>B: "),
       5u);
   // The delta table: A, B, B - A, the relative change, and the mark.
-  const SimLiveMetric& p50 = Find(c, "latency p50 (s)");
+  const SimLiveMetric& p50 = Find(c, "latency p50 (ms)");
   char row[256];
-  std::snprintf(row, sizeof row, "<tr data-metric=\"latency p50 (s)\"><td>latency p50 (s)</td>");
+  std::snprintf(row, sizeof row, "<tr data-metric=\"latency p50 (ms)\"><td>latency p50 (ms)</td>");
   const std::size_t at = html.find(row);
   ASSERT_NE(at, std::string::npos);
   EXPECT_NE(html.find("class=\"worse\">≠", at), std::string::npos);

@@ -187,7 +187,7 @@ TEST_F(ObserverTest, AdminExtensionAnswersItsFamiliesBehindTheAdminToken) {
   EXPECT_EQ(bad.Json()["object"], "error");
   const HttpReply unknown = client_->Admin("GET", "/__admin/nope", "", options.admin_token);
   EXPECT_EQ(unknown.status, 404);
-  EXPECT_NE(unknown.body.find("health, verdict"), std::string::npos) << unknown.body;
+  EXPECT_NE(unknown.body.find("webhooks, verdict"), std::string::npos) << unknown.body;
   server_->Stop();
   EXPECT_TRUE(recorder_.seen().empty());
 }
