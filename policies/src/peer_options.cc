@@ -50,8 +50,9 @@ void ReadNotionClient(ObjectReader& r, StackConfig& c) {
                  v + "\"");
     }
   }
-  // The SDK's rules exactly (notion-api.md §4): retries by body code and method, the ±50 % band,
-  // its Retry-After parsing capped by maxRetryDelayMs, no deadline, per-attempt timeout.
+  // The SDK's rules exactly (docs/sources.md#the-official-sdk): retries by body code and method,
+  // the ±50 % band, its Retry-After parsing capped by maxRetryDelayMs, no deadline, per-attempt
+  // timeout.
   c.retry.rules = RetryRules::kSdk;
   c.retry.retry_after = RetryAfterMode::kSdk;
   c.retry.deadline_us = 0;
