@@ -20,10 +20,9 @@ using engine::TransportOutcomeName;
 namespace {
 
 constexpr std::array<std::string_view, kInvariantCount> kInvariantNames = {
-    "no_duplicate_creates", "attempts_bounded",      "deadline_bounded",
-    "breaker_transitions",  "retry_after_respected", "client_rate",
-    "bulkhead_bounds",      "ops_end_once",          "checkpoint_safety",
-    "items_end_once",
+    "no_duplicate_creates",  "attempts_bounded", "deadline_bounded", "breaker_transitions",
+    "retry_after_respected", "client_rate",      "bulkhead_bounds",  "ops_end_once",
+    "checkpoint_safety",     "items_end_once",
 };
 
 // How a field of an event is shown.
@@ -758,8 +757,7 @@ void ItemsEndOnceChecker::OnEvent(const Event& e) {
         return;
       }
       if (item->state == 2) {
-        Violate(e.at_us, e.op_id, item_text() + ": finished again at " + FormatTime(e.at_us),
-                {e});
+        Violate(e.at_us, e.op_id, item_text() + ": finished again at " + FormatTime(e.at_us), {e});
         return;
       }
       if (e.a < 0 || e.a >= engine::kItemOutcomeCount) {
@@ -791,8 +789,7 @@ void ItemsEndOnceChecker::Finish(const RunSummary* /*summary*/) {
     const std::uint64_t id = engine::kSubOperationBit | engine::kWorkflowItemBit | n;
     Violate(items_[n].started_us, id,
             "item " + std::to_string(n) + " of run " + std::to_string(items_[n].run) +
-                ": released at " + FormatTime(items_[n].started_us) +
-                " and never finished (lost)");
+                ": released at " + FormatTime(items_[n].started_us) + " and never finished (lost)");
   }
 }
 

@@ -379,7 +379,7 @@ void MetricsSink::OnStarted(const Event& e) {
   // A workflow run (b = lane + 256 x workflow) is no call of its operation: its steps are
   // measured per workflow, so it stays out of the per-operation figures.
   op.operation = e.a >= 0 && e.a < kOperationCount && e.b < 256 ? static_cast<Operation>(e.a)
-                                                                 : Operation::kCount;
+                                                                : Operation::kCount;
   if (open_.count(e.op_id) > 0) return;  // started twice: the invariants report it
   open_[e.op_id] = op;
   ++totals_.ops.started;
@@ -717,13 +717,14 @@ MetricsReport MetricsSink::Finish(TimeUs end_us) const {
     m.items_per_min = Ratio(items_done, makespan_min, 0);
     m.requests_per_min = Ratio(static_cast<double>(m.notion_calls), makespan_min, 0);
     m.budget_requests_per_min = shape != nullptr ? shape->budget_requests_per_min : 0;
-    const std::size_t n_steps = std::max(f.steps.size(), shape != nullptr ? shape->steps.size() : 0);
+    const std::size_t n_steps =
+        std::max(f.steps.size(), shape != nullptr ? shape->steps.size() : 0);
     for (std::size_t s = 0; s < n_steps; ++s) {
       static const Step kNoStep;
       const Step& st = s < f.steps.size() ? f.steps[s] : kNoStep;
       StepMetrics sm;
       sm.name = shape != nullptr && s < shape->steps.size() ? shape->steps[s]
-                                                             : "step_" + std::to_string(s);
+                                                            : "step_" + std::to_string(s);
       sm.runs = st.runs;
       sm.failed = st.failed;
       sm.calls = st.calls;

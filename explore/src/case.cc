@@ -138,13 +138,13 @@ std::string DescribeCase(const CaseModel& c) {
       steps += (steps.empty() ? "" : ">") + w.steps[i] +
                (i < w.on_failure.size() && !w.on_failure[i].empty() ? "/" + w.on_failure[i] : "");
     }
-    flows += ", workflow " + std::string(w.list ? "listing" : std::to_string(w.items) + " item(s)") +
-             " x" + std::to_string(w.concurrency) + " [" + steps + "]";
+    flows += ", workflow " +
+             std::string(w.list ? "listing" : std::to_string(w.items) + " item(s)") + " x" +
+             std::to_string(w.concurrency) + " [" + steps + "]";
   }
   return std::to_string(c.streams.size()) + " stream(s)" + flows + ", " +
-         std::to_string(c.faults.size()) +
-         " fault rule(s) (" + faults + "), stack " + stack + ", " +
-         std::to_string(c.safety_s + c.liveness_s) + " s";
+         std::to_string(c.faults.size()) + " fault rule(s) (" + faults + "), stack " + stack +
+         ", " + std::to_string(c.safety_s + c.liveness_s) + " s";
 }
 
 Result<std::string> WriteCase(const nlohmann::json& doc, const std::string& dir,

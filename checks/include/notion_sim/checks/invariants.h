@@ -352,7 +352,7 @@ class ItemsEndOnceChecker final : public InvariantChecker {
     std::uint64_t run = 0;
   };
   Item* Find(std::uint64_t item_id);
-  std::vector<Item> items_;                          // by item number (the id's low bits)
+  std::vector<Item> items_;                              // by item number (the id's low bits)
   std::map<std::uint64_t, std::uint64_t> open_per_run_;  // run op id -> items still open
 };
 

@@ -120,7 +120,7 @@ struct Response {
   std::uint64_t next_cursor = 0;  // list endpoints: pass as Request::start_cursor; 0 = none
   // List endpoints: the ids of the results in this page, in order (what a workflow iterates).
   std::vector<ObjectId> result_ids;
-  Payload body;                   // parsed body where a caller needs it; may be null in simulation
+  Payload body;  // parsed body where a caller needs it; may be null in simulation
   TimeUs sent_us = 0;
   TimeUs received_us = 0;
 

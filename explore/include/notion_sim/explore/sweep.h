@@ -28,8 +28,9 @@
 // one: what a capacity target means).
 //
 // The recommendation: among configurations with no invariant violation, no error and every
-// constraint met (by the mean, or on every seed), the best by the first objective, ties broken by the next ones,
-// then by grid order. Thread-safe: RunSweep runs on several threads; the rest are pure functions.
+// constraint met (by the mean, or on every seed), the best by the first objective, ties broken by
+// the next ones, then by grid order. Thread-safe: RunSweep runs on several threads; the rest are
+// pure functions.
 #pragma once
 
 #include <cstdint>
