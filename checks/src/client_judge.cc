@@ -278,7 +278,7 @@ ClientVerdict ClientJudge::Verdict(const std::vector<CommandOutcome>& runs,
                                    const std::vector<ExpectOutcome>& expects) const {
   const ClientJudgeConfig& cfg = config_;
   // An exchange as evidence, with the idempotency key that made it the same as another.
-  auto LineOf = [&cfg](const Record& r) {
+  auto line_of = [&cfg](const Record& r) {
     if (r.key.empty()) return "\n    " + FormatExchange(r.x);
     ObservedExchange shown = r.x;
     shown.path += " (" + cfg.idempotency_property + " \"" + r.key + "\")";
@@ -379,7 +379,7 @@ ClientVerdict ClientJudge::Verdict(const std::vector<CommandOutcome>& runs,
                                          " requests within " + MsText(cfg.rate_window_us) +
                                          " (budget " + std::to_string(cfg.rate_budget) +
                                          "), from " + FormatTime(window.front()) + " to " +
-                                         FormatTime(x.arrived_us) + LineOf(r));
+                                         FormatTime(x.arrived_us) + line_of(r));
         }
         over_budget = true;
       } else {
@@ -407,7 +407,7 @@ ClientVerdict ClientJudge::Verdict(const std::vector<CommandOutcome>& runs,
                                               " before the Retry-After of an earlier answer ran "
                                               "out (at " +
                                               FormatTime(*w->x.retry_after_until_us) + ")" +
-                                              LineOf(*w) + LineOf(r));
+                                              line_of(*w) + line_of(r));
         break;
       }
 
@@ -426,8 +426,8 @@ ClientVerdict ClientJudge::Verdict(const std::vector<CommandOutcome>& runs,
           if (gap_us < cfg.min_gap_us) {
             backoff.Violate(x.arrived_us, "token " + who + ": repeated " + MsText(gap_us) +
                                               " after its failure ended (at least " +
-                                              MsText(cfg.min_gap_us) + " expected)" + LineOf(prev) +
-                                              LineOf(r));
+                                              MsText(cfg.min_gap_us) + " expected)" +
+                                              line_of(prev) + line_of(r));
           }
         }
         if (MakesSomething(r.operation)) {
@@ -437,7 +437,7 @@ ClientVerdict ClientJudge::Verdict(const std::vector<CommandOutcome>& runs,
                            "token " + who + ": " + x.method + " " + x.path +
                                " repeated after a failure that may have applied it, with no "
                                "lookup in between" +
-                               LineOf(prev) + LineOf(r));
+                               line_of(prev) + line_of(r));
           }
         }
         if (chain.attempts > cfg.max_attempts && !chain.reported) {
@@ -446,7 +446,7 @@ ClientVerdict ClientJudge::Verdict(const std::vector<CommandOutcome>& runs,
                                             std::to_string(chain.attempts) +
                                             " times in a row without a success (max_attempts " +
                                             std::to_string(cfg.max_attempts) + ")" +
-                                            LineOf(*chain.first) + LineOf(prev) + LineOf(r));
+                                            line_of(*chain.first) + line_of(prev) + line_of(r));
         }
       } else {
         bounded.Checked();
@@ -466,7 +466,7 @@ ClientVerdict ClientJudge::Verdict(const std::vector<CommandOutcome>& runs,
           duplicates.Violate(x.arrived_us, "token " + who + ": " + x.method + " " + x.path +
                                                " committed again after an identical one had "
                                                "committed and its answer failed" +
-                                               LineOf(*earlier->second) + LineOf(r));
+                                               line_of(*earlier->second) + line_of(r));
         }
         if (!Succeeded(x)) failed_creates.try_emplace(r.identity, rp);
       }
