@@ -140,7 +140,7 @@ class Runner {
       while (child->ReadLine(1000)) {
       }
     }
-    const std::string output = child->stdout_text() + child->Stderr();
+    std::string output = child->stdout_text() + child->Stderr();
     if (!code) {
       ADD_FAILURE() << "no exit within " << timeout_ms << " ms (or killed by a signal)";
     } else {

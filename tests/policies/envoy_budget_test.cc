@@ -138,7 +138,7 @@ Outcome RunSix(const RetryBudgetConfig& budget) {
     op.op_id = id;
     op.operation = engine::Operation::kRetrievePage;
     op.target = engine::ObjectId{1, id};
-    pipeline.Execute(op, [&out, id](engine::OpResult r) { out.status[id] = r.status; });
+    pipeline.Execute(op, [&out, id](const engine::OpResult& r) { out.status[id] = r.status; });
   }
   loop.RunUntilIdle(Min(5));
   EXPECT_EQ(pipeline.budget().active_requests(), 0u);

@@ -356,7 +356,7 @@ rc::Gen<Response> GenResponse() {
           r.status = status;
           r.code = code;
         }
-        static const char* kForms[] = {"", "0.9", "-5", "10abc", "x", "1.5"};
+        static const char* const kForms[] = {"", "0.9", "-5", "10abc", "x", "1.5"};
         if (header_pick < 6) {
           r.retry_after = kForms[header_pick];
         } else if (header_pick == 6) {
