@@ -143,7 +143,7 @@ std::uint64_t WorkflowMetrics::items_finished() const {
 
 // --- MetricsSink -------------------------------------------------------------------------------
 
-MetricsSink::MetricsSink(MetricsConfig config)
+MetricsSink::MetricsSink(const MetricsConfig& config)
     : config_(config), bucket_us_(std::max<TimeUs>(1, config.initial_bucket_us)) {
   assert(config_.series_buckets >= 2 && config_.series_buckets % 2 == 0);
   assert(config_.slo_target > 0 && config_.slo_target < 1);

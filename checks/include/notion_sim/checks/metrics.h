@@ -372,7 +372,7 @@ struct MetricsReport {
 
 class MetricsSink final : public TraceSink {
  public:
-  explicit MetricsSink(MetricsConfig config);
+  explicit MetricsSink(const MetricsConfig& config);
   void OnEvent(const Event& event) override;
   // The report as of `end_us` (the run's end; later events are still counted). Can be called
   // more than once.
