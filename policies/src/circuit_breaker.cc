@@ -141,7 +141,7 @@ class CircuitBreaker::Window {
 
 CircuitBreaker::CircuitBreaker(engine::Loop& loop, engine::Trace* trace, std::uint16_t key,
                                BreakerConfig config)
-    : loop_(loop), trace_(trace), key_(key), config_(std::move(config)) {
+    : loop_(loop), trace_(trace), key_(key), config_(config) {
   const Status valid = ValidateBreakerConfig(config_);
   if (!valid.ok()) std::fprintf(stderr, "breaker config: %s\n", valid.error().message.c_str());
   NSIM_POLICY_CHECK(valid.ok());
@@ -629,7 +629,7 @@ Result<BreakerConfig> ParseBreakerConfig(engine::ObjectReader& r, BreakerConfig 
 
 BreakerRegistry::BreakerRegistry(engine::Loop& loop, engine::Trace* trace, BreakerConfig config,
                                  BreakerScope scope)
-    : loop_(loop), trace_(trace), config_(std::move(config)), scope_(scope) {
+    : loop_(loop), trace_(trace), config_(config), scope_(scope) {
   // The global breaker is made with the stack, as opossum's is made with the application: its
   // rolling window's bucket timer and allowWarmUp's window start then, not at the first call.
   if (scope_ == BreakerScope::kGlobal) For(0);

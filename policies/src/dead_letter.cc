@@ -50,7 +50,7 @@ Result<std::vector<DeadLetter>> MemoryDeadLetterStore::Load() {
 
 // ---- config ----
 
-Result<DlqConfig> ParseDlqConfig(engine::ObjectReader& r, DlqConfig d) {
+Result<DlqConfig> ParseDlqConfig(engine::ObjectReader& r, const DlqConfig& d) {
   DlqConfig c = d;
   if (r.Has("retry_delays_ms")) {
     const std::vector<std::int64_t> delays = r.Ints("retry_delays_ms");

@@ -115,7 +115,7 @@ void ErrorBudget::OnEvent(const engine::Event& e) {
 
 // ---- AlertMonitor ----
 
-Result<AlertConfig> ParseAlertConfig(engine::ObjectReader& r, AlertConfig d) {
+Result<AlertConfig> ParseAlertConfig(engine::ObjectReader& r, const AlertConfig& d) {
   AlertConfig c = d;
   c.server_error_burst_count = static_cast<std::uint32_t>(
       r.Int("server_error_burst_count", d.server_error_burst_count, 1, 1'000'000));
@@ -167,7 +167,7 @@ Result<AlertConfig> ParseAlertConfig(engine::ObjectReader& r, AlertConfig d) {
   return c;
 }
 
-AlertMonitor::AlertMonitor(engine::Trace* trace, AlertConfig config)
+AlertMonitor::AlertMonitor(engine::Trace* trace, const AlertConfig& config)
     : trace_(trace),
       config_(config),
       budget_(config.budget),

@@ -85,7 +85,7 @@ struct DlqConfig {
   std::size_t max_depth = 100'000;  // a full queue refuses (the caller surfaces the failure)
 };
 // {"retry_delays_ms": [...], "max_attempts": n, "max_depth": n}.
-Result<DlqConfig> ParseDlqConfig(engine::ObjectReader& r, DlqConfig defaults);
+Result<DlqConfig> ParseDlqConfig(engine::ObjectReader& r, const DlqConfig& defaults);
 
 class DeadLetterQueue {
  public:

@@ -129,12 +129,12 @@ struct AlertConfig {
 //  "others_fine_percent", "deploys_ms": [...], "new_class_count", "new_class_window_ms",
 //  "new_class_baseline_ms", "polling_operation" (an operation name, or "none"),
 //  "polling_lag_factor", "budget": {...}}.
-Result<AlertConfig> ParseAlertConfig(engine::ObjectReader& r, AlertConfig defaults);
+Result<AlertConfig> ParseAlertConfig(engine::ObjectReader& r, const AlertConfig& defaults);
 
 class AlertMonitor final : public engine::TraceSink {
  public:
   // Emits into `trace` (may be null: then alerts are only kept in alerts()).
-  AlertMonitor(engine::Trace* trace, AlertConfig config = {});
+  AlertMonitor(engine::Trace* trace, const AlertConfig& config = {});
   void OnEvent(const engine::Event& event) override;
 
   struct Alert {
