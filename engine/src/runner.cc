@@ -59,7 +59,7 @@ void Runner::Arrive() {
   }
   // Pull the next arrival before executing, so ties keep workload order.
   ScheduleNext();
-  client_.Execute(op, [this, id](OpResult result) { Finish(id, result); });
+  client_.Execute(op, [this, id](const OpResult& result) { Finish(id, result); });
 }
 
 void Runner::Finish(std::uint64_t op_id, const OpResult& result) {
