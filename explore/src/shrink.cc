@@ -23,8 +23,8 @@ std::string Describe(const json& element) {
 
 // Removes each element of the array at `pointer` in turn (the last first: later entries are often
 // the extras).
-std::function<std::vector<Candidate>(const json&)> RemoveEach(std::string pointer,
-                                                              std::string what) {
+std::function<std::vector<Candidate>(const json&)> RemoveEach(const std::string& pointer,
+                                                              const std::string& what) {
   return [pointer = json::json_pointer(pointer), what](const json& doc) {
     std::vector<Candidate> out;
     if (!doc.contains(pointer) || !doc[pointer].is_array()) return out;
@@ -39,7 +39,8 @@ std::function<std::vector<Candidate>(const json&)> RemoveEach(std::string pointe
   };
 }
 
-std::function<std::vector<Candidate>(const json&)> DropKey(std::string pointer, std::string what) {
+std::function<std::vector<Candidate>(const json&)> DropKey(const std::string& pointer,
+                                                           const std::string& what) {
   return [pointer = json::json_pointer(pointer), what](const json& doc) {
     std::vector<Candidate> out;
     if (!doc.contains(pointer)) return out;
@@ -75,8 +76,9 @@ void Halve(const json& doc, const json::json_pointer& at, double floor, const st
 }
 
 // Halves `field` of every element of the array at `list`.
-std::function<std::vector<Candidate>(const json&)> HalveEach(std::string list, std::string field,
-                                                             double floor, std::string what) {
+std::function<std::vector<Candidate>(const json&)> HalveEach(const std::string& list,
+                                                             const std::string& field, double floor,
+                                                             const std::string& what) {
   return [list = json::json_pointer(list), field, floor, what](const json& doc) {
     std::vector<Candidate> out;
     if (!doc.contains(list) || !doc[list].is_array()) return out;
@@ -87,7 +89,8 @@ std::function<std::vector<Candidate>(const json&)> HalveEach(std::string list, s
   };
 }
 
-std::function<std::vector<Candidate>(const json&)> HalveAt(std::string pointer, double floor) {
+std::function<std::vector<Candidate>(const json&)> HalveAt(const std::string& pointer,
+                                                           double floor) {
   return [at = json::json_pointer(pointer), floor, pointer](const json& doc) {
     std::vector<Candidate> out;
     Halve(doc, at, floor, pointer.substr(1), out);
