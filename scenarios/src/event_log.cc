@@ -296,7 +296,7 @@ bool Flag(const json& line, const char* key) {
 }
 
 std::string Sentence(const json& l) {
-  const std::string kind = Str(l, "kind");
+  std::string kind = Str(l, "kind");
   const std::string attempt = l.contains("attempt") ? "attempt " + Num(l, "attempt") : "";
   if (kind == "op_started") {
     return "started: " + Str(l, "operation") + " for tenant " + Num(l, "tenant") + " in lane " +

@@ -85,7 +85,8 @@ std::string Tail(const std::string& path, const std::vector<TenantSpec>& tenants
   if (!in) return "";
   in.seekg(0, std::ios::end);
   const std::streamoff size = in.tellg();
-  const std::streamoff from = std::max<std::streamoff>(0, size - kTailBytes);
+  const std::streamoff from =
+      std::max<std::streamoff>(0, size - static_cast<std::streamoff>(kTailBytes));
   in.seekg(from);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (from > 0) {

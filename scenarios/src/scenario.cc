@@ -546,7 +546,7 @@ std::string WorkflowNameProblem(const ScenarioSpec& spec, const std::string& wor
 }
 
 std::string ReadScenarioName(ObjectReader& root) {
-  const std::string name = root.String("name");
+  std::string name = root.String("name");
   const bool valid =
       !name.empty() && name.size() <= 100 && std::all_of(name.begin(), name.end(), [](char c) {
         return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';

@@ -74,7 +74,7 @@ void WebhookConsumer::Fetch(const sim::WebhookDelivery& d) {
   }
   ++counts_.fetches;
   std::weak_ptr<bool> alive = alive_;
-  notion_.Execute(op, [this, alive](engine::OpResult result) {
+  notion_.Execute(op, [this, alive](const engine::OpResult& result) {
     if (alive.expired()) return;
     counts_.fetch_attempts += result.attempts;
     if (result.status == engine::OpStatus::kSucceeded) ++counts_.fetches_succeeded;
