@@ -1361,7 +1361,7 @@ Result<int> HttpServer::Start() {
   // Anything thrown past our handlers (httplib's own parsing, say) becomes Notion's 500, not
   // httplib's EXCEPTION_WHAT header.
   m.server.set_exception_handler([&m](const httplib::Request&, httplib::Response& res,
-                                      std::exception_ptr) { m.InternalError(res); });
+                                      const std::exception_ptr&) { m.InternalError(res); });
   // Methods that may carry a body take it through a content reader: httplib would otherwise wait
   // for the peer to close when a DELETE or POST comes without Content-Length (curl -X DELETE),
   // where HTTP/1.1 says there is no body.

@@ -1067,9 +1067,8 @@ json Core::Render(const Call& c) {
               {"iat", config.workspace.epoch_unix_s + t.issued_us / kUsPerSec}};
     }
     case ReplyKind::kEmpty:
+    case ReplyKind::kCompletion:  // the upstream renders its own
       return json::object();
-    case ReplyKind::kCompletion:
-      return json::object();  // the upstream renders its own
   }
   return json::object();
 }
