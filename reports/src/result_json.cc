@@ -1051,7 +1051,7 @@ std::string SummaryLine(const RunResult& r) {
       r.scenario.c_str(), std::string(checks::RunVerdictName(r.verdict)).c_str(),
       static_cast<unsigned long long>(s.ops_started),
       static_cast<unsigned long long>(s.ops_succeeded),
-      static_cast<unsigned long long>(s.ops_succeeded + s.ops_fallback),
+      static_cast<unsigned long long>(s.ops_succeeded) + s.ops_fallback,
       static_cast<unsigned long long>(s.ops_failed),
       static_cast<unsigned long long>(s.ops_dead_lettered),
       static_cast<unsigned long long>(s.ops_unfinished),

@@ -97,12 +97,12 @@ TimeChart TimeChart::Log(TimeUs end_us, double height, double y_min, double y_ma
   return c;
 }
 
-double TimeChart::X(TimeUs t) const {
+double TimeChart::to_x(TimeUs t) const {
   const double f = std::clamp(static_cast<double>(t) / static_cast<double>(end_us_), 0.0, 1.0);
   return kLeft + f * (kWidth - kLeft - kRight);
 }
 
-double TimeChart::Y(double v) const {
+double TimeChart::to_y(double v) const {
   double f = 0;
   if (log_) {
     f = v > 0 ? (std::log10(v) - log_lo_) / (log_hi_ - log_lo_) : 0;
@@ -123,10 +123,10 @@ void TimeChart::Rect(double x, double y, double w, double h, const std::string& 
 void TimeChart::Bar(TimeUs from, TimeUs until, double v0, double v1, const std::string& fill,
                     const std::string& title, double inset) {
   if (from >= end_us_) return;
-  const double x0 = X(from) + inset;
-  const double w = std::max(1.0, X(std::min(until, end_us_)) - X(from) - 2 * inset);
-  const double top = Y(v1);
-  Rect(x0, top, w, Y(v0) - top, fill, title);
+  const double x0 = to_x(from) + inset;
+  const double w = std::max(1.0, to_x(std::min(until, end_us_)) - to_x(from) - 2 * inset);
+  const double top = to_y(v1);
+  Rect(x0, top, w, to_y(v0) - top, fill, title);
 }
 
 void TimeChart::Line(const std::vector<std::pair<TimeUs, double>>& points, const std::string& color,
@@ -138,7 +138,7 @@ void TimeChart::Line(const std::vector<std::pair<TimeUs, double>>& points, const
       pen = false;
       continue;
     }
-    d += (pen ? " L" : " M") + Num(X(t)) + " " + Num(Y(v));
+    d += (pen ? " L" : " M") + Num(to_x(t)) + " " + Num(to_y(v));
     pen = true;
   }
   if (d.empty()) return;
@@ -149,8 +149,8 @@ void TimeChart::Line(const std::vector<std::pair<TimeUs, double>>& points, const
 
 void TimeChart::Shade(const Window& w) {
   if (w.until_us <= w.from_us || w.from_us >= end_us_) return;
-  const double x0 = X(w.from_us);
-  const double x1 = X(std::min(w.until_us, end_us_));
+  const double x0 = to_x(w.from_us);
+  const double x1 = to_x(std::min(w.until_us, end_us_));
   under_ += "<rect class=\"fault\" x=\"" + Num(x0) + "\" y=\"" + Num(kTop) + "\" width=\"" +
             Num(x1 - x0) + "\" height=\"" + Num(PlotBottom() - kTop) + "\"><title>" +
             XmlEscape(w.label + ": " + DurationText(w.from_us) + " – " + DurationText(w.until_us)) +
@@ -158,7 +158,7 @@ void TimeChart::Shade(const Window& w) {
 }
 
 void TimeChart::HLine(double v, const std::string& label, const std::string& color) {
-  const double y = Y(v);
+  const double y = to_y(v);
   over_ += "<line class=\"ref\" x1=\"" + Num(kLeft) + "\" x2=\"" + Num(kWidth - kRight) +
            "\" y1=\"" + Num(y) + "\" y2=\"" + Num(y) + "\" stroke=\"" + color +
            "\" stroke-dasharray=\"6 3\" stroke-width=\"1.5\"><title>" + XmlEscape(label) +
@@ -169,7 +169,7 @@ void TimeChart::HLine(double v, const std::string& label, const std::string& col
 
 void TimeChart::Marker(TimeUs t, const std::string& label, const std::string& color, int row,
                        const std::string& cls) {
-  const double x = X(t);
+  const double x = to_x(t);
   // Labels right of the line, or left of it near the right edge.
   const bool left = x > kWidth - 220;
   over_ += "<g" + (cls.empty() ? std::string() : " class=\"" + cls + "\"") + "><line x1=\"" +
@@ -185,7 +185,7 @@ std::string TimeChart::Svg(const std::string& label, bool y_axis) const {
                   "\" width=\"100%\" role=\"img\" aria-label=\"" + XmlEscape(label) + "\">";
   s += under_;
   const auto grid = [&](double v, const std::string& text) {
-    const double y = Y(v);
+    const double y = to_y(v);
     s += "<line x1=\"" + Num(kLeft) + "\" x2=\"" + Num(kWidth - kRight) + "\" y1=\"" + Num(y) +
          "\" y2=\"" + Num(y) + "\" class=\"grid\"/>";
     if (!text.empty()) {
@@ -216,7 +216,7 @@ std::string TimeChart::Svg(const std::string& label, bool y_axis) const {
     }
   }
   for (TimeUs t = 0; t <= end_us_ && t / step <= 64; t += step) {
-    const double x = X(t);
+    const double x = to_x(t);
     s += "<line x1=\"" + Num(x) + "\" x2=\"" + Num(x) + "\" y1=\"" + Num(PlotBottom()) +
          "\" y2=\"" + Num(PlotBottom() + 4) + "\" class=\"axl\"/>";
     // The last label may sit at the right edge: it ends there rather than being cut.
@@ -319,7 +319,7 @@ std::string ScatterSvg(const std::string& x_label, const std::string& y_label,
   double y_hi = 1;
   if (!shown.empty()) {
     x_lo = y_lo = INFINITY;
-    x_hi = y_hi = -INFINITY;
+    x_hi = y_hi = -HUGE_VAL;  // a double: -INFINITY is a float
     for (const ScatterPoint* p : shown) {
       const double xe = std::isfinite(p->x_err) ? p->x_err : 0;
       const double ye = std::isfinite(p->y_err) ? p->y_err : 0;
@@ -340,19 +340,20 @@ std::string ScatterSvg(const std::string& x_label, const std::string& y_label,
   widen(y_lo, y_hi);
   const std::vector<double> xt = Ticks(x_lo, x_hi, 5);
   const std::vector<double> yt = Ticks(y_lo, y_hi, 5);
-  const auto X = [&](double v) { return kL + (v - x_lo) / (x_hi - x_lo) * (kW - kL - kR); };
-  const auto Y = [&](double v) { return kH - kB - (v - y_lo) / (y_hi - y_lo) * (kH - kT - kB); };
+  const auto to_x = [&](double v) { return kL + (v - x_lo) / (x_hi - x_lo) * (kW - kL - kR); };
+  const auto to_y = [&](double v) { return kH - kB - (v - y_lo) / (y_hi - y_lo) * (kH - kT - kB); };
   std::string s = "<svg viewBox=\"0 0 " + Num(kW) + " " + Num(kH) +
                   "\" width=\"100%\" role=\"img\" aria-label=\"" +
                   XmlEscape(y_label + " against " + x_label) + "\">";
   for (double v : yt) {
-    s += "<line x1=\"" + Num(kL) + "\" x2=\"" + Num(kW - kR) + "\" y1=\"" + Num(Y(v)) + "\" y2=\"" +
-         Num(Y(v)) + "\" class=\"grid\"/><text x=\"" + Num(kL - 6) + "\" y=\"" + Num(Y(v) + 4) +
-         "\" class=\"ax\" text-anchor=\"end\">" + XmlEscape(ValueText(v)) + "</text>";
+    s += "<line x1=\"" + Num(kL) + "\" x2=\"" + Num(kW - kR) + "\" y1=\"" + Num(to_y(v)) +
+         "\" y2=\"" + Num(to_y(v)) + "\" class=\"grid\"/><text x=\"" + Num(kL - 6) + "\" y=\"" +
+         Num(to_y(v) + 4) + "\" class=\"ax\" text-anchor=\"end\">" + XmlEscape(ValueText(v)) +
+         "</text>";
   }
   for (double v : xt) {
-    s += "<line x1=\"" + Num(X(v)) + "\" x2=\"" + Num(X(v)) + "\" y1=\"" + Num(kH - kB) +
-         "\" y2=\"" + Num(kH - kB + 4) + "\" class=\"axl\"/><text x=\"" + Num(X(v)) + "\" y=\"" +
+    s += "<line x1=\"" + Num(to_x(v)) + "\" x2=\"" + Num(to_x(v)) + "\" y1=\"" + Num(kH - kB) +
+         "\" y2=\"" + Num(kH - kB + 4) + "\" class=\"axl\"/><text x=\"" + Num(to_x(v)) + "\" y=\"" +
          Num(kH - kB + 16) + "\" class=\"ax\" text-anchor=\"middle\">" + XmlEscape(ValueText(v)) +
          "</text>";
   }
@@ -371,26 +372,26 @@ std::string ScatterSvg(const std::string& x_label, const std::string& y_label,
   if (front.size() > 1) {
     std::string d;
     for (const ScatterPoint* p : front) {
-      d += (d.empty() ? "M" : " L") + Num(X(p->x)) + " " + Num(Y(p->y));
+      d += (d.empty() ? "M" : " L") + Num(to_x(p->x)) + " " + Num(to_y(p->y));
     }
     s += "<path d=\"" + d + "\" fill=\"none\" stroke=\"#1c7ed6\" stroke-width=\"1.5\" " +
          "stroke-dasharray=\"5 3\"/>";
   }
   for (const ScatterPoint* p : shown) {
     const char* color = p->muted ? "#ced4da" : p->highlighted ? "#1c7ed6" : "#868e96";
-    const double cx = X(p->x);
-    const double cy = Y(p->y);
+    const double cx = to_x(p->x);
+    const double cy = to_y(p->y);
     std::string g = "<g class=\"pt\"><title>" + XmlEscape(p->label) + "</title>";
     if (p->x_err > 0 && std::isfinite(p->x_err)) {
-      g += "<path class=\"err\" d=\"M" + Num(X(p->x - p->x_err)) + " " + Num(cy) + " H" +
-           Num(X(p->x + p->x_err)) + " M" + Num(X(p->x - p->x_err)) + " " + Num(cy - 3) + " v6 M" +
-           Num(X(p->x + p->x_err)) + " " + Num(cy - 3) + " v6\" stroke=\"" + color +
+      g += "<path class=\"err\" d=\"M" + Num(to_x(p->x - p->x_err)) + " " + Num(cy) + " H" +
+           Num(to_x(p->x + p->x_err)) + " M" + Num(to_x(p->x - p->x_err)) + " " + Num(cy - 3) +
+           " v6 M" + Num(to_x(p->x + p->x_err)) + " " + Num(cy - 3) + " v6\" stroke=\"" + color +
            "\" fill=\"none\"/>";
     }
     if (p->y_err > 0 && std::isfinite(p->y_err)) {
-      g += "<path class=\"err\" d=\"M" + Num(cx) + " " + Num(Y(p->y - p->y_err)) + " V" +
-           Num(Y(p->y + p->y_err)) + " M" + Num(cx - 3) + " " + Num(Y(p->y - p->y_err)) + " h6 M" +
-           Num(cx - 3) + " " + Num(Y(p->y + p->y_err)) + " h6\" stroke=\"" + color +
+      g += "<path class=\"err\" d=\"M" + Num(cx) + " " + Num(to_y(p->y - p->y_err)) + " V" +
+           Num(to_y(p->y + p->y_err)) + " M" + Num(cx - 3) + " " + Num(to_y(p->y - p->y_err)) +
+           " h6 M" + Num(cx - 3) + " " + Num(to_y(p->y + p->y_err)) + " h6\" stroke=\"" + color +
            "\" fill=\"none\"/>";
     }
     g += "<circle cx=\"" + Num(cx) + "\" cy=\"" + Num(cy) + "\" r=\"" +
@@ -424,7 +425,7 @@ std::string HeatmapSvg(const Heatmap& map) {
   const double cell_w = cols > 0 ? (kW - kL - 16) / static_cast<double>(cols) : 1;
   const double h = kT + kB + kCellH * static_cast<double>(rows);
   double lo = INFINITY;
-  double hi = -INFINITY;
+  double hi = -HUGE_VAL;
   for (const auto& row : map.cells) {
     for (const auto& c : row) {
       if (c && std::isfinite(*c)) {
