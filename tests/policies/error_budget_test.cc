@@ -17,7 +17,7 @@ using engine::OpStatus;
 
 // Feeds a trace the way the runner and the stack do.
 struct Feed {
-  explicit Feed(AlertConfig config = {}) : alerts(&trace, config) {
+  explicit Feed(const AlertConfig& config = {}) : alerts(&trace, config) {
     trace.Record(100'000);
     trace.AddSink(&alerts);
   }

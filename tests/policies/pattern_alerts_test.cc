@@ -18,7 +18,7 @@ using engine::Operation;
 using engine::OpStatus;
 
 struct Feed {
-  explicit Feed(AlertConfig config = {}) : alerts(&trace, config) { trace.AddSink(&alerts); }
+  explicit Feed(const AlertConfig& config = {}) : alerts(&trace, config) { trace.AddSink(&alerts); }
   void Failed(TimeUs at, int status, ApiCode code) {
     trace.Emit(EventKind::kAttemptDone, at, ++op_id, 1, 0, status, static_cast<std::int64_t>(code));
   }

@@ -357,7 +357,7 @@ TEST(PipelineEdge, FailedWriteIsDeadLetteredAndReplayedOnFinish) {
   h.transport.Script(Http(429, ApiCode::kRateLimited, "1"));
   h.transport.Script(Http(429, ApiCode::kRateLimited, "1"));
   std::optional<OpResult> r;
-  h.pipeline.Execute(Op(1, Operation::kUpdatePage), [&](OpResult got) { r = got; });
+  h.pipeline.Execute(Op(1, Operation::kUpdatePage), [&](const OpResult& got) { r = got; });
   h.loop.RunUntil(Sec(10));  // before the DLQ's first scheduled reprocess (1 min)
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->status, OpStatus::kDeadLettered);
@@ -397,9 +397,9 @@ TEST(PipelineGates, OpenBreakerRejectsWithoutSending) {
   Harness h(c);
   h.transport.Script(Http(503, ApiCode::kServiceUnavailable));
   std::map<std::uint64_t, OpResult> results;
-  h.pipeline.Execute(Op(1, Operation::kRetrievePage), [&](OpResult r) { results[1] = r; });
+  h.pipeline.Execute(Op(1, Operation::kRetrievePage), [&](const OpResult& r) { results[1] = r; });
   h.loop.ScheduleAt(Sec(1), [&] {
-    h.pipeline.Execute(Op(2, Operation::kRetrievePage), [&](OpResult r) { results[2] = r; });
+    h.pipeline.Execute(Op(2, Operation::kRetrievePage), [&](const OpResult& r) { results[2] = r; });
   });
   h.loop.RunUntil(Sec(2));  // opossum half-opens by timer after resetTimeout (30 s)
   ASSERT_EQ(results.size(), 2u);
@@ -421,9 +421,10 @@ TEST(PipelineGates, LimiterSpacesAttemptsOfOneTenant) {
   Harness h(c);
   int done = 0;
   for (std::uint64_t id = 1; id <= 3; ++id) {
-    h.pipeline.Execute(Op(id, Operation::kRetrievePage), [&](OpResult) { ++done; });
+    h.pipeline.Execute(Op(id, Operation::kRetrievePage), [&](const OpResult&) { ++done; });
   }
-  h.pipeline.Execute(Op(4, Operation::kRetrievePage, /*tenant=*/1), [&](OpResult) { ++done; });
+  h.pipeline.Execute(Op(4, Operation::kRetrievePage, /*tenant=*/1),
+                     [&](const OpResult&) { ++done; });
   h.loop.RunUntilIdle(Min(1));
   EXPECT_EQ(done, 4);
   ASSERT_EQ(h.transport.sent().size(), 4u);
@@ -440,10 +441,10 @@ TEST(PipelineGates, StrictRetryAfterPausesTheTenant) {
   Harness h(c);
   h.transport.Script(Http(429, ApiCode::kRateLimited, "5"));
   int done = 0;
-  h.pipeline.Execute(Op(1, Operation::kRetrievePage), [&](OpResult) { ++done; });
+  h.pipeline.Execute(Op(1, Operation::kRetrievePage), [&](const OpResult&) { ++done; });
   h.loop.RunUntil(Ms(200));
   EXPECT_EQ(h.pipeline.PausedUntil(0), Ms(5100));
-  h.pipeline.Execute(Op(2, Operation::kRetrievePage), [&](OpResult) { ++done; });
+  h.pipeline.Execute(Op(2, Operation::kRetrievePage), [&](const OpResult&) { ++done; });
   h.loop.RunUntilIdle(Min(1));
   EXPECT_EQ(done, 2);
   ASSERT_EQ(h.transport.sent().size(), 3u);
@@ -461,7 +462,7 @@ TEST(PipelineGates, BulkheadLaneBoundsConcurrency) {
   for (std::uint64_t id = 1; id <= 4; ++id) {
     LogicalOp op = Op(id, Operation::kRetrievePage);
     op.lane = engine::Lane::kBulk;
-    h.pipeline.Execute(op, [&, id](OpResult r) { status[id] = r.status; });
+    h.pipeline.Execute(op, [&, id](const OpResult& r) { status[id] = r.status; });
   }
   h.loop.RunUntilIdle(Min(1));
   ASSERT_EQ(status.size(), 4u);
@@ -477,7 +478,7 @@ TEST(PipelineGates, ARejectedOperationEndsLaterNotInsideExecute) {
   Harness h(c);
   h.pipeline.breakers()->For(0).ForceOpen();
   bool ended = false;
-  h.pipeline.Execute(Op(1, Operation::kRetrievePage), [&](OpResult r) {
+  h.pipeline.Execute(Op(1, Operation::kRetrievePage), [&](const OpResult& r) {
     ended = true;
     EXPECT_EQ(r.status, OpStatus::kFailed);
   });
@@ -502,7 +503,7 @@ TEST(PipelineEdge, ADrainOfManyEntriesRejectedAtAGateDoesNotRecurse) {
   int parked = 0;
   for (int i = 1; i <= n; ++i) {
     h.pipeline.Execute(Op(static_cast<std::uint64_t>(i), Operation::kUpdatePage),
-                       [&](OpResult r) { parked += r.status == OpStatus::kDeadLettered; });
+                       [&](const OpResult& r) { parked += r.status == OpStatus::kDeadLettered; });
   }
   h.loop.RunUntil(Sec(5));
   EXPECT_EQ(parked, n);
@@ -522,7 +523,7 @@ TEST(PipelineEdge, ReplaysWaitForTheBreakerToClose) {
   Harness h(c);
   h.transport.Script(Http(429, ApiCode::kRateLimited));
   std::optional<OpResult> r;
-  h.pipeline.Execute(Op(1, Operation::kUpdatePage), [&](OpResult got) { r = got; });
+  h.pipeline.Execute(Op(1, Operation::kUpdatePage), [&](const OpResult& got) { r = got; });
   h.loop.RunUntil(Sec(1));
   ASSERT_TRUE(r.has_value());
   ASSERT_EQ(r->status, OpStatus::kDeadLettered);
@@ -619,7 +620,7 @@ RC_GTEST_PROP(PipelineProp, EveryOpEndsOnceWithinBoundsAndNoDuplicateCreates, ()
                                              Operation::kUpdatePage, Operation::kQueryDataSource);
     LogicalOp op = Op(id, operation, static_cast<std::uint16_t>(arrivals.Below(2)));
     loop.ScheduleAt(static_cast<TimeUs>(arrivals.Below(Sec(20))), [&, op] {
-      pipeline.Execute(op, [&, id = op.op_id](OpResult r) {
+      pipeline.Execute(op, [&, id = op.op_id](const OpResult& r) {
         ++finished[id];
         attempts[id] = r.attempts;
       });

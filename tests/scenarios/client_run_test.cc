@@ -23,7 +23,7 @@ ClientScenario Load(const std::string& text) {
 }
 
 std::string OutDir(const std::string& name) {
-  const std::string dir = ::testing::TempDir() + "client_run_" + name;
+  std::string dir = ::testing::TempDir() + "client_run_" + name;
   std::filesystem::remove_all(dir);
   return dir;
 }

@@ -195,6 +195,7 @@ TEST(Conformance, EveryKindOfDifferenceIsReported) {
   const ConformanceReport report = Conform(recording, InProcessSender(*b.fake), options);
   std::vector<std::string> lines;
   for (const Difference& d : report.differences) lines.push_back(DescribeDifference(d));
+  // NOLINTBEGIN(bugprone-suspicious-missing-comma): the split literals are one line each
   EXPECT_EQ(lines,
             (std::vector<std::string>{
                 "line 1 GET /v1/users/me: shape $.bot: string recorded, object from the fake",
@@ -207,6 +208,7 @@ TEST(Conformance, EveryKindOfDifferenceIsReported) {
                 "the fake",
                 "line 3 GET /v1/pages/00000000-0000-4000-8000-000000000001: status 400 "
                 "recorded, 404 from the fake"}));
+  // NOLINTEND(bugprone-suspicious-missing-comma)
   EXPECT_EQ(report.differing, 3u);
   const json j = ConformanceToJson(report);
   EXPECT_EQ(j["differences"].size(), 6u);

@@ -354,7 +354,7 @@ TEST(Recording, BadFilesAreNamed) {
   const auto dir = std::filesystem::temp_directory_path() / "nsim-recording-bad";
   std::filesystem::create_directories(dir);
   const auto write = [&](const std::string& name, const std::string& text) {
-    const std::string path = (dir / name).string();
+    std::string path = (dir / name).string();
     std::ofstream(path) << text;
     return path;
   };

@@ -335,7 +335,7 @@ TEST(FaultPlanTest, InjectedFaultsAreTracedAndJournaled) {
   r.status = 500;
   ASSERT_TRUE(fake.faults().Add(r).ok());
   trace.Record(100);
-  for (int i = 0; i < 6; ++i) fake.Handle(Me(static_cast<std::uint64_t>(i + 1)));
+  for (int i = 0; i < 6; ++i) fake.Handle(Me(static_cast<std::uint64_t>(i) + 1));
   EXPECT_EQ(trace.CountOf(engine::EventKind::kFaultInjected), 3u);
   EXPECT_EQ(trace.CountOf(engine::EventKind::kRequestReceived), 6u);
   for (const engine::Event& e : trace.recorded()) {
@@ -465,7 +465,7 @@ TEST(FaultPlanTest, JournaledDecisionsReplayInAnotherRun) {
   std::vector<std::pair<int, TimeUs>> seen;
   for (int i = 0; i < 300; ++i) {
     Answer a = live.Handle(
-        Me(static_cast<std::uint64_t>(i / 2 + 1), static_cast<std::uint32_t>(i % 2 + 1)));
+        Me(static_cast<std::uint64_t>(i / 2) + 1, static_cast<std::uint32_t>(i % 2 + 1)));
     seen.emplace_back(a.response.status, a.delay_us);
   }
   const std::string exported = live.journal().DecisionsJson().dump();
@@ -482,7 +482,7 @@ TEST(FaultPlanTest, JournaledDecisionsReplayInAnotherRun) {
   replay.faults().SetReplay(*decisions, ReplayKey::kSequence);
   for (int i = 0; i < 300; ++i) {
     Answer a = replay.Handle(
-        Me(static_cast<std::uint64_t>(i / 2 + 1), static_cast<std::uint32_t>(i % 2 + 1)));
+        Me(static_cast<std::uint64_t>(i / 2) + 1, static_cast<std::uint32_t>(i % 2 + 1)));
     ASSERT_EQ(std::make_pair(a.response.status, a.delay_us), seen[static_cast<std::size_t>(i)])
         << i;
   }
@@ -491,7 +491,7 @@ TEST(FaultPlanTest, JournaledDecisionsReplayInAnotherRun) {
   by_op.faults().SetReplay(*decisions, ReplayKey::kOpAttempt);
   for (int i = 299; i >= 0; --i) {  // backwards: the sequence numbers no longer line up
     Answer a = by_op.Handle(
-        Me(static_cast<std::uint64_t>(i / 2 + 1), static_cast<std::uint32_t>(i % 2 + 1)));
+        Me(static_cast<std::uint64_t>(i / 2) + 1, static_cast<std::uint32_t>(i % 2 + 1)));
     ASSERT_EQ(std::make_pair(a.response.status, a.delay_us), seen[static_cast<std::size_t>(i)])
         << i;
   }

@@ -37,7 +37,7 @@ class Harness {
     return c;
   }
   // Sends now; the completion is recorded under `id`.
-  void Send(int id, engine::Request r) {
+  void Send(int id, const engine::Request& r) {
     transport.Send(r, [this, id](Response response) {
       ++calls[id];
       done[id] = Done{loop.NowUs(), std::move(response)};
@@ -291,7 +291,9 @@ TEST(InProcessTest, SlotsAreReusedAcrossManyAttempts) {
   Harness h;
   for (int round = 0; round < 50; ++round) {
     for (int i = 0; i < 20; ++i)
-      h.Send(round * 20 + i, Create(static_cast<std::uint64_t>(round * 20 + i + 1), Ms(60)));
+      h.Send(round * 20 + i,
+             Create(static_cast<std::uint64_t>(round) * 20 + static_cast<std::uint64_t>(i) + 1,
+                    Ms(60)));
     h.Run();
   }
   EXPECT_EQ(h.calls.size(), 1000u);
@@ -331,7 +333,7 @@ RC_GTEST_PROP(InProcessProperty, EveryCompletionRunsExactlyOnce, ()) {
     const TimeUs timeout =
         pick.Chance(1, 4) ? 0 : static_cast<TimeUs>(pick.UniformInt(Ms(10), Sec(4)));
     h.loop.ScheduleAt(static_cast<TimeUs>(pick.Below(Sec(5))), [&h, i, timeout] {
-      h.Send(i, Create(static_cast<std::uint64_t>(i + 1), timeout));
+      h.Send(i, Create(static_cast<std::uint64_t>(i) + 1, timeout));
     });
   }
   h.Run();

@@ -28,7 +28,7 @@ std::string TempFile(const std::string& name, const std::string& text) {
   const std::filesystem::path dir =
       std::filesystem::temp_directory_path() / ("nsim_serve_test_" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
-  const std::string path = (dir / name).string();
+  std::string path = (dir / name).string();
   std::ofstream(path) << text;
   return path;
 }
