@@ -97,12 +97,12 @@ TimeChart TimeChart::Log(TimeUs end_us, double height, double y_min, double y_ma
   return c;
 }
 
-double TimeChart::to_x(TimeUs t) const {
+double TimeChart::X(TimeUs t) const {
   const double f = std::clamp(static_cast<double>(t) / static_cast<double>(end_us_), 0.0, 1.0);
   return kLeft + f * (kWidth - kLeft - kRight);
 }
 
-double TimeChart::to_y(double v) const {
+double TimeChart::Y(double v) const {
   double f = 0;
   if (log_) {
     f = v > 0 ? (std::log10(v) - log_lo_) / (log_hi_ - log_lo_) : 0;
@@ -123,10 +123,10 @@ void TimeChart::Rect(double x, double y, double w, double h, const std::string& 
 void TimeChart::Bar(TimeUs from, TimeUs until, double v0, double v1, const std::string& fill,
                     const std::string& title, double inset) {
   if (from >= end_us_) return;
-  const double x0 = to_x(from) + inset;
-  const double w = std::max(1.0, to_x(std::min(until, end_us_)) - to_x(from) - 2 * inset);
-  const double top = to_y(v1);
-  Rect(x0, top, w, to_y(v0) - top, fill, title);
+  const double x0 = X(from) + inset;
+  const double w = std::max(1.0, X(std::min(until, end_us_)) - X(from) - 2 * inset);
+  const double top = Y(v1);
+  Rect(x0, top, w, Y(v0) - top, fill, title);
 }
 
 void TimeChart::Line(const std::vector<std::pair<TimeUs, double>>& points, const std::string& color,
@@ -138,7 +138,7 @@ void TimeChart::Line(const std::vector<std::pair<TimeUs, double>>& points, const
       pen = false;
       continue;
     }
-    d += (pen ? " L" : " M") + Num(to_x(t)) + " " + Num(to_y(v));
+    d += (pen ? " L" : " M") + Num(X(t)) + " " + Num(Y(v));
     pen = true;
   }
   if (d.empty()) return;
@@ -149,8 +149,8 @@ void TimeChart::Line(const std::vector<std::pair<TimeUs, double>>& points, const
 
 void TimeChart::Shade(const Window& w) {
   if (w.until_us <= w.from_us || w.from_us >= end_us_) return;
-  const double x0 = to_x(w.from_us);
-  const double x1 = to_x(std::min(w.until_us, end_us_));
+  const double x0 = X(w.from_us);
+  const double x1 = X(std::min(w.until_us, end_us_));
   under_ += "<rect class=\"fault\" x=\"" + Num(x0) + "\" y=\"" + Num(kTop) + "\" width=\"" +
             Num(x1 - x0) + "\" height=\"" + Num(PlotBottom() - kTop) + "\"><title>" +
             XmlEscape(w.label + ": " + DurationText(w.from_us) + " – " + DurationText(w.until_us)) +
@@ -158,7 +158,7 @@ void TimeChart::Shade(const Window& w) {
 }
 
 void TimeChart::HLine(double v, const std::string& label, const std::string& color) {
-  const double y = to_y(v);
+  const double y = Y(v);
   over_ += "<line class=\"ref\" x1=\"" + Num(kLeft) + "\" x2=\"" + Num(kWidth - kRight) +
            "\" y1=\"" + Num(y) + "\" y2=\"" + Num(y) + "\" stroke=\"" + color +
            "\" stroke-dasharray=\"6 3\" stroke-width=\"1.5\"><title>" + XmlEscape(label) +
@@ -169,7 +169,7 @@ void TimeChart::HLine(double v, const std::string& label, const std::string& col
 
 void TimeChart::Marker(TimeUs t, const std::string& label, const std::string& color, int row,
                        const std::string& cls) {
-  const double x = to_x(t);
+  const double x = X(t);
   // Labels right of the line, or left of it near the right edge.
   const bool left = x > kWidth - 220;
   over_ += "<g" + (cls.empty() ? std::string() : " class=\"" + cls + "\"") + "><line x1=\"" +
@@ -185,7 +185,7 @@ std::string TimeChart::Svg(const std::string& label, bool y_axis) const {
                   "\" width=\"100%\" role=\"img\" aria-label=\"" + XmlEscape(label) + "\">";
   s += under_;
   const auto grid = [&](double v, const std::string& text) {
-    const double y = to_y(v);
+    const double y = Y(v);
     s += "<line x1=\"" + Num(kLeft) + "\" x2=\"" + Num(kWidth - kRight) + "\" y1=\"" + Num(y) +
          "\" y2=\"" + Num(y) + "\" class=\"grid\"/>";
     if (!text.empty()) {
@@ -216,7 +216,7 @@ std::string TimeChart::Svg(const std::string& label, bool y_axis) const {
     }
   }
   for (TimeUs t = 0; t <= end_us_ && t / step <= 64; t += step) {
-    const double x = to_x(t);
+    const double x = X(t);
     s += "<line x1=\"" + Num(x) + "\" x2=\"" + Num(x) + "\" y1=\"" + Num(PlotBottom()) +
          "\" y2=\"" + Num(PlotBottom() + 4) + "\" class=\"axl\"/>";
     // The last label may sit at the right edge: it ends there rather than being cut.
