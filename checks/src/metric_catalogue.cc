@@ -473,6 +473,17 @@ std::optional<std::pair<std::string, std::string>> WorkflowOfMetric(std::string_
   return std::make_pair(flow->workflow, flow->step);
 }
 
+const std::vector<MetricInfo>& OperationMetricTemplates() {
+  static const std::vector<MetricInfo> kNames = [] {
+    std::vector<MetricInfo> out;
+    for (const OpEntry& e : PerOperation()) {
+      out.push_back(MetricInfo{std::string("op.<operation>.") + e.name, e.better, e.unit, e.label});
+    }
+    return out;
+  }();
+  return kNames;
+}
+
 const std::vector<MetricInfo>& WorkflowMetricTemplates() {
   static const std::vector<MetricInfo> kNames = [] {
     std::vector<MetricInfo> out;

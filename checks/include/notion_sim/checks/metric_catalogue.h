@@ -59,6 +59,9 @@ std::optional<MetricInfo> FindMetric(std::string_view name);
 // type ran, no latency sample, no operation started for a per-op ratio...). The name must be
 // valid.
 std::optional<double> MetricValue(const MetricsReport& report, std::string_view name);
+// The per-operation metrics once, named "op.<operation>.<metric>" (for help and docs, where
+// MetricNames()' copy per operation would be noise).
+const std::vector<MetricInfo>& OperationMetricTemplates();
 // The workflow and step metrics with "<workflow>" and "<step>" in their names, in catalogue order
 // (for help and docs; MetricNames() cannot list them: the names are the scenario's).
 const std::vector<MetricInfo>& WorkflowMetricTemplates();
