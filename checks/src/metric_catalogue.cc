@@ -467,6 +467,23 @@ std::optional<MetricInfo> FindMetric(std::string_view name) {
   return std::nullopt;
 }
 
+std::vector<MetricInfo> MetricNamesOf(const MetricsReport& report) {
+  std::vector<MetricInfo> out = MetricNames();
+  for (const WorkflowMetrics& w : report.workflows) {
+    const std::string flow = "workflow." + w.name + ".";
+    for (const FlowEntry& e : PerFlow()) {
+      out.push_back(MetricInfo{flow + e.name, e.better, e.unit, w.name + " " + e.label});
+    }
+    for (const StepMetrics& s : w.steps) {
+      for (const StepEntry& e : PerStep()) {
+        out.push_back(MetricInfo{flow + "step." + s.name + "." + e.name, e.better, e.unit,
+                                 w.name + "/" + s.name + " " + e.label});
+      }
+    }
+  }
+  return out;
+}
+
 std::optional<std::pair<std::string, std::string>> WorkflowOfMetric(std::string_view name) {
   auto flow = SplitFlowMetric(name);
   if (!flow) return std::nullopt;

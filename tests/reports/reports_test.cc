@@ -820,6 +820,43 @@ TEST(Baseline, FlagsMetricsThatGotWorseBeyondTolerance) {
   EXPECT_EQ(back.deltas[0].change, Change::kImproved);
 }
 
+// Without --metric, a run's workflow and step metrics are compared too: a makespan 10 % longer is
+// a regression, a step that got faster an improvement, a workflow gone is lost data.
+TEST(Baseline, ComparesWorkflowMetricsByDefault) {
+  scenarios::RunResult base = SampleResult();
+  base.checks.metrics.workflows.push_back(EnrichWorkflow());
+  checks::StepMetrics read;
+  read.name = "read";
+  read.runs = 1000;
+  read.latency.p99_us = Ms(800);
+  base.checks.metrics.workflows[0].steps.push_back(read);
+  scenarios::RunResult now = base;
+  now.checks.metrics.workflows[0].makespan_us = Sec(550);
+  now.checks.metrics.workflows[0].steps[0].latency.p99_us = Ms(400);
+  const Comparison c = CompareToBaseline({base}, {now}, Tolerances{});
+  EXPECT_EQ(c.regressions, 1u);
+  auto delta = [&](const std::string& name) {
+    const auto it = std::find_if(c.deltas.begin(), c.deltas.end(),
+                                 [&](const MetricDelta& d) { return d.metric == name; });
+    return it == c.deltas.end() ? MetricDelta{} : *it;
+  };
+  EXPECT_EQ(delta("workflow.enrich.makespan_s").change, Change::kRegressed);
+  EXPECT_EQ(delta("workflow.enrich.makespan_s").text,
+            "workflow.enrich.makespan_s 500 -> 550 (+10.0 %, tolerance 5 %)");
+  EXPECT_EQ(delta("workflow.enrich.step.read.latency_ms.p99").change, Change::kImproved);
+  EXPECT_EQ(delta("workflow.enrich.items_per_min").change, Change::kWithin);
+  // The baseline's workflow is gone from the current run: its metrics lost their data.
+  scenarios::RunResult gone = base;
+  gone.checks.metrics.workflows.clear();
+  const Comparison lost = CompareToBaseline({base}, {gone}, Tolerances{});
+  EXPECT_NE(std::find_if(lost.deltas.begin(), lost.deltas.end(),
+                         [](const MetricDelta& d) {
+                           return d.metric == "workflow.enrich.makespan_s" &&
+                                  d.change == Change::kLostData;
+                         }),
+            lost.deltas.end());
+}
+
 TEST(Baseline, MatchesByNameAndReportsScenariosWithoutBaseline) {
   scenarios::RunResult other = SampleResult();
   other.scenario = "new_one";

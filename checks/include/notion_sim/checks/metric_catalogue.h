@@ -65,6 +65,9 @@ const std::vector<MetricInfo>& OperationMetricTemplates();
 // The workflow and step metrics with "<workflow>" and "<step>" in their names, in catalogue order
 // (for help and docs; MetricNames() cannot list them: the names are the scenario's).
 const std::vector<MetricInfo>& WorkflowMetricTemplates();
+// MetricNames() and, for each workflow of `report` and each of its steps, the workflow and step
+// metrics under their names ("workflow.enrich.makespan_s"): every metric the run could have.
+std::vector<MetricInfo> MetricNamesOf(const MetricsReport& report);
 // For a workflow metric: the (workflow, step) it names (step empty for a workflow metric).
 std::optional<std::pair<std::string, std::string>> WorkflowOfMetric(std::string_view name);
 // "ops.started, ...; op.<operation>.{started, ...}; workflow.<workflow>.{...};
