@@ -443,10 +443,7 @@ Command AddReplayCommand(CLI::App& app) {
                                  << " was cut at its bound; requests past it are answered "
                                     "normally\n";
                      }
-                     sim.replay = ns::scenarios::DecisionsFromRecording(*rec);
-                     sim.replay_key = rec->key == "sequence" ? ns::sim::ReplayKey::kSequence
-                                                             : ns::sim::ReplayKey::kOpAttempt;
-                     sim.replay_client_view = true;
+                     sim = ns::scenarios::ReplayOptions(*rec);
                      return Run(*args, std::move(sim));
                    }
                    if (args->journal.empty()) {

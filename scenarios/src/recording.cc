@@ -147,6 +147,23 @@ Result<Recording> LoadRecording(const std::string& path) {
       r.scenario = j.value("scenario", std::string());
       r.seed = j.value("seed", std::uint64_t{0});
       r.scenario_hash = j.value("scenario_hash", std::string());
+      if (j.contains("targets")) {
+        const json& t = j["targets"];
+        auto count = [&t](const char* key) -> std::optional<std::size_t> {
+          if (!t.is_object() || !t.contains(key)) return std::size_t{0};
+          if (!t[key].is_number_unsigned() || t[key].get<std::uint64_t>() > 1'000'000) {
+            return std::nullopt;
+          }
+          return static_cast<std::size_t>(t[key].get<std::uint64_t>());
+        };
+        const auto pages = count("pages"), blocks = count("blocks"), users = count("users");
+        if (!t.is_object() || !pages || !blocks || !users) {
+          return bad(
+              "targets: expected {\"pages\": N, \"blocks\": N, \"users\": N} (0 to "
+              "1,000,000 each)");
+        }
+        r.targets = SimOptions::TargetCounts{*pages, *blocks, *users};
+      }
       header = true;
       continue;
     }
@@ -207,6 +224,16 @@ Result<Recording> LoadRecording(const std::string& path) {
   return r;
 }
 
+SimOptions ReplayOptions(const Recording& recording) {
+  SimOptions o;
+  o.replay = DecisionsFromRecording(recording);
+  o.replay_key =
+      recording.key == "sequence" ? sim::ReplayKey::kSequence : sim::ReplayKey::kOpAttempt;
+  o.replay_client_view = true;
+  o.replay_targets = recording.targets;
+  return o;
+}
+
 std::vector<sim::RecordedDecision> DecisionsFromRecording(const Recording& recording) {
   // Which create attempts that got no 2xx were applied (by seq). Candidates: lost or non-edge
   // 503'd creates; a later lookup of the same operation that found the page vouches for the
@@ -260,6 +287,11 @@ std::vector<sim::RecordedDecision> DecisionsFromRecording(const Recording& recor
     rd.occurrence = a.occurrence;
     sim::FaultDecision& d = rd.decision;
     d.delay_us = a.latency_us;
+    // The recorded instant of the answer, on the run's own clock (a "sequence" recording's clock
+    // is another program's).
+    if (recording.key == "op_attempt" && a.outcome != TransportOutcome::kTimeout) {
+      rd.sent_us = a.sent_us;
+    }
     const bool was_applied = applied.count(a.seq) > 0;
     switch (a.outcome) {
       case TransportOutcome::kTimeout:

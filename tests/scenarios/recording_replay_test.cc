@@ -135,11 +135,7 @@ RunResult Replay(const ScenarioSpec& spec, const std::string& recording_path) {
   auto rec = LoadRecording(recording_path);
   EXPECT_TRUE(rec.ok()) << rec.error().message;
   if (!rec.ok()) return RunResult{};
-  SimOptions o;
-  o.replay = DecisionsFromRecording(*rec);
-  o.replay_key = rec->key == "sequence" ? sim::ReplayKey::kSequence : sim::ReplayKey::kOpAttempt;
-  o.replay_client_view = true;
-  auto r = RunScenario(spec, o);
+  auto r = RunScenario(spec, ReplayOptions(*rec));
   EXPECT_TRUE(r.ok()) << r.error().message;
   return r.ok() ? std::move(r).value() : RunResult{};
 }
@@ -160,6 +156,10 @@ TEST_F(Recorded, AFaultyLiveRunReplayedFromTheClientRecordingGivesTheSameVerdict
   EXPECT_EQ(rec->key, "op_attempt");
   EXPECT_EQ(rec->scenario, "recorded_day");
   EXPECT_EQ(rec->seed, 13u);
+  // The workload's targets, counted: the replay picks from as many pages (the fake's serve holds
+  // the live run's five seeded pages; the simulated fake 200).
+  ASSERT_TRUE(rec->targets.has_value());
+  EXPECT_EQ(rec->targets->pages, 5u);
   std::size_t timeouts = 0, lookups_found = 0, with_retry_after = 0, request_ids = 0;
   for (const RecordedAttempt& a : rec->attempts) {
     timeouts += a.outcome == engine::TransportOutcome::kTimeout ? 1 : 0;
@@ -233,6 +233,8 @@ TEST_F(Recorded, AFailingLiveRunReplaysToTheSameFailure) {
   EXPECT_EQ(replay.verdict, checks::RunVerdict::kFail);
   EXPECT_EQ(Failed(replay), Failed(*live));
   EXPECT_EQ(replay.summary.ops_failed, live->summary.ops_failed);
+  EXPECT_EQ(replay.summary.ops_succeeded, live->summary.ops_succeeded);
+  EXPECT_EQ(replay.checks.metrics.requests, live->checks.metrics.requests);
   std::cout << "recorded_fail:\n  live:   " << Figures(*live) << "\n  replay: " << Figures(replay)
             << "\n";
 }

@@ -7,7 +7,9 @@
 // the order the answers arrived.
 //
 //   {"format": "notion-sim.recording", "version": 1, "key": "op_attempt" | "sequence",
-//    "scenario": NAME, "seed": N, "scenario_hash": HEX, "source": "run --live", "base_url": URL}
+//    "scenario": NAME, "seed": N, "scenario_hash": HEX, "source": "run --live", "base_url": URL,
+//    "targets": {"pages": N, "blocks": N, "users": N}}
+//   ("targets": how many of each the run's workload picked from; replay picks from as many)
 //   {"seq": 1, "op_id": 7, "attempt": 1, "occurrence": 0, "lookup": false, "tenant": 0,
 //    "method": "POST", "path": "/v1/pages", "operation": "create_page", "sent_ms": 812.4,
 //    "latency_ms": 120.3, "outcome": "response", "status": 503, "code": "service_unavailable",
@@ -57,6 +59,7 @@
 #include "notion_sim/engine/status.h"
 #include "notion_sim/engine/transport.h"
 #include "notion_sim/scenarios/event_log.h"
+#include "notion_sim/scenarios/run.h"
 #include "notion_sim/simulator/fault_plan.h"
 
 namespace notion_sim::scenarios {
@@ -92,6 +95,8 @@ struct Recording {
   std::map<std::uint64_t, std::uint32_t> commits;
   bool has_commits = false;
   bool truncated = false;  // the writer hit its bound: replay is exact only up to there
+  // The header's "targets" (SimOptions::replay_targets); unset when the writer gave none.
+  std::optional<SimOptions::TargetCounts> targets;
 };
 
 // Writes a recording as it happens: the header at Open, a line per answered request. Wraps the
@@ -120,5 +125,8 @@ nlohmann::json RecordedAttemptToJson(const RecordedAttempt& a);
 Result<Recording> LoadRecording(const std::string& path);
 // The fake's decision for every recorded request, for SimOptions::replay (see the top).
 std::vector<sim::RecordedDecision> DecisionsFromRecording(const Recording& recording);
+// The options that replay a recording in simulation: its decisions, matched by its key, the
+// client's view (recorded latencies whole), the recorded run's target counts.
+SimOptions ReplayOptions(const Recording& recording);
 
 }  // namespace notion_sim::scenarios
