@@ -265,6 +265,7 @@ checks::ObservedExchange ToObservedExchange(const sim::DoorExchange& d) {
   }
   x.injected = d.injected;
   x.fault = d.fault;
+  x.request_id = d.request_id;
   x.committed = d.committed;
   x.end = EndOf(d.end);
   return x;
@@ -295,11 +296,11 @@ std::size_t ClientObserver::observed() const {
   return judge_.size();
 }
 
-checks::ClientVerdict ClientObserver::Verdict(
-    const std::vector<checks::CommandOutcome>& runs,
-    const std::vector<checks::ExpectOutcome>& expects) const {
+checks::ClientVerdict ClientObserver::Verdict(const std::vector<checks::CommandOutcome>& runs,
+                                              const std::vector<checks::ExpectOutcome>& expects,
+                                              std::vector<checks::JudgedExchange>* grouped) const {
   std::lock_guard<std::mutex> lock(mu_);
-  return judge_.Verdict(runs, expects);
+  return judge_.Verdict(runs, expects, grouped);
 }
 
 std::string ShellQuote(const std::vector<std::string>& argv) {
@@ -617,7 +618,18 @@ Result<RunResult> RunClientTest(const ClientScenario& spec, const ClientTestOpti
   server.Stop();
   const TimeUs end_us = clock.NowUs();
   std::vector<checks::ExpectOutcome> expects = EvaluateExpectations(fake, spec.expect, own.token);
-  const checks::ClientVerdict verdict = observer.Verdict(outcomes, expects);
+  std::vector<checks::JudgedExchange> grouped;
+  const checks::ClientVerdict verdict =
+      observer.Verdict(outcomes, expects, options.log != nullptr ? &grouped : nullptr);
+  if (options.log != nullptr) {
+    options.log->SetScenario(spec.name);
+    options.log->Write({{"kind", "run"},
+                        {"t_ms", 0},
+                        {"seed", spec.seed},
+                        {"mode", "test"},
+                        {"command", command}});
+    WriteClientLines(*options.log, grouped, verdict);
+  }
 
   RunResult result = ClientVerdictResult(spec, verdict, end_us);
   result.base_url = server.BaseUrl();

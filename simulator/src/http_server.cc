@@ -796,6 +796,9 @@ std::shared_ptr<Observed> HttpServer::Impl::BeginObserving(const httplib::Reques
     x.fault = std::string(FaultActionName(answer.action)) +
               " rule=" + std::to_string(answer.fault_rule_id);
   }
+  for (const auto& [name, value] : answer.headers) {
+    if (EqualsIgnoreCase(name, "x-notion-request-id")) x.request_id = value;
+  }
   x.arrived_us = o->CoreTime(arrived);
   return o;
 }
