@@ -28,6 +28,7 @@
 #include "notion_sim/scenarios/client_test.h"
 #include "notion_sim/scenarios/conformance.h"
 #include "notion_sim/scenarios/event_log.h"
+#include "notion_sim/scenarios/recording.h"
 #include "notion_sim/simulator/fake_notion.h"
 #include "notion_sim/simulator/forward.h"
 #include "notion_sim/simulator/http_server.h"
@@ -44,6 +45,7 @@ struct ProxyArgs {
   std::string bind = "127.0.0.1";
   std::string record;
   std::string log_file;
+  std::string recording;
   std::string out_dir;
   std::optional<std::uint64_t> seed;
   std::string admin_token_env;
@@ -190,7 +192,7 @@ int Proxy(const ProxyArgs& args) {
   const TimeUs end_us = clock.NowUs();
   std::vector<ns::checks::JudgedExchange> grouped;
   const ns::checks::ClientVerdict verdict =
-      observer.Verdict({}, {}, log != nullptr ? &grouped : nullptr);
+      observer.Verdict({}, {}, log != nullptr || !args.recording.empty() ? &grouped : nullptr);
   if (log != nullptr) {
     log->SetScenario(spec.name);
     log->Write({{"kind", "run"},
@@ -201,6 +203,18 @@ int Proxy(const ProxyArgs& args) {
     ns::scenarios::WriteClientLines(*log, grouped, verdict);
     log->Close();
     std::cerr << me << "log: " << log->Note() << "\n";
+  }
+  if (!args.recording.empty()) {
+    const nlohmann::json header = {{"source", "proxy"},
+                                   {"scenario", spec.name},
+                                   {"seed", spec.seed},
+                                   {"base_url", target.target()}};
+    if (auto st = ns::scenarios::WriteDoorRecording(args.recording, header, grouped); !st.ok()) {
+      std::cerr << me << "--recording: " << st.error().message << "\n";
+      return kExitFailed;
+    }
+    std::cerr << me << "recording of " << grouped.size() << " request(s) in " << args.recording
+              << " (notion-sim replay --recording " << args.recording << " SCENARIO)\n";
   }
   ns::scenarios::RunResult result = ns::scenarios::ClientVerdictResult(spec, verdict, end_us);
   result.base_url = server.BaseUrl();
@@ -270,6 +284,9 @@ Command AddProxyCommand(CLI::App& app) {
   cmd->add_option("--log", args->log_file,
                   "write one JSON line per request and per judge decision to FILE at exit, grouped "
                   "into operations (notion-sim log FILE --op ID tells one's story)");
+  cmd->add_option("--recording", args->recording,
+                  "write the traffic at exit as a recording notion-sim replay --recording reads "
+                  "(--record writes exchanges for conformance)");
   cmd->add_option("--out", args->out_dir,
                   "write the result, summary.md, junit.xml and HTML here at exit");
   cmd->add_option("--seed", args->seed, "override the scenario's seed (fault decisions)");

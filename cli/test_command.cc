@@ -1,6 +1,7 @@
 // notion-sim test: a team's real integration, in any language, judged under a client scenario.
 //
-//   notion-sim test SCENARIO [--out DIR] [--seed N] [--log FILE] [--quiet] -- CMD [ARGS...]
+//   notion-sim test SCENARIO [--out DIR] [--seed N] [--log FILE] [--recording FILE] [--quiet]
+//                   -- CMD [ARGS...]
 //
 // Serves the fake on loopback with the scenario's world and faults, runs CMD against it (see
 // scenarios/client_test.h for its environment), judges what the fake saw and writes the same
@@ -32,6 +33,7 @@ struct TestArgs {
   std::string out_dir = "out";
   std::optional<std::uint64_t> seed;
   std::string log_file;
+  std::string recording;
   bool quiet = false;
 };
 
@@ -47,6 +49,7 @@ int Test(const TestArgs& args) {
   options.command = args.command;
   options.out_dir = args.out_dir;
   options.progress = args.quiet ? nullptr : &std::cerr;
+  options.recording_path = args.recording;
   if (auto st = ns::scenarios::CheckClientTest(*spec, options); !st.ok()) {
     std::cerr << me << st.error().message << "\n";
     return kExitBadInput;
@@ -139,6 +142,8 @@ Command AddTestCommand(CLI::App& app) {
   cmd->add_option("--log", args->log_file,
                   "Write one JSON line per request the command made and per judge decision to "
                   "FILE, grouped into operations (notion-sim log FILE --op ID tells one's story)");
+  cmd->add_option("--recording", args->recording,
+                  "Write the traffic as a recording notion-sim replay --recording reads");
   cmd->add_flag("--quiet", args->quiet, "No progress on stderr");
   return Command{cmd, [args] { return Test(*args); }};
 }

@@ -141,6 +141,10 @@ struct ObservedExchange {
   bool injected = false;   // a fault rule decided this answer
   std::string fault;       // what the rule did ("respond rule=2"); "" when none
   std::string request_id;  // the answer's x-notion-request-id; "" when none
+  // What notion-sim's own stack said of it (x-notion-sim-op-id, -attempt): a recording of the
+  // traffic is keyed by them when every request has them. 0 from any other client.
+  std::uint64_t sim_op_id = 0;
+  std::uint32_t sim_attempt = 0;
   bool committed = false;  // the request changed the server's state
   ExchangeEnd end = ExchangeEnd::kAnswered;
 };

@@ -79,6 +79,9 @@ struct ClientTestOptions {
   // `--log FILE`: the traffic's attempt lines and the judge's decisions (WriteClientLines), after
   // the last run; null: none.
   EventLog* log = nullptr;
+  // `--recording FILE`: the traffic as a recording `notion-sim replay --recording` reads
+  // (WriteDoorRecording), after the last run; empty: none.
+  std::string recording_path;
 };
 
 // Checks what can be checked before starting anything: the command is not empty and can be

@@ -32,6 +32,15 @@
 //   for every create operation of the run whose pages could be told apart (all of them against
 //   serve; against Notion those that carried an idempotency key): how many pages it made. The last
 //   such line counts (a resumed run appends its own).
+// - `test --recording` and `proxy --recording` write the traffic they saw at their door
+//   (WriteDoorRecording): "source": "test" | "proxy", "clock": "door" (arrival times on the door's
+//   clock, not the client's: replay answers after the latencies, it has no answer instants), key
+//   "op_attempt" when requests carried notion-sim's own x-notion-sim-op-id and -attempt (a
+//   `run --live` through the door; its set-up requests, without them, are left out), else
+//   "sequence"; no "targets" (the door cannot tell what the client picked from); the latency is the
+//   door's, from arrival to the exchange's end; a reset or lost answer is "connection_reset", a
+//   hang "timeout", a stalled body "malformed"; keyed recordings end with a commits line of what
+//   the door saw committed.
 // Unknown fields are ignored (a writer may add its own); tokens are never written.
 //
 // Replay turns each line into the fake's decision for that request (DecisionsFromRecording): the
@@ -94,7 +103,8 @@ struct Recording {
   // The "commits" line: create op -> pages the target held after the run; empty without one.
   std::map<std::uint64_t, std::uint32_t> commits;
   bool has_commits = false;
-  bool truncated = false;  // the writer hit its bound: replay is exact only up to there
+  bool truncated = false;   // the writer hit its bound: replay is exact only up to there
+  bool door_clock = false;  // "clock": "door": sent_ms is not on the replayed client's clock
   // The header's "targets" (SimOptions::replay_targets); unset when the writer gave none.
   std::optional<SimOptions::TargetCounts> targets;
 };
@@ -109,6 +119,8 @@ class RecordingWriter {
                                                        bool append = false);
   void OnAttempt(const engine::Request& request, const engine::Response& response, TimeUs sent_us,
                  TimeUs now_us, std::int64_t retry_after_s);
+  // Writes one request's line; sets its seq and occurrence.
+  void Write(RecordedAttempt a);
   // The "commits" line (see the top): create op -> pages the target holds for it.
   void WriteCommits(const std::map<std::uint64_t, std::uint32_t>& commits,
                     const std::string& source);
@@ -121,6 +133,10 @@ class RecordingWriter {
 };
 
 nlohmann::json RecordedAttemptToJson(const RecordedAttempt& a);
+// Writes what a judged door saw (`grouped`, from ClientJudge::Verdict) as a recording (see the
+// top); `header` names the source. kInvalidInput when `path` cannot be written.
+Status WriteDoorRecording(const std::string& path, nlohmann::json header,
+                          const std::vector<checks::JudgedExchange>& grouped);
 // Reads a recording file; kInvalidInput names the file, the line and what is wrong.
 Result<Recording> LoadRecording(const std::string& path);
 // The fake's decision for every recorded request, for SimOptions::replay (see the top).
