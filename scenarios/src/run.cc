@@ -98,6 +98,14 @@ Result<RunResult> RunScenario(const ScenarioSpec& spec, const SimOptions& option
   engine::Rng root(spec.seed);
   auto targets = DiscoverTargets(spec, s.fake, root.Fork("simulator"));
   if (!targets.ok()) return targets.error();
+  if (options.replay_targets) {
+    auto keep = [](std::vector<engine::ObjectId>& ids, std::size_t n) {
+      if (n > 0 && n < ids.size()) ids.resize(n);
+    };
+    keep(targets->pages, options.replay_targets->pages);
+    keep(targets->blocks, options.replay_targets->blocks);
+    keep(targets->users, options.replay_targets->users);
+  }
   if (options.replay) s.fake.faults.SetReplay(*options.replay, options.replay_key);
   if (options.replay_client_view) {
     s.network = sim::NetworkModel::Fixed(0, 0);
