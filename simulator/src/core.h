@@ -442,6 +442,9 @@ struct Core {
                std::string_view kind);
   bool Hidden(const Call& call, const engine::ObjectId& id) const;
   void NotFound(Call& call, std::string_view kind, const engine::ObjectId& id);
+  // The call's target when it is a `kind` the token may act on with `capability`; otherwise the
+  // call fails (404 naming `what`, or Allowed's answer) and the result is nullptr.
+  const Ref* Target(Call& call, Kind kind, std::string_view what, std::uint8_t capability);
   std::uint32_t NewDataSource(const engine::ObjectId& id, const std::string& title,
                               std::vector<PropertyDef> schema, std::uint32_t database,
                               TimeUs now_us);

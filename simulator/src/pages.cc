@@ -96,6 +96,21 @@ bool AttachIcon(Core& m, Call& c, const json& icon, const char* where) {
   return AttachUpload(m, c, id.value_or(ObjectId{}), where);
 }
 
+// body.icon and body.cover: each an object or null; a file upload one names is attached.
+bool AttachIcons(Core& m, Call& c) {
+  for (const char* key : {"icon", "cover"}) {
+    const json& v = Field(*c.body, key);
+    if (!v.is_null() && !v.is_object()) {
+      c.Fail(400, ApiCode::kValidationError,
+             std::string("body failed validation: body.") + key +
+                 " should be an object or `null`, instead was `" + Quoted(v) + "`.");
+      return false;
+    }
+    if (v.is_object() && !AttachIcon(m, c, v, key)) return false;
+  }
+  return true;
+}
+
 void Filtered(Call& c) { c.reply.filter_properties = c.Params("filter_properties"); }
 
 // Notion accepts a title or rich_text value given as the bare array
@@ -270,16 +285,7 @@ void CreatePage(Core& m, Call& c) {
     c.Fail(400, facts->code, facts->message);
     return;
   }
-  for (const char* key : {"icon", "cover"}) {
-    const json& v = Field(*c.body, key);
-    if (!v.is_null() && !v.is_object()) {
-      c.Fail(400, ApiCode::kValidationError,
-             std::string("body failed validation: body.") + key +
-                 " should be an object or `null`, instead was `" + Quoted(v) + "`.");
-      return;
-    }
-    if (v.is_object() && !AttachIcon(m, c, v, key)) return;
-  }
+  if (!AttachIcons(m, c)) return;
   if (props != nullptr && !AttachFiles(m, c, *props)) return;
   std::optional<IdemKey> key = c.idem_key;
   if (!key) key = KeyFromProperties(props);
@@ -308,12 +314,8 @@ void CreatePage(Core& m, Call& c) {
 }
 
 void RetrievePage(Core& m, Call& c) {
-  const Ref* ref = m.Find(c.target);
-  if (ref == nullptr || ref->kind != Kind::kPage) {
-    m.NotFound(c, "page", c.target);
-    return;
-  }
-  if (!m.Allowed(c, c.target, kCapRead, "page")) return;
+  const Ref* ref = m.Target(c, Kind::kPage, "page", kCapRead);
+  if (ref == nullptr) return;
   c.object = c.target;
   c.reply.kind = ReplyKind::kObject;
   c.reply.item = *ref;
@@ -321,12 +323,8 @@ void RetrievePage(Core& m, Call& c) {
 }
 
 void UpdatePage(Core& m, Call& c) {
-  const Ref* ref = m.Find(c.target);
-  if (ref == nullptr || ref->kind != Kind::kPage) {
-    m.NotFound(c, "page", c.target);
-    return;
-  }
-  if (!m.Allowed(c, c.target, kCapUpdate, "page")) return;
+  const Ref* ref = m.Target(c, Kind::kPage, "page", kCapUpdate);
+  if (ref == nullptr) return;
   const std::uint32_t pi = ref->index;
   ExpandShorthand(c, m.SourceOf(m.pages[pi]));
   const json& body = *c.body;
@@ -371,16 +369,7 @@ void UpdatePage(Core& m, Call& c) {
     }
     if (!AttachFiles(m, c, *props)) return;
   }
-  for (const char* key : {"icon", "cover"}) {
-    const json& v = Field(body, key);
-    if (body.contains(key) && !v.is_null() && !v.is_object()) {
-      c.Fail(400, ApiCode::kValidationError,
-             std::string("body failed validation: body.") + key +
-                 " should be an object or `null`, instead was `" + Quoted(v) + "`.");
-      return;
-    }
-    if (v.is_object() && !AttachIcon(m, c, v, key)) return;
-  }
+  if (!AttachIcons(m, c)) return;
   if (const json& locked = Field(body, "is_locked"); !locked.is_null() && !locked.is_boolean()) {
     c.Fail(400, ApiCode::kValidationError,
            "body failed validation: body.is_locked should be a boolean, instead was `" +
@@ -424,12 +413,8 @@ void UpdatePage(Core& m, Call& c) {
 }
 
 void MovePage(Core& m, Call& c) {
-  const Ref* ref = m.Find(c.target);
-  if (ref == nullptr || ref->kind != Kind::kPage) {
-    m.NotFound(c, "page", c.target);
-    return;
-  }
-  if (!m.Allowed(c, c.target, kCapUpdate, "page")) return;
+  const Ref* ref = m.Target(c, Kind::kPage, "page", kCapUpdate);
+  if (ref == nullptr) return;
   const std::uint32_t pi = ref->index;
   const json& parent = Field(*c.body, "parent");
   if (!parent.is_object()) {
@@ -504,12 +489,8 @@ void MovePage(Core& m, Call& c) {
 }
 
 void RetrievePageProperty(Core& m, Call& c) {
-  const Ref* ref = m.Find(c.target);
-  if (ref == nullptr || ref->kind != Kind::kPage) {
-    m.NotFound(c, "page", c.target);
-    return;
-  }
-  if (!m.Allowed(c, c.target, kCapRead, "page")) return;
+  const Ref* ref = m.Target(c, Kind::kPage, "page", kCapRead);
+  if (ref == nullptr) return;
   const PageRec& page = m.pages[ref->index];
   const std::string& want = c.in.target2_text;
   std::string name;
@@ -541,12 +522,8 @@ void RetrievePageProperty(Core& m, Call& c) {
 }
 
 void RetrievePageMarkdown(Core& m, Call& c) {
-  const Ref* ref = m.Find(c.target);
-  if (ref == nullptr || ref->kind != Kind::kPage) {
-    m.NotFound(c, "page", c.target);
-    return;
-  }
-  if (!m.Allowed(c, c.target, kCapRead, "page")) return;
+  const Ref* ref = m.Target(c, Kind::kPage, "page", kCapRead);
+  if (ref == nullptr) return;
   c.object = c.target;
   c.reply.kind = ReplyKind::kMarkdown;
   c.reply.item = *ref;
@@ -566,14 +543,17 @@ json ParseMarkdown(const std::string& markdown) {
   std::string line;
   bool in_code = false;
   std::string code, language;
+  auto code_block = [&]() {
+    blocks.push_back({{"type", "code"},
+                      {"code",
+                       {{"rich_text", TextItem(code)},
+                        {"language", language.empty() ? "plain text" : language}}}});
+  };
   while (std::getline(in, line) && blocks.size() < 1000) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.rfind("```", 0) == 0) {
       if (in_code) {
-        blocks.push_back({{"type", "code"},
-                          {"code",
-                           {{"rich_text", TextItem(code)},
-                            {"language", language.empty() ? "plain text" : language}}}});
+        code_block();
         code.clear();
         in_code = false;
       } else {
@@ -616,24 +596,15 @@ json ParseMarkdown(const std::string& markdown) {
       block("paragraph", line);
     }
   }
-  if (in_code) {
-    blocks.push_back({{"type", "code"},
-                      {"code",
-                       {{"rich_text", TextItem(code)},
-                        {"language", language.empty() ? "plain text" : language}}}});
-  }
+  if (in_code) code_block();
   return blocks;
 }
 
 }  // namespace
 
 void UpdatePageMarkdown(Core& m, Call& c) {
-  const Ref* ref = m.Find(c.target);
-  if (ref == nullptr || ref->kind != Kind::kPage) {
-    m.NotFound(c, "page", c.target);
-    return;
-  }
-  if (!m.Allowed(c, c.target, kCapUpdate, "page")) return;
+  const Ref* ref = m.Target(c, Kind::kPage, "page", kCapUpdate);
+  if (ref == nullptr) return;
   const std::uint32_t pi = ref->index;
   if (m.pages[pi].in_trash) {
     c.Fail(400, ApiCode::kValidationError,
