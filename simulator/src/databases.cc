@@ -264,12 +264,8 @@ void CreateDatabase(Core& m, Call& c) {
 }
 
 void RetrieveDatabase(Core& m, Call& c) {
-  const Ref* ref = m.Find(c.target);
-  if (ref == nullptr || ref->kind != Kind::kDatabase) {
-    m.NotFound(c, "database", c.target);
-    return;
-  }
-  if (!m.Allowed(c, c.target, kCapRead, "database")) return;
+  const Ref* ref = m.Target(c, Kind::kDatabase, "database", kCapRead);
+  if (ref == nullptr) return;
   const DatabaseRec& db = m.databases[ref->index];
   if (c.version == ApiVersion::k20220628 && db.data_sources.size() != 1) {
     MultipleSources(m, c, db, false);
@@ -281,12 +277,8 @@ void RetrieveDatabase(Core& m, Call& c) {
 }
 
 void UpdateDatabase(Core& m, Call& c) {
-  const Ref* ref = m.Find(c.target);
-  if (ref == nullptr || ref->kind != Kind::kDatabase) {
-    m.NotFound(c, "database", c.target);
-    return;
-  }
-  if (!m.Allowed(c, c.target, kCapUpdate, "database")) return;
+  const Ref* ref = m.Target(c, Kind::kDatabase, "database", kCapUpdate);
+  if (ref == nullptr) return;
   const json& body = *c.body;
   const std::uint32_t di = ref->index;
   for (const char* key : {"in_trash", "archived", "is_inline", "is_locked"}) {
@@ -381,24 +373,16 @@ void CreateDataSource(Core& m, Call& c) {
 }
 
 void RetrieveDataSource(Core& m, Call& c) {
-  const Ref* ref = m.Find(c.target);
-  if (ref == nullptr || ref->kind != Kind::kDataSource) {
-    m.NotFound(c, "data source", c.target);
-    return;
-  }
-  if (!m.Allowed(c, c.target, kCapRead, "data source")) return;
+  const Ref* ref = m.Target(c, Kind::kDataSource, "data source", kCapRead);
+  if (ref == nullptr) return;
   c.object = c.target;
   c.reply.kind = ReplyKind::kObject;
   c.reply.item = *ref;
 }
 
 void UpdateDataSource(Core& m, Call& c) {
-  const Ref* ref = m.Find(c.target);
-  if (ref == nullptr || ref->kind != Kind::kDataSource) {
-    m.NotFound(c, "data source", c.target);
-    return;
-  }
-  if (!m.Allowed(c, c.target, kCapUpdate, "data source")) return;
+  const Ref* ref = m.Target(c, Kind::kDataSource, "data source", kCapUpdate);
+  if (ref == nullptr) return;
   const std::uint32_t dsi = ref->index;
   const json& body = *c.body;
   if (!CheckTitle(m, c, body, "title")) return;
@@ -505,12 +489,8 @@ void UpdateDataSource(Core& m, Call& c) {
 }
 
 void ListDataSourceTemplates(Core& m, Call& c) {
-  const Ref* ref = m.Find(c.target);
-  if (ref == nullptr || ref->kind != Kind::kDataSource) {
-    m.NotFound(c, "data source", c.target);
-    return;
-  }
-  if (!m.Allowed(c, c.target, kCapRead, "data source")) return;
+  const Ref* ref = m.Target(c, Kind::kDataSource, "data source", kCapRead);
+  if (ref == nullptr) return;
   const DataSourceRec& ds = m.data_sources[ref->index];
   const std::string name = Lower(c.Param("name").value_or(""));
   std::vector<Ref> all;

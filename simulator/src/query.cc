@@ -750,28 +750,19 @@ void Query(Core& m, Call& c, std::uint32_t dsi) {
 }  // namespace
 
 void QueryDataSource(Core& m, Call& c) {
-  const Ref* ref = m.Find(c.target);
-  if (ref == nullptr && m.config.workspace.unknown_parent == UnknownParent::kCreate) {
+  if (m.Find(c.target) == nullptr && m.config.workspace.unknown_parent == UnknownParent::kCreate) {
     const std::uint32_t db = m.NewDatabase(ObjectId::Random(m.ids), "Auto", ParentKind::kWorkspace,
                                            ObjectId{}, c.now_us);
     m.NewDataSource(c.target, "Auto", {}, db, c.now_us);
-    ref = m.Find(c.target);
   }
-  if (ref == nullptr || ref->kind != Kind::kDataSource) {
-    m.NotFound(c, "data source", c.target);
-    return;
-  }
-  if (!m.Allowed(c, c.target, kCapRead, "data source")) return;
+  const Ref* ref = m.Target(c, Kind::kDataSource, "data source", kCapRead);
+  if (ref == nullptr) return;
   Query(m, c, ref->index);
 }
 
 void QueryDatabase(Core& m, Call& c) {
-  const Ref* ref = m.Find(c.target);
-  if (ref == nullptr || ref->kind != Kind::kDatabase) {
-    m.NotFound(c, "database", c.target);
-    return;
-  }
-  if (!m.Allowed(c, c.target, kCapRead, "database")) return;
+  const Ref* ref = m.Target(c, Kind::kDatabase, "database", kCapRead);
+  if (ref == nullptr) return;
   const DatabaseRec& db = m.databases[ref->index];
   if (db.data_sources.size() != 1) {
     c.Fail(400, ApiCode::kValidationError,
