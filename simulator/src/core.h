@@ -20,6 +20,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <optional>
@@ -598,6 +599,8 @@ inline std::string Str(const nlohmann::json& obj, const char* key) {
 }
 // obj[key] or null (never throws).
 const nlohmann::json& Field(const nlohmann::json& obj, std::string_view key);
+// Fails the call (400 naming body.KEY) unless each of `keys` the body holds is a boolean.
+bool BooleanFields(Call& call, std::initializer_list<const char*> keys);
 // Length as JavaScript counts it (UTF-16 code units), which is what Notion's limits count.
 std::size_t JsLength(std::string_view utf8);
 // Plain text of a rich-text array as sent (text content, equation expression, mentions' text).

@@ -281,15 +281,7 @@ void UpdateDatabase(Core& m, Call& c) {
   if (ref == nullptr) return;
   const json& body = *c.body;
   const std::uint32_t di = ref->index;
-  for (const char* key : {"in_trash", "archived", "is_inline", "is_locked"}) {
-    const json& v = Field(body, key);
-    if (body.contains(key) && !v.is_boolean()) {
-      c.Fail(400, ApiCode::kValidationError,
-             std::string("body failed validation: body.") + key +
-                 " should be a boolean, instead was `" + Quoted(v) + "`.");
-      return;
-    }
-  }
+  if (!BooleanFields(c, {"in_trash", "archived", "is_inline", "is_locked"})) return;
   if (!CheckTitle(m, c, body, "title") || !CheckTitle(m, c, body, "description")) return;
   ParentKind kind = m.databases[di].parent_kind;
   ObjectId parent = m.databases[di].parent;
@@ -386,15 +378,7 @@ void UpdateDataSource(Core& m, Call& c) {
   const std::uint32_t dsi = ref->index;
   const json& body = *c.body;
   if (!CheckTitle(m, c, body, "title")) return;
-  for (const char* key : {"in_trash", "archived"}) {
-    const json& v = Field(body, key);
-    if (body.contains(key) && !v.is_boolean()) {
-      c.Fail(400, ApiCode::kValidationError,
-             std::string("body failed validation: body.") + key +
-                 " should be a boolean, instead was `" + Quoted(v) + "`.");
-      return;
-    }
-  }
+  if (!BooleanFields(c, {"in_trash", "archived"})) return;
   std::vector<PropertyDef> schema = m.data_sources[dsi].schema;
   bool schema_changed = false;
   if (const json& props = Field(body, "properties"); !props.is_null()) {

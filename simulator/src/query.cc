@@ -666,15 +666,7 @@ void Query(Core& m, Call& c, std::uint32_t dsi) {
       return;
     }
   }
-  for (const char* key_name : {"in_trash", "archived"}) {
-    const json& v = Field(body, key_name);
-    if (body.contains(key_name) && !v.is_boolean()) {
-      c.Fail(400, ApiCode::kValidationError,
-             std::string("body failed validation: body.") + key_name +
-                 " should be a boolean, instead was `" + Quoted(v) + "`.");
-      return;
-    }
-  }
+  if (!BooleanFields(c, {"in_trash", "archived"})) return;
   const bool want_trash = Field(body, "in_trash") == true || Field(body, "archived") == true;
   const std::string result_type = Str(body, "result_type");
   if (body.contains("result_type") && result_type != "page" && result_type != "data_source") {

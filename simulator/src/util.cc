@@ -141,6 +141,19 @@ const nlohmann::json& Field(const nlohmann::json& obj, std::string_view key) {
   return it == obj.end() ? kNull : *it;
 }
 
+bool BooleanFields(Call& c, std::initializer_list<const char*> keys) {
+  for (const char* key : keys) {
+    const nlohmann::json& v = Field(*c.body, key);
+    if (c.body->contains(key) && !v.is_boolean()) {
+      c.Fail(400, ApiCode::kValidationError,
+             std::string("body failed validation: body.") + key +
+                 " should be a boolean, instead was `" + Quoted(v) + "`.");
+      return false;
+    }
+  }
+  return true;
+}
+
 std::string PlainText(const nlohmann::json& items) {
   std::string out;
   if (!items.is_array()) return out;
