@@ -581,6 +581,9 @@ struct Civil {
   std::int64_t second_of_day = 0;
 };
 Civil CivilFromUnix(std::int64_t unix_s);
+// ISO 8601 with milliseconds, UTC ("2025-01-01T00:00:00.000Z"), of simulated time `at_us` after
+// the workspace epoch.
+std::string IsoTime(std::int64_t epoch_unix_s, TimeUs at_us);
 // Unix seconds of a civil date (proleptic Gregorian).
 std::int64_t UnixFromCivil(std::int64_t year, unsigned month, unsigned day);
 std::string_view DefaultMessage(engine::ApiCode code);

@@ -69,6 +69,19 @@ Civil CivilFromUnix(std::int64_t unix_s) {
   return c;
 }
 
+std::string IsoTime(std::int64_t epoch_unix_s, TimeUs at_us) {
+  const std::int64_t ms_total = at_us / kUsPerMs;
+  const Civil c = CivilFromUnix(epoch_unix_s + ms_total / 1000);
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ",
+                static_cast<long long>(c.year), c.month, c.day,
+                static_cast<long long>(c.second_of_day / 3600),
+                static_cast<long long>(c.second_of_day / 60 % 60),
+                static_cast<long long>(c.second_of_day % 60),
+                static_cast<long long>(ms_total % 1000));
+  return buf;
+}
+
 std::string_view DefaultMessage(ApiCode code) {
   switch (code) {
     case ApiCode::kInvalidJson:
