@@ -13,19 +13,6 @@ using nlohmann::json;
 
 namespace {
 
-std::string BlockType(const json& block) {
-  if (auto it = block.find("type"); it != block.end() && it->is_string()) {
-    return it->get<std::string>();
-  }
-  for (auto it = block.begin(); it != block.end(); ++it) {
-    if (it.key() != "object" && it.key() != "id" && it.key() != "in_trash" &&
-        it.key() != "archived" && it.key() != "has_children") {
-      return it.key();
-    }
-  }
-  return "";
-}
-
 // The target as a block: a page or block (or a database, which retrieve and delete also take)
 // that the token may act on with `capability`; fails the call (404 or Allowed's answer) otherwise.
 const Ref* TargetBlock(Core& m, Call& c, std::uint8_t capability, bool database_too = false) {
@@ -55,7 +42,7 @@ bool AttachBlockFiles(Core& m, Call& c, const json& children, const std::string&
   if (!children.is_array()) return true;
   for (std::size_t i = 0; i < children.size(); ++i) {
     const json& block = children[i];
-    const std::string type = BlockType(block);
+    const std::string type = BlockTypeOf(block);
     const json& content = Field(block, type);
     const std::string at = where + "[" + std::to_string(i) + "]." + type;
     if (const json& up = Field(content, "file_upload"); up.is_object()) {
@@ -229,7 +216,7 @@ void UpdateBlock(Core& m, Call& c) {
            "Can't edit block that is archived. You must unarchive the block before editing.");
     return;
   }
-  const std::string type = b.content != nullptr ? BlockType(*b.content) : "paragraph";
+  const std::string type = b.content != nullptr ? BlockTypeOf(*b.content) : "paragraph";
   for (auto it = body.begin(); it != body.end(); ++it) {
     if (it.key() == "in_trash" || it.key() == "archived" || it.key() == "type") continue;
     if (it.key() != type) {

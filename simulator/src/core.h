@@ -602,6 +602,9 @@ inline std::string Str(const nlohmann::json& obj, const char* key) {
 }
 // obj[key] or null (never throws).
 const nlohmann::json& Field(const nlohmann::json& obj, std::string_view key);
+// A block's type: its "type" field, else its first key that every block does not have
+// (validate.cc).
+std::string BlockTypeOf(const nlohmann::json& block);
 // Fails the call (400 naming body.KEY) unless each of `keys` the body holds is a boolean.
 bool BooleanFields(Call& call, std::initializer_list<const char*> keys);
 // Length as JavaScript counts it (UTF-16 code units), which is what Notion's limits count.

@@ -208,6 +208,8 @@ bool CheckTitle(Core& m, Call& c, const json& body, const char* key) {
   return m.ValidateRichText(c, Field(body, key), std::string("body.") + key);
 }
 
+}  // namespace
+
 void MultipleSources(Core& m, Call& c, const DatabaseRec& db, bool with_children) {
   c.Fail(400, ApiCode::kValidationError,
          "Databases with multiple data sources are not supported in this API version.");
@@ -220,8 +222,6 @@ void MultipleSources(Core& m, Call& c, const DatabaseRec& db, bool with_children
     c.additional["child_data_source_ids"] = ids_json;
   }
 }
-
-}  // namespace
 
 void CreateDatabase(Core& m, Call& c) {
   if (c.version == ApiVersion::k20220628) {

@@ -24,17 +24,6 @@ std::optional<IdemKey> KeyFromProperties(const json* props) {
   return ParseHexKey(PlainText(*rt));
 }
 
-void MultipleSources(Core& m, Call& c, const DatabaseRec& db) {
-  c.Fail(400, ApiCode::kValidationError,
-         "Databases with multiple data sources are not supported in this API version.");
-  json ids_json = json::array();
-  for (std::uint32_t i : db.data_sources) ids_json.push_back(m.data_sources[i].id.ToString());
-  c.additional = {{"error_type", "multiple_data_sources_for_database"},
-                  {"database_id", db.id.ToString()},
-                  {"child_data_source_ids", ids_json},
-                  {"minimum_api_version", "2025-09-03"}};
-}
-
 // Select / multi_select / status names a page writes that the schema lacks become options, as
 // Notion adds them.
 void LearnOptions(Core& m, DataSourceRec& ds, const json& props) {
@@ -219,7 +208,7 @@ void CreatePage(Core& m, Call& c) {
       const DatabaseRec& db = m.databases[ref->index];
       if (!m.Allowed(c, db.id, kCapInsert, "database")) return;
       if (db.data_sources.size() != 1) {
-        MultipleSources(m, c, db);
+        MultipleSources(m, c, db, /*with_children=*/true);
         return;
       }
       ds = &m.data_sources[db.data_sources[0]];

@@ -757,14 +757,7 @@ void QueryDatabase(Core& m, Call& c) {
   if (ref == nullptr) return;
   const DatabaseRec& db = m.databases[ref->index];
   if (db.data_sources.size() != 1) {
-    c.Fail(400, ApiCode::kValidationError,
-           "Databases with multiple data sources are not supported in this API version.");
-    json ids_json = json::array();
-    for (std::uint32_t i : db.data_sources) ids_json.push_back(m.data_sources[i].id.ToString());
-    c.additional = {{"error_type", "multiple_data_sources_for_database"},
-                    {"database_id", db.id.ToString()},
-                    {"child_data_source_ids", ids_json},
-                    {"minimum_api_version", "2025-09-03"}};
+    MultipleSources(m, c, db, /*with_children=*/true);
     return;
   }
   Query(m, c, db.data_sources[0]);
