@@ -1037,22 +1037,13 @@ std::string SummaryLine(const RunResult& r) {
   }
   int failed = 0;
   for (const auto& g : r.checks.gates) failed += g.passed() ? 0 : 1;
-  char buf[768];
+  char buf[2048];
   std::snprintf(
       buf, sizeof buf,
-      "%s: %s, %llu ops (%llu succeeded, %llu answered, %llu failed, %llu dlq, %llu unfinished), "
-      "%llu attempts, "
-      "p99 %s, %d invariant(s) violated, %d gate(s) failed, virtual %.1f s, wall %.1f ms, "
-      "seed %llu, digest %s",
+      "%s: %s, %s, %llu attempts, %d invariant(s) violated, %d gate(s) failed, virtual %.1f s, "
+      "wall %.1f ms, seed %llu, digest %s",
       r.scenario.c_str(), std::string(checks::RunVerdictName(r.verdict)).c_str(),
-      static_cast<unsigned long long>(s.ops_started),
-      static_cast<unsigned long long>(s.ops_succeeded),
-      static_cast<unsigned long long>(s.ops_succeeded + s.ops_fallback),
-      static_cast<unsigned long long>(s.ops_failed),
-      static_cast<unsigned long long>(s.ops_dead_lettered),
-      static_cast<unsigned long long>(s.ops_unfinished),
-      static_cast<unsigned long long>(s.attempts),
-      DurationText(r.checks.metrics.latency.p99_us).c_str(), violated, failed,
+      WorkText(r).c_str(), static_cast<unsigned long long>(s.attempts), violated, failed,
       static_cast<double>(s.virtual_time_us) / 1e6, r.wall_time_ms,
       static_cast<unsigned long long>(r.seed), s.digest.c_str());
   return buf;
