@@ -157,20 +157,8 @@ class JsonIn {
     }
   }
   void StrArr(const char* k, std::vector<std::string>& v) {
-    v.clear();
-    const json* x = Get(k, "an array of strings");
-    if (x == nullptr) return;
-    if (!x->is_array()) {
-      Fail(k, "expected an array of strings");
-      return;
-    }
-    for (std::size_t i = 0; i < x->size(); ++i) {
-      if (!(*x)[i].is_string()) {
-        Fail(std::string(k) + "/" + std::to_string(i), "expected a string");
-        return;
-      }
-      v.push_back((*x)[i].get<std::string>());
-    }
+    Scalars(k, v, "an array of strings", "expected an array of strings", "expected a string",
+            [](const json& e) { return e.is_string(); });
   }
   template <typename E>
   void Enum(const char* k, E& v, std::string_view (*name)(E), int count) {
@@ -220,20 +208,8 @@ class JsonIn {
     }
   }
   void U64Vec(const char* k, std::vector<std::uint64_t>& v) {
-    v.clear();
-    const json* x = Get(k, "an array");
-    if (x == nullptr) return;
-    if (!x->is_array()) {
-      Fail(k, "expected an array of integers");
-      return;
-    }
-    for (std::size_t i = 0; i < x->size(); ++i) {
-      if (!(*x)[i].is_number_unsigned()) {
-        Fail(std::string(k) + "/" + std::to_string(i), "expected a non-negative integer");
-        return;
-      }
-      v.push_back((*x)[i].get<std::uint64_t>());
-    }
+    Scalars(k, v, "an array", "expected an array of integers", "expected a non-negative integer",
+            [](const json& e) { return e.is_number_unsigned(); });
   }
   void Bool(const char* k, bool& v) {
     if (const json* x = Get(k, "true or false")) {
@@ -284,6 +260,26 @@ class JsonIn {
   }
 
  private:
+  // An array of scalars at k, each passing `ok`; `missing`, `not_array` and `bad_item` word the
+  // errors.
+  template <typename T, typename Ok>
+  void Scalars(const char* k, std::vector<T>& v, const char* missing, const char* not_array,
+               const char* bad_item, Ok ok) {
+    v.clear();
+    const json* x = Get(k, missing);
+    if (x == nullptr) return;
+    if (!x->is_array()) {
+      Fail(k, not_array);
+      return;
+    }
+    for (std::size_t i = 0; i < x->size(); ++i) {
+      if (!ok((*x)[i])) {
+        Fail(std::string(k) + "/" + std::to_string(i), bad_item);
+        return;
+      }
+      v.push_back((*x)[i].get<T>());
+    }
+  }
   const json* Get(const char* k, const char* what) {
     if (error_->has_value()) return nullptr;
     if (!j_.is_object() || !j_.contains(k)) {
