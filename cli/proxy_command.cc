@@ -2,7 +2,7 @@
 // (or another serve).
 //
 //   notion-sim proxy --target https://api.notion.com [SCENARIO] [--port N] [--record FILE]
-//                    [--out DIR] [--duration-s S]
+//                    [--out DIR] [--log FILE] [--duration-s S]
 //
 // Every request to /v1/... is forwarded whole to the target unless the client scenario's faults
 // pre-empt it (429 with Retry-After, 5xx, resets, hangs, edge errors); delays, lost answers
@@ -27,6 +27,8 @@
 #include "notion_sim/scenarios/client_scenario.h"
 #include "notion_sim/scenarios/client_test.h"
 #include "notion_sim/scenarios/conformance.h"
+#include "notion_sim/scenarios/event_log.h"
+#include "notion_sim/scenarios/recording.h"
 #include "notion_sim/simulator/fake_notion.h"
 #include "notion_sim/simulator/forward.h"
 #include "notion_sim/simulator/http_server.h"
@@ -42,6 +44,8 @@ struct ProxyArgs {
   int port = 7701;
   std::string bind = "127.0.0.1";
   std::string record;
+  std::string log_file;
+  std::string recording;
   std::string out_dir;
   std::optional<std::uint64_t> seed;
   std::string admin_token_env;
@@ -83,6 +87,17 @@ int Proxy(const ProxyArgs& args) {
       return kExitBadInput;
     }
     recorder = std::move(opened).value();
+  }
+  std::unique_ptr<ns::scenarios::EventLog> log;
+  if (!args.log_file.empty()) {
+    std::vector<std::string> secrets;
+    for (const auto& t : spec.tenants) secrets.push_back(t.token);
+    auto opened = ns::scenarios::EventLog::Open(args.log_file, std::move(secrets));
+    if (!opened.ok()) {
+      std::cerr << me << "--log: " << opened.error().message << "\n";
+      return kExitBadInput;
+    }
+    log = std::move(opened).value();
   }
   if (!args.out_dir.empty()) {
     std::error_code ec;
@@ -175,8 +190,33 @@ int Proxy(const ProxyArgs& args) {
   server.Stop();
 
   const TimeUs end_us = clock.NowUs();
-  ns::scenarios::RunResult result =
-      ns::scenarios::ClientVerdictResult(spec, observer.Verdict(), end_us);
+  std::vector<ns::checks::JudgedExchange> grouped;
+  const ns::checks::ClientVerdict verdict =
+      observer.Verdict({}, {}, log != nullptr || !args.recording.empty() ? &grouped : nullptr);
+  if (log != nullptr) {
+    log->SetScenario(spec.name);
+    log->Write({{"kind", "run"},
+                {"t_ms", 0},
+                {"seed", spec.seed},
+                {"mode", "proxy"},
+                {"target", target.target()}});
+    ns::scenarios::WriteClientLines(*log, grouped, verdict);
+    log->Close();
+    std::cerr << me << "log: " << log->Note() << "\n";
+  }
+  if (!args.recording.empty()) {
+    const nlohmann::json header = {{"source", "proxy"},
+                                   {"scenario", spec.name},
+                                   {"seed", spec.seed},
+                                   {"base_url", target.target()}};
+    if (auto st = ns::scenarios::WriteDoorRecording(args.recording, header, grouped); !st.ok()) {
+      std::cerr << me << "--recording: " << st.error().message << "\n";
+      return kExitFailed;
+    }
+    std::cerr << me << "recording of " << grouped.size() << " request(s) in " << args.recording
+              << " (notion-sim replay --recording " << args.recording << " SCENARIO)\n";
+  }
+  ns::scenarios::RunResult result = ns::scenarios::ClientVerdictResult(spec, verdict, end_us);
   result.base_url = server.BaseUrl();
   result.reproduce = "notion-sim proxy --target " + target.target() +
                      (args.scenario.empty() ? std::string() : " " + args.scenario) + " --seed " +
@@ -241,6 +281,12 @@ Command AddProxyCommand(CLI::App& app) {
   cmd->add_option("--bind", args->bind, "address to listen on")->capture_default_str();
   cmd->add_option("--record", args->record,
                   "write every forwarded exchange to this JSON Lines file, tokens redacted");
+  cmd->add_option("--log", args->log_file,
+                  "write one JSON line per request and per judge decision to FILE at exit, grouped "
+                  "into operations (notion-sim log FILE --op ID tells one's story)");
+  cmd->add_option("--recording", args->recording,
+                  "write the traffic at exit as a recording notion-sim replay --recording reads "
+                  "(--record writes exchanges for conformance)");
   cmd->add_option("--out", args->out_dir,
                   "write the result, summary.md, junit.xml and HTML here at exit");
   cmd->add_option("--seed", args->seed, "override the scenario's seed (fault decisions)");

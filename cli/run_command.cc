@@ -302,11 +302,7 @@ int Run(const RunArgs& args, ns::scenarios::SimOptions sim) {
   if (event_log) {
     event_log->Close();
     if (!out.quiet()) {
-      std::cerr << "log: " << event_log->lines() << " line(s) in " << args.log_file
-                << (event_log->dropped() > 0
-                        ? " (" + std::to_string(event_log->dropped()) + " dropped past the bound)"
-                        : std::string())
-                << "; one operation's story: notion-sim log " << args.log_file << " --op ID\n";
+      std::cerr << "log: " << event_log->Note() << "\n";
     }
   }
   for (const std::string& f : failures) std::cerr << "\n" << f << "\n";
@@ -443,10 +439,7 @@ Command AddReplayCommand(CLI::App& app) {
                                  << " was cut at its bound; requests past it are answered "
                                     "normally\n";
                      }
-                     sim.replay = ns::scenarios::DecisionsFromRecording(*rec);
-                     sim.replay_key = rec->key == "sequence" ? ns::sim::ReplayKey::kSequence
-                                                             : ns::sim::ReplayKey::kOpAttempt;
-                     sim.replay_client_view = true;
+                     sim = ns::scenarios::ReplayOptions(*rec);
                      return Run(*args, std::move(sim));
                    }
                    if (args->journal.empty()) {

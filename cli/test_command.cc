@@ -1,6 +1,7 @@
 // notion-sim test: a team's real integration, in any language, judged under a client scenario.
 //
-//   notion-sim test SCENARIO [--out DIR] [--seed N] [--quiet] -- CMD [ARGS...]
+//   notion-sim test SCENARIO [--out DIR] [--seed N] [--log FILE] [--recording FILE] [--quiet]
+//                   -- CMD [ARGS...]
 //
 // Serves the fake on loopback with the scenario's world and faults, runs CMD against it (see
 // scenarios/client_test.h for its environment), judges what the fake saw and writes the same
@@ -19,6 +20,7 @@
 #include "notion_sim/reports/result_json.h"
 #include "notion_sim/scenarios/client_scenario.h"
 #include "notion_sim/scenarios/client_test.h"
+#include "notion_sim/scenarios/event_log.h"
 
 namespace notion_sim::cli {
 namespace {
@@ -30,6 +32,8 @@ struct TestArgs {
   std::vector<std::string> command;
   std::string out_dir = "out";
   std::optional<std::uint64_t> seed;
+  std::string log_file;
+  std::string recording;
   bool quiet = false;
 };
 
@@ -45,6 +49,7 @@ int Test(const TestArgs& args) {
   options.command = args.command;
   options.out_dir = args.out_dir;
   options.progress = args.quiet ? nullptr : &std::cerr;
+  options.recording_path = args.recording;
   if (auto st = ns::scenarios::CheckClientTest(*spec, options); !st.ok()) {
     std::cerr << me << st.error().message << "\n";
     return kExitBadInput;
@@ -56,8 +61,24 @@ int Test(const TestArgs& args) {
                                         : std::string())
               << ", each within " << spec->duration_us / kUsPerSec << " s\n";
   }
+  std::unique_ptr<ns::scenarios::EventLog> log;
+  if (!args.log_file.empty()) {
+    std::vector<std::string> secrets;
+    for (const auto& t : spec->tenants) secrets.push_back(t.token);
+    auto opened = ns::scenarios::EventLog::Open(args.log_file, std::move(secrets));
+    if (!opened.ok()) {
+      std::cerr << me << "--log: " << opened.error().message << "\n";
+      return kExitBadInput;
+    }
+    log = std::move(opened).value();
+    options.log = log.get();
+  }
   const auto started = std::chrono::system_clock::now();
   auto result = ns::scenarios::RunClientTest(*spec, options);
+  if (log) {
+    log->Close();
+    if (!args.quiet) std::cerr << me << "log: " << log->Note() << "\n";
+  }
   if (!result.ok()) {
     std::cerr << me << result.error().message << "\n";
     return result.error().code == ns::ErrorCode::kInvalidInput ? kExitBadInput : kExitFailed;
@@ -86,8 +107,12 @@ int Test(const TestArgs& args) {
   if (!held) {
     std::cerr << "\n" << spec->name << " failed:\n";
     for (const auto& inv : result->checks.invariants) {
-      if (!inv.held())
-        std::cerr << "  invariant " << inv.name << ": " << inv.first_violation << "\n";
+      if (inv.held()) continue;
+      std::cerr << "  invariant " << inv.name << ": " << inv.first_violation << "\n";
+      if (!args.log_file.empty() && !inv.violations.empty() && inv.violations[0].op_id != 0) {
+        std::cerr << "  its story: notion-sim log " << args.log_file << " --op "
+                  << inv.violations[0].op_id << "\n";
+      }
     }
     std::cerr << "  reproduce: " << result->reproduce << "\n";
   }
@@ -114,6 +139,11 @@ Command AddTestCommand(CLI::App& app) {
   cmd->add_option("--out", args->out_dir, "Directory for results and the runs' output")
       ->capture_default_str();
   cmd->add_option("--seed", args->seed, "Override the scenario's seed (ids, fault decisions)");
+  cmd->add_option("--log", args->log_file,
+                  "Write one JSON line per request the command made and per judge decision to "
+                  "FILE, grouped into operations (notion-sim log FILE --op ID tells one's story)");
+  cmd->add_option("--recording", args->recording,
+                  "Write the traffic as a recording notion-sim replay --recording reads");
   cmd->add_flag("--quiet", args->quiet, "No progress on stderr");
   return Command{cmd, [args] { return Test(*args); }};
 }

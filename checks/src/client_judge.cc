@@ -101,10 +101,10 @@ class Collector {
       : name_(name), on_(on), max_kept_(max_kept) {}
   bool on() const { return on_; }
   void Checked(std::uint64_t n = 1) { checked_ += n; }
-  void Violate(TimeUs at_us, std::string text) {
+  void Violate(TimeUs at_us, std::string text, std::uint64_t op = 0) {
     if (!on_) return;
     ++count_;
-    if (kept_.size() < max_kept_) kept_.push_back(Violation{at_us, 0, std::move(text), {}});
+    if (kept_.size() < max_kept_) kept_.push_back(Violation{at_us, op, std::move(text), {}});
   }
   InvariantResult Result() const {
     InvariantResult r;
@@ -275,7 +275,8 @@ void ClientJudge::Clear() {
 }
 
 ClientVerdict ClientJudge::Verdict(const std::vector<CommandOutcome>& runs,
-                                   const std::vector<ExpectOutcome>& expects) const {
+                                   const std::vector<ExpectOutcome>& expects,
+                                   std::vector<JudgedExchange>* grouped) const {
   const ClientJudgeConfig& cfg = config_;
   // An exchange as evidence, with the idempotency key that made it the same as another.
   auto line_of = [&cfg](const Record& r) {
@@ -386,6 +387,22 @@ ClientVerdict ClientJudge::Verdict(const std::vector<CommandOutcome>& runs,
         over_budget = false;
       }
 
+      // The operation this request is an attempt of: its chain's, when it repeats a failed one.
+      auto [it, fresh] = chains.try_emplace(r.identity);
+      Chain& chain = it->second;
+      const bool repeat = !fresh && !Succeeded(chain.last->x);
+      const std::uint64_t op = (repeat ? chain.first->seq : r.seq) + 1;
+      if (grouped != nullptr) {
+        JudgedExchange g;
+        g.x = &r.x;
+        g.op = op;
+        g.attempt = repeat ? chain.attempts + 1 : 1;
+        if (repeat && chain.last->x.ended_us <= x.arrived_us) {
+          g.gap_us = x.arrived_us - chain.last->x.ended_us;
+        }
+        grouped->push_back(g);
+      }
+
       // retry_after_respected.
       while (next_wait < waits.size() && waits[next_wait]->x.answered_us < x.arrived_us) {
         active.push_back(waits[next_wait++]);
@@ -403,18 +420,18 @@ ClientVerdict ClientJudge::Verdict(const std::vector<CommandOutcome>& runs,
                                x.arrived_us <= w->x.answered_us + cfg.in_flight_us;
         if (in_flight) continue;
         const TimeUs early_us = *w->x.retry_after_until_us - x.arrived_us;
-        retry_after.Violate(x.arrived_us, "token " + who + ": a request " + MsText(early_us) +
-                                              " before the Retry-After of an earlier answer ran "
-                                              "out (at " +
-                                              FormatTime(*w->x.retry_after_until_us) + ")" +
-                                              line_of(*w) + line_of(r));
+        retry_after.Violate(x.arrived_us,
+                            "token " + who + ": a request " + MsText(early_us) +
+                                " before the Retry-After of an earlier answer ran "
+                                "out (at " +
+                                FormatTime(*w->x.retry_after_until_us) + ")" + line_of(*w) +
+                                line_of(r),
+                            op);
         break;
       }
 
       // Chains of the same request: attempts_bounded, backoff, no_unsafe_retry.
-      auto [it, fresh] = chains.try_emplace(r.identity);
-      Chain& chain = it->second;
-      if (!fresh && !Succeeded(chain.last->x)) {
+      if (repeat) {
         const Record& prev = *chain.last;
         ++tt.repeats;
         ++chain.attempts;
@@ -424,10 +441,11 @@ ClientVerdict ClientJudge::Verdict(const std::vector<CommandOutcome>& runs,
           backoff.Checked();
           const TimeUs gap_us = x.arrived_us - prev.x.ended_us;
           if (gap_us < cfg.min_gap_us) {
-            backoff.Violate(x.arrived_us, "token " + who + ": repeated " + MsText(gap_us) +
-                                              " after its failure ended (at least " +
-                                              MsText(cfg.min_gap_us) + " expected)" +
-                                              line_of(prev) + line_of(r));
+            backoff.Violate(x.arrived_us,
+                            "token " + who + ": repeated " + MsText(gap_us) +
+                                " after its failure ended (at least " + MsText(cfg.min_gap_us) +
+                                " expected)" + line_of(prev) + line_of(r),
+                            op);
           }
         }
         if (MakesSomething(r.operation)) {
@@ -437,16 +455,19 @@ ClientVerdict ClientJudge::Verdict(const std::vector<CommandOutcome>& runs,
                            "token " + who + ": " + x.method + " " + x.path +
                                " repeated after a failure that may have applied it, with no "
                                "lookup in between" +
-                               line_of(prev) + line_of(r));
+                               line_of(prev) + line_of(r),
+                           op);
           }
         }
         if (chain.attempts > cfg.max_attempts && !chain.reported) {
           chain.reported = true;
-          bounded.Violate(x.arrived_us, "token " + who + ": the same request sent " +
-                                            std::to_string(chain.attempts) +
-                                            " times in a row without a success (max_attempts " +
-                                            std::to_string(cfg.max_attempts) + ")" +
-                                            line_of(*chain.first) + line_of(prev) + line_of(r));
+          bounded.Violate(x.arrived_us,
+                          "token " + who + ": the same request sent " +
+                              std::to_string(chain.attempts) +
+                              " times in a row without a success (max_attempts " +
+                              std::to_string(cfg.max_attempts) + ")" + line_of(*chain.first) +
+                              line_of(prev) + line_of(r),
+                          op);
         }
       } else {
         bounded.Checked();
@@ -463,10 +484,12 @@ ClientVerdict ClientJudge::Verdict(const std::vector<CommandOutcome>& runs,
         duplicates.Checked();
         const auto earlier = failed_creates.find(r.identity);
         if (earlier != failed_creates.end()) {
-          duplicates.Violate(x.arrived_us, "token " + who + ": " + x.method + " " + x.path +
-                                               " committed again after an identical one had "
-                                               "committed and its answer failed" +
-                                               line_of(*earlier->second) + line_of(r));
+          duplicates.Violate(x.arrived_us,
+                             "token " + who + ": " + x.method + " " + x.path +
+                                 " committed again after an identical one had "
+                                 "committed and its answer failed" +
+                                 line_of(*earlier->second) + line_of(r),
+                             op);
         }
         if (!Succeeded(x)) failed_creates.try_emplace(r.identity, rp);
       }

@@ -93,6 +93,13 @@ void EventLog::Close() {
   closed_ = true;
 }
 
+std::string EventLog::Note() const {
+  return std::to_string(lines_) + " line(s) in " + path_ +
+         (dropped_ > 0 ? " (" + std::to_string(dropped_) + " dropped past the bound)"
+                       : std::string()) +
+         "; one operation's story: notion-sim log " + path_ + " --op ID";
+}
+
 std::string TraceIdFor(std::uint64_t op_id) {
   return engine::HexDigest(engine::Mix64(op_id ^ 0x6E6F74696F6E2D73ULL));
 }
@@ -126,6 +133,43 @@ json AttemptLine(const engine::Request& request, const engine::Response& respons
   if (request.reconcile_lookup && response.ok()) line["found"] = response.found;
   if (response.injected) line["injected"] = true;
   return line;
+}
+
+void WriteClientLines(EventLog& log, const std::vector<checks::JudgedExchange>& grouped,
+                      const checks::ClientVerdict& verdict) {
+  for (const checks::JudgedExchange& g : grouped) {
+    const checks::ObservedExchange& x = *g.x;
+    json line = Base("attempt", x.arrived_us);
+    AddOp(line, g.op, g.attempt);
+    line["token"] = x.token;
+    line["method"] = x.method;
+    line["path"] = x.query.empty() ? x.path : x.path + "?" + x.query.substr(0, 256);
+    if (x.end == checks::ExchangeEnd::kAnswered || x.end == checks::ExchangeEnd::kStalled) {
+      line["status"] = x.status;
+      if (!x.code.empty()) line["code"] = x.code;
+    }
+    if (x.end != checks::ExchangeEnd::kAnswered) {
+      line["outcome"] = checks::ExchangeEndName(x.end);
+    }
+    line["latency_ms"] = Ms3(x.ended_us - x.arrived_us);
+    if (!x.retry_after.empty()) line["retry_after"] = x.retry_after.substr(0, 64);
+    if (!x.request_id.empty()) line["request_id"] = x.request_id.substr(0, 64);
+    if (x.injected) {
+      line["injected"] = true;
+      line["fault"] = x.fault;
+    }
+    if (g.gap_us) line["gap_ms"] = Ms3(*g.gap_us);
+    log.Write(line);
+  }
+  for (const checks::InvariantResult& inv : verdict.invariants) {
+    for (const checks::Violation& v : inv.violations) {
+      json line = Base("judge", v.at_us);
+      AddOp(line, v.op_id, 0);
+      line["check"] = inv.name;
+      line["text"] = v.text.substr(0, v.text.find('\n'));
+      log.Write(line);
+    }
+  }
 }
 
 void RunLogger::OnAttempt(const engine::Request& request, const engine::Response& response,
@@ -319,7 +363,11 @@ std::string Sentence(const json& l) {
     if (l.contains("retry_after")) s += ", Retry-After " + Str(l, "retry_after");
     if (l.contains("found")) s += Flag(l, "found") ? ", the page is there" : ", no page";
     if (l.contains("request_id")) s += " (request id " + Str(l, "request_id") + ")";
-    if (Flag(l, "injected")) s += " [injected]";
+    if (Flag(l, "injected")) {
+      s += l.contains("fault") ? " [injected: " + Str(l, "fault") + "]" : " [injected]";
+    }
+    if (l.contains("gap_ms"))
+      s += ", sent " + Num(l, "gap_ms") + " ms after the previous one ended";
     return s;
   }
   if (kind == "retry") {
@@ -373,6 +421,7 @@ std::string Sentence(const json& l) {
   if (kind == "op_finished") {
     return "ended " + Str(l, "status") + " after " + Num(l, "attempts") + " attempt(s)";
   }
+  if (kind == "judge") return "the judge flagged it: " + Str(l, "check") + ": " + Str(l, "text");
   if (kind == "request") {
     return "serve answered " + Str(l, "method") + " " + Str(l, "path") + " " + Str(l, "status") +
            (l.contains("fault") ? " (" + Str(l, "fault") + ")" : "");

@@ -27,6 +27,7 @@
 #include "notion_sim/engine/retry_after.h"
 #include "notion_sim/engine/rng.h"
 #include "notion_sim/engine/trace.h"
+#include "notion_sim/scenarios/recording.h"
 #include "notion_sim/simulator/fake_notion.h"
 #include "notion_sim/simulator/http_server.h"
 #include "notion_sim/simulator/redact.h"
@@ -266,6 +267,9 @@ checks::ObservedExchange ToObservedExchange(const sim::DoorExchange& d) {
   }
   x.injected = d.injected;
   x.fault = d.fault;
+  x.request_id = d.request_id;
+  x.sim_op_id = d.op_id;
+  x.sim_attempt = d.attempt;
   x.committed = d.committed;
   x.end = EndOf(d.end);
   return x;
@@ -296,11 +300,11 @@ std::size_t ClientObserver::observed() const {
   return judge_.size();
 }
 
-checks::ClientVerdict ClientObserver::Verdict(
-    const std::vector<checks::CommandOutcome>& runs,
-    const std::vector<checks::ExpectOutcome>& expects) const {
+checks::ClientVerdict ClientObserver::Verdict(const std::vector<checks::CommandOutcome>& runs,
+                                              const std::vector<checks::ExpectOutcome>& expects,
+                                              std::vector<checks::JudgedExchange>* grouped) const {
   std::lock_guard<std::mutex> lock(mu_);
-  return judge_.Verdict(runs, expects);
+  return judge_.Verdict(runs, expects, grouped);
 }
 
 std::string ShellQuote(const std::vector<std::string>& argv) {
@@ -455,6 +459,14 @@ Status CheckClientTest(const ClientScenario& spec, const ClientTestOptions& opti
   std::filesystem::create_directories(options.out_dir, ec);
   if (ec || !std::filesystem::is_directory(options.out_dir, ec)) {
     return InvalidInput("--out " + options.out_dir + ": cannot make the directory");
+  }
+  if (!options.recording_path.empty()) {  // before the runs, not after them
+    const std::filesystem::path parent =
+        std::filesystem::path(options.recording_path).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+    if (!std::ofstream(options.recording_path, std::ios::app)) {
+      return InvalidInput("--recording: cannot write " + options.recording_path);
+    }
   }
   return {};
 }
@@ -618,18 +630,33 @@ Result<RunResult> RunClientTest(const ClientScenario& spec, const ClientTestOpti
   server.Stop();
   const TimeUs end_us = clock.NowUs();
   std::vector<checks::ExpectOutcome> expects = EvaluateExpectations(fake, spec.expect, own.token);
-  const checks::ClientVerdict verdict = observer.Verdict(outcomes, expects);
+  std::vector<checks::JudgedExchange> grouped;
+  const checks::ClientVerdict verdict = observer.Verdict(
+      outcomes, expects,
+      options.log != nullptr || !options.recording_path.empty() ? &grouped : nullptr);
+  if (options.log != nullptr) {
+    options.log->SetScenario(spec.name);
+    options.log->Write({{"kind", "run"},
+                        {"t_ms", 0},
+                        {"seed", spec.seed},
+                        {"mode", "test"},
+                        {"command", command}});
+    WriteClientLines(*options.log, grouped, verdict);
+  }
+  if (!options.recording_path.empty()) {
+    const json header = {
+        {"source", "test"},           {"scenario", spec.name},        {"seed", spec.seed},
+        {"scenario_hash", spec.hash}, {"base_url", server.BaseUrl()}, {"command", command}};
+    if (Status st = WriteDoorRecording(options.recording_path, header, grouped); !st.ok()) {
+      return st.error();
+    }
+  }
 
   RunResult result = ClientVerdictResult(spec, verdict, end_us);
   result.base_url = server.BaseUrl();
   result.reproduce = "notion-sim test " + ShellQuote({spec.path}) + " --seed " +
                      std::to_string(spec.seed) + " -- " + command;
-  const sim::FakeStats& stats = fake.stats();
-  result.server_requests = stats.requests;
-  result.server_writes = stats.writes;
-  result.server_faults_injected = stats.faults_injected;
-  result.server_rate_limited = stats.rate_limited;
-  result.server_pages = fake.page_count();
+  CountServer(fake, result);
   result.client->command = command;
   result.client->runs = std::move(runs);
   result.client->expects = std::move(expects);

@@ -625,9 +625,16 @@ Result<RunResult> RunScenarioLive(const ScenarioSpec& spec, const LiveOptions& o
     observers.trace.AddSink(logger.get());
   }
   if (!options.recording_path.empty()) {
-    const json header = {{"scenario", spec.name},        {"seed", spec.seed},
-                         {"scenario_hash", spec.hash},   {"source", "run --live"},
-                         {"base_url", options.base_url}, {"key", "op_attempt"}};
+    const json header = {{"scenario", spec.name},
+                         {"seed", spec.seed},
+                         {"scenario_hash", spec.hash},
+                         {"source", "run --live"},
+                         {"base_url", options.base_url},
+                         {"key", "op_attempt"},
+                         {"targets",
+                          {{"pages", targets->pages.size()},
+                           {"blocks", targets->blocks.size()},
+                           {"users", targets->users.size()}}}};
     auto opened =
         RecordingWriter::Open(options.recording_path, header, options.resume && !st.began_anew());
     if (!opened.ok()) return opened.error();

@@ -1,5 +1,6 @@
 #include "notion_sim/scenarios/recording.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -57,10 +58,8 @@ Result<std::unique_ptr<RecordingWriter>> RecordingWriter::Open(const std::string
 void RecordingWriter::OnAttempt(const engine::Request& request, const engine::Response& response,
                                 TimeUs sent_us, TimeUs now_us, std::int64_t retry_after_s) {
   RecordedAttempt a;
-  a.seq = ++seq_;
   a.op_id = request.op_id;
   a.attempt = request.attempt;
-  a.occurrence = seen_[{request.op_id, request.attempt}]++;
   a.lookup = request.reconcile_lookup;
   a.tenant = request.tenant;
   a.method = request.method;
@@ -75,7 +74,71 @@ void RecordingWriter::OnAttempt(const engine::Request& request, const engine::Re
   a.retry_after_s = response.retry_after.empty() ? -1 : retry_after_s;
   a.found = response.found;
   a.request_id = response.request_id;
+  Write(std::move(a));
+}
+
+void RecordingWriter::Write(RecordedAttempt a) {
+  a.seq = ++seq_;
+  a.occurrence = seen_[{a.op_id, a.attempt}]++;
   log_->Write(RecordedAttemptToJson(a));
+}
+
+Status WriteDoorRecording(const std::string& path, json header,
+                          const std::vector<checks::JudgedExchange>& grouped) {
+  // Keyed when notion-sim's own stack sent the traffic; then requests without an operation (the
+  // run's own set-up: discovery, seeded pages) are left out, as the replay does not send them.
+  const bool keyed = std::any_of(grouped.begin(), grouped.end(),
+                                 [](const auto& g) { return g.x->sim_op_id != 0; });
+  std::vector<const checks::ObservedExchange*> order;
+  for (const checks::JudgedExchange& g : grouped) {
+    if (!keyed || g.x->sim_op_id != 0) order.push_back(g.x);
+  }
+  std::stable_sort(order.begin(), order.end(),
+                   [](const auto* a, const auto* b) { return a->arrived_us < b->arrived_us; });
+  header["key"] = keyed ? "op_attempt" : "sequence";
+  header["clock"] = "door";
+  auto writer = RecordingWriter::Open(path, header);
+  if (!writer.ok()) return writer.error();
+  std::map<std::uint64_t, std::uint32_t> commits;
+  for (const checks::ObservedExchange* x : order) {
+    RecordedAttempt a;
+    a.op_id = keyed ? x->sim_op_id : 0;
+    a.attempt = keyed ? x->sim_attempt : 0;
+    a.method = engine::ParseMethod(x->method).value_or(engine::Method::kGet);
+    a.path = x->query.empty() ? x->path : x->path + "?" + x->query.substr(0, 256);
+    if (const auto route = engine::ParseRoute(a.method, x->path)) a.operation = route->operation;
+    a.sent_us = x->arrived_us;
+    a.latency_us = std::max<TimeUs>(0, x->ended_us - x->arrived_us);
+    switch (x->end) {
+      case checks::ExchangeEnd::kAnswered:
+        a.outcome = TransportOutcome::kResponse;
+        break;
+      case checks::ExchangeEnd::kHung:
+        a.outcome = TransportOutcome::kTimeout;
+        break;
+      case checks::ExchangeEnd::kStalled:
+        a.outcome = TransportOutcome::kMalformed;
+        break;
+      default:  // reset, lost
+        a.outcome = TransportOutcome::kConnectionReset;
+        break;
+    }
+    a.status = x->status;
+    a.code = engine::ParseApiCode(x->code);
+    a.edge = x->fault.rfind("html_edge", 0) == 0;
+    if (x->retry_after_until_us) {
+      const TimeUs wait_us = std::max<TimeUs>(0, *x->retry_after_until_us - x->answered_us);
+      a.retry_after_s = (wait_us + kUsPerSec - 1) / kUsPerSec;
+    }
+    a.request_id = x->request_id;
+    if (keyed && a.operation != engine::Operation::kCount && engine::IsCreate(a.operation)) {
+      commits[a.op_id] += x->committed ? 1 : 0;
+    }
+    (*writer)->Write(std::move(a));
+  }
+  if (keyed) (*writer)->WriteCommits(commits, "door");
+  (*writer)->Close();
+  return {};
 }
 
 void RecordingWriter::WriteCommits(const std::map<std::uint64_t, std::uint32_t>& commits,
@@ -147,6 +210,24 @@ Result<Recording> LoadRecording(const std::string& path) {
       r.scenario = j.value("scenario", std::string());
       r.seed = j.value("seed", std::uint64_t{0});
       r.scenario_hash = j.value("scenario_hash", std::string());
+      r.door_clock = j.contains("clock") && j["clock"] == "door";
+      if (j.contains("targets")) {
+        const json& t = j["targets"];
+        auto count = [&t](const char* key) -> std::optional<std::size_t> {
+          if (!t.is_object() || !t.contains(key)) return std::size_t{0};
+          if (!t[key].is_number_unsigned() || t[key].get<std::uint64_t>() > 1'000'000) {
+            return std::nullopt;
+          }
+          return static_cast<std::size_t>(t[key].get<std::uint64_t>());
+        };
+        const auto pages = count("pages"), blocks = count("blocks"), users = count("users");
+        if (!t.is_object() || !pages || !blocks || !users) {
+          return bad(
+              "targets: expected {\"pages\": N, \"blocks\": N, \"users\": N} (0 to "
+              "1,000,000 each)");
+        }
+        r.targets = SimOptions::TargetCounts{*pages, *blocks, *users};
+      }
       header = true;
       continue;
     }
@@ -207,6 +288,16 @@ Result<Recording> LoadRecording(const std::string& path) {
   return r;
 }
 
+SimOptions ReplayOptions(const Recording& recording) {
+  SimOptions o;
+  o.replay = DecisionsFromRecording(recording);
+  o.replay_key =
+      recording.key == "sequence" ? sim::ReplayKey::kSequence : sim::ReplayKey::kOpAttempt;
+  o.replay_client_view = true;
+  o.replay_targets = recording.targets;
+  return o;
+}
+
 std::vector<sim::RecordedDecision> DecisionsFromRecording(const Recording& recording) {
   // Which create attempts that got no 2xx were applied (by seq). Candidates: lost or non-edge
   // 503'd creates; a later lookup of the same operation that found the page vouches for the
@@ -260,6 +351,12 @@ std::vector<sim::RecordedDecision> DecisionsFromRecording(const Recording& recor
     rd.occurrence = a.occurrence;
     sim::FaultDecision& d = rd.decision;
     d.delay_us = a.latency_us;
+    // The recorded instant of the answer, on the run's own clock (a "sequence" recording's clock
+    // is another program's).
+    if (recording.key == "op_attempt" && !recording.door_clock &&
+        a.outcome != TransportOutcome::kTimeout) {
+      rd.sent_us = a.sent_us;
+    }
     const bool was_applied = applied.count(a.seq) > 0;
     switch (a.outcome) {
       case TransportOutcome::kTimeout:

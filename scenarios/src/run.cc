@@ -76,6 +76,15 @@ std::string Reproduce(const ScenarioSpec& spec) {
 
 }  // namespace
 
+void CountServer(const sim::FakeNotion& fake, RunResult& result) {
+  const sim::FakeStats& stats = fake.stats();
+  result.server_requests = stats.requests;
+  result.server_writes = stats.writes;
+  result.server_faults_injected = stats.faults_injected;
+  result.server_rate_limited = stats.rate_limited;
+  result.server_pages = fake.page_count();
+}
+
 Result<RunResult> RunScenario(const ScenarioSpec& spec, const SimOptions& options) {
   auto sections = PrepareSections(spec);
   if (!sections.ok()) return sections.error();
@@ -98,6 +107,14 @@ Result<RunResult> RunScenario(const ScenarioSpec& spec, const SimOptions& option
   engine::Rng root(spec.seed);
   auto targets = DiscoverTargets(spec, s.fake, root.Fork("simulator"));
   if (!targets.ok()) return targets.error();
+  if (options.replay_targets) {
+    auto keep = [](std::vector<engine::ObjectId>& ids, std::size_t n) {
+      if (n > 0 && n < ids.size()) ids.resize(n);
+    };
+    keep(targets->pages, options.replay_targets->pages);
+    keep(targets->blocks, options.replay_targets->blocks);
+    keep(targets->users, options.replay_targets->users);
+  }
   if (options.replay) s.fake.faults.SetReplay(*options.replay, options.replay_key);
   if (options.replay_client_view) {
     s.network = sim::NetworkModel::Fixed(0, 0);
@@ -169,12 +186,7 @@ Result<RunResult> RunScenario(const ScenarioSpec& spec, const SimOptions& option
   if (options.replay) {
     result.reproduce += " (replayed with recorded fault decisions: notion-sim replay)";
   }
-  const sim::FakeStats& stats = fake.stats();
-  result.server_requests = stats.requests;
-  result.server_writes = stats.writes;
-  result.server_faults_injected = stats.faults_injected;
-  result.server_rate_limited = stats.rate_limited;
-  result.server_pages = fake.page_count();
+  CountServer(fake, result);
   if (consumer) result.webhooks = consumer->Result();
   return result;
 }

@@ -287,7 +287,13 @@ FaultDecision FaultPlan::Decide(const FaultContext& c) {
                          : std::make_tuple(c.op_id, c.attempt,
                                            replay_->seen[std::make_pair(c.op_id, c.attempt)]++);
     auto it = replay_->by_key.find(key);
-    return it == replay_->by_key.end() ? FaultDecision{} : it->second;
+    if (it == replay_->by_key.end()) return FaultDecision{};
+    FaultDecision d = it->second.first;
+    const TimeUs sent_us = it->second.second;
+    if (sent_us >= 0 && c.now_us <= sent_us && sent_us - c.now_us <= kReplayLagUs) {
+      d.delay_us += sent_us - c.now_us;  // the recorded instant of the answer
+    }
+    return d;
   }
   for (std::size_t i = 0; i < rules_.size(); ++i) {
     const FaultRule& rule = rules_[i];
@@ -342,7 +348,7 @@ void FaultPlan::SetReplay(std::vector<RecordedDecision> decisions, ReplayKey key
     const auto k = key == ReplayKey::kSequence
                        ? std::make_tuple(d.seq, std::uint32_t{0}, std::uint32_t{0})
                        : std::make_tuple(d.op_id, d.attempt, d.occurrence);
-    r.by_key[k] = std::move(d.decision);
+    r.by_key[k] = {std::move(d.decision), d.sent_us};
   }
   replay_ = std::move(r);
 }

@@ -367,6 +367,18 @@ struct Observed {
   }
 };
 
+// A header of whole digits (notion-sim's own x-notion-sim-op-id, -attempt); 0 when absent or not.
+std::uint64_t HeaderNumber(const httplib::Request& req, const char* name) {
+  if (!req.has_header(name)) return 0;
+  const std::string v = req.get_header_value(name);
+  std::uint64_t n = 0;
+  for (char c : v.substr(0, 19)) {
+    if (c < '0' || c > '9') return 0;
+    n = n * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  return n;
+}
+
 std::int64_t WallUs() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -520,19 +532,9 @@ void HttpServer::Impl::Finish(const httplib::Request& req, const std::string& ro
     r.fault = fault;
     r.request_id = request_id;
     r.latency_us = took_us;
-    auto number = [&req](const char* name) -> std::uint64_t {
-      if (!req.has_header(name)) return 0;
-      const std::string v = req.get_header_value(name);
-      std::uint64_t n = 0;
-      for (char c : v.substr(0, 19)) {
-        if (c < '0' || c > '9') return 0;
-        n = n * 10 + static_cast<std::uint64_t>(c - '0');
-      }
-      return n;
-    };
-    r.op_id = number("x-notion-sim-op-id");
+    r.op_id = HeaderNumber(req, "x-notion-sim-op-id");
     r.attempt = static_cast<std::uint32_t>(
-        std::min<std::uint64_t>(number("x-notion-sim-attempt"), UINT32_MAX));
+        std::min<std::uint64_t>(HeaderNumber(req, "x-notion-sim-attempt"), UINT32_MAX));
     if (seq != 0) {
       std::lock_guard<std::mutex> lock(core_mu);
       if (const JournalEntry* e = fake.journal().Find(seq)) {
@@ -796,6 +798,12 @@ std::shared_ptr<Observed> HttpServer::Impl::BeginObserving(const httplib::Reques
     x.fault = std::string(FaultActionName(answer.action)) +
               " rule=" + std::to_string(answer.fault_rule_id);
   }
+  for (const auto& [name, value] : answer.headers) {
+    if (EqualsIgnoreCase(name, "x-notion-request-id")) x.request_id = value;
+  }
+  x.op_id = HeaderNumber(req, "x-notion-sim-op-id");
+  x.attempt = static_cast<std::uint32_t>(
+      std::min<std::uint64_t>(HeaderNumber(req, "x-notion-sim-attempt"), UINT32_MAX));
   x.arrived_us = o->CoreTime(arrived);
   return o;
 }

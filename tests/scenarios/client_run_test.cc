@@ -5,6 +5,8 @@
 // Bounded: every command is a few curl calls or a sleep, within a 1-3 s limit.
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -12,6 +14,7 @@
 #include "notion_sim/engine/retry_after.h"
 #include "notion_sim/scenarios/client_scenario.h"
 #include "notion_sim/scenarios/client_test.h"
+#include "notion_sim/scenarios/event_log.h"
 
 namespace notion_sim::scenarios {
 namespace {
@@ -79,6 +82,87 @@ TEST(ClientRun, TheCommandGetsItsEnvironmentAndIsJudged) {
   EXPECT_EQ(r->reproduce,
             "notion-sim test c.json --seed 1 -- /bin/sh -c " + ShellQuote({o.command[2]}));
   EXPECT_EQ(r->mode, "client");
+}
+
+// `test --log`: a line per request the command made, grouped into the operations the judge saw
+// (a repeat of a failed request is the next attempt of the same operation, with the gap since
+// the previous one ended: the command's retry delay), a line per judge decision, and no token.
+TEST(ClientRun, TheLogTellsAnOperationsStoryFromTheDoor) {
+  const std::string token = "secret_log_token_0123456789abcdef";
+  const ClientScenario spec = Load(R"({"name": "logged", "duration_s": 10, "client": {},
+      "tenants": [{"name": "acme", "token": ")" +
+                                   token + R"("}],
+      "invariants": {"max_attempts": 2},
+      "faults": [{"match": {"path": "/v1/users/me"}, "trigger": {"first": 2},
+                  "action": "respond", "status": 503}]})");
+  ClientTestOptions o;
+  o.out_dir = OutDir("logged");
+  const std::string get =
+      "curl -s -o /dev/null -H \"Authorization: Bearer $NOTION_TOKEN\" "
+      "-H 'Notion-Version: 2025-09-03' $NOTION_BASE_URL/v1/users";
+  o.command = {"/bin/sh", "-c",
+               get + "/me; sleep 0.2; " + get + "/me; sleep 0.2; " + get + "/me; " + get};
+  const std::string path = o.out_dir + "/logged.log.jsonl";
+  std::filesystem::create_directories(o.out_dir);
+  auto log = EventLog::Open(path, {token});
+  ASSERT_TRUE(log.ok());
+  o.log = log->get();
+  auto r = RunClientTest(spec, o);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  (*log)->Close();
+  EXPECT_EQ(Inv(*r, "attempts_bounded").violation_count, 1u);
+
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_EQ(text.str().find(token), std::string::npos);  // the Authorization header's token
+  std::vector<nlohmann::json> attempts;
+  std::vector<nlohmann::json> judged;
+  std::istringstream lines(text.str());
+  std::string line;
+  while (std::getline(lines, line)) {
+    const nlohmann::json l = nlohmann::json::parse(line);
+    if (l["kind"] == "attempt") attempts.push_back(l);
+    if (l["kind"] == "judge") judged.push_back(l);
+  }
+  ASSERT_EQ(attempts.size(), 4u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(attempts[i]["op"], 1) << attempts[i];
+    EXPECT_EQ(attempts[i]["attempt"], i + 1);
+    EXPECT_EQ(attempts[i]["trace_id"], TraceIdFor(1));
+    EXPECT_EQ(attempts[i]["token"], "acme");
+    EXPECT_EQ(attempts[i]["path"], "/v1/users/me");
+    EXPECT_EQ(attempts[i]["status"], i < 2 ? 503 : 200);
+    EXPECT_EQ(attempts[i].contains("injected"), i < 2);
+    EXPECT_TRUE(attempts[i].contains("request_id"));
+    EXPECT_EQ(attempts[i].contains("gap_ms"), i > 0);
+    if (i > 0) {
+      EXPECT_GE(attempts[i]["gap_ms"].get<double>(), 200.0);  // the sleep 0.2
+    }
+  }
+  EXPECT_EQ(attempts[0]["fault"], "respond rule=1");
+  EXPECT_EQ(attempts[0]["code"], "service_unavailable");
+  EXPECT_EQ(attempts[3]["op"], 4);
+  EXPECT_EQ(attempts[3]["path"], "/v1/users");
+  ASSERT_EQ(judged.size(), 1u);
+  EXPECT_EQ(judged[0]["check"], "attempts_bounded");
+  EXPECT_EQ(judged[0]["op"], 1);
+
+  std::ifstream again(path);
+  auto story = OperationStory(again, 1);
+  ASSERT_TRUE(story.ok()) << story.error().message;
+  ASSERT_EQ(story->size(), 4u);
+  EXPECT_NE((*story)[0].find("attempt 1: GET /v1/users/me -> 503 service_unavailable after "),
+            std::string::npos)
+      << (*story)[0];
+  EXPECT_NE((*story)[0].find("[injected: respond rule=1]"), std::string::npos) << (*story)[0];
+  EXPECT_NE((*story)[2].find("attempt 3: GET /v1/users/me -> 200 after "), std::string::npos)
+      << (*story)[2];
+  EXPECT_NE((*story)[2].find(" ms after the previous one ended"), std::string::npos);
+  EXPECT_NE((*story)[3].find("the judge flagged it: attempts_bounded: token acme: the same "
+                             "request sent 3 times in a row without a success (max_attempts 2)"),
+            std::string::npos)
+      << (*story)[3];
 }
 
 TEST(ClientRun, ACommandPastItsLimitIsKilledAndFailsFinished) {

@@ -43,6 +43,7 @@ class LoopbackServe : public ::testing::Test {
     sim::HttpServerOptions options;
     options.max_hold_us = Sec(5);
     options.admin_token = admin_token_;
+    options.observer = observer_;
     options.log = [this](std::string_view line) {
       std::lock_guard<std::mutex> lock(log_mu_);
       server_log_ += std::string(line) + "\n";
@@ -82,7 +83,8 @@ class LoopbackServe : public ::testing::Test {
 
   std::string token_;
   std::uint64_t seed_;
-  std::string admin_token_;  // set before SetUp: the admin API then needs it
+  std::string admin_token_;                   // set before SetUp: the admin API then needs it
+  sim::TrafficObserver* observer_ = nullptr;  // set before SetUp: sees every API exchange
   sim::SteadyClock clock_;
   std::unique_ptr<sim::FakeNotion> fake_;
   std::unique_ptr<sim::HttpServer> server_;

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "loopback_serve.h"
+#include "notion_sim/scenarios/client_test.h"
 #include "notion_sim/scenarios/event_log.h"
 #include "notion_sim/scenarios/live.h"
 #include "notion_sim/scenarios/recording.h"
@@ -135,11 +136,7 @@ RunResult Replay(const ScenarioSpec& spec, const std::string& recording_path) {
   auto rec = LoadRecording(recording_path);
   EXPECT_TRUE(rec.ok()) << rec.error().message;
   if (!rec.ok()) return RunResult{};
-  SimOptions o;
-  o.replay = DecisionsFromRecording(*rec);
-  o.replay_key = rec->key == "sequence" ? sim::ReplayKey::kSequence : sim::ReplayKey::kOpAttempt;
-  o.replay_client_view = true;
-  auto r = RunScenario(spec, o);
+  auto r = RunScenario(spec, ReplayOptions(*rec));
   EXPECT_TRUE(r.ok()) << r.error().message;
   return r.ok() ? std::move(r).value() : RunResult{};
 }
@@ -160,6 +157,10 @@ TEST_F(Recorded, AFaultyLiveRunReplayedFromTheClientRecordingGivesTheSameVerdict
   EXPECT_EQ(rec->key, "op_attempt");
   EXPECT_EQ(rec->scenario, "recorded_day");
   EXPECT_EQ(rec->seed, 13u);
+  // The workload's targets, counted: the replay picks from as many pages (the fake's serve holds
+  // the live run's five seeded pages; the simulated fake 200).
+  ASSERT_TRUE(rec->targets.has_value());
+  EXPECT_EQ(rec->targets->pages, 5u);
   std::size_t timeouts = 0, lookups_found = 0, with_retry_after = 0, request_ids = 0;
   for (const RecordedAttempt& a : rec->attempts) {
     timeouts += a.outcome == engine::TransportOutcome::kTimeout ? 1 : 0;
@@ -233,6 +234,8 @@ TEST_F(Recorded, AFailingLiveRunReplaysToTheSameFailure) {
   EXPECT_EQ(replay.verdict, checks::RunVerdict::kFail);
   EXPECT_EQ(Failed(replay), Failed(*live));
   EXPECT_EQ(replay.summary.ops_failed, live->summary.ops_failed);
+  EXPECT_EQ(replay.summary.ops_succeeded, live->summary.ops_succeeded);
+  EXPECT_EQ(replay.checks.metrics.requests, live->checks.metrics.requests);
   std::cout << "recorded_fail:\n  live:   " << Figures(*live) << "\n  replay: " << Figures(replay)
             << "\n";
 }
@@ -384,6 +387,58 @@ TEST(Recording, BadFilesAreNamed) {
   EXPECT_EQ(decisions[0].decision.delay_us, Ms(30));
   EXPECT_EQ(decisions[1].decision.action, sim::FaultAction::kHang);
   std::filesystem::remove_all(dir);
+}
+
+// The same live run watched at the door, as `test` and `proxy` watch a client: the door's recording
+// (WriteDoorRecording: keyed by the x-notion-sim-op-id the stack sends, latencies as the door saw
+// them, the commits the door saw) replays to the live verdict too.
+class DoorRecorded : public Recorded {
+ protected:
+  DoorRecorded() { observer_ = &door_; }
+  ClientObserver door_{checks::ClientJudgeConfig{}};
+};
+
+TEST_F(DoorRecorded, AFailingLiveRunRecordedAtTheDoorReplaysToTheSameFailure) {
+  const ScenarioSpec spec = Spec(
+      FaultyDay("door_fail", {{"retry", {{"max_attempts", 1}}}, {"dlq", {{"enabled", false}}}}));
+  const LiveOptions options = Options("door_fail");
+  auto live = RunScenarioLive(spec, options);
+  ASSERT_TRUE(live.ok()) << live.error().message;
+  ASSERT_EQ(live->verdict, checks::RunVerdict::kFail);
+  server_->Stop();  // every exchange has ended and been observed
+  std::vector<checks::JudgedExchange> grouped;
+  (void)door_.Verdict({}, {}, &grouped);
+  auto client = LoadRecording(options.recording_path);
+  ASSERT_TRUE(client.ok());
+  ASSERT_TRUE(client->targets.has_value());
+  // The door cannot tell what the workload picked from: the header takes the client's count.
+  const json header = {{"source", "proxy"},
+                       {"scenario", spec.name},
+                       {"seed", spec.seed},
+                       {"targets",
+                        {{"pages", client->targets->pages},
+                         {"blocks", client->targets->blocks},
+                         {"users", client->targets->users}}}};
+  const std::string path = (dir_ / "door.recording.jsonl").string();
+  ASSERT_TRUE(WriteDoorRecording(path, header, grouped).ok());
+  EXPECT_EQ(Read(path).find(kToken), std::string::npos);
+  auto rec = LoadRecording(path);
+  ASSERT_TRUE(rec.ok()) << rec.error().message;
+  EXPECT_EQ(rec->key, "op_attempt");
+  EXPECT_TRUE(rec->door_clock);
+  EXPECT_TRUE(rec->has_commits);
+  EXPECT_EQ(rec->attempts.size(), live->checks.metrics.requests);  // the set-up left out
+  const RunResult replay = Replay(spec, path);
+  EXPECT_EQ(replay.verdict, checks::RunVerdict::kFail);
+  EXPECT_EQ(Failed(replay), Failed(*live));
+  EXPECT_EQ(replay.summary.ops_failed, live->summary.ops_failed);
+  EXPECT_EQ(replay.summary.ops_succeeded, live->summary.ops_succeeded);
+  EXPECT_EQ(replay.checks.metrics.requests, live->checks.metrics.requests);
+  EXPECT_EQ(Invariant(replay, "no_duplicate_creates").checked_count,
+            Invariant(*live, "no_duplicate_creates").checked_count);
+  std::cout << "door_fail: " << rec->attempts.size()
+            << " requests recorded at the door\n  live:   " << Figures(*live)
+            << "\n  replay: " << Figures(replay) << "\n";
 }
 
 }  // namespace

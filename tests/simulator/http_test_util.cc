@@ -200,11 +200,17 @@ ChildProcess::~ChildProcess() {
 
 void ChildProcess::Drain(int fd, std::string& into, long timeout_ms) {
   if (fd < 0) return;
+  // Waits at most `timeout_ms` for the first bytes, then takes everything already in the pipe, so
+  // that a child writing a lot never blocks on a full pipe while it is being waited for.
   pollfd p{fd, POLLIN, 0};
-  if (poll(&p, 1, static_cast<int>(timeout_ms)) <= 0) return;
-  char buf[4096];
-  const ssize_t n = read(fd, buf, sizeof buf);
-  if (n > 0) into.append(buf, static_cast<std::size_t>(n));
+  int wait_ms = static_cast<int>(timeout_ms);
+  char buf[65536];
+  while (poll(&p, 1, wait_ms) > 0) {
+    const ssize_t n = read(fd, buf, sizeof buf);
+    if (n <= 0) return;
+    into.append(buf, static_cast<std::size_t>(n));
+    wait_ms = 0;
+  }
 }
 
 std::optional<std::string> ChildProcess::ReadLine(long timeout_ms) {
@@ -238,6 +244,7 @@ std::optional<int> ChildProcess::Wait(long timeout_ms) {
       break;
     }
     if (MsSince(start) >= timeout_ms) return std::nullopt;
+    Drain(out_fd_, out_, 0);
     Drain(err_fd_, err_, 10);
   }
   if (WIFEXITED(status_)) return WEXITSTATUS(status_);

@@ -86,7 +86,8 @@ class ChildProcess {
   // Sends `signal` and waits at most `timeout_ms` for the exit. The exit code, or nullopt when
   // the child did not exit in time (it is then killed) or died from a signal.
   std::optional<int> SignalAndWait(int signal, long timeout_ms);
-  // Waits at most `timeout_ms` for the exit without signalling.
+  // Waits at most `timeout_ms` for the exit without signalling; reads stdout and stderr meanwhile,
+  // so a child that writes more than a pipe holds still exits.
   std::optional<int> Wait(long timeout_ms);
   // All of stderr the child wrote so far (after it exited: all of it).
   std::string Stderr();

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -178,6 +179,18 @@ TEST(ServeCliTest, AdminTokenFromTheEnvironment) {
   EXPECT_EQ(client.Admin("GET", "/__admin/health", "", "let-me-in-please").status, 200);
   EXPECT_EQ(child->SignalAndWait(SIGTERM, kExitMs), 0);
   EXPECT_THAT(child->stdout_text() + child->Stderr(), Not(HasSubstr("let-me-in-please")));
+}
+
+// The harness every CLI test runs children with: a child that writes more than a pipe holds
+// (64 KiB) before it exits must not block until the timeout while it is waited for.
+TEST(ChildProcessTest, WaitReadsOutputLargerThanAPipe) {
+  std::optional<ChildProcess> child = ChildProcess::Start(
+      {"/bin/sh", "-c",
+       "head -c 300000 /dev/zero | tr '\\0' o; head -c 300000 /dev/zero >&2; exit 3"});
+  ASSERT_TRUE(child.has_value());
+  EXPECT_EQ(child->Wait(15000), 3);
+  EXPECT_EQ(child->stdout_text().size(), 300000U);
+  EXPECT_EQ(child->Stderr().size(), 300000U);
 }
 
 }  // namespace

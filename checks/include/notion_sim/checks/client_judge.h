@@ -140,6 +140,11 @@ struct ObservedExchange {
   std::optional<TimeUs> retry_after_until_us;
   bool injected = false;   // a fault rule decided this answer
   std::string fault;       // what the rule did ("respond rule=2"); "" when none
+  std::string request_id;  // the answer's x-notion-request-id; "" when none
+  // What notion-sim's own stack said of it (x-notion-sim-op-id, -attempt): a recording of the
+  // traffic is keyed by them when every request has them. 0 from any other client.
+  std::uint64_t sim_op_id = 0;
+  std::uint32_t sim_attempt = 0;
   bool committed = false;  // the request changed the server's state
   ExchangeEnd end = ExchangeEnd::kAnswered;
 };
@@ -196,6 +201,16 @@ struct ClientTraffic {
   std::vector<TrafficBucket> series;
 };
 
+// An exchange as the judge grouped it (for a log): the logical operation it is an attempt of (a
+// chain of the same request, as attempts_bounded counts them; a success ends the chain) and the
+// gap since the operation's previous attempt ended (the client's retry delay).
+struct JudgedExchange {
+  const ObservedExchange* x = nullptr;  // the judge's copy: valid while the judge is unchanged
+  std::uint64_t op = 0;                 // 1 + the observation number of its first attempt
+  std::uint32_t attempt = 1;
+  std::optional<TimeUs> gap_us;  // unset for a first attempt (or a repeat of one still going)
+};
+
 struct ClientVerdict {
   std::vector<InvariantResult> invariants;  // in ClientInvariant order
   ClientTraffic traffic;
@@ -212,9 +227,12 @@ class ClientJudge {
   void Clear();
   std::size_t size() const { return records_.size(); }
 
-  // Judges everything observed so far. `runs` and `expects` feed `finished`.
+  // Judges everything observed so far. `runs` and `expects` feed `finished`. With `grouped`, also
+  // every exchange with its operation, per token in order of arrival; each violation's op_id names
+  // the operation it flagged (0: a token's whole traffic, a run of the command).
   ClientVerdict Verdict(const std::vector<CommandOutcome>& runs = {},
-                        const std::vector<ExpectOutcome>& expects = {}) const;
+                        const std::vector<ExpectOutcome>& expects = {},
+                        std::vector<JudgedExchange>* grouped = nullptr) const;
 
   const ClientJudgeConfig& config() const { return config_; }
 

@@ -37,6 +37,7 @@
 #include "notion_sim/checks/client_judge.h"
 #include "notion_sim/engine/status.h"
 #include "notion_sim/scenarios/client_scenario.h"
+#include "notion_sim/scenarios/event_log.h"
 #include "notion_sim/scenarios/run.h"
 #include "notion_sim/simulator/traffic_observer.h"
 
@@ -57,8 +58,10 @@ class ClientObserver final : public sim::TrafficObserver {
   void Restart(checks::ClientJudgeConfig config);
   bool active() const;
   std::size_t observed() const;
+  // `grouped`: see ClientJudge::Verdict (its pointers hold while nothing more is observed).
   checks::ClientVerdict Verdict(const std::vector<checks::CommandOutcome>& runs = {},
-                                const std::vector<checks::ExpectOutcome>& expects = {}) const;
+                                const std::vector<checks::ExpectOutcome>& expects = {},
+                                std::vector<checks::JudgedExchange>* grouped = nullptr) const;
 
  private:
   mutable std::mutex mu_;
@@ -73,6 +76,12 @@ struct ClientTestOptions {
   // The door's one line per request (method, path, status, fault; never a token): where a
   // request log (`--log FILE`) attaches. Called on the serving threads; may be empty.
   std::function<void(std::string_view line)> request_log;
+  // `--log FILE`: the traffic's attempt lines and the judge's decisions (WriteClientLines), after
+  // the last run; null: none.
+  EventLog* log = nullptr;
+  // `--recording FILE`: the traffic as a recording `notion-sim replay --recording` reads
+  // (WriteDoorRecording), after the last run; empty: none.
+  std::string recording_path;
 };
 
 // Checks what can be checked before starting anything: the command is not empty and can be

@@ -16,6 +16,14 @@
 //    "attempts"}, {"kind": "fault", "action", "status"}, {"kind": "server_write"},
 //   {"kind": "alert", "alert", "value"}, {"kind": "op_finished", "status", "attempts"},
 //   {"kind": "request", ...}                                           serve: one per request
+// `notion-sim test` and `proxy` (the client is someone else's program: what its traffic showed at
+// the door, with the operations the judge of observed traffic grouped it into, see
+// checks::ClientJudge; times on the door's clock):
+//   {"kind": "attempt", "op", "trace_id", "attempt", "token" (its name, never the token), "method",
+//    "path", "status" | "outcome", "code", "latency_ms", "retry_after", "request_id",
+//    "injected", "fault", "gap_ms" (since the operation's previous attempt ended: the client's
+//    retry delay)}
+//   {"kind": "judge", "check", "op", "trace_id", "text"}   a check flagged the operation
 //   {"kind": "log_end", "lines", "dropped"}                            the last line
 // Policy lines carry "op" and "trace_id" when they concern an operation. The trace id is derived
 // from the operation id alone (TraceIdFor), so it is the same across the operation's retries, its
@@ -38,6 +46,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "notion_sim/checks/client_judge.h"
 #include "notion_sim/engine/loop.h"
 #include "notion_sim/engine/status.h"
 #include "notion_sim/engine/trace.h"
@@ -65,6 +74,9 @@ class EventLog {
   std::uint64_t lines() const { return lines_; }
   std::uint64_t dropped() const { return dropped_; }
   const std::string& path() const { return path_; }
+  // What a command says when it wrote a log: "N line(s) in FILE (M dropped past the bound); one
+  // operation's story: notion-sim log FILE --op ID".
+  std::string Note() const;
   // Set by the caller for every following line ("scenario": NAME); empty: none.
   void SetScenario(std::string name) { scenario_ = std::move(name); }
 
@@ -115,6 +127,12 @@ class RunLogger final : public engine::TraceSink {
 // An attempt's line (also used by serve for what it answered).
 nlohmann::json AttemptLine(const engine::Request& request, const engine::Response& response,
                            TimeUs sent_us, TimeUs now_us);
+
+// The lines of a judged client's traffic (`test`, `proxy`; see the top): an attempt line per
+// exchange in `grouped` (ClientJudge::Verdict's), then a judge line per violation kept in
+// `verdict`.
+void WriteClientLines(EventLog& log, const std::vector<checks::JudgedExchange>& grouped,
+                      const checks::ClientVerdict& verdict);
 
 // One operation's story in words, from a log: every line of operation `op_id` (in `scenario`,
 // when the log holds several runs; empty: the first run that has the operation), one sentence

@@ -7,7 +7,9 @@
 // the order the answers arrived.
 //
 //   {"format": "notion-sim.recording", "version": 1, "key": "op_attempt" | "sequence",
-//    "scenario": NAME, "seed": N, "scenario_hash": HEX, "source": "run --live", "base_url": URL}
+//    "scenario": NAME, "seed": N, "scenario_hash": HEX, "source": "run --live", "base_url": URL,
+//    "targets": {"pages": N, "blocks": N, "users": N}}
+//   ("targets": how many of each the run's workload picked from; replay picks from as many)
 //   {"seq": 1, "op_id": 7, "attempt": 1, "occurrence": 0, "lookup": false, "tenant": 0,
 //    "method": "POST", "path": "/v1/pages", "operation": "create_page", "sent_ms": 812.4,
 //    "latency_ms": 120.3, "outcome": "response", "status": 503, "code": "service_unavailable",
@@ -30,6 +32,15 @@
 //   for every create operation of the run whose pages could be told apart (all of them against
 //   serve; against Notion those that carried an idempotency key): how many pages it made. The last
 //   such line counts (a resumed run appends its own).
+// - `test --recording` and `proxy --recording` write the traffic they saw at their door
+//   (WriteDoorRecording): "source": "test" | "proxy", "clock": "door" (arrival times on the door's
+//   clock, not the client's: replay answers after the latencies, it has no answer instants), key
+//   "op_attempt" when requests carried notion-sim's own x-notion-sim-op-id and -attempt (a
+//   `run --live` through the door; its set-up requests, without them, are left out), else
+//   "sequence"; no "targets" (the door cannot tell what the client picked from); the latency is the
+//   door's, from arrival to the exchange's end; a reset or lost answer is "connection_reset", a
+//   hang "timeout", a stalled body "malformed"; keyed recordings end with a commits line of what
+//   the door saw committed.
 // Unknown fields are ignored (a writer may add its own); tokens are never written.
 //
 // Replay turns each line into the fake's decision for that request (DecisionsFromRecording): the
@@ -57,6 +68,7 @@
 #include "notion_sim/engine/status.h"
 #include "notion_sim/engine/transport.h"
 #include "notion_sim/scenarios/event_log.h"
+#include "notion_sim/scenarios/run.h"
 #include "notion_sim/simulator/fault_plan.h"
 
 namespace notion_sim::scenarios {
@@ -91,7 +103,10 @@ struct Recording {
   // The "commits" line: create op -> pages the target held after the run; empty without one.
   std::map<std::uint64_t, std::uint32_t> commits;
   bool has_commits = false;
-  bool truncated = false;  // the writer hit its bound: replay is exact only up to there
+  bool truncated = false;   // the writer hit its bound: replay is exact only up to there
+  bool door_clock = false;  // "clock": "door": sent_ms is not on the replayed client's clock
+  // The header's "targets" (SimOptions::replay_targets); unset when the writer gave none.
+  std::optional<SimOptions::TargetCounts> targets;
 };
 
 // Writes a recording as it happens: the header at Open, a line per answered request. Wraps the
@@ -104,6 +119,8 @@ class RecordingWriter {
                                                        bool append = false);
   void OnAttempt(const engine::Request& request, const engine::Response& response, TimeUs sent_us,
                  TimeUs now_us, std::int64_t retry_after_s);
+  // Writes one request's line; sets its seq and occurrence.
+  void Write(RecordedAttempt a);
   // The "commits" line (see the top): create op -> pages the target holds for it.
   void WriteCommits(const std::map<std::uint64_t, std::uint32_t>& commits,
                     const std::string& source);
@@ -116,9 +133,16 @@ class RecordingWriter {
 };
 
 nlohmann::json RecordedAttemptToJson(const RecordedAttempt& a);
+// Writes what a judged door saw (`grouped`, from ClientJudge::Verdict) as a recording (see the
+// top); `header` names the source. kInvalidInput when `path` cannot be written.
+Status WriteDoorRecording(const std::string& path, nlohmann::json header,
+                          const std::vector<checks::JudgedExchange>& grouped);
 // Reads a recording file; kInvalidInput names the file, the line and what is wrong.
 Result<Recording> LoadRecording(const std::string& path);
 // The fake's decision for every recorded request, for SimOptions::replay (see the top).
 std::vector<sim::RecordedDecision> DecisionsFromRecording(const Recording& recording);
+// The options that replay a recording in simulation: its decisions, matched by its key, the
+// client's view (recorded latencies whole), the recorded run's target counts.
+SimOptions ReplayOptions(const Recording& recording);
 
 }  // namespace notion_sim::scenarios

@@ -20,6 +20,10 @@
 #include "notion_sim/scenarios/scenario.h"
 #include "notion_sim/simulator/fault_plan.h"
 
+namespace notion_sim::sim {
+class FakeNotion;
+}  // namespace notion_sim::sim
+
 namespace notion_sim::scenarios {
 
 struct CheckpointResult {
@@ -131,6 +135,16 @@ struct SimOptions {
   // network model and the fake's own rate limits add nothing, so the replay sees what the client
   // saw.
   bool replay_client_view = false;
+  // How many pages, blocks and users the recorded run's workload picked its targets from (a
+  // recording's "targets"): the replay's workload picks from as many of its own, so its random
+  // picks land on the same indices and two operations that aimed at one page live aim at one page
+  // in the replay (a fallback cache, an update's conflict). Unset: every one the fake holds.
+  struct TargetCounts {
+    std::size_t pages = 0;
+    std::size_t blocks = 0;
+    std::size_t users = 0;
+  };
+  std::optional<TargetCounts> replay_targets;
   // `--log FILE`: the run's lines go here (null: no logging, and nothing of it is built).
   EventLog* log = nullptr;
   // Tests and tools: a sink that sees every event of the run's trace, and a look at the fake's
@@ -144,5 +158,9 @@ struct SimOptions {
 };
 
 Result<RunResult> RunScenario(const ScenarioSpec& spec, const SimOptions& options = {});
+
+// The in-process fake's counters at the end of a run into `result` (server_requests, _writes,
+// _faults_injected, _rate_limited, _pages): for `run` and `test`.
+void CountServer(const sim::FakeNotion& fake, RunResult& result);
 
 }  // namespace notion_sim::scenarios

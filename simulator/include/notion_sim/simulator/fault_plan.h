@@ -159,7 +159,16 @@ struct RecordedDecision {
   // carries its create's attempt number, and a DLQ replay starts again at attempt 1.
   std::uint32_t occurrence = 0;
   FaultDecision decision;
+  // A client-side recording's send time on the recorded run's clock (-1: none). Replayed, a
+  // request sent at most kReplayLagUs before it is answered at sent_us + decision.delay_us, the
+  // instant its answer came live, not after delay_us from the replay's send: a live loop runs its
+  // timers late under load, so the replay sends a little earlier, and without this the answers of
+  // concurrent operations could arrive in another order than live (a fallback cache filled or not,
+  // a breaker counting in another order). Sent earlier than that (another stack's retry) or later,
+  // it is answered after delay_us.
+  TimeUs sent_us = -1;
 };
+inline constexpr TimeUs kReplayLagUs = 250'000;
 
 // How replayed decisions find their request.
 enum class ReplayKey : std::uint8_t {
@@ -203,7 +212,10 @@ class FaultPlan {
   };
   struct Replay {
     ReplayKey key = ReplayKey::kSequence;
-    std::map<std::tuple<std::uint64_t, std::uint32_t, std::uint32_t>, FaultDecision> by_key;
+    // The decision and the recorded send time (RecordedDecision::sent_us).
+    std::map<std::tuple<std::uint64_t, std::uint32_t, std::uint32_t>,
+             std::pair<FaultDecision, TimeUs>>
+        by_key;
     std::map<std::pair<std::uint64_t, std::uint32_t>, std::uint32_t> seen;  // kOpAttempt
   };
   bool Fires(const FaultRule& rule, RuleState& state);

@@ -52,6 +52,11 @@ struct DoorExchange {
   std::int64_t answered_wall_us = 0;  // the wall clock (since 1970) when the status went out
   bool injected = false;
   std::string fault;       // "respond rule=2" when the fault plan decided the answer; "" otherwise
+  std::string request_id;  // the answer's x-notion-request-id; "" when none
+  // notion-sim's own stack names its operation and attempt (x-notion-sim-op-id, -attempt); 0 for
+  // any other client.
+  std::uint64_t op_id = 0;
+  std::uint32_t attempt = 0;
   TimeUs arrived_us = 0;   // the whole request had been read
   TimeUs answered_us = 0;  // the status line went out (or the exchange ended without one)
   TimeUs ended_us = 0;     // the exchange was over for the client
