@@ -11,7 +11,9 @@
 namespace notion_sim::policies {
 
 struct AlertFeed {
-  explicit AlertFeed(const AlertConfig& config = {}) : alerts(&trace, config) { trace.AddSink(&alerts); }
+  explicit AlertFeed(const AlertConfig& config = {}) : alerts(&trace, config) {
+    trace.AddSink(&alerts);
+  }
   // The alerts raised of one kind, in order.
   std::vector<AlertMonitor::Alert> Of(AlertKind kind) const {
     std::vector<AlertMonitor::Alert> out;
