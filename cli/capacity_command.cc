@@ -1,12 +1,14 @@
 // notion-sim capacity: the smallest value of one setting that meets targets on every one of K
 // seeds, by binary search where the targets are monotone in it (or every value with --all), said
-// in words. Exit 0 an answer was found, 1 none, 2 bad input.
+// in words. Exit 0 an answer was found, 1 none, 2 bad input, 130 interrupted (what finished is
+// written, marked partial).
 #include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "command.h"
+#include "interrupt.h"
 #include "notion_sim/explore/capacity.h"
 #include "notion_sim/scenarios/scenario.h"
 #include "progress.h"
@@ -47,10 +49,12 @@ int Capacity(const CapacityArgs& args) {
   cap.seeds = args.seeds;
   cap.first_seed = args.first_seed;
   cap.search = !args.all;
+  const StopOnInterrupt interrupt;
   Progress progress("capacity " + spec->name, Progress::ModeFor(out.quiet()));
   auto result = ns::explore::RunCapacity(
       *spec, cap, args.threads,
-      [&](std::size_t done, std::size_t total) { progress.Update(done, total); });
+      [&](std::size_t done, std::size_t total) { progress.Update(done, total); },
+      [] { return StopOnInterrupt::Requested(); });
   progress.Done();
   if (!result.ok()) return out.BadInput(result.error().message);
   auto text = ns::explore::WriteCapacity(*result, args.out_dir);
@@ -59,7 +63,8 @@ int Capacity(const CapacityArgs& args) {
   nlohmann::json summary = ns::explore::CapacityToJson(*result);
   summary["out_dir"] = args.out_dir;
   summary["capacity_json"] = (std::filesystem::path(args.out_dir) / "capacity.json").string();
-  return out.Finish(result->answer ? kExitOk : kExitFailed, std::move(summary));
+  const int code = result->partial ? kExitInterrupted : result->answer ? kExitOk : kExitFailed;
+  return out.Finish(code, std::move(summary));
 }
 
 }  // namespace
@@ -69,7 +74,8 @@ Command AddCapacityCommand(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "capacity",
       "The smallest value of a setting (rate, workers, tokens...) that meets targets on every "
-      "seed, by binary search, said in words. Exit 0 found, 1 none meets them, 2 bad input");
+      "seed, by binary search, said in words. Exit 0 found, 1 none meets them, 2 bad input, 130 "
+      "interrupted (what finished is written, marked partial)");
   cmd->add_option("file", args->file, "Scenario file")->required();
   cmd->add_option("--vary", args->vary,
                   "PATH=LO..HI (integers), PATH=LO..HI:STEP or PATH=V1,V2,... : the setting and "

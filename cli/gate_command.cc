@@ -141,22 +141,28 @@ int Gate(const GateArgs& args) {
   return out.Finish(kExitFailed, summary);
 }
 
-// The catalogue, one metric a line: name, unit, which way is better, label.
+// The catalogue, one metric a line: name, unit, which way is better, label. Per-operation and
+// workflow metrics once each, with <operation>, <workflow> and <step> to fill in.
 std::string MetricList() {
-  std::string out = "Metrics (for --tolerance and --metric; name, unit, better, label):\n";
-  for (const ns::checks::MetricInfo& m : ns::checks::MetricNames()) {
-    if (m.name.rfind("op.", 0) == 0) continue;
+  std::string out =
+      "Metrics (for the scenario's gates, --tolerance and --metric; name, unit, better, label):\n";
+  const auto add = [&out](const ns::checks::MetricInfo& m) {
     const char* better = m.better == ns::checks::Better::kHigher  ? "higher"
                          : m.better == ns::checks::Better::kLower ? "lower"
                                                                   : "-";
-    char line[160];
-    std::snprintf(line, sizeof line, "  %-30s %-12s %-7s %s\n", m.name.c_str(),
+    char line[200];
+    std::snprintf(line, sizeof line, "  %-46s %-11s %-6s %s\n", m.name.c_str(),
                   std::string(ns::checks::UnitName(m.unit)).c_str(), better, m.label.c_str());
     out += line;
+  };
+  for (const ns::checks::MetricInfo& m : ns::checks::MetricNames()) {
+    if (m.name.rfind("op.", 0) != 0) add(m);
   }
+  for (const ns::checks::MetricInfo& m : ns::checks::OperationMetricTemplates()) add(m);
+  for (const ns::checks::MetricInfo& m : ns::checks::WorkflowMetricTemplates()) add(m);
   return out +
-         "  op.<operation>.{started, failed, success_ratio, api_calls_per_op, "
-         "throughput_per_s, latency_ms.p50, latency_ms.p90, latency_ms.p99, latency_ms.max}";
+         "  (<operation>: an operation name, e.g. create_page; <workflow>, <step>: the scenario's "
+         "names; makespan_s and time_to_*pct_s are inf while an item is unfinished)";
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
-// Ctrl-C for long commands (run, explore, sweep): the first SIGINT or SIGTERM asks the work to
-// stop. No new item starts, the items in flight finish (a live run stops its arrivals and drains),
-// and the command writes what finished, marked partial, then exits kExitInterrupted (130). A
-// second signal ends the process at once (the default action), for work that will not finish.
+// Ctrl-C for long commands (run, explore, sweep, capacity): the first SIGINT or SIGTERM asks the
+// work to stop. No new item starts, the items in flight finish (a live run stops its arrivals and
+// drains), and the command writes what finished, marked partial, then exits kExitInterrupted (130).
+// A second signal ends the process at once (the default action), for work that will not finish.
 //
 //   StopOnInterrupt interrupt;                 // handlers installed for this scope
 //   RunExplore(..., [] { return StopOnInterrupt::Requested(); });

@@ -32,53 +32,17 @@ done
 nsim="$build/cli/notion-sim"
 [ -x "$nsim" ] || { echo "bench_mountebank: $nsim is missing (build notion-sim)" >&2; exit 1; }
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+bench=bench_mountebank
+# shellcheck source=scripts/bench_common.sh
+. "$(dirname "$0")/bench_common.sh"
 
 # A free loopback port, from the kernel.
 free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-run_wrk() {
-  local url=$1
-  shift
-  timeout $((duration_s + 30)) wrk -t"$wrk_threads" -c"$connections" -d"${duration_s}s" \
-    --latency "$@" "$url"
-}
-rps_of() { awk '/^Requests\/sec:/ {print $2}' "$1"; }
-p_of() {
-  awk -v p="$2%" '$1 == p {
-    v = $2; unit = v; sub(/^[0-9.]+/, "", unit); sub(/[a-z]+$/, "", v);
-    f = (unit == "us") ? 1 : (unit == "ms") ? 1000 : (unit == "s") ? 1000000 : 0;
-    printf "%.0f\n", v * f }' "$1"
-}
-
-# --- notion-sim serve, rate limits off (as in bench_serve.sh) ----------------------------------
-cat >"$work/workspace.json" <<'EOF'
-{"databases": [{"title": "Tasks", "data_sources": [{"title": "Tasks", "pages": 10}]}],
- "rate_limits": {"mode": "off"}}
-EOF
-"$nsim" serve --port 0 --seed 1 --threads "$server_threads" --journal-size 1000 \
-  --workspace "$work/workspace.json" >"$work/serve.out" 2>"$work/serve.err" &
-pids+=($!)
-for _ in $(seq 1 200); do
-  grep -q "listening on http://" "$work/serve.out" 2>/dev/null && break
-  sleep 0.05
-done
-line=$(grep "listening on" "$work/serve.out") || { cat "$work/serve.err" >&2; exit 1; }
-serve_url=$(sed -E 's/.*listening on (http:[^ ]+).*/\1/' <<<"$line")
-token=$(sed -E 's/.*token=([^ ]+).*/\1/' <<<"$line")
-page=$(sed -E 's/.*root_page=([^ ]+).*/\1/' <<<"$line")
-status=$(curl -s -o "$work/page.json" -w '%{http_code}' -H "Authorization: Bearer $token" \
-  -H "Notion-Version: 2025-09-03" "$serve_url/v1/pages/$page")
-[ "$status" = 200 ] || { echo "bench_mountebank: serve answered $status" >&2; exit 1; }
+# --- notion-sim serve (as in bench_serve.sh) -----------------------------------------------------
+start_serve
 
 # --- mountebank, one imposter with the page as its only stub ------------------------------------
 mb_port=$(free_port)

@@ -39,63 +39,12 @@ for b in "$nsim" "$bare"; do
   [ -x "$b" ] || { echo "bench_serve: $b is missing (build it first)" >&2; exit 1; }
 done
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+bench=bench_serve
+# shellcheck source=scripts/bench_common.sh
+. "$(dirname "$0")/bench_common.sh"
 
-# Waits (bounded, 10 s) for a line matching "listening on http://HOST:PORT" in $1.
-wait_listening() {
-  local out=$1
-  for _ in $(seq 1 200); do
-    if grep -q "listening on http://" "$out" 2>/dev/null; then return 0; fi
-    sleep 0.05
-  done
-  echo "bench_serve: no 'listening on' line in $out:" >&2
-  cat "$out" >&2
-  return 1
-}
-
-# Runs wrk against $1 (URL) with the remaining arguments as extra wrk flags; prints its output.
-run_wrk() {
-  local url=$1
-  shift
-  timeout $((duration_s + 30)) wrk -t"$wrk_threads" -c"$connections" -d"${duration_s}s" \
-    --latency "$@" "$url"
-}
-
-# "Requests/sec:  1234.56" -> 1234.56; "99%  1.23ms" -> microseconds.
-rps_of() { awk '/^Requests\/sec:/ {print $2}' "$1"; }
-p_of() {
-  awk -v p="$2%" '$1 == p {
-    v = $2; unit = v; sub(/^[0-9.]+/, "", unit); sub(/[a-z]+$/, "", v);
-    f = (unit == "us") ? 1 : (unit == "ms") ? 1000 : (unit == "s") ? 1000000 : 0;
-    printf "%.0f\n", v * f }' "$1"
-}
-
-# --- notion-sim serve, rate limits off (the fake's 3 req/s budget would answer 429s) ------------
-cat >"$work/workspace.json" <<'EOF'
-{"databases": [{"title": "Tasks", "data_sources": [{"title": "Tasks", "pages": 10}]}],
- "rate_limits": {"mode": "off"}}
-EOF
-"$nsim" serve --port 0 --seed 1 --threads "$server_threads" --journal-size 1000 \
-  --workspace "$work/workspace.json" >"$work/serve.out" 2>"$work/serve.err" &
-pids+=($!)
-wait_listening "$work/serve.out"
-line=$(grep "listening on" "$work/serve.out")
-serve_url=$(sed -E 's/.*listening on (http:[^ ]+).*/\1/' <<<"$line")
-token=$(sed -E 's/.*token=([^ ]+).*/\1/' <<<"$line")
-page=$(sed -E 's/.*root_page=([^ ]+).*/\1/' <<<"$line")
-status=$(curl -s -o "$work/page.json" -w '%{http_code}' -H "Authorization: Bearer $token" \
-  -H "Notion-Version: 2025-09-03" "$serve_url/v1/pages/$page")
-if [ "$status" != 200 ]; then
-  echo "bench_serve: GET /v1/pages/$page answered $status: $(cat "$work/page.json")" >&2
-  exit 1
-fi
+# --- notion-sim serve ---------------------------------------------------------------------------
+start_serve
 body_bytes=$(wc -c <"$work/page.json")
 
 # --- the bare server, same body size ------------------------------------------------------------

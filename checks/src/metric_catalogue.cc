@@ -467,10 +467,38 @@ std::optional<MetricInfo> FindMetric(std::string_view name) {
   return std::nullopt;
 }
 
+std::vector<MetricInfo> MetricNamesOf(const MetricsReport& report) {
+  std::vector<MetricInfo> out = MetricNames();
+  for (const WorkflowMetrics& w : report.workflows) {
+    const std::string flow = "workflow." + w.name + ".";
+    for (const FlowEntry& e : PerFlow()) {
+      out.push_back(MetricInfo{flow + e.name, e.better, e.unit, w.name + " " + e.label});
+    }
+    for (const StepMetrics& s : w.steps) {
+      for (const StepEntry& e : PerStep()) {
+        out.push_back(MetricInfo{flow + "step." + s.name + "." + e.name, e.better, e.unit,
+                                 w.name + "/" + s.name + " " + e.label});
+      }
+    }
+  }
+  return out;
+}
+
 std::optional<std::pair<std::string, std::string>> WorkflowOfMetric(std::string_view name) {
   auto flow = SplitFlowMetric(name);
   if (!flow) return std::nullopt;
   return std::make_pair(flow->workflow, flow->step);
+}
+
+const std::vector<MetricInfo>& OperationMetricTemplates() {
+  static const std::vector<MetricInfo> kNames = [] {
+    std::vector<MetricInfo> out;
+    for (const OpEntry& e : PerOperation()) {
+      out.push_back(MetricInfo{std::string("op.<operation>.") + e.name, e.better, e.unit, e.label});
+    }
+    return out;
+  }();
+  return kNames;
 }
 
 const std::vector<MetricInfo>& WorkflowMetricTemplates() {

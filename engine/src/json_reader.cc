@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <fstream>
 #include <optional>
 #include <sstream>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace notion_sim::engine {
 namespace {
@@ -528,6 +530,48 @@ const nlohmann::json* ObjectReader::Raw(const std::string& key) {
 
 namespace {
 thread_local FieldRecorder* recorder = nullptr;
+
+// Edits (insert, delete, replace; case ignored) from a to b, or more than `most` + 1 once known to
+// exceed it. Keys are short: a row of the table at a time.
+std::size_t EditDistance(std::string_view a, std::string_view b, std::size_t most) {
+  if (a.size() > b.size() + most || b.size() > a.size() + most) return most + 1;
+  const auto lower = [](char c) {
+    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  };
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    std::size_t best = row[0];
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min(
+          {row[j] + 1, row[j - 1] + 1, diagonal + (lower(a[i - 1]) == lower(b[j - 1]) ? 0 : 1)});
+      diagonal = up;
+      best = std::min(best, row[j]);
+    }
+    if (best > most) return most + 1;
+  }
+  return row[b.size()];
+}
+
+// The field this reader knows that `key` most likely meant: one or two edits away (one for keys
+// of up to 8 characters), or the same but for case; "" when none is that close.
+std::string Closest(const std::string& key, const std::vector<std::string>& known) {
+  const std::size_t most = key.size() <= 8 ? 1 : 2;
+  std::string best;
+  std::size_t best_distance = most + 1;
+  for (const std::string& k : known) {
+    const std::size_t d = EditDistance(key, k, most);
+    if (d < best_distance) {
+      best = k;
+      best_distance = d;
+    }
+  }
+  return best;
+}
+
 }  // namespace
 
 FieldRecorder::FieldRecorder() { recorder = this; }
@@ -555,10 +599,12 @@ void ObjectReader::Finish() {
   if (!node_->is_object()) return;
   for (auto it = node_->begin(); it != node_->end(); ++it) {
     if (std::find(seen_.begin(), seen_.end(), it.key()) == seen_.end()) {
+      const std::string closest = Closest(it.key(), seen_);
       reader_->Fail(PathOf(it.key()) + "#key",
                     "unknown field \"" + it.key() +
                         "\" (a typo would silently run a "
-                        "different scenario, so unknown fields are errors)");
+                        "different scenario, so unknown fields are errors)" +
+                        (closest.empty() ? "" : "; did you mean \"" + closest + "\"?"));
       return;
     }
   }

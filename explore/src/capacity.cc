@@ -123,7 +123,8 @@ Result<std::pair<std::string, std::vector<nlohmann::json>>> ParseVary(std::strin
 
 Result<CapacityResult> RunCapacity(const scenarios::ScenarioSpec& scenario,
                                    const CapacitySpec& spec, unsigned threads,
-                                   const std::function<void(std::size_t, std::size_t)>& progress) {
+                                   const std::function<void(std::size_t, std::size_t)>& progress,
+                                   const std::function<bool()>& stop) {
   if (spec.values.empty()) return InvalidInput("--vary: no values");
   if (spec.targets.empty()) {
     return InvalidInput(
@@ -170,17 +171,29 @@ Result<CapacityResult> RunCapacity(const scenarios::ScenarioSpec& scenario,
                         spec.seeds
                   : n * spec.seeds;
   std::size_t seeds_done = 0;
-  std::vector<std::optional<bool>> known(n);
+  // Whether candidate i met the targets; false and out.partial once stopped (the candidate cut
+  // short is left out of out.evaluated).
   auto evaluate = [&](std::size_t i) -> Result<bool> {
+    if (stop && stop()) {
+      out.partial = true;
+      return false;
+    }
     SweepSpec one = base;
     one.grid = {Axis{spec.path, {spec.values[i]}}};
     (void)PrepareSweep(scenario, one);
-    auto run = RunSweep(scenario, one, Shard{}, threads, [&](std::size_t done, std::size_t) {
-      if (progress) progress(seeds_done + done, std::max(total_guess, seeds_done + done));
-    });
+    auto run = RunSweep(
+        scenario, one, Shard{}, threads,
+        [&](std::size_t done, std::size_t) {
+          if (progress) progress(seeds_done + done, std::max(total_guess, seeds_done + done));
+        },
+        stop);
     if (!run.ok()) return run.error();
     seeds_done += run->runs.size();
     out.runs += run->runs.size();
+    if (run->partial()) {
+      out.partial = true;
+      return false;
+    }
     const SweepSummary s = SummarizeSweep(*run);
     const ConfigSummary& c = s.configs.at(0);
     CandidateResult cr;
@@ -218,7 +231,6 @@ Result<CapacityResult> RunCapacity(const scenarios::ScenarioSpec& scenario,
     (void)SetPath(doc, spec.path, spec.values[i]);
     cr.context = ContextOf(doc, scenario.path, workflow);
     out.evaluated.push_back(cr);
-    known[i] = cr.met;
     return cr.met;
   };
 
@@ -232,18 +244,20 @@ Result<CapacityResult> RunCapacity(const scenarios::ScenarioSpec& scenario,
         const std::size_t mid = lo + (hi - lo) / 2;
         auto met = evaluate(mid);
         if (!met.ok()) return met.error();
+        if (out.partial) break;
         if (*met) {
           hi = mid;
         } else {
           lo = mid + 1;
         }
       }
-      out.answer = lo;
+      if (!out.partial) out.answer = lo;
     }
   } else {
     for (std::size_t i = 0; i < n; ++i) {
       auto met = evaluate(i);
       if (!met.ok()) return met.error();
+      if (out.partial) break;
       if (*met && !out.answer) out.answer = i;
       if (!*met && out.answer) out.monotone = false;
     }
@@ -291,6 +305,22 @@ Result<CapacityResult> RunCapacity(const scenarios::ScenarioSpec& scenario,
       s += " (the smallest value tried)";
     }
     out.sentence = s;
+    if (out.partial) out.sentence += " (interrupted: the values above it were not all run)";
+  } else if (out.partial) {
+    // What the candidates that ran say: the answer lies above the largest that missed and at or
+    // below the smallest that met.
+    const CandidateResult* met = nullptr;
+    const CandidateResult* missed = nullptr;
+    for (const CandidateResult& c : out.evaluated) {
+      if (c.met && (met == nullptr || c.index < met->index)) met = &c;
+      if (!c.met && (missed == nullptr || c.index > missed->index)) missed = &c;
+    }
+    out.sentence = "interrupted before an answer, after " + std::to_string(out.runs) + " run(s)";
+    if (met != nullptr) out.sentence += "; " + ValueText(met->value) + " met " + targets + over;
+    if (missed != nullptr) {
+      out.sentence += "; " + ValueText(missed->value) +
+                      " misses: " + (missed->unmet.empty() ? "?" : missed->unmet.front());
+    }
   } else {
     const CandidateResult* largest = find(n - 1);
     out.sentence = "no value of " + spec.path + " up to " + ValueText(spec.values.back()) +
@@ -333,6 +363,7 @@ nlohmann::json CapacityToJson(const CapacityResult& r) {
   j["monotone"] = r.monotone;
   j["sentence"] = r.sentence;
   j["runs"] = r.runs;
+  j["partial"] = r.partial;
   return j;
 }
 
@@ -349,7 +380,12 @@ Result<std::string> WriteCapacity(const CapacityResult& r, const std::string& ou
   std::sort(sorted.begin(), sorted.end(),
             [](const CandidateResult* a, const CandidateResult* b) { return a->index < b->index; });
   std::ostringstream md;
-  md << "# capacity " << r.scenario << "\n\n**Answer:** " << r.sentence << ".\n\n"
+  md << "# capacity " << r.scenario << "\n\n";
+  if (r.partial) {
+    md << "**PARTIAL: interrupted after " << r.runs
+       << " run(s)**; the candidate running then is left out.\n\n";
+  }
+  md << "**Answer:** " << r.sentence << ".\n\n"
      << (r.spec.search ? "Binary search (the targets taken as monotone in the setting): "
                        : "Every value run: ")
      << r.evaluated.size() << " of " << r.spec.values.size() << " value(s) of `" << r.spec.path
@@ -385,6 +421,7 @@ Result<std::string> WriteCapacity(const CapacityResult& r, const std::string& ou
       text << (i ? "; " : " ") << c->unmet[i];
     text << "\n";
   }
+  if (r.partial) text << "PARTIAL: interrupted after " << r.runs << " run(s)\n";
   text << "answer: " << r.sentence << "\n"
        << "capacity.md and capacity.json in " << out_dir << "/\n";
   return text.str();

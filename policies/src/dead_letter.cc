@@ -133,8 +133,9 @@ void DeadLetterQueue::Persist(const DeadLetter& entry) {
   if (!s.ok()) store_status_ = s;
 }
 
-Result<std::uint64_t> DeadLetterQueue::Enqueue(const engine::LogicalOp& op, std::string error,
-                                               std::uint32_t stack_attempts) {
+Result<const DeadLetter*> DeadLetterQueue::Add(const engine::LogicalOp& op, std::string error,
+                                               std::uint32_t stack_attempts,
+                                               DeadLetterState state) {
   if (entries_.size() >= config_.max_depth) {
     return Error{ErrorCode::kLimitExceeded,
                  "dead-letter queue full (" + std::to_string(config_.max_depth) + " entries)"};
@@ -148,11 +149,20 @@ Result<std::uint64_t> DeadLetterQueue::Enqueue(const engine::LogicalOp& op, std:
   e.attempts = 0;
   e.enqueued_us = now;
   e.last_attempt_us = now;
-  e.next_attempt_us = now + DelayFor(0);
-  e.state = DeadLetterState::kPending;
-  schedule_.emplace(e.next_attempt_us, e.id);
+  e.next_attempt_us = state == DeadLetterState::kPending ? now + DelayFor(0) : kTimeNever;
+  e.state = state;
   const DeadLetter& stored = entries_.emplace(e.id, std::move(e)).first->second;
   ++totals_.enqueued;
+  return &stored;
+}
+
+Result<std::uint64_t> DeadLetterQueue::Enqueue(const engine::LogicalOp& op, std::string error,
+                                               std::uint32_t stack_attempts) {
+  Result<const DeadLetter*> added =
+      Add(op, std::move(error), stack_attempts, DeadLetterState::kPending);
+  if (!added.ok()) return added.error();
+  const DeadLetter& stored = **added;
+  schedule_.emplace(stored.next_attempt_us, stored.id);
   Persist(stored);
   Emit(engine::EventKind::kDlqEnqueued, stored, stack_attempts);
   Arm();
@@ -161,22 +171,10 @@ Result<std::uint64_t> DeadLetterQueue::Enqueue(const engine::LogicalOp& op, std:
 
 Result<std::uint64_t> DeadLetterQueue::Park(const engine::LogicalOp& op, std::string error,
                                             std::uint32_t stack_attempts) {
-  if (entries_.size() >= config_.max_depth) {
-    return Error{ErrorCode::kLimitExceeded,
-                 "dead-letter queue full (" + std::to_string(config_.max_depth) + " entries)"};
-  }
-  const TimeUs now = loop_.NowUs();
-  DeadLetter e;
-  e.id = next_id_++;
-  e.op = op;
-  e.error = std::move(error);
-  e.stack_attempts = stack_attempts;
-  e.enqueued_us = now;
-  e.last_attempt_us = now;
-  e.next_attempt_us = kTimeNever;
-  e.state = DeadLetterState::kPermanent;
-  const DeadLetter& stored = entries_.emplace(e.id, std::move(e)).first->second;
-  ++totals_.enqueued;
+  Result<const DeadLetter*> added =
+      Add(op, std::move(error), stack_attempts, DeadLetterState::kPermanent);
+  if (!added.ok()) return added.error();
+  const DeadLetter& stored = **added;
   ++totals_.permanent;
   ++permanent_;
   Persist(stored);

@@ -160,6 +160,8 @@ void ReadOpossum(ObjectReader& r, StackConfig& c, bool sdk_inside) {
 
 void ReadPQueue(ObjectReader& r, StackConfig& c) {
   Refuse(r, {"queueClass"}, "it is code (a class); the queue is first in, first out");
+  Refuse(r, {"throwOnTimeout"},
+         "p-queue 9 removed it: a task past its \"timeout\" always fails (TimeoutError), as here");
   if (r.Has("autoStart") && !r.Bool("autoStart", true)) {
     r.Fail("autoStart",
            "\"autoStart\": false is not supported: tasks waiting for start() are "

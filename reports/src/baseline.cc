@@ -1,6 +1,5 @@
 #include "notion_sim/reports/baseline.h"
 
-#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <set>
@@ -111,8 +110,14 @@ Comparison CompareToBaseline(const std::vector<scenarios::RunResult>& baseline,
     }
     std::vector<checks::MetricInfo> names;
     if (metrics.empty()) {
-      for (const checks::MetricInfo& info : checks::MetricNames()) {
-        if (info.better != checks::Better::kNeither) names.push_back(info);
+      // The baseline's metrics (its workflows' among them), then any the current run adds.
+      std::set<std::string> listed;
+      for (const scenarios::RunResult* run : {b, &r}) {
+        for (const checks::MetricInfo& info : checks::MetricNamesOf(run->checks.metrics)) {
+          if (info.better != checks::Better::kNeither && listed.insert(info.name).second) {
+            names.push_back(info);
+          }
+        }
       }
     } else {
       for (const std::string& n : metrics) {

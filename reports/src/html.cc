@@ -729,7 +729,7 @@ std::string HtmlReport(const scenarios::RunResult& r) {
   }
   if (!absent.empty())
     h += "<p class=\"note\" id=\"not-drawn\">Not drawn — " + XmlEscape(absent) + ".</p>\n";
-  h += WorkflowSection(m);
+  h += WorkflowSection(m, v.x_end_us, v.faults);
 
   h += "<h2>Operations</h2><table>" +
        Row({"operation", "started", "succeeded", "fallback", "failed", "DLQ", "unfinished", "p50",

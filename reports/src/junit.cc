@@ -99,7 +99,7 @@ std::vector<JunitSuite> JunitSuites(const std::vector<scenarios::RunResult>& res
       c.name = i.name;
       if (i.verdict == checks::Verdict::kOff) {
         c.kind = JunitCase::Kind::kSkipped;
-        c.message = "invariant off or not configured";
+        c.message = "invariant off, not configured or not applicable to this run";
       } else if (i.verdict == checks::Verdict::kViolated) {
         c.kind = JunitCase::Kind::kFailed;
         c.type = "invariant";

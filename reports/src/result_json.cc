@@ -157,20 +157,8 @@ class JsonIn {
     }
   }
   void StrArr(const char* k, std::vector<std::string>& v) {
-    v.clear();
-    const json* x = Get(k, "an array of strings");
-    if (x == nullptr) return;
-    if (!x->is_array()) {
-      Fail(k, "expected an array of strings");
-      return;
-    }
-    for (std::size_t i = 0; i < x->size(); ++i) {
-      if (!(*x)[i].is_string()) {
-        Fail(std::string(k) + "/" + std::to_string(i), "expected a string");
-        return;
-      }
-      v.push_back((*x)[i].get<std::string>());
-    }
+    Scalars(k, v, "an array of strings", "expected an array of strings", "expected a string",
+            [](const json& e) { return e.is_string(); });
   }
   template <typename E>
   void Enum(const char* k, E& v, std::string_view (*name)(E), int count) {
@@ -220,20 +208,8 @@ class JsonIn {
     }
   }
   void U64Vec(const char* k, std::vector<std::uint64_t>& v) {
-    v.clear();
-    const json* x = Get(k, "an array");
-    if (x == nullptr) return;
-    if (!x->is_array()) {
-      Fail(k, "expected an array of integers");
-      return;
-    }
-    for (std::size_t i = 0; i < x->size(); ++i) {
-      if (!(*x)[i].is_number_unsigned()) {
-        Fail(std::string(k) + "/" + std::to_string(i), "expected a non-negative integer");
-        return;
-      }
-      v.push_back((*x)[i].get<std::uint64_t>());
-    }
+    Scalars(k, v, "an array", "expected an array of integers", "expected a non-negative integer",
+            [](const json& e) { return e.is_number_unsigned(); });
   }
   void Bool(const char* k, bool& v) {
     if (const json* x = Get(k, "true or false")) {
@@ -284,6 +260,26 @@ class JsonIn {
   }
 
  private:
+  // An array of scalars at k, each passing `ok`; `missing`, `not_array` and `bad_item` word the
+  // errors.
+  template <typename T, typename Ok>
+  void Scalars(const char* k, std::vector<T>& v, const char* missing, const char* not_array,
+               const char* bad_item, Ok ok) {
+    v.clear();
+    const json* x = Get(k, missing);
+    if (x == nullptr) return;
+    if (!x->is_array()) {
+      Fail(k, not_array);
+      return;
+    }
+    for (std::size_t i = 0; i < x->size(); ++i) {
+      if (!ok((*x)[i])) {
+        Fail(std::string(k) + "/" + std::to_string(i), bad_item);
+        return;
+      }
+      v.push_back((*x)[i].get<T>());
+    }
+  }
   const json* Get(const char* k, const char* what) {
     if (error_->has_value()) return nullptr;
     if (!j_.is_object() || !j_.contains(k)) {
@@ -1041,22 +1037,13 @@ std::string SummaryLine(const RunResult& r) {
   }
   int failed = 0;
   for (const auto& g : r.checks.gates) failed += g.passed() ? 0 : 1;
-  char buf[768];
+  char buf[2048];
   std::snprintf(
       buf, sizeof buf,
-      "%s: %s, %llu ops (%llu succeeded, %llu answered, %llu failed, %llu dlq, %llu unfinished), "
-      "%llu attempts, "
-      "p99 %s, %d invariant(s) violated, %d gate(s) failed, virtual %.1f s, wall %.1f ms, "
-      "seed %llu, digest %s",
+      "%s: %s, %s, %llu attempts, %d invariant(s) violated, %d gate(s) failed, virtual %.1f s, "
+      "wall %.1f ms, seed %llu, digest %s",
       r.scenario.c_str(), std::string(checks::RunVerdictName(r.verdict)).c_str(),
-      static_cast<unsigned long long>(s.ops_started),
-      static_cast<unsigned long long>(s.ops_succeeded),
-      static_cast<unsigned long long>(s.ops_succeeded + s.ops_fallback),
-      static_cast<unsigned long long>(s.ops_failed),
-      static_cast<unsigned long long>(s.ops_dead_lettered),
-      static_cast<unsigned long long>(s.ops_unfinished),
-      static_cast<unsigned long long>(s.attempts),
-      DurationText(r.checks.metrics.latency.p99_us).c_str(), violated, failed,
+      WorkText(r).c_str(), static_cast<unsigned long long>(s.attempts), violated, failed,
       static_cast<double>(s.virtual_time_us) / 1e6, r.wall_time_ms,
       static_cast<unsigned long long>(r.seed), s.digest.c_str());
   return buf;

@@ -129,7 +129,45 @@ std::string ClientLine(const scenarios::RunResult& r) {
   return line;
 }
 
+// The run's single calls: every operation but the workflows' runs (which the per-operation
+// figures leave out; their items are counted per workflow).
+checks::OutcomeCounts SingleCalls(const checks::MetricsReport& m) {
+  if (m.workflows.empty()) return m.ops;
+  checks::OutcomeCounts c;
+  for (const checks::OperationMetrics& op : m.operations) {
+    c.started += op.ops.started;
+    c.succeeded += op.ops.succeeded;
+    c.served_fallback += op.ops.served_fallback;
+    c.failed += op.ops.failed;
+    c.dead_lettered += op.ops.dead_lettered;
+    c.unfinished += op.ops.unfinished;
+  }
+  return c;
+}
+
 }  // namespace
+
+std::string WorkText(const scenarios::RunResult& r) {
+  const checks::MetricsReport& m = r.checks.metrics;
+  std::string out;
+  for (const checks::WorkflowMetrics& w : m.workflows) {
+    out += (out.empty() ? "" : "; ") + CountText(w.items_started) + " items of " + w.name + " (";
+    static constexpr const char* kNames[] = {"succeeded", "degraded", "failed", "dead-lettered",
+                                             "aborted"};
+    for (std::size_t i = 0; i < w.items.size(); ++i) {
+      out += CountText(w.items[i]) + " " + kNames[i] + ", ";
+    }
+    out += CountText(w.items_unfinished) + " unfinished; item p99 " +
+           DurationText(w.latency.p99_us) + ")";
+  }
+  const checks::OutcomeCounts c = SingleCalls(m);
+  if (c.started == 0 && !out.empty()) return out;
+  return out + (out.empty() ? "" : "; ") + CountText(c.started) + " ops (" +
+         CountText(c.succeeded) + " succeeded, " + CountText(c.succeeded + c.served_fallback) +
+         " answered, " + CountText(c.failed) + " failed, " + CountText(c.dead_lettered) + " dlq, " +
+         CountText(c.unfinished) + " unfinished)" +
+         (m.workflows.empty() ? ", p99 " + DurationText(m.latency.p99_us) : "");
+}
 
 std::string CapacityLine(const scenarios::RunResult& r) {
   if (r.client) return ClientLine(r);
@@ -139,12 +177,13 @@ std::string CapacityLine(const scenarios::RunResult& r) {
     flows += (flows.empty() ? "" : "; ") + WorkflowLine(w);
   }
   if (!flows.empty() && m.operations.empty()) return flows;
+  const std::uint64_t single = SingleCalls(m).started;
   std::string what;
   if (m.operations.size() == 1) {
-    what = CountText(m.ops.started) + " " +
+    what = CountText(single) + " " +
            std::string(engine::OperationName(m.operations.front().operation));
   } else {
-    what = CountText(m.ops.started) + " ops";
+    what = CountText(single) + " ops";
     if (!m.operations.empty()) {
       std::string parts;
       for (const checks::OperationMetrics& op : m.operations) {

@@ -655,12 +655,7 @@ Result<RunResult> RunClientTest(const ClientScenario& spec, const ClientTestOpti
   result.base_url = server.BaseUrl();
   result.reproduce = "notion-sim test " + ShellQuote({spec.path}) + " --seed " +
                      std::to_string(spec.seed) + " -- " + command;
-  const sim::FakeStats& stats = fake.stats();
-  result.server_requests = stats.requests;
-  result.server_writes = stats.writes;
-  result.server_faults_injected = stats.faults_injected;
-  result.server_rate_limited = stats.rate_limited;
-  result.server_pages = fake.page_count();
+  CountServer(fake, result);
   result.client->command = command;
   result.client->runs = std::move(runs);
   result.client->expects = std::move(expects);

@@ -77,6 +77,15 @@ std::string Reproduce(const ScenarioSpec& spec) {
 
 }  // namespace
 
+void CountServer(const sim::FakeNotion& fake, RunResult& result) {
+  const sim::FakeStats& stats = fake.stats();
+  result.server_requests = stats.requests;
+  result.server_writes = stats.writes;
+  result.server_faults_injected = stats.faults_injected;
+  result.server_rate_limited = stats.rate_limited;
+  result.server_pages = fake.page_count();
+}
+
 Result<RunResult> RunScenario(const ScenarioSpec& spec, const SimOptions& options) {
   if (spec.replay && !options.replay) {  // the file's own recording, unless one is given
     SimOptions replayed = options;
@@ -187,12 +196,7 @@ Result<RunResult> RunScenario(const ScenarioSpec& spec, const SimOptions& option
   if (options.replay) {
     result.reproduce += " (replayed with recorded fault decisions: notion-sim replay)";
   }
-  const sim::FakeStats& stats = fake.stats();
-  result.server_requests = stats.requests;
-  result.server_writes = stats.writes;
-  result.server_faults_injected = stats.faults_injected;
-  result.server_rate_limited = stats.rate_limited;
-  result.server_pages = fake.page_count();
+  CountServer(fake, result);
   if (consumer) result.webhooks = consumer->Result();
   return result;
 }

@@ -151,6 +151,11 @@ Result<Sections> PrepareSections(const ScenarioSpec& spec) {
   DeriveInvariants(spec, s.stack,
                    spec.source.contains("invariants") ? spec.source.at("invariants") : kNone,
                    s.invariants);
+  // items_end_once judges workflow items: without workflows it does not apply, and is reported
+  // off (like client_rate without a budget) rather than "held" by a run that had nothing to hold.
+  if (spec.workflows.empty()) {
+    s.invariants.Set(checks::Invariant::kItemsEndOnce, checks::Check::kOff);
+  }
   // The second upstream's stack keeps its own promises; Notion's ledger, operations, batch
   // checkpoints and workflow items are not its to judge.
   DeriveInvariants(spec, s.upstream_stack, kNone, s.upstream_invariants);

@@ -13,27 +13,16 @@ using nlohmann::json;
 
 namespace {
 
-std::string BlockType(const json& block) {
-  if (auto it = block.find("type"); it != block.end() && it->is_string()) {
-    return it->get<std::string>();
-  }
-  for (auto it = block.begin(); it != block.end(); ++it) {
-    if (it.key() != "object" && it.key() != "id" && it.key() != "in_trash" &&
-        it.key() != "archived" && it.key() != "has_children") {
-      return it.key();
-    }
-  }
-  return "";
-}
-
-// A page or block that holds content, by id; fails the call with 404 otherwise.
-const Ref* Container(Core& m, Call& c) {
+// The target as a block: a page or block (or a database, which retrieve and delete also take)
+// that the token may act on with `capability`; fails the call (404 or Allowed's answer) otherwise.
+const Ref* TargetBlock(Core& m, Call& c, std::uint8_t capability, bool database_too = false) {
   const Ref* ref = m.Find(c.target);
-  if (ref == nullptr || (ref->kind != Kind::kPage && ref->kind != Kind::kBlock)) {
+  if (ref == nullptr || (ref->kind != Kind::kPage && ref->kind != Kind::kBlock &&
+                         (!database_too || ref->kind != Kind::kDatabase))) {
     m.NotFound(c, "block", c.target);
     return nullptr;
   }
-  return ref;
+  return m.Allowed(c, c.target, capability, "block") ? ref : nullptr;
 }
 
 // The page whose content a block belongs to (for the change event).
@@ -53,7 +42,7 @@ bool AttachBlockFiles(Core& m, Call& c, const json& children, const std::string&
   if (!children.is_array()) return true;
   for (std::size_t i = 0; i < children.size(); ++i) {
     const json& block = children[i];
-    const std::string type = BlockType(block);
+    const std::string type = BlockTypeOf(block);
     const json& content = Field(block, type);
     const std::string at = where + "[" + std::to_string(i) + "]." + type;
     if (const json& up = Field(content, "file_upload"); up.is_object()) {
@@ -71,9 +60,8 @@ bool AttachBlockFiles(Core& m, Call& c, const json& children, const std::string&
 }  // namespace
 
 void AppendBlocks(Core& m, Call& c) {
-  const Ref* ref = Container(m, c);
+  const Ref* ref = TargetBlock(m, c, kCapInsert);
   if (ref == nullptr) return;
-  if (!m.Allowed(c, c.target, kCapInsert, "block")) return;
   const bool trashed =
       ref->kind == Kind::kPage ? m.pages[ref->index].in_trash : m.blocks[ref->index].in_trash;
   if (trashed) {
@@ -170,9 +158,8 @@ void AppendBlocks(Core& m, Call& c) {
 }
 
 void ListBlockChildren(Core& m, Call& c) {
-  const Ref* ref = Container(m, c);
+  const Ref* ref = TargetBlock(m, c, kCapRead);
   if (ref == nullptr) return;
-  if (!m.Allowed(c, c.target, kCapRead, "block")) return;
   const std::vector<Child>& list = *m.ChildrenOf(*ref);
   std::uint64_t pos = c.cursor_given ? (c.start_cursor & 0xFFFFFFFFULL) - 1 : 0;
   std::vector<Ref> hits;
@@ -198,25 +185,16 @@ void ListBlockChildren(Core& m, Call& c) {
 }
 
 void RetrieveBlock(Core& m, Call& c) {
-  const Ref* ref = m.Find(c.target);
-  if (ref == nullptr ||
-      (ref->kind != Kind::kPage && ref->kind != Kind::kBlock && ref->kind != Kind::kDatabase)) {
-    m.NotFound(c, "block", c.target);
-    return;
-  }
-  if (!m.Allowed(c, c.target, kCapRead, "block")) return;
+  const Ref* ref = TargetBlock(m, c, kCapRead, /*database_too=*/true);
+  if (ref == nullptr) return;
   c.object = c.target;
   c.reply.kind = ref->kind == Kind::kBlock ? ReplyKind::kObject : ReplyKind::kPageAsBlock;
   c.reply.item = *ref;
 }
 
 void UpdateBlock(Core& m, Call& c) {
-  const Ref* ref = m.Find(c.target);
-  if (ref == nullptr || (ref->kind != Kind::kPage && ref->kind != Kind::kBlock)) {
-    m.NotFound(c, "block", c.target);
-    return;
-  }
-  if (!m.Allowed(c, c.target, kCapUpdate, "block")) return;
+  const Ref* ref = TargetBlock(m, c, kCapUpdate);
+  if (ref == nullptr) return;
   const json& body = *c.body;
   if (ref->kind == Kind::kPage) {
     // A page through the blocks endpoint: only its trash state can change here.
@@ -238,7 +216,7 @@ void UpdateBlock(Core& m, Call& c) {
            "Can't edit block that is archived. You must unarchive the block before editing.");
     return;
   }
-  const std::string type = b.content != nullptr ? BlockType(*b.content) : "paragraph";
+  const std::string type = b.content != nullptr ? BlockTypeOf(*b.content) : "paragraph";
   for (auto it = body.begin(); it != body.end(); ++it) {
     if (it.key() == "in_trash" || it.key() == "archived" || it.key() == "type") continue;
     if (it.key() != type) {
@@ -274,13 +252,8 @@ void UpdateBlock(Core& m, Call& c) {
 }
 
 void DeleteBlock(Core& m, Call& c) {
-  const Ref* ref = m.Find(c.target);
-  if (ref == nullptr ||
-      (ref->kind != Kind::kPage && ref->kind != Kind::kBlock && ref->kind != Kind::kDatabase)) {
-    m.NotFound(c, "block", c.target);
-    return;
-  }
-  if (!m.Allowed(c, c.target, kCapUpdate, "block")) return;
+  const Ref* ref = TargetBlock(m, c, kCapUpdate, /*database_too=*/true);
+  if (ref == nullptr) return;
   c.object = c.target;
   if (ref->kind == Kind::kPage) {
     PageRec& p = m.pages[ref->index];

@@ -20,6 +20,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <optional>
@@ -442,6 +443,9 @@ struct Core {
                std::string_view kind);
   bool Hidden(const Call& call, const engine::ObjectId& id) const;
   void NotFound(Call& call, std::string_view kind, const engine::ObjectId& id);
+  // The call's target when it is a `kind` the token may act on with `capability`; otherwise the
+  // call fails (404 naming `what`, or Allowed's answer) and the result is nullptr.
+  const Ref* Target(Call& call, Kind kind, std::string_view what, std::uint8_t capability);
   std::uint32_t NewDataSource(const engine::ObjectId& id, const std::string& title,
                               std::vector<PropertyDef> schema, std::uint32_t database,
                               TimeUs now_us);
@@ -577,6 +581,9 @@ struct Civil {
   std::int64_t second_of_day = 0;
 };
 Civil CivilFromUnix(std::int64_t unix_s);
+// ISO 8601 with milliseconds, UTC ("2025-01-01T00:00:00.000Z"), of simulated time `at_us` after
+// the workspace epoch.
+std::string IsoTime(std::int64_t epoch_unix_s, TimeUs at_us);
 // Unix seconds of a civil date (proleptic Gregorian).
 std::int64_t UnixFromCivil(std::int64_t year, unsigned month, unsigned day);
 std::string_view DefaultMessage(engine::ApiCode code);
@@ -595,6 +602,11 @@ inline std::string Str(const nlohmann::json& obj, const char* key) {
 }
 // obj[key] or null (never throws).
 const nlohmann::json& Field(const nlohmann::json& obj, std::string_view key);
+// A block's type: its "type" field, else its first key that every block does not have
+// (validate.cc).
+std::string BlockTypeOf(const nlohmann::json& block);
+// Fails the call (400 naming body.KEY) unless each of `keys` the body holds is a boolean.
+bool BooleanFields(Call& call, std::initializer_list<const char*> keys);
 // Length as JavaScript counts it (UTF-16 code units), which is what Notion's limits count.
 std::size_t JsLength(std::string_view utf8);
 // Plain text of a rich-text array as sent (text content, equation expression, mentions' text).

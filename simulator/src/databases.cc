@@ -208,6 +208,8 @@ bool CheckTitle(Core& m, Call& c, const json& body, const char* key) {
   return m.ValidateRichText(c, Field(body, key), std::string("body.") + key);
 }
 
+}  // namespace
+
 void MultipleSources(Core& m, Call& c, const DatabaseRec& db, bool with_children) {
   c.Fail(400, ApiCode::kValidationError,
          "Databases with multiple data sources are not supported in this API version.");
@@ -220,8 +222,6 @@ void MultipleSources(Core& m, Call& c, const DatabaseRec& db, bool with_children
     c.additional["child_data_source_ids"] = ids_json;
   }
 }
-
-}  // namespace
 
 void CreateDatabase(Core& m, Call& c) {
   if (c.version == ApiVersion::k20220628) {
@@ -264,12 +264,8 @@ void CreateDatabase(Core& m, Call& c) {
 }
 
 void RetrieveDatabase(Core& m, Call& c) {
-  const Ref* ref = m.Find(c.target);
-  if (ref == nullptr || ref->kind != Kind::kDatabase) {
-    m.NotFound(c, "database", c.target);
-    return;
-  }
-  if (!m.Allowed(c, c.target, kCapRead, "database")) return;
+  const Ref* ref = m.Target(c, Kind::kDatabase, "database", kCapRead);
+  if (ref == nullptr) return;
   const DatabaseRec& db = m.databases[ref->index];
   if (c.version == ApiVersion::k20220628 && db.data_sources.size() != 1) {
     MultipleSources(m, c, db, false);
@@ -281,23 +277,11 @@ void RetrieveDatabase(Core& m, Call& c) {
 }
 
 void UpdateDatabase(Core& m, Call& c) {
-  const Ref* ref = m.Find(c.target);
-  if (ref == nullptr || ref->kind != Kind::kDatabase) {
-    m.NotFound(c, "database", c.target);
-    return;
-  }
-  if (!m.Allowed(c, c.target, kCapUpdate, "database")) return;
+  const Ref* ref = m.Target(c, Kind::kDatabase, "database", kCapUpdate);
+  if (ref == nullptr) return;
   const json& body = *c.body;
   const std::uint32_t di = ref->index;
-  for (const char* key : {"in_trash", "archived", "is_inline", "is_locked"}) {
-    const json& v = Field(body, key);
-    if (body.contains(key) && !v.is_boolean()) {
-      c.Fail(400, ApiCode::kValidationError,
-             std::string("body failed validation: body.") + key +
-                 " should be a boolean, instead was `" + Quoted(v) + "`.");
-      return;
-    }
-  }
+  if (!BooleanFields(c, {"in_trash", "archived", "is_inline", "is_locked"})) return;
   if (!CheckTitle(m, c, body, "title") || !CheckTitle(m, c, body, "description")) return;
   ParentKind kind = m.databases[di].parent_kind;
   ObjectId parent = m.databases[di].parent;
@@ -381,36 +365,20 @@ void CreateDataSource(Core& m, Call& c) {
 }
 
 void RetrieveDataSource(Core& m, Call& c) {
-  const Ref* ref = m.Find(c.target);
-  if (ref == nullptr || ref->kind != Kind::kDataSource) {
-    m.NotFound(c, "data source", c.target);
-    return;
-  }
-  if (!m.Allowed(c, c.target, kCapRead, "data source")) return;
+  const Ref* ref = m.Target(c, Kind::kDataSource, "data source", kCapRead);
+  if (ref == nullptr) return;
   c.object = c.target;
   c.reply.kind = ReplyKind::kObject;
   c.reply.item = *ref;
 }
 
 void UpdateDataSource(Core& m, Call& c) {
-  const Ref* ref = m.Find(c.target);
-  if (ref == nullptr || ref->kind != Kind::kDataSource) {
-    m.NotFound(c, "data source", c.target);
-    return;
-  }
-  if (!m.Allowed(c, c.target, kCapUpdate, "data source")) return;
+  const Ref* ref = m.Target(c, Kind::kDataSource, "data source", kCapUpdate);
+  if (ref == nullptr) return;
   const std::uint32_t dsi = ref->index;
   const json& body = *c.body;
   if (!CheckTitle(m, c, body, "title")) return;
-  for (const char* key : {"in_trash", "archived"}) {
-    const json& v = Field(body, key);
-    if (body.contains(key) && !v.is_boolean()) {
-      c.Fail(400, ApiCode::kValidationError,
-             std::string("body failed validation: body.") + key +
-                 " should be a boolean, instead was `" + Quoted(v) + "`.");
-      return;
-    }
-  }
+  if (!BooleanFields(c, {"in_trash", "archived"})) return;
   std::vector<PropertyDef> schema = m.data_sources[dsi].schema;
   bool schema_changed = false;
   if (const json& props = Field(body, "properties"); !props.is_null()) {
@@ -505,12 +473,8 @@ void UpdateDataSource(Core& m, Call& c) {
 }
 
 void ListDataSourceTemplates(Core& m, Call& c) {
-  const Ref* ref = m.Find(c.target);
-  if (ref == nullptr || ref->kind != Kind::kDataSource) {
-    m.NotFound(c, "data source", c.target);
-    return;
-  }
-  if (!m.Allowed(c, c.target, kCapRead, "data source")) return;
+  const Ref* ref = m.Target(c, Kind::kDataSource, "data source", kCapRead);
+  if (ref == nullptr) return;
   const DataSourceRec& ds = m.data_sources[ref->index];
   const std::string name = Lower(c.Param("name").value_or(""));
   std::vector<Ref> all;

@@ -40,6 +40,15 @@ bool Core::Allowed(Call& c, const ObjectId& id, std::uint8_t capability, std::st
   return true;
 }
 
+const Ref* Core::Target(Call& c, Kind kind, std::string_view what, std::uint8_t capability) {
+  const Ref* ref = Find(c.target);
+  if (ref == nullptr || ref->kind != kind) {
+    NotFound(c, what, c.target);
+    return nullptr;
+  }
+  return Allowed(c, c.target, capability, what) ? ref : nullptr;
+}
+
 std::uint32_t Core::NewDatabase(const ObjectId& id, const std::string& title,
                                 ParentKind parent_kind, const ObjectId& parent, TimeUs now_us) {
   DatabaseRec db;

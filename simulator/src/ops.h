@@ -33,6 +33,9 @@ void CreateDataSource(Core& m, Call& c);
 void RetrieveDataSource(Core& m, Call& c);
 void UpdateDataSource(Core& m, Call& c);
 void ListDataSourceTemplates(Core& m, Call& c);
+// Fails the call as Notion answers for a database of several data sources in an API version that
+// knows only single-source databases: 400, the database id (and, `with_children`, its sources).
+void MultipleSources(Core& m, Call& c, const DatabaseRec& db, bool with_children);
 
 // query.cc (data source queries: filters, sorts, pagination)
 void QueryDataSource(Core& m, Call& c);

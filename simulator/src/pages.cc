@@ -24,17 +24,6 @@ std::optional<IdemKey> KeyFromProperties(const json* props) {
   return ParseHexKey(PlainText(*rt));
 }
 
-void MultipleSources(Core& m, Call& c, const DatabaseRec& db) {
-  c.Fail(400, ApiCode::kValidationError,
-         "Databases with multiple data sources are not supported in this API version.");
-  json ids_json = json::array();
-  for (std::uint32_t i : db.data_sources) ids_json.push_back(m.data_sources[i].id.ToString());
-  c.additional = {{"error_type", "multiple_data_sources_for_database"},
-                  {"database_id", db.id.ToString()},
-                  {"child_data_source_ids", ids_json},
-                  {"minimum_api_version", "2025-09-03"}};
-}
-
 // Select / multi_select / status names a page writes that the schema lacks become options, as
 // Notion adds them.
 void LearnOptions(Core& m, DataSourceRec& ds, const json& props) {
@@ -94,6 +83,21 @@ bool AttachIcon(Core& m, Call& c, const json& icon, const char* where) {
   if (!up.is_object()) return true;
   const std::optional<ObjectId> id = ObjectId::Parse(Str(up, "id"));
   return AttachUpload(m, c, id.value_or(ObjectId{}), where);
+}
+
+// body.icon and body.cover: each an object or null; a file upload one names is attached.
+bool AttachIcons(Core& m, Call& c) {
+  for (const char* key : {"icon", "cover"}) {
+    const json& v = Field(*c.body, key);
+    if (!v.is_null() && !v.is_object()) {
+      c.Fail(400, ApiCode::kValidationError,
+             std::string("body failed validation: body.") + key +
+                 " should be an object or `null`, instead was `" + Quoted(v) + "`.");
+      return false;
+    }
+    if (v.is_object() && !AttachIcon(m, c, v, key)) return false;
+  }
+  return true;
 }
 
 void Filtered(Call& c) { c.reply.filter_properties = c.Params("filter_properties"); }
@@ -204,7 +208,7 @@ void CreatePage(Core& m, Call& c) {
       const DatabaseRec& db = m.databases[ref->index];
       if (!m.Allowed(c, db.id, kCapInsert, "database")) return;
       if (db.data_sources.size() != 1) {
-        MultipleSources(m, c, db);
+        MultipleSources(m, c, db, /*with_children=*/true);
         return;
       }
       ds = &m.data_sources[db.data_sources[0]];
@@ -270,16 +274,7 @@ void CreatePage(Core& m, Call& c) {
     c.Fail(400, facts->code, facts->message);
     return;
   }
-  for (const char* key : {"icon", "cover"}) {
-    const json& v = Field(*c.body, key);
-    if (!v.is_null() && !v.is_object()) {
-      c.Fail(400, ApiCode::kValidationError,
-             std::string("body failed validation: body.") + key +
-                 " should be an object or `null`, instead was `" + Quoted(v) + "`.");
-      return;
-    }
-    if (v.is_object() && !AttachIcon(m, c, v, key)) return;
-  }
+  if (!AttachIcons(m, c)) return;
   if (props != nullptr && !AttachFiles(m, c, *props)) return;
   std::optional<IdemKey> key = c.idem_key;
   if (!key) key = KeyFromProperties(props);
@@ -308,12 +303,8 @@ void CreatePage(Core& m, Call& c) {
 }
 
 void RetrievePage(Core& m, Call& c) {
-  const Ref* ref = m.Find(c.target);
-  if (ref == nullptr || ref->kind != Kind::kPage) {
-    m.NotFound(c, "page", c.target);
-    return;
-  }
-  if (!m.Allowed(c, c.target, kCapRead, "page")) return;
+  const Ref* ref = m.Target(c, Kind::kPage, "page", kCapRead);
+  if (ref == nullptr) return;
   c.object = c.target;
   c.reply.kind = ReplyKind::kObject;
   c.reply.item = *ref;
@@ -321,12 +312,8 @@ void RetrievePage(Core& m, Call& c) {
 }
 
 void UpdatePage(Core& m, Call& c) {
-  const Ref* ref = m.Find(c.target);
-  if (ref == nullptr || ref->kind != Kind::kPage) {
-    m.NotFound(c, "page", c.target);
-    return;
-  }
-  if (!m.Allowed(c, c.target, kCapUpdate, "page")) return;
+  const Ref* ref = m.Target(c, Kind::kPage, "page", kCapUpdate);
+  if (ref == nullptr) return;
   const std::uint32_t pi = ref->index;
   ExpandShorthand(c, m.SourceOf(m.pages[pi]));
   const json& body = *c.body;
@@ -371,16 +358,7 @@ void UpdatePage(Core& m, Call& c) {
     }
     if (!AttachFiles(m, c, *props)) return;
   }
-  for (const char* key : {"icon", "cover"}) {
-    const json& v = Field(body, key);
-    if (body.contains(key) && !v.is_null() && !v.is_object()) {
-      c.Fail(400, ApiCode::kValidationError,
-             std::string("body failed validation: body.") + key +
-                 " should be an object or `null`, instead was `" + Quoted(v) + "`.");
-      return;
-    }
-    if (v.is_object() && !AttachIcon(m, c, v, key)) return;
-  }
+  if (!AttachIcons(m, c)) return;
   if (const json& locked = Field(body, "is_locked"); !locked.is_null() && !locked.is_boolean()) {
     c.Fail(400, ApiCode::kValidationError,
            "body failed validation: body.is_locked should be a boolean, instead was `" +
@@ -424,12 +402,8 @@ void UpdatePage(Core& m, Call& c) {
 }
 
 void MovePage(Core& m, Call& c) {
-  const Ref* ref = m.Find(c.target);
-  if (ref == nullptr || ref->kind != Kind::kPage) {
-    m.NotFound(c, "page", c.target);
-    return;
-  }
-  if (!m.Allowed(c, c.target, kCapUpdate, "page")) return;
+  const Ref* ref = m.Target(c, Kind::kPage, "page", kCapUpdate);
+  if (ref == nullptr) return;
   const std::uint32_t pi = ref->index;
   const json& parent = Field(*c.body, "parent");
   if (!parent.is_object()) {
@@ -504,12 +478,8 @@ void MovePage(Core& m, Call& c) {
 }
 
 void RetrievePageProperty(Core& m, Call& c) {
-  const Ref* ref = m.Find(c.target);
-  if (ref == nullptr || ref->kind != Kind::kPage) {
-    m.NotFound(c, "page", c.target);
-    return;
-  }
-  if (!m.Allowed(c, c.target, kCapRead, "page")) return;
+  const Ref* ref = m.Target(c, Kind::kPage, "page", kCapRead);
+  if (ref == nullptr) return;
   const PageRec& page = m.pages[ref->index];
   const std::string& want = c.in.target2_text;
   std::string name;
@@ -541,12 +511,8 @@ void RetrievePageProperty(Core& m, Call& c) {
 }
 
 void RetrievePageMarkdown(Core& m, Call& c) {
-  const Ref* ref = m.Find(c.target);
-  if (ref == nullptr || ref->kind != Kind::kPage) {
-    m.NotFound(c, "page", c.target);
-    return;
-  }
-  if (!m.Allowed(c, c.target, kCapRead, "page")) return;
+  const Ref* ref = m.Target(c, Kind::kPage, "page", kCapRead);
+  if (ref == nullptr) return;
   c.object = c.target;
   c.reply.kind = ReplyKind::kMarkdown;
   c.reply.item = *ref;
@@ -566,14 +532,17 @@ json ParseMarkdown(const std::string& markdown) {
   std::string line;
   bool in_code = false;
   std::string code, language;
+  auto code_block = [&]() {
+    blocks.push_back({{"type", "code"},
+                      {"code",
+                       {{"rich_text", TextItem(code)},
+                        {"language", language.empty() ? "plain text" : language}}}});
+  };
   while (std::getline(in, line) && blocks.size() < 1000) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.rfind("```", 0) == 0) {
       if (in_code) {
-        blocks.push_back({{"type", "code"},
-                          {"code",
-                           {{"rich_text", TextItem(code)},
-                            {"language", language.empty() ? "plain text" : language}}}});
+        code_block();
         code.clear();
         in_code = false;
       } else {
@@ -616,24 +585,15 @@ json ParseMarkdown(const std::string& markdown) {
       block("paragraph", line);
     }
   }
-  if (in_code) {
-    blocks.push_back({{"type", "code"},
-                      {"code",
-                       {{"rich_text", TextItem(code)},
-                        {"language", language.empty() ? "plain text" : language}}}});
-  }
+  if (in_code) code_block();
   return blocks;
 }
 
 }  // namespace
 
 void UpdatePageMarkdown(Core& m, Call& c) {
-  const Ref* ref = m.Find(c.target);
-  if (ref == nullptr || ref->kind != Kind::kPage) {
-    m.NotFound(c, "page", c.target);
-    return;
-  }
-  if (!m.Allowed(c, c.target, kCapUpdate, "page")) return;
+  const Ref* ref = m.Target(c, Kind::kPage, "page", kCapUpdate);
+  if (ref == nullptr) return;
   const std::uint32_t pi = ref->index;
   if (m.pages[pi].in_trash) {
     c.Fail(400, ApiCode::kValidationError,

@@ -774,8 +774,8 @@ void NameCaller(Core& m, Call& c) {
   }
 }
 
-// A forwarded call (the proxy): identified and timed like Run's, at the clock's current time.
-void StartForwarded(Core& m, Call& c) {
+// A call's start, in both pipelines: numbered, timed at the clock's current time, its caller named.
+void Start(Core& m, Call& c) {
   c.seq = ++m.seq;
   c.now_us = m.clock.NowUs();
   c.method = c.in.method;
@@ -787,31 +787,40 @@ void StartForwarded(Core& m, Call& c) {
   NameCaller(m, c);
 }
 
+// The fault plan's decision for a call; `path` is the request's (rendered in-process only when
+// a rule matches on paths), `operation` unset when the route is unknown.
+FaultDecision DecideFault(Core& m, const Call& c, std::string_view path,
+                          std::optional<Operation> operation) {
+  FaultContext fc;
+  fc.now_us = c.now_us;
+  fc.method = c.method;
+  fc.path = path;
+  fc.operation = operation;
+  fc.token = c.in.bearer;
+  fc.tenant = c.tenant;
+  fc.seq = c.seq;
+  fc.op_id = c.op_id;
+  fc.attempt = c.attempt;
+  return m.config.faults.Decide(fc);
+}
+
 // Runs one decoded call through the stages, in order.
 Answer Run(Core& m, const ApiCall& in, bool render) {
   Call c(in);
-  c.seq = ++m.seq;
-  c.now_us = m.clock.NowUs();
-  c.method = in.method;
-  c.op_id = in.op_id;
-  c.attempt = in.attempt;
-  c.target = in.target;
+  // Who calls (known before any check: the journal and the fault plan name the caller even when
+  // authentication fails).
+  Start(m, c);
   c.target2 = in.target2;
   c.parent = in.parent;
   c.idem_key = in.idempotency_key;
   c.reconcile = in.reconcile_lookup;
   c.version = m.config.workspace.in_process_version;
-  c.body = &EmptyObject();
   Answer a;
   FaultDecision d;
   auto finish = [&]() {
     Finish(m, c, d, a, render);
     return a;
   };
-
-  // Who calls (known before any check: the journal and the fault plan name the caller even when
-  // authentication fails).
-  NameCaller(m, c);
 
   // 1. Route.
   if (!in.operation) {
@@ -864,29 +873,19 @@ Answer Run(Core& m, const ApiCall& in, bool render) {
 
   // 4. Fault decision (serve's own set-up calls meet none).
   if (!in.setup && (!m.config.faults.rules().empty() || m.config.faults.replaying())) {
-    FaultContext fc;
-    fc.now_us = c.now_us;
-    fc.method = c.method;
     std::string rendered;
-    if (!in.path.empty()) {
-      fc.path = in.path;
-    } else {
+    std::string_view path = in.path;
+    if (path.empty()) {
       // Paths are rendered only when some rule matches on one (the hot path stays string-free).
       for (const FaultRule& rule : m.config.faults.rules()) {
         if (!rule.match.path_glob.empty()) {
           rendered = engine::RenderPath(c.op, c.target.ToString(), c.target2.ToString());
+          path = rendered;
           break;
         }
       }
-      fc.path = rendered;
     }
-    fc.operation = c.op;
-    fc.token = in.bearer;
-    fc.tenant = c.tenant;
-    fc.seq = c.seq;
-    fc.op_id = c.op_id;
-    fc.attempt = c.attempt;
-    d = m.config.faults.Decide(fc);
+    d = DecideFault(m, c, path, c.op);
   }
   if (PreEmpts(d.action)) {
     ApplyScripted(c, d);
@@ -972,20 +971,10 @@ bool FakeNotion::DecideForward(const HttpRequestView& request, Answer& answer) {
   Core& m = *impl_;
   const ApiCall in = DecodeHttp(request);
   struct Call c(in);
-  StartForwarded(m, c);
+  Start(m, c);
   FaultDecision d;
   if (!m.config.faults.rules().empty() || m.config.faults.replaying()) {
-    FaultContext fc;
-    fc.now_us = c.now_us;
-    fc.method = c.method;
-    fc.path = in.path;
-    fc.operation = in.operation;
-    fc.token = in.bearer;
-    fc.tenant = c.tenant;
-    fc.seq = c.seq;
-    fc.op_id = c.op_id;
-    fc.attempt = c.attempt;
-    d = m.config.faults.Decide(fc);
+    d = DecideFault(m, c, in.path, in.operation);
   }
   answer = Answer{};
   if (PreEmpts(d.action)) {
@@ -1009,7 +998,7 @@ Answer FakeNotion::FinishForward(const HttpRequestView& request, const Answer& d
   struct Call c(in);
   // A journal seq of its own: forwarded requests end in any order, and the journal holds them in
   // the order their answers came back.
-  StartForwarded(m, c);
+  Start(m, c);
   FaultDecision d;
   d.action = decided.action;
   d.rule_id = decided.fault_rule_id;

@@ -666,15 +666,7 @@ void Query(Core& m, Call& c, std::uint32_t dsi) {
       return;
     }
   }
-  for (const char* key_name : {"in_trash", "archived"}) {
-    const json& v = Field(body, key_name);
-    if (body.contains(key_name) && !v.is_boolean()) {
-      c.Fail(400, ApiCode::kValidationError,
-             std::string("body failed validation: body.") + key_name +
-                 " should be a boolean, instead was `" + Quoted(v) + "`.");
-      return;
-    }
-  }
+  if (!BooleanFields(c, {"in_trash", "archived"})) return;
   const bool want_trash = Field(body, "in_trash") == true || Field(body, "archived") == true;
   const std::string result_type = Str(body, "result_type");
   if (body.contains("result_type") && result_type != "page" && result_type != "data_source") {
@@ -750,38 +742,22 @@ void Query(Core& m, Call& c, std::uint32_t dsi) {
 }  // namespace
 
 void QueryDataSource(Core& m, Call& c) {
-  const Ref* ref = m.Find(c.target);
-  if (ref == nullptr && m.config.workspace.unknown_parent == UnknownParent::kCreate) {
+  if (m.Find(c.target) == nullptr && m.config.workspace.unknown_parent == UnknownParent::kCreate) {
     const std::uint32_t db = m.NewDatabase(ObjectId::Random(m.ids), "Auto", ParentKind::kWorkspace,
                                            ObjectId{}, c.now_us);
     m.NewDataSource(c.target, "Auto", {}, db, c.now_us);
-    ref = m.Find(c.target);
   }
-  if (ref == nullptr || ref->kind != Kind::kDataSource) {
-    m.NotFound(c, "data source", c.target);
-    return;
-  }
-  if (!m.Allowed(c, c.target, kCapRead, "data source")) return;
+  const Ref* ref = m.Target(c, Kind::kDataSource, "data source", kCapRead);
+  if (ref == nullptr) return;
   Query(m, c, ref->index);
 }
 
 void QueryDatabase(Core& m, Call& c) {
-  const Ref* ref = m.Find(c.target);
-  if (ref == nullptr || ref->kind != Kind::kDatabase) {
-    m.NotFound(c, "database", c.target);
-    return;
-  }
-  if (!m.Allowed(c, c.target, kCapRead, "database")) return;
+  const Ref* ref = m.Target(c, Kind::kDatabase, "database", kCapRead);
+  if (ref == nullptr) return;
   const DatabaseRec& db = m.databases[ref->index];
   if (db.data_sources.size() != 1) {
-    c.Fail(400, ApiCode::kValidationError,
-           "Databases with multiple data sources are not supported in this API version.");
-    json ids_json = json::array();
-    for (std::uint32_t i : db.data_sources) ids_json.push_back(m.data_sources[i].id.ToString());
-    c.additional = {{"error_type", "multiple_data_sources_for_database"},
-                    {"database_id", db.id.ToString()},
-                    {"child_data_source_ids", ids_json},
-                    {"minimum_api_version", "2025-09-03"}};
+    MultipleSources(m, c, db, /*with_children=*/true);
     return;
   }
   Query(m, c, db.data_sources[0]);

@@ -113,18 +113,7 @@ json RichText(const Core& m, const json& items) {
   return out;
 }
 
-std::string Core::Iso(TimeUs at_us) const {
-  const std::int64_t ms_total = at_us / kUsPerMs;
-  const Civil c = CivilFromUnix(config.workspace.epoch_unix_s + ms_total / 1000);
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ",
-                static_cast<long long>(c.year), c.month, c.day,
-                static_cast<long long>(c.second_of_day / 3600),
-                static_cast<long long>(c.second_of_day / 60 % 60),
-                static_cast<long long>(c.second_of_day % 60),
-                static_cast<long long>(ms_total % 1000));
-  return buf;
-}
+std::string Core::Iso(TimeUs at_us) const { return IsoTime(config.workspace.epoch_unix_s, at_us); }
 
 json Core::UserRef(int token) const {
   const ObjectId id = token >= 0 && static_cast<std::size_t>(token) < tokens.size()

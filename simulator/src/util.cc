@@ -69,6 +69,19 @@ Civil CivilFromUnix(std::int64_t unix_s) {
   return c;
 }
 
+std::string IsoTime(std::int64_t epoch_unix_s, TimeUs at_us) {
+  const std::int64_t ms_total = at_us / kUsPerMs;
+  const Civil c = CivilFromUnix(epoch_unix_s + ms_total / 1000);
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ",
+                static_cast<long long>(c.year), c.month, c.day,
+                static_cast<long long>(c.second_of_day / 3600),
+                static_cast<long long>(c.second_of_day / 60 % 60),
+                static_cast<long long>(c.second_of_day % 60),
+                static_cast<long long>(ms_total % 1000));
+  return buf;
+}
+
 std::string_view DefaultMessage(ApiCode code) {
   switch (code) {
     case ApiCode::kInvalidJson:
@@ -139,6 +152,19 @@ const nlohmann::json& Field(const nlohmann::json& obj, std::string_view key) {
   if (!obj.is_object()) return kNull;
   auto it = obj.find(key);
   return it == obj.end() ? kNull : *it;
+}
+
+bool BooleanFields(Call& c, std::initializer_list<const char*> keys) {
+  for (const char* key : keys) {
+    const nlohmann::json& v = Field(*c.body, key);
+    if (c.body->contains(key) && !v.is_boolean()) {
+      c.Fail(400, ApiCode::kValidationError,
+             std::string("body failed validation: body.") + key +
+                 " should be a boolean, instead was `" + Quoted(v) + "`.");
+      return false;
+    }
+  }
+  return true;
 }
 
 std::string PlainText(const nlohmann::json& items) {

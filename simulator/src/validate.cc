@@ -65,6 +65,8 @@ bool KnownBlockType(const std::string& type) {
   return std::find(std::begin(kBlockTypes), std::end(kBlockTypes), type) != std::end(kBlockTypes);
 }
 
+}  // namespace
+
 std::string BlockTypeOf(const json& block) {
   if (auto it = block.find("type"); it != block.end() && it->is_string()) {
     return it->get<std::string>();
@@ -77,8 +79,6 @@ std::string BlockTypeOf(const json& block) {
   }
   return "";
 }
-
-}  // namespace
 
 bool Core::ValidateRichText(Call& c, const json& rt, const std::string& where) {
   auto fail = [&](const std::string& m) {

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 
 #include "core.h"
 #include "notion_sim/simulator/fake_notion.h"
@@ -296,18 +295,7 @@ TimeUs WebhookHub::NextDueUs() const {
   return next;
 }
 
-std::string WebhookHub::Iso(TimeUs at_us) const {
-  const std::int64_t ms_total = at_us / kUsPerMs;
-  const Civil c = CivilFromUnix(epoch_unix_s_ + ms_total / 1000);
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ",
-                static_cast<long long>(c.year), c.month, c.day,
-                static_cast<long long>(c.second_of_day / 3600),
-                static_cast<long long>(c.second_of_day / 60 % 60),
-                static_cast<long long>(c.second_of_day % 60),
-                static_cast<long long>(ms_total % 1000));
-  return buf;
-}
+std::string WebhookHub::Iso(TimeUs at_us) const { return IsoTime(epoch_unix_s_, at_us); }
 
 void WebhookHub::Render(Item& item) const {
   using nlohmann::json;

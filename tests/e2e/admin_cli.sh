@@ -7,27 +7,11 @@
 set -u
 bin=${1:?}; out=${2:?}
 rm -rf "$out"; mkdir -p "$out"
-fails=0
-check() {  # check NAME EXPECTED_EXIT ACTUAL_EXIT [grep-pattern file]
-  if [ "$2" != "$3" ]; then echo "FAIL $1: exit $3, expected $2"; [ $# -ge 5 ] && cat "$5"; fails=$((fails+1)); return; fi
-  if [ $# -ge 5 ] && ! grep -qE -- "$4" "$5"; then
-    echo "FAIL $1: output lacks /$4/:"; cat "$5"; fails=$((fails+1)); return
-  fi
-  echo "ok   $1"
-}
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
 admin_token="adm_$(date +%s%N | sha256sum | cut -c1-24)"
 token="ntn_admin_e2e_$(date +%s%N | sha256sum | cut -c1-16)"
-NSIM_ADMIN=$admin_token "$bin" serve --port 0 --tokens "$token" --admin-token-env NSIM_ADMIN \
-  > "$out/serve.txt" 2> "$out/serve.err" &
-serve=$!
-trap 'kill $serve 2>/dev/null; wait $serve 2>/dev/null' EXIT
-url=""
-for _ in $(seq 1 200); do
-  url=$(grep -oE 'http://127\.0\.0\.1:[0-9]+' "$out/serve.txt" | head -1)
-  [ -n "$url" ] && break
-  sleep 0.05
-done
-[ -n "$url" ] || { echo "serve did not start"; cat "$out/serve.err"; exit 1; }
+NSIM_ADMIN=$admin_token start_serve "$out" --tokens "$token" --admin-token-env NSIM_ADMIN
 a() { NOTION_SIM_URL=$url NOTION_SIM_ADMIN_TOKEN=$admin_token timeout 30 "$bin" admin "$@"; }
 
 # Without the token: 401, said clearly.

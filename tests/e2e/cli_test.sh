@@ -4,14 +4,8 @@
 set -u
 bin=${1:?}; src=${2:?}; out=${3:?}
 rm -rf "$out"; mkdir -p "$out"
-fails=0
-check() {  # check NAME EXPECTED_EXIT ACTUAL_EXIT [grep-pattern file]
-  if [ "$2" != "$3" ]; then echo "FAIL $1: exit $3, expected $2"; fails=$((fails+1)); return; fi
-  if [ $# -ge 5 ] && ! grep -qE -- "$4" "$5"; then
-    echo "FAIL $1: output lacks /$4/:"; cat "$5"; fails=$((fails+1)); return
-  fi
-  echo "ok   $1"
-}
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
 sample="$src/scenarios/library/sync_checkpoints.json"
 
 "$bin" --help > "$out/help.txt" 2>&1; check help 0 $? 'run' "$out/help.txt"

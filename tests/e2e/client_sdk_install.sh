@@ -7,22 +7,10 @@
 set -u
 src=${1:?usage: client_sdk_install.sh SOURCE_DIR SDK_DIR}
 sdk=${2:?}
-skip() { echo "SKIPPED: node/npm or the registry is not available ($1)"; exit 77; }
+# shellcheck source=tests/npm_pinned.sh
+. "$(dirname "$0")/../npm_pinned.sh"
 
-command -v node >/dev/null 2>&1 || skip "no node on PATH"
-command -v npm >/dev/null 2>&1 || skip "no npm on PATH"
+need_node
 mkdir -p "$sdk" || exit 1
 cp "$src/examples/node/package.json" "$sdk/" || exit 1
-pinned() { node -e 'const p = require(process.argv[1]); console.log((p.dependencies || {})["@notionhq/client"] || p.version || "")' "$1" 2>/dev/null; }
-want=$(pinned "$sdk/package.json")
-have=$(pinned "$sdk/node_modules/@notionhq/client/package.json")
-if [ -n "$have" ] && [ "$have" = "$want" ]; then
-  echo "@notionhq/client@$have already in $sdk"
-  exit 0
-fi
-echo "installing @notionhq/client@$want into $sdk"
-if ! timeout 180 npm install --prefix "$sdk" --no-audit --no-fund --no-package-lock --loglevel=error; then
-  timeout 30 npm ping >/dev/null 2>&1 || skip "npm install failed and npm ping got no answer"
-  echo "npm install failed although the registry answers"
-  exit 1
-fi
+install_pinned "$sdk" 180

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Ctrl-C on the real binary: SIGINT sent to explore, sweep, run and a live run once they have made
-# progress. Each must stop without starting more work, write what finished marked partial, and exit
-# 130; the outputs must be readable (a partial explore or sweep is refused by merge, naming it).
+# Ctrl-C on the real binary: SIGINT sent to explore, sweep, capacity, run and a live run once they
+# have made progress. Each must stop without starting more work, write what finished marked
+# partial, and exit 130; the outputs must be readable (a partial explore or sweep is refused by merge, naming it).
 # Bounded: every wait has a limit, serve is killed on exit.
 set -u
 bin=${1:?}; src=${2:?}; out=${3:?}
@@ -91,6 +91,33 @@ not_run=$(json "$out/r/results.json" 'len(d["not_run"])')
 [ "$(ls "$out/r"/*.result.json | wc -l)" -eq "$done_runs" ] || fail "result files != results.json"
 test -s "$out/r/summary.md" && test -s "$out/r/junit.xml" || fail "reports of the finished runs missing"
 echo "run: stopped after $done_runs of 300 scenarios, results.json partial, exit 130"
+
+# --- capacity: 6 candidates x 20 seeds, every one run (--all), stopped once the first is whole ----
+"$bin" capacity "$src/scenarios/capacity/enrich_backfill.json" --vary 'workload.workflows.0.tokens=1..6' \
+  --target 'workflow.enrich.makespan_s<=480' --seeds 20 --all --threads 2 --out "$out/c" \
+  > "$out/c.txt" 2> "$out/c.err" &
+pid=$!
+wait_for "$out/c.err" ': (2[1-9]|[3-9][0-9]|1[01][0-9])/120 ' || { kill -KILL $pid; fail "capacity made no progress"; }
+interrupt $pid capacity; code=$?
+[ $code -eq 130 ] || fail "capacity exit $code after SIGINT, expected 130"
+[ "$(json "$out/c/capacity.json" 'd["partial"]')" = True ] || fail "capacity.json not partial"
+runs=$(json "$out/c/capacity.json" 'd["runs"]')
+[ "$runs" -gt 20 ] && [ "$runs" -lt 120 ] || fail "capacity.json holds $runs runs"
+# Only whole candidates (every seed ran) are reported, in order; the one cut short is left out.
+evaluated=$(json "$out/c/capacity.json" 'len(d["evaluated"])')
+[ "$evaluated" -ge 1 ] && [ $((evaluated * 20)) -le "$runs" ] && [ "$evaluated" -lt 6 ] \
+  || fail "capacity.json: $evaluated candidates of $runs runs"
+[ "$(json "$out/c/capacity.json" '[c["value"] for c in d["evaluated"]] == list(range(1, len(d["evaluated"]) + 1))')" = True ] \
+  || fail "capacity.json: the candidates are not the smallest ones"
+# One token misses the 8 minutes on every seed: no answer yet, and the sentence says what it knows.
+[ "$(json "$out/c/capacity.json" 'd["evaluated"][0]["met"]')" = False ] || fail "1 token met the target"
+[ "$(json "$out/c/capacity.json" 'd["answer"] is None or any(c["met"] for c in d["evaluated"])')" = True ] \
+  || fail "capacity.json: an answer no finished candidate met"
+grep -q "PARTIAL: interrupted after $runs run(s)" "$out/c/capacity.md" || fail "capacity.md not marked"
+grep -q "PARTIAL" "$out/c.txt" || fail "capacity's terminal text not marked"
+grep -q "1 misses: workflow.enrich.makespan_s<=480 (" "$out/c.txt" || grep -q "with workload.workflows.0.tokens = " "$out/c.txt" \
+  || fail "capacity's sentence does not say what the finished candidates showed"
+echo "capacity: stopped after $runs of 120 runs ($evaluated whole candidate(s)), capacity.json partial, exit 130"
 
 # --- a live run against serve: arrivals stop, in-flight work drains, the result is written -------
 token="ntn_interrupt_$(date +%s%N | sha256sum | cut -c1-16)"

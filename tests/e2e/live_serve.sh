@@ -4,20 +4,13 @@
 # compared, then the live run replayed in simulation from the decisions serve journaled. Bounded:
 # serve is killed on exit, every step has a timeout.
 set -u
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
 bin=${1:?}; scenario=${2:?}; out=${3:?}
 name=$(basename "$scenario" .json)
 rm -rf "$out"; mkdir -p "$out"
 token="ntn_e2e_$(date +%s%N | sha256sum | cut -c1-16)"
-"$bin" serve --port 0 --tokens "$token" > "$out/serve.txt" 2> "$out/serve.err" &
-serve=$!
-trap 'kill $serve 2>/dev/null; wait $serve 2>/dev/null' EXIT
-url=""
-for _ in $(seq 1 100); do
-  url=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$out/serve.txt" | head -1)
-  [ -n "$url" ] && break
-  sleep 0.05
-done
-[ -n "$url" ] || { echo "serve did not start"; cat "$out/serve.err"; exit 1; }
+start_serve "$out" --tokens "$token"
 
 NOTION_TOKEN=$token timeout 120 "$bin" run --live --base-url "$url" --out "$out/live" "$scenario" \
   > "$out/live.txt" 2>&1

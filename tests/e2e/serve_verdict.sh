@@ -6,20 +6,13 @@
 # is not judged (a Retry-After was given); one that waits holds; the scenario's `expect` is read
 # from the state at the time of asking. Bounded: serve is killed on exit, every curl has a timeout.
 set -u
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
 bin=${1:?usage: serve_verdict.sh NOTION_SIM OUT_DIR}
 out=${2:?}
 rm -rf "$out"; mkdir -p "$out"
 token="secret_verdict_$(date +%s%N | sha256sum | cut -c1-16)"
-"$bin" serve --port 0 --tokens "$token" > "$out/serve.txt" 2> "$out/serve.err" &
-serve=$!
-trap 'kill $serve 2>/dev/null; wait $serve 2>/dev/null' EXIT
-url=""
-for _ in $(seq 1 100); do
-  url=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$out/serve.txt" | head -1)
-  [ -n "$url" ] && break
-  sleep 0.05
-done
-[ -n "$url" ] || { echo "serve did not start"; cat "$out/serve.err"; exit 1; }
+start_serve "$out" --tokens "$token"
 data_source=$(grep -o 'data_source=[0-9a-f-]*' "$out/serve.txt" | cut -d= -f2)
 fail() { echo "FAIL: $*"; exit 1; }
 api() { curl -s -m 5 -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" \

@@ -4,24 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include "list_workload.h"
 #include "notion_sim/engine/sim_loop.h"
 
 namespace notion_sim::engine {
 namespace {
-
-class ListWorkload : public Workload {
- public:
-  explicit ListWorkload(std::deque<LogicalOp> ops) : ops_(std::move(ops)) {}
-  std::optional<LogicalOp> Next() override {
-    if (ops_.empty()) return std::nullopt;
-    LogicalOp op = ops_.front();
-    ops_.pop_front();
-    return op;
-  }
-
- private:
-  std::deque<LogicalOp> ops_;
-};
 
 // Finishes each op after `latency`; op 3 fails; op 4 never finishes; op 5 finishes twice.
 class ScriptedClient : public Client {

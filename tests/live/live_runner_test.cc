@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "../engine/list_workload.h"
 #include "notion_sim/engine/curl_transport.h"
 #include "notion_sim/engine/runner.h"
 #include "test_servers.h"
@@ -15,20 +16,6 @@ namespace notion_sim::engine {
 namespace {
 
 const ObjectId kPage = *ObjectId::Parse("11111111-2222-4333-8444-555555555555");
-
-class ListWorkload : public Workload {
- public:
-  explicit ListWorkload(std::deque<LogicalOp> ops) : ops_(std::move(ops)) {}
-  std::optional<LogicalOp> Next() override {
-    if (ops_.empty()) return std::nullopt;
-    LogicalOp op = ops_.front();
-    ops_.pop_front();
-    return op;
-  }
-
- private:
-  std::deque<LogicalOp> ops_;
-};
 
 // One attempt per operation, as a stack without policies would.
 class OneAttemptClient : public Client {

@@ -2,25 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include "responses.h"
+
 namespace notion_sim::policies {
 namespace {
 
 using engine::ApiCode;
 using engine::Response;
 using engine::TransportOutcome;
-
-Response Http(int status, ApiCode code = ApiCode::kNone) {
-  Response r;
-  r.status = status;
-  r.code = code;
-  return r;
-}
-
-Response Transport(TransportOutcome outcome) {
-  Response r;
-  r.outcome = outcome;
-  return r;
-}
 
 TEST(Classify, ByBodyCode) {
   EXPECT_EQ(Classify(Http(200)), ErrorClass::kSuccess);
@@ -77,12 +66,12 @@ TEST(Classify, EdgeErrors) {
 }
 
 TEST(Classify, TransportOutcomes) {
-  EXPECT_EQ(Classify(Transport(TransportOutcome::kTimeout)), ErrorClass::kTransient);
-  EXPECT_EQ(Classify(Transport(TransportOutcome::kConnectionReset)), ErrorClass::kTransient);
-  EXPECT_EQ(Classify(Transport(TransportOutcome::kConnectionRefused)), ErrorClass::kTransient);
-  EXPECT_EQ(Classify(Transport(TransportOutcome::kDnsFailure)), ErrorClass::kTransient);
-  EXPECT_EQ(Classify(Transport(TransportOutcome::kTlsFailure)), ErrorClass::kUnknownEdge);
-  EXPECT_EQ(Classify(Transport(TransportOutcome::kMalformed)), ErrorClass::kUnknownEdge);
+  EXPECT_EQ(Classify(NoAnswer(TransportOutcome::kTimeout)), ErrorClass::kTransient);
+  EXPECT_EQ(Classify(NoAnswer(TransportOutcome::kConnectionReset)), ErrorClass::kTransient);
+  EXPECT_EQ(Classify(NoAnswer(TransportOutcome::kConnectionRefused)), ErrorClass::kTransient);
+  EXPECT_EQ(Classify(NoAnswer(TransportOutcome::kDnsFailure)), ErrorClass::kTransient);
+  EXPECT_EQ(Classify(NoAnswer(TransportOutcome::kTlsFailure)), ErrorClass::kUnknownEdge);
+  EXPECT_EQ(Classify(NoAnswer(TransportOutcome::kMalformed)), ErrorClass::kUnknownEdge);
 }
 
 TEST(Classify, SdkViewNeedsACodeInItsEnum) {
@@ -100,7 +89,7 @@ TEST(Classify, SdkViewNeedsACodeInItsEnum) {
   r.code_known_to_sdk = false;
   EXPECT_FALSE(IsSdkApiResponseError(r));
   EXPECT_FALSE(IsSdkApiResponseError(Http(200)));
-  EXPECT_FALSE(IsSdkApiResponseError(Transport(TransportOutcome::kTimeout)));
+  EXPECT_FALSE(IsSdkApiResponseError(NoAnswer(TransportOutcome::kTimeout)));
   EXPECT_FALSE(InSdkErrorEnum(ApiCode::kNone));
 }
 
@@ -111,15 +100,15 @@ TEST(Classify, MayHaveApplied) {
   EXPECT_EQ(MayHaveApplied(Http(529, ApiCode::kServiceOverload)), Applied::kNo);
   EXPECT_EQ(MayHaveApplied(Http(429, ApiCode::kRateLimited)), Applied::kNo);
   EXPECT_EQ(MayHaveApplied(Http(409, ApiCode::kConflictError)), Applied::kNo);
-  EXPECT_EQ(MayHaveApplied(Transport(TransportOutcome::kTimeout)), Applied::kMaybe);
-  EXPECT_EQ(MayHaveApplied(Transport(TransportOutcome::kConnectionReset)), Applied::kMaybe);
-  EXPECT_EQ(MayHaveApplied(Transport(TransportOutcome::kMalformed)), Applied::kMaybe);
-  EXPECT_EQ(MayHaveApplied(Transport(TransportOutcome::kConnectionRefused)), Applied::kNo);
-  EXPECT_EQ(MayHaveApplied(Transport(TransportOutcome::kDnsFailure)), Applied::kNo);
+  EXPECT_EQ(MayHaveApplied(NoAnswer(TransportOutcome::kTimeout)), Applied::kMaybe);
+  EXPECT_EQ(MayHaveApplied(NoAnswer(TransportOutcome::kConnectionReset)), Applied::kMaybe);
+  EXPECT_EQ(MayHaveApplied(NoAnswer(TransportOutcome::kMalformed)), Applied::kMaybe);
+  EXPECT_EQ(MayHaveApplied(NoAnswer(TransportOutcome::kConnectionRefused)), Applied::kNo);
+  EXPECT_EQ(MayHaveApplied(NoAnswer(TransportOutcome::kDnsFailure)), Applied::kNo);
 }
 
 TEST(Classify, TimeoutsAndNames) {
-  EXPECT_TRUE(IsTimeout(Transport(TransportOutcome::kTimeout)));
+  EXPECT_TRUE(IsTimeout(NoAnswer(TransportOutcome::kTimeout)));
   EXPECT_TRUE(IsTimeout(Http(504, ApiCode::kGatewayTimeout)));
   EXPECT_FALSE(IsTimeout(Http(503)));
   EXPECT_EQ(ErrorClassName(ErrorClass::kPermanentServer), "permanent_server");

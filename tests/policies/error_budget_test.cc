@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "alert_feed.h"
 #include "notion_sim/engine/json_reader.h"
 #include "notion_sim/engine/trace.h"
 #include "notion_sim/engine/transport.h"
@@ -16,11 +17,8 @@ using engine::EventKind;
 using engine::OpStatus;
 
 // Feeds a trace the way the runner and the stack do.
-struct Feed {
-  explicit Feed(AlertConfig config = {}) : alerts(&trace, config) {
-    trace.Record(100'000);
-    trace.AddSink(&alerts);
-  }
+struct Feed : AlertFeed {
+  explicit Feed(AlertConfig config = {}) : AlertFeed(config) { trace.Record(100'000); }
   void Op(TimeUs at, std::uint16_t tenant, OpStatus status) {
     ++op_id;
     trace.Emit(EventKind::kOpStarted, at, op_id, 0, tenant, 0, 0);
@@ -32,16 +30,6 @@ struct Feed {
   void Dlq(TimeUs at, EventKind kind, std::int64_t depth) {
     trace.Emit(kind, at, ++op_id, 0, 0, depth, 0);
   }
-  std::vector<AlertMonitor::Alert> Of(AlertKind kind) const {
-    std::vector<AlertMonitor::Alert> out;
-    for (const auto& a : alerts.alerts()) {
-      if (a.kind == kind) out.push_back(a);
-    }
-    return out;
-  }
-  engine::Trace trace;
-  AlertMonitor alerts;
-  std::uint64_t op_id = 0;
 };
 
 TEST(ErrorBudgetTest, BandsFollowTheSeedThresholds) {

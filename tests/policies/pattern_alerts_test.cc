@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "alert_feed.h"
 #include "notion_sim/engine/json_reader.h"
 #include "notion_sim/engine/trace.h"
 #include "notion_sim/engine/transport.h"
@@ -17,8 +18,8 @@ using engine::EventKind;
 using engine::Operation;
 using engine::OpStatus;
 
-struct Feed {
-  explicit Feed(AlertConfig config = {}) : alerts(&trace, config) { trace.AddSink(&alerts); }
+struct Feed : AlertFeed {
+  using AlertFeed::AlertFeed;
   void Failed(TimeUs at, int status, ApiCode code) {
     trace.Emit(EventKind::kAttemptDone, at, ++op_id, 1, 0, status, static_cast<std::int64_t>(code));
   }
@@ -31,16 +32,6 @@ struct Feed {
     trace.Emit(EventKind::kOpFinished, at, id, 1, 0, static_cast<std::int64_t>(status), 1);
   }
   void Poll(TimeUs at, TimeUs took, OpStatus status) { End(at + took, StartPoll(at), status); }
-  std::vector<AlertMonitor::Alert> Of(AlertKind kind) const {
-    std::vector<AlertMonitor::Alert> out;
-    for (const auto& a : alerts.alerts()) {
-      if (a.kind == kind) out.push_back(a);
-    }
-    return out;
-  }
-  engine::Trace trace;
-  AlertMonitor alerts;
-  std::uint64_t op_id = 0;
 };
 
 AlertConfig DeployAt(TimeUs at) {

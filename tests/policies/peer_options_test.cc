@@ -124,6 +124,23 @@ TEST(PeerOptions, OpossumOptions) {
             std::string::npos);
   EXPECT_NE(ErrorOf(R"({"opossum": {"timout": 1000}})").find("unknown field \"timout\""),
             std::string::npos);
+  // An unknown option a letter or two from a known one says which was meant; one far from every
+  // option says nothing more.
+  EXPECT_NE(ErrorOf(R"({"opossum": {"resetTimout": 1000}})")
+                .find("unknown field \"resetTimout\" (a typo would silently run a different "
+                      "scenario, so unknown fields are errors); did you mean \"resetTimeout\"?"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(R"({"notionhq_client": {"retry": {"maxRetrys": 3}}})")
+                .find("did you mean \"maxRetries\"?"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(R"({"p_queue": {"Interval": 1000}})").find("did you mean \"interval\"?"),
+            std::string::npos);
+  EXPECT_EQ(ErrorOf(R"({"p_queue": {"priorityLanes": 2}})").find("did you mean"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(R"({"p_queue": {"throwOnTimeout": true}})")
+                .find("at /p_queue/throwOnTimeout: \"throwOnTimeout\" is not supported: p-queue 9 "
+                      "removed it"),
+            std::string::npos);
 }
 
 TEST(PeerOptions, PQueueOptions) {

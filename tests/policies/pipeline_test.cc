@@ -3,6 +3,7 @@
 #include "notion_sim/policies/pipeline.h"
 
 #include <gtest/gtest.h>
+
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
 
@@ -14,6 +15,7 @@
 #include "notion_sim/engine/sim_loop.h"
 #include "notion_sim/policies/idempotency.h"
 #include "notion_sim/policies/profiles.h"
+#include "responses.h"
 
 namespace notion_sim::policies {
 namespace {
@@ -27,20 +29,6 @@ using engine::OpStatus;
 using engine::Request;
 using engine::Response;
 using engine::TransportOutcome;
-
-Response Http(int status, ApiCode code = ApiCode::kNone, std::string retry_after = "") {
-  Response r;
-  r.status = status;
-  r.code = code;
-  r.retry_after = std::move(retry_after);
-  return r;
-}
-
-Response Lost(TransportOutcome outcome = TransportOutcome::kTimeout) {
-  Response r;
-  r.outcome = outcome;
-  return r;
-}
 
 Response Lookup(bool found) {
   Response r = Http(200);
@@ -203,7 +191,7 @@ TEST(PipelineSdk, CodesOutsideTheSdkEnumAreNeverRetried) {
   for (const Response& answer :
        {Http(502, ApiCode::kBadGateway), Http(503, ApiCode::kDatabaseConnectionUnavailable),
         Http(504, ApiCode::kGatewayTimeout), Http(400, ApiCode::kMissingVersion),
-        Lost(TransportOutcome::kConnectionReset)}) {
+        NoAnswer(TransportOutcome::kConnectionReset)}) {
     Harness h(Profile("notionhq-client-v5"));
     h.transport.Script(answer);
     const OpResult r = h.Run(Op(1, Operation::kRetrievePage));
@@ -236,7 +224,7 @@ TEST(PipelineSdk, RetryAfterQuirks) {
 
 TEST(PipelineSdk, TimeoutIsSixtySecondsAndNotRetried) {
   Harness h(Profile("notionhq-client-v5"));
-  h.transport.Script(Lost(TransportOutcome::kTimeout));
+  h.transport.Script(NoAnswer(TransportOutcome::kTimeout));
   const OpResult r = h.Run(Op(1, Operation::kRetrievePage));
   EXPECT_EQ(r.status, OpStatus::kFailed);
   EXPECT_EQ(r.attempts, 1u);
@@ -263,7 +251,8 @@ StackConfig ReconcilingStack() {
 
 TEST(PipelineReconcile, LostCreateFoundByTheLookupIsCreatedOnce) {
   Harness h(ReconcilingStack());
-  h.transport.Script(Lost(TransportOutcome::kTimeout));  // the create committed, its answer lost
+  h.transport.Script(
+      NoAnswer(TransportOutcome::kTimeout));  // the create committed, its answer lost
   h.transport.Script(Lookup(true));
   const LogicalOp op = Op(1, Operation::kCreatePage);
   const OpResult r = h.Run(op);
@@ -317,7 +306,7 @@ TEST(PipelineReconcile, WithoutReconcileALostPostIsNotRetried) {
   c.reconcile = Reconcile::kOff;
   c.dlq_enabled = false;
   Harness h(c);
-  h.transport.Script(Lost(TransportOutcome::kConnectionReset));
+  h.transport.Script(NoAnswer(TransportOutcome::kConnectionReset));
   const OpResult r = h.Run(Op(1, Operation::kCreatePage));
   EXPECT_EQ(r.status, OpStatus::kFailed);
   EXPECT_EQ(r.attempts, 1u);
@@ -379,14 +368,14 @@ TEST(PipelineEdge, AmbiguousUnprotectedWriteIsSurfacedNotParked) {
   StackConfig plain = ReconcilingStack();
   plain.updates_idempotent = false;
   Harness p(plain);
-  p.transport.Script(Lost(TransportOutcome::kTimeout));
+  p.transport.Script(NoAnswer(TransportOutcome::kTimeout));
   const OpResult u = p.Run(Op(2, Operation::kUpdatePage));
   EXPECT_EQ(u.status, OpStatus::kFailed);
   EXPECT_EQ(u.attempts, 1u);
   EXPECT_EQ(p.pipeline.dlq()->Depth(), 0u);
   plain.ambiguous_writes = AmbiguousWrites::kDeadLetter;
   Harness q(plain);
-  q.transport.Script(Lost(TransportOutcome::kTimeout));
+  q.transport.Script(NoAnswer(TransportOutcome::kTimeout));
   EXPECT_EQ(q.Run(Op(3, Operation::kUpdatePage)).status, OpStatus::kDeadLettered);
 }
 
@@ -569,10 +558,10 @@ class ModelServer final : public engine::Transport {
         ++creates_[req.op_id], committed_.insert(req.op_id);
       }
     } else if (pick == 6) {
-      r = Lost(TransportOutcome::kTimeout);
+      r = NoAnswer(TransportOutcome::kTimeout);
       if (engine::IsCreate(req.operation)) ++creates_[req.op_id], committed_.insert(req.op_id);
     } else if (pick == 7) {
-      r = Lost(TransportOutcome::kConnectionReset);
+      r = NoAnswer(TransportOutcome::kConnectionReset);
     } else if (pick == 8) {
       r = Http(400, ApiCode::kValidationError);
     } else {

@@ -1,6 +1,7 @@
 #include "notion_sim/policies/retry.h"
 
 #include <gtest/gtest.h>
+
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
 
@@ -8,6 +9,7 @@
 
 #include "notion_sim/engine/retry_after.h"
 #include "notion_sim/policies/backoff.h"
+#include "responses.h"
 
 namespace notion_sim::policies {
 namespace {
@@ -16,20 +18,6 @@ using engine::ApiCode;
 using engine::Method;
 using engine::Response;
 using engine::TransportOutcome;
-
-Response Http(int status, ApiCode code = ApiCode::kNone, std::string retry_after = "") {
-  Response r;
-  r.status = status;
-  r.code = code;
-  r.retry_after = std::move(retry_after);
-  return r;
-}
-
-Response Transport(TransportOutcome outcome) {
-  Response r;
-  r.outcome = outcome;
-  return r;
-}
 
 // ---- Backoff formulas (exact values for given draws) ----
 
@@ -146,8 +134,8 @@ TEST(RetryPolicy, SdkCanRetry) {
             RetryDecision::kNoRetry);
   EXPECT_EQ(SdkJudge(Http(504, ApiCode::kGatewayTimeout), Method::kGet), RetryDecision::kNoRetry);
   EXPECT_EQ(SdkJudge(Http(409, ApiCode::kConflictError), Method::kPatch), RetryDecision::kNoRetry);
-  EXPECT_EQ(SdkJudge(Transport(TransportOutcome::kTimeout), Method::kGet), RetryDecision::kNoRetry);
-  EXPECT_EQ(SdkJudge(Transport(TransportOutcome::kConnectionReset), Method::kGet),
+  EXPECT_EQ(SdkJudge(NoAnswer(TransportOutcome::kTimeout), Method::kGet), RetryDecision::kNoRetry);
+  EXPECT_EQ(SdkJudge(NoAnswer(TransportOutcome::kConnectionReset), Method::kGet),
             RetryDecision::kNoRetry);
   Response html = Http(429, ApiCode::kRateLimited);
   html.code_known_to_sdk = false;
@@ -260,16 +248,16 @@ TEST(RetryPolicy, ClassifiedMethodRules) {
       RetryDecision::kRetry);
   EXPECT_EQ(judge(Http(502, ApiCode::kBadGateway), Method::kGet), RetryDecision::kRetry);
   EXPECT_EQ(judge(Http(504, ApiCode::kGatewayTimeout), Method::kDelete), RetryDecision::kRetry);
-  EXPECT_EQ(judge(Transport(TransportOutcome::kTimeout), Method::kPost),
+  EXPECT_EQ(judge(NoAnswer(TransportOutcome::kTimeout), Method::kPost),
             RetryDecision::kUnsafeWrite);
-  EXPECT_EQ(judge(Transport(TransportOutcome::kTimeout), Method::kGet), RetryDecision::kRetry);
+  EXPECT_EQ(judge(NoAnswer(TransportOutcome::kTimeout), Method::kGet), RetryDecision::kRetry);
   // The server never saw it: safe for any method.
-  EXPECT_EQ(judge(Transport(TransportOutcome::kConnectionRefused), Method::kPost),
+  EXPECT_EQ(judge(NoAnswer(TransportOutcome::kConnectionRefused), Method::kPost),
             RetryDecision::kRetry);
-  EXPECT_EQ(judge(Transport(TransportOutcome::kDnsFailure), Method::kPatch), RetryDecision::kRetry);
-  EXPECT_EQ(judge(Transport(TransportOutcome::kTlsFailure), Method::kGet), RetryDecision::kNoRetry);
-  EXPECT_EQ(judge(Transport(TransportOutcome::kMalformed), Method::kGet), RetryDecision::kRetry);
-  EXPECT_EQ(judge(Transport(TransportOutcome::kMalformed), Method::kPost),
+  EXPECT_EQ(judge(NoAnswer(TransportOutcome::kDnsFailure), Method::kPatch), RetryDecision::kRetry);
+  EXPECT_EQ(judge(NoAnswer(TransportOutcome::kTlsFailure), Method::kGet), RetryDecision::kNoRetry);
+  EXPECT_EQ(judge(NoAnswer(TransportOutcome::kMalformed), Method::kGet), RetryDecision::kRetry);
+  EXPECT_EQ(judge(NoAnswer(TransportOutcome::kMalformed), Method::kPost),
             RetryDecision::kUnsafeWrite);
   EXPECT_EQ(judge(Http(429, ApiCode::kRateLimited), Method::kPost), RetryDecision::kRetry);
   EXPECT_EQ(judge(Http(409, ApiCode::kConflictError), Method::kPatch), RetryDecision::kRetry);
@@ -309,7 +297,7 @@ TEST(RetryPolicy, BudgetIsAskedLast) {
   EXPECT_EQ(v.budget.cost_milli, 5000);
   EXPECT_EQ(budget.tokens_milli(), 7000);
   s.attempts = 2;
-  v = p.Decide(Transport(TransportOutcome::kTimeout), Method::kGet, WriteProtection::kNone, s, 0);
+  v = p.Decide(NoAnswer(TransportOutcome::kTimeout), Method::kGet, WriteProtection::kNone, s, 0);
   EXPECT_EQ(v.decision, RetryDecision::kBudgetExhausted);  // a timeout costs 10
   EXPECT_EQ(budget.tokens_milli(), 7000);
   v = p.Decide(Http(429, ApiCode::kRateLimited), Method::kGet, WriteProtection::kNone, s, 0);

@@ -6,14 +6,8 @@
 set -u
 bin=${1:?}; fixture=${2:?}; src=${3:?}; out=${4:?}
 rm -rf "$out"; mkdir -p "$out"
-fails=0
-check() {  # check NAME EXPECTED_EXIT ACTUAL_EXIT [grep-pattern file]
-  if [ "$2" != "$3" ]; then echo "FAIL $1: exit $3, expected $2"; [ $# -ge 5 ] && cat "$5"; fails=$((fails+1)); return; fi
-  if [ $# -ge 5 ] && ! grep -qE -- "$4" "$5"; then
-    echo "FAIL $1: output lacks /$4/:"; cat "$5"; fails=$((fails+1)); return
-  fi
-  echo "ok   $1"
-}
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/../e2e/lib.sh"
 "$fixture" "$out/in" || { echo "FAIL fixture"; exit 1; }
 in="$out/in"
 

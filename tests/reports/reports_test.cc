@@ -635,6 +635,75 @@ TEST(Html, TheAxisEndsWhereTheWorkEnds) {
   EXPECT_EQ(html.find(">1 h</text>"), std::string::npos);
 }
 
+// A workflow of 1,000 items, 10 ended per 5 s bucket from 0 to 500 s, at 3 Notion calls per item
+// against a budget of 180 requests per minute (60 items per minute).
+checks::WorkflowMetrics EnrichWorkflow() {
+  checks::WorkflowMetrics w;
+  w.name = "enrich";
+  w.items_started = 1000;
+  w.items[0] = 1000;
+  w.first_release_us = 0;
+  w.last_finish_us = Sec(500);
+  w.makespan_us = Sec(500);
+  w.latency.p99_us = Sec(30);
+  w.notion_calls_per_item = 3;
+  w.budget_requests_per_min = 180;
+  w.done_per_bucket.assign(100, 10);
+  return w;
+}
+
+TEST(Html, TheWorkflowChartIsATimeChartWithTheBudgetLine) {
+  scenarios::RunResult r = SampleResult();
+  ASSERT_EQ(r.checks.metrics.bucket_us, Sec(5));
+  r.checks.metrics.workflows.push_back(EnrichWorkflow());
+  const std::string html = HtmlReport(r);
+  const std::size_t at = html.find("<figure data-chart=\"workflow-enrich\">");
+  ASSERT_NE(at, std::string::npos);
+  const std::string fig = html.substr(at, html.find("</figure>", at) - at);
+  EXPECT_EQ(Count(html, "<svg "), 6u);  // the five run charts and this one
+  EXPECT_EQ(Count(fig, "<svg "), 1u);
+  EXPECT_NE(fig.find("<figcaption>Items of enrich done over time (cumulative)</figcaption>"),
+            std::string::npos);
+  // Round ticks on the shared axes: 0, 500 and 1,000 items; time in minutes like the others.
+  for (const char* tick : {">0</text>", ">500</text>", ">1000</text>", ">10 min</text>"}) {
+    EXPECT_NE(fig.find(tick), std::string::npos) << tick;
+  }
+  // A tooltip per bucket; the budget line (dashed, 180 / 3 = 60 items per minute) with its own.
+  EXPECT_EQ(Count(fig, "fill=\"transparent\""), 100u);
+  EXPECT_NE(fig.find("<title>0 us – 5 s: 10 items ended, 10 of 1,000 done (1 %)</title>"),
+            std::string::npos);
+  EXPECT_NE(fig.find("<title>8.25 min – 8.33 min: 10 items ended, 1,000 of 1,000 done (100 %)"),
+            std::string::npos);
+  EXPECT_NE(fig.find("stroke-dasharray=\"6 4\"><title>at the budget: 60 items/min (180 Notion "
+                     "req/min over 3 Notion calls per item)</title>"),
+            std::string::npos);
+  EXPECT_NE(fig.find("<title>items done: 1,000 of 1,000</title>"), std::string::npos);
+  EXPECT_NE(fig.find(">all done: 8 min 20 s</text>"), std::string::npos);
+  // The run's fault window is shaded here too, as on the five other charts.
+  EXPECT_EQ(Count(fig, "<rect class=\"fault\""), 1u);
+  EXPECT_NE(fig.find("<p class=\"note\">The dashed line is the fastest pace the Notion budget"),
+            std::string::npos);
+  // Without a known budget there is no budget line, and the note says so.
+  r.checks.metrics.workflows[0].budget_requests_per_min = 0;
+  EXPECT_NE(HtmlReport(r).find("No budget line: the Notion budget of its tokens is not known."),
+            std::string::npos);
+}
+
+TEST(Text, TheSummaryCountsAWorkflowsItemsNotItsRun) {
+  scenarios::RunResult r = SampleResult();
+  const std::string plain = WorkText(r);
+  EXPECT_EQ(plain.rfind("600 ops (", 0), 0u) << plain;
+  EXPECT_NE(plain.find(", p99 "), std::string::npos) << plain;
+  r.checks.metrics.workflows.push_back(EnrichWorkflow());
+  EXPECT_EQ(WorkText(r),
+            "1,000 items of enrich (1,000 succeeded, 0 degraded, 0 failed, 0 dead-lettered, 0 "
+            "aborted, 0 unfinished; item p99 30 s); " +
+                plain.substr(0, plain.find(", p99 ")));
+  EXPECT_NE(SummaryLine(r).find(": pass, 1,000 items of enrich (1,000 succeeded"),
+            std::string::npos)
+      << SummaryLine(r);
+}
+
 TEST(Html, EscapesScenarioTextAndShowsWhyItFailed) {
   scenarios::RunResult r = SampleResult(Failing());
   r.purpose = "<script>alert(1)</script>";
@@ -749,6 +818,43 @@ TEST(Baseline, FlagsMetricsThatGotWorseBeyondTolerance) {
   const Comparison back = CompareToBaseline({now}, {base}, t, {"latency_ms.p99"});
   ASSERT_EQ(back.deltas.size(), 1u);
   EXPECT_EQ(back.deltas[0].change, Change::kImproved);
+}
+
+// Without --metric, a run's workflow and step metrics are compared too: a makespan 10 % longer is
+// a regression, a step that got faster an improvement, a workflow gone is lost data.
+TEST(Baseline, ComparesWorkflowMetricsByDefault) {
+  scenarios::RunResult base = SampleResult();
+  base.checks.metrics.workflows.push_back(EnrichWorkflow());
+  checks::StepMetrics read;
+  read.name = "read";
+  read.runs = 1000;
+  read.latency.p99_us = Ms(800);
+  base.checks.metrics.workflows[0].steps.push_back(read);
+  scenarios::RunResult now = base;
+  now.checks.metrics.workflows[0].makespan_us = Sec(550);
+  now.checks.metrics.workflows[0].steps[0].latency.p99_us = Ms(400);
+  const Comparison c = CompareToBaseline({base}, {now}, Tolerances{});
+  EXPECT_EQ(c.regressions, 1u);
+  auto delta = [&](const std::string& name) {
+    const auto it = std::find_if(c.deltas.begin(), c.deltas.end(),
+                                 [&](const MetricDelta& d) { return d.metric == name; });
+    return it == c.deltas.end() ? MetricDelta{} : *it;
+  };
+  EXPECT_EQ(delta("workflow.enrich.makespan_s").change, Change::kRegressed);
+  EXPECT_EQ(delta("workflow.enrich.makespan_s").text,
+            "workflow.enrich.makespan_s 500 -> 550 (+10.0 %, tolerance 5 %)");
+  EXPECT_EQ(delta("workflow.enrich.step.read.latency_ms.p99").change, Change::kImproved);
+  EXPECT_EQ(delta("workflow.enrich.items_per_min").change, Change::kWithin);
+  // The baseline's workflow is gone from the current run: its metrics lost their data.
+  scenarios::RunResult gone = base;
+  gone.checks.metrics.workflows.clear();
+  const Comparison lost = CompareToBaseline({base}, {gone}, Tolerances{});
+  EXPECT_NE(std::find_if(lost.deltas.begin(), lost.deltas.end(),
+                         [](const MetricDelta& d) {
+                           return d.metric == "workflow.enrich.makespan_s" &&
+                                  d.change == Change::kLostData;
+                         }),
+            lost.deltas.end());
 }
 
 TEST(Baseline, MatchesByNameAndReportsScenariosWithoutBaseline) {

@@ -29,7 +29,7 @@ TEST(Scenario, ErrorsNameFileLineColumnAndPath) {
   EXPECT_EQ(ErrorOf("{\n \"name\": \"x\",\n \"sed\": 1,\n \"workload\": {\"streams\": "
                     "[{\"operation\": \"create_page\"}]}}"),
             "s.json:3:2: at /sed: unknown field \"sed\" (a typo would silently run a different "
-            "scenario, so unknown fields are errors)");
+            "scenario, so unknown fields are errors); did you mean \"seed\"?");
   EXPECT_EQ(
       ErrorOf(
           R"({"name": "x", "workload": {"streams": [{"operation": "create_page", "rate_per_s": -1}]}})"),

@@ -426,6 +426,34 @@ TEST(Workflow, ItemsEndOnceIsCheckedAndCanFail) {
   EXPECT_NE(r.violations[3].text.find("lost"), std::string::npos);
 }
 
+// items_end_once judges workflow items: a run without workflows reports it off (not applicable,
+// as client_rate without a budget), not "held"; a run with them checks every item.
+TEST(Workflow, ItemsEndOnceIsOffWithoutWorkflowsAndChecksEveryItemWithThem) {
+  auto verdict = [](const RunResult& r) {
+    for (const auto& i : r.checks.invariants) {
+      if (i.name == "items_end_once") return i;
+    }
+    return checks::InvariantResult{};
+  };
+  json plain = Base(10);
+  plain["workload"] = {{"streams", {{{"operation", "retrieve_page"}, {"rate_per_s", 1}}}}};
+  const Outcome p = RunDoc(plain);
+  EXPECT_EQ(p.result.summary.ops_started, 60u);
+  EXPECT_EQ(verdict(p.result).name, "items_end_once");
+  EXPECT_EQ(verdict(p.result).verdict, checks::Verdict::kOff);
+  EXPECT_EQ(verdict(p.result).checked_count, 0u);
+  EXPECT_EQ(checks::Judge(p.result.checks), checks::RunVerdict::kPass);
+
+  json flow = Base(10);
+  const json read = {{"name", "read"}, {"operation", "retrieve_page"}};
+  const json w = {
+      {"name", "w"}, {"trigger", {{"batch", {{"items", 25}}}}}, {"steps", json::array({read})}};
+  flow["workload"] = {{"workflows", json::array({w})}};
+  const Outcome f = RunDoc(flow);
+  EXPECT_EQ(verdict(f.result).verdict, checks::Verdict::kHeld);
+  EXPECT_EQ(verdict(f.result).checked_count, 25u);
+}
+
 TEST(Workflow, LoaderNamesWhatIsWrong) {
   auto error_of = [](const json& workflows) {
     json doc = Base(10);

@@ -382,12 +382,14 @@ TEST_F(ServeLoadTest, ManyKeepAliveConnectionsWithFaultsStayHealthyAndBounded) {
   Tally storm;
   const std::uint64_t dropped_before = DroppedAtServer();
   const double storm_s = RunPhase(/*writes=*/true, kStormTime, storm);
-  const std::uint64_t dropped = DroppedAtServer() - dropped_before;
 
   Admin("DELETE", "/__admin/faults");
   Admin("POST", "/__admin/faults", SteadyFaults());
   Tally steady;
   const double steady_s = RunPhase(/*writes=*/false, kSteadyTime, steady);
+  // Counted after the steady phase (which drops nothing): the server counts a drop once the
+  // handler returns, which may be after the client has already seen its connection end.
+  const std::uint64_t dropped = DroppedAtServer() - dropped_before;
 
   done.store(true);
   sampler.join();
@@ -430,7 +432,7 @@ TEST_F(ServeLoadTest, ManyKeepAliveConnectionsWithFaultsStayHealthyAndBounded) {
   phase_line("storm", storm, storm_s);
   phase_line("steady", steady, steady_s);
   std::printf(
-      "[load] server dropped %llu connections in the storm; RSS start %.1f MB, peak %.1f MB, "
+      "[load] server dropped %llu connections (storm and steady); RSS start %.1f MB, peak %.1f MB, "
       "end %.1f MB; %s after the steady warm-up %+.1f MB over %llu requests (allowed %.1f MB)\n",
       static_cast<unsigned long long>(dropped), Mb(rss_start_kb), Mb(peak_rss_kb_), Mb(rss_end_kb),
       kHeldName, Mb(growth_kb), static_cast<unsigned long long>(after_requests), Mb(allowed_kb));
@@ -441,7 +443,7 @@ TEST_F(ServeLoadTest, ManyKeepAliveConnectionsWithFaultsStayHealthyAndBounded) {
   EXPECT_GT(storm.injected.load(), 0u);
   EXPECT_GT(steady.injected.load(), 0u);
   // A connection error is an injected drop (reset, lost response, refused hold), nothing else.
-  EXPECT_LE(storm.transport_errors.load(), dropped);
+  EXPECT_LE(storm.transport_errors.load() + steady.transport_errors.load(), dropped);
   EXPECT_EQ(steady.transport_errors.load(), 0u);
   EXPECT_LE(growth_kb, allowed_kb) << kHeldName << " still grows in the steady phase";
 

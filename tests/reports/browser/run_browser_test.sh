@@ -13,26 +13,16 @@ fixture=${2:?}
 src=${3:?}
 work=${4:?}
 here="$src/tests/reports/browser"
-skip() { echo "SKIPPED: node/npm or the registry is not available ($1)"; exit 77; }
 fail() { echo "FAIL: $*"; exit 1; }
+# shellcheck source=tests/npm_pinned.sh
+. "$src/tests/npm_pinned.sh"
 
-command -v node >/dev/null 2>&1 || skip "no node on PATH"
-command -v npm >/dev/null 2>&1 || skip "no npm on PATH"
+need_node
 chromium=${NSIM_CHROMIUM:-/usr/bin/chromium}
 [ -x "$chromium" ] || fail "$chromium not found: scripts/deps.sh installs Debian's chromium"
 mkdir -p "$work" || exit 1
 cp "$here/package.json" "$here/pages_test.cjs" "$work/" || exit 1
-pinned() { node -e 'const p = require(process.argv[1]); console.log((p.dependencies || {})["playwright-core"] || p.version || "")' "$1" 2>/dev/null; }
-want=$(pinned "$work/package.json")
-have=$(pinned "$work/node_modules/playwright-core/package.json")
-if [ -z "$have" ] || [ "$have" != "$want" ]; then
-  echo "installing playwright-core@$want into $work"
-  if ! timeout 180 npm install --prefix "$work" --no-audit --no-fund --no-package-lock \
-       --loglevel=error; then
-    timeout 30 npm ping >/dev/null 2>&1 || skip "npm install failed and npm ping got no answer"
-    fail "npm install failed although the registry answers"
-  fi
-fi
+install_pinned "$work" 180
 
 pages="$work/pages"
 rm -rf "$pages" "$work/screenshots"

@@ -50,7 +50,7 @@
 // - items end once (workflows): every kItemStarted has exactly one kItemFinished with a known
 //   outcome; none finishes without a start; none is still open when the run ends ("no item
 //   lost"); and no item outlives its workflow run (the run's kOpFinished comes after all of its
-//   items' kItemFinished).
+//   items' kItemFinished). A run without workflows has it off (not applicable; scenarios/ says so).
 // - duplicate creates: in the ledger, more than one committed create for one op id, or for
 //   entries without op id, the same content fingerprint twice.
 #pragma once

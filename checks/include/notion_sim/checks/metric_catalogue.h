@@ -59,9 +59,15 @@ std::optional<MetricInfo> FindMetric(std::string_view name);
 // type ran, no latency sample, no operation started for a per-op ratio...). The name must be
 // valid.
 std::optional<double> MetricValue(const MetricsReport& report, std::string_view name);
+// The per-operation metrics once, named "op.<operation>.<metric>" (for help and docs, where
+// MetricNames()' copy per operation would be noise).
+const std::vector<MetricInfo>& OperationMetricTemplates();
 // The workflow and step metrics with "<workflow>" and "<step>" in their names, in catalogue order
 // (for help and docs; MetricNames() cannot list them: the names are the scenario's).
 const std::vector<MetricInfo>& WorkflowMetricTemplates();
+// MetricNames() and, for each workflow of `report` and each of its steps, the workflow and step
+// metrics under their names ("workflow.enrich.makespan_s"): every metric the run could have.
+std::vector<MetricInfo> MetricNamesOf(const MetricsReport& report);
 // For a workflow metric: the (workflow, step) it names (step empty for a workflow metric).
 std::optional<std::pair<std::string, std::string>> WorkflowOfMetric(std::string_view name);
 // "ops.started, ...; op.<operation>.{started, ...}; workflow.<workflow>.{...};

@@ -71,17 +71,23 @@ struct CapacityResult {
   bool monotone = true;                    // search off: no candidate met after one that missed
   std::string sentence;                    // the answer in words
   std::size_t runs = 0;
+  // Stopped early (Ctrl-C): the candidate running then is left out (its seeds did not all run),
+  // and no candidate ran after it. A search has no answer then; --all keeps the smallest value
+  // that met the targets when every smaller one ran.
+  bool partial = false;
 };
 
 // Checks the spec against the scenario (every candidate a valid scenario, targets name its
 // workflows) and runs it. `progress(done, total)` as candidates' seeds finish (total is an upper
-// bound while searching).
+// bound while searching). Once `stop()` returns true no run starts: the result is partial.
 Result<CapacityResult> RunCapacity(
     const scenarios::ScenarioSpec& scenario, const CapacitySpec& spec, unsigned threads,
-    const std::function<void(std::size_t, std::size_t)>& progress = {});
+    const std::function<void(std::size_t, std::size_t)>& progress = {},
+    const std::function<bool()>& stop = {});
 
 // What capacity.json holds: the spec, every candidate that ran with its figures, the answer (the
-// value or null), whether the targets were monotone, the sentence and the number of runs.
+// value or null), whether the targets were monotone, the sentence, the number of runs and whether
+// it was interrupted ("partial").
 nlohmann::json CapacityToJson(const CapacityResult& result);
 
 // Writes capacity.json and capacity.md under `out_dir`; returns the terminal text.

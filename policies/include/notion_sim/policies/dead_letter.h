@@ -142,6 +142,10 @@ class DeadLetterQueue {
   void Arm();
   void RunNext();
   void Finish(std::uint64_t id, bool ok, std::string error);
+  // Enqueue's and Park's new entry, counted and held (not yet persisted or traced): pending with
+  // its first reprocess due, or permanent; an error when the queue is full.
+  Result<const DeadLetter*> Add(const engine::LogicalOp& op, std::string error,
+                                std::uint32_t stack_attempts, DeadLetterState state);
   void Persist(const DeadLetter& entry);
   void Emit(engine::EventKind kind, const DeadLetter& entry, std::int64_t b);
   TimeUs DelayFor(std::uint32_t attempts) const;

@@ -27,6 +27,11 @@ std::string CapacityLine(const scenarios::RunResult& result);
 // 4 API calls/item; 176 Notion req/min of a 360 budget". The capacity line ends with one per
 // workflow (and is only these when the run has no single calls).
 std::string WorkflowLine(const checks::WorkflowMetrics& workflow);
+// What a run did, for its one-line summary: "600 ops (590 succeeded, 595 answered, 5 failed, 0
+// dlq, 0 unfinished), p99 1.2 s"; a workflow counts its items, not its runs: "1,000 items of
+// enrich (1,000 succeeded, 0 degraded, 0 failed, 0 dead-lettered, 0 aborted, 0 unfinished; item
+// p99 3.4 min)", then the run's single calls, if any, as above.
+std::string WorkText(const scenarios::RunResult& result);
 // Escapes &, <, >, " and ' for XML and HTML text and attributes.
 std::string XmlEscape(std::string_view text);
 // Makes text safe in a Markdown table cell (pipes, newlines).

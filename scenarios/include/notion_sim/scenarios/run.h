@@ -20,6 +20,10 @@
 #include "notion_sim/scenarios/scenario.h"
 #include "notion_sim/simulator/fault_plan.h"
 
+namespace notion_sim::sim {
+class FakeNotion;
+}  // namespace notion_sim::sim
+
 namespace notion_sim::scenarios {
 
 struct CheckpointResult {
@@ -154,5 +158,9 @@ struct SimOptions {
 };
 
 Result<RunResult> RunScenario(const ScenarioSpec& spec, const SimOptions& options = {});
+
+// The in-process fake's counters at the end of a run into `result` (server_requests, _writes,
+// _faults_injected, _rate_limited, _pages): for `run` and `test`.
+void CountServer(const sim::FakeNotion& fake, RunResult& result);
 
 }  // namespace notion_sim::scenarios

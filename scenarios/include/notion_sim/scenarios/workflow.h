@@ -112,7 +112,7 @@ struct WorkflowSpec {
   bool Writes() const;
 };
 
-// The enrich pipeline of seed-patterns §2 (read a page, ask the second upstream, write the answer
+// The usual AI-enrichment pipeline (read a page, ask the second upstream, write the answer
 // back) as a workflow: `degrade_placeholder` false parks a failed enrichment in the DLQ, true
 // writes "temporarily unavailable" instead (the item ends degraded). `name` names it.
 WorkflowSpec EnrichWorkflow(const std::string& name, const OpStream& arrivals,
