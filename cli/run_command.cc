@@ -70,9 +70,10 @@ struct RunArgs {
   std::optional<std::uint64_t> seed;
   Output out;
   LiveArgs live;
-  std::string journal;    // replay: recorded fault decisions
-  std::string recording;  // replay: a client-side recording
-  std::string log_file;   // --log FILE
+  std::string journal;         // replay: recorded fault decisions
+  std::string recording;       // replay: a client-side recording
+  std::string write_scenario;  // replay --write-scenario: the scenario with the recording inlined
+  std::string log_file;        // --log FILE
 };
 
 // The bearer tokens of a live run: tenant 1 from $NAME, tenant k > 1 from $NAME_k. The values are
@@ -411,6 +412,20 @@ Command AddRunCommand(CLI::App& app) {
   return Command{run, [args] { return Run(*args, {}); }};
 }
 
+// `replay SCENARIO --recording R --write-scenario OUT`: the scenario file with R inlined.
+int WriteReplayScenario(const RunArgs& args) {
+  auto spec = ns::scenarios::LoadScenario(args.paths.front());
+  if (!spec.ok()) return args.out.BadInput(spec.error().message);
+  auto doc = ns::scenarios::ScenarioWithRecording(spec->source, args.recording);
+  if (!doc.ok()) return args.out.BadInput(doc.error().message);
+  if (auto st = ns::reports::WriteJsonFile(args.write_scenario, *doc); !st.ok()) {
+    return args.out.BadInput(st.error().message);
+  }
+  args.out.text() << "wrote " << args.write_scenario << ": " << args.paths.front() << " replaying "
+                  << args.recording << " (run, shrink, sweep and gate it like any scenario)\n";
+  return args.out.Finish(0, {{"wrote", args.write_scenario}});
+}
+
 Command AddReplayCommand(CLI::App& app) {
   auto args = std::make_shared<RunArgs>("replay");
   CLI::App* replay = app.add_subcommand(
@@ -425,9 +440,16 @@ Command AddReplayCommand(CLI::App& app) {
       replay->add_option("--recording", args->recording,
                          "The client-side recording of the live run (OUT/NAME.recording.jsonl)");
   journal->excludes(recording);
+  replay
+      ->add_option("--write-scenario", args->write_scenario,
+                   "Instead of running: write the scenario with the recording inlined (\"replay\": "
+                   "{\"recording\": [...]}), a standalone file that run, shrink, sweep and gate "
+                   "replay as recorded")
+      ->needs(recording);
   AddCommonRunOptions(replay, *args);
   return Command{replay, [args] {
                    ns::scenarios::SimOptions sim;
+                   if (!args->write_scenario.empty()) return WriteReplayScenario(*args);
                    if (!args->recording.empty()) {
                      auto rec = ns::scenarios::LoadRecording(args->recording);
                      if (!rec.ok()) {

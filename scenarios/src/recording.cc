@@ -172,20 +172,14 @@ json RecordedAttemptToJson(const RecordedAttempt& a) {
   return j;
 }
 
-Result<Recording> LoadRecording(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return InvalidInput(path + ": cannot read the recording");
-  Recording r;
-  std::string text;
-  std::uint64_t line_no = 0;
-  bool header = false;
-  auto bad = [&](const std::string& what) {
-    return InvalidInput(path + ":" + std::to_string(line_no) + ": " + what);
-  };
-  while (std::getline(in, text)) {
-    ++line_no;
-    if (text.empty()) continue;
-    const json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+namespace {
+
+// Reads a recording one line (one JSON value) at a time: the file's lines, or the elements of a
+// scenario's inline "replay.recording". `where` names the line in errors.
+class RecordingParser {
+ public:
+  Status Add(const json& j, const std::string& where) {
+    auto bad = [&where](const std::string& what) { return InvalidInput(where + ": " + what); };
     if (!j.is_object()) return bad("not a JSON object");
     // A field of another type than documented ("kind": 3) is named by its line, not thrown.
     for (const char* key : {"format", "key", "scenario", "scenario_hash", "kind"}) {
@@ -197,20 +191,20 @@ Result<Recording> LoadRecording(const std::string& path) {
         return bad(std::string(key) + ": expected a whole number");
       }
     }
-    if (!header) {
+    if (!header_) {
       if (j.value("format", std::string()) != kFormat) {
         return bad(std::string("the first line must be the header {\"format\": \"") + kFormat +
                    "\", ...}");
       }
       if (j.value("version", 0) != 1) return bad("version must be 1");
-      r.key = j.value("key", std::string("op_attempt"));
-      if (r.key != "op_attempt" && r.key != "sequence") {
+      r_.key = j.value("key", std::string("op_attempt"));
+      if (r_.key != "op_attempt" && r_.key != "sequence") {
         return bad("key must be \"op_attempt\" or \"sequence\"");
       }
-      r.scenario = j.value("scenario", std::string());
-      r.seed = j.value("seed", std::uint64_t{0});
-      r.scenario_hash = j.value("scenario_hash", std::string());
-      r.door_clock = j.contains("clock") && j["clock"] == "door";
+      r_.scenario = j.value("scenario", std::string());
+      r_.seed = j.value("seed", std::uint64_t{0});
+      r_.scenario_hash = j.value("scenario_hash", std::string());
+      r_.door_clock = j.contains("clock") && j["clock"] == "door";
       if (j.contains("targets")) {
         const json& t = j["targets"];
         auto count = [&t](const char* key) -> std::optional<std::size_t> {
@@ -226,26 +220,26 @@ Result<Recording> LoadRecording(const std::string& path) {
               "targets: expected {\"pages\": N, \"blocks\": N, \"users\": N} (0 to "
               "1,000,000 each)");
         }
-        r.targets = SimOptions::TargetCounts{*pages, *blocks, *users};
+        r_.targets = SimOptions::TargetCounts{*pages, *blocks, *users};
       }
-      header = true;
-      continue;
+      header_ = true;
+      return {};
     }
     if (j.value("kind", std::string()) == "log_end") {
-      r.truncated = j.value("dropped", std::uint64_t{0}) > 0;
-      continue;
+      r_.truncated = j.value("dropped", std::uint64_t{0}) > 0;
+      return {};
     }
     if (j.value("kind", std::string()) == "commits") {
-      r.commits.clear();
-      r.has_commits = true;
+      r_.commits.clear();
+      r_.has_commits = true;
       try {
         for (const json& c : j.at("creates")) {
-          r.commits[c.at("op_id").get<std::uint64_t>()] = c.at("commits").get<std::uint32_t>();
+          r_.commits[c.at("op_id").get<std::uint64_t>()] = c.at("commits").get<std::uint32_t>();
         }
       } catch (const json::exception&) {
         return bad("commits: expected \"creates\": [{\"op_id\": N, \"commits\": N}, ...]");
       }
-      continue;
+      return {};
     }
     RecordedAttempt a;
     try {
@@ -281,11 +275,63 @@ Result<Recording> LoadRecording(const std::string& path) {
     if (a.outcome == TransportOutcome::kResponse && (a.status < 100 || a.status > 599)) {
       return bad("status: expected an HTTP status for outcome \"response\"");
     }
-    if (r.attempts.size() >= kMaxAttempts) return bad("more than 10,000,000 requests");
-    r.attempts.push_back(std::move(a));
+    if (r_.attempts.size() >= kMaxAttempts) return bad("more than 10,000,000 requests");
+    r_.attempts.push_back(std::move(a));
+    return {};
   }
-  if (!header) return InvalidInput(path + ": empty (no header line)");
-  return r;
+
+  Result<Recording> Finish(const std::string& name) {
+    if (!header_) return InvalidInput(name + ": empty (no header line)");
+    return std::move(r_);
+  }
+
+ private:
+  Recording r_;
+  bool header_ = false;
+};
+
+}  // namespace
+
+Result<Recording> LoadRecording(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return InvalidInput(path + ": cannot read the recording");
+  RecordingParser parser;
+  std::string text;
+  std::uint64_t line_no = 0;
+  while (std::getline(in, text)) {
+    ++line_no;
+    if (text.empty()) continue;
+    Status st = parser.Add(json::parse(text, nullptr, /*allow_exceptions=*/false),
+                           path + ":" + std::to_string(line_no));
+    if (!st.ok()) return st.error();
+  }
+  return parser.Finish(path);
+}
+
+Result<Recording> RecordingFromJson(const json& lines) {
+  if (!lines.is_array()) return InvalidInput("expected an array of the recording's lines");
+  if (lines.empty()) return InvalidInput("empty (no header line)");
+  RecordingParser parser;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    Status st = parser.Add(lines[i], "[" + std::to_string(i) + "]");
+    if (!st.ok()) return st.error();
+  }
+  return parser.Finish("");
+}
+
+Result<json> ScenarioWithRecording(const json& scenario, const std::string& recording_path) {
+  // Checked first as LoadRecording reads it, so an error names the file's line.
+  auto checked = LoadRecording(recording_path);
+  if (!checked.ok()) return checked.error();
+  std::ifstream in(recording_path);
+  json lines = json::array();
+  std::string text;
+  while (std::getline(in, text)) {
+    if (!text.empty()) lines.push_back(json::parse(text, nullptr, /*allow_exceptions=*/false));
+  }
+  json out = scenario;
+  out["replay"] = {{"recording", std::move(lines)}};
+  return out;
 }
 
 SimOptions ReplayOptions(const Recording& recording) {

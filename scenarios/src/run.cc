@@ -11,6 +11,7 @@
 #include "notion_sim/policies/error_budget.h"
 #include "notion_sim/policies/health.h"
 #include "notion_sim/policies/stack_config.h"
+#include "notion_sim/scenarios/recording.h"
 #include "notion_sim/scenarios/workload.h"
 #include "notion_sim/simulator/fake_notion.h"
 #include "notion_sim/simulator/in_process.h"
@@ -86,6 +87,15 @@ void CountServer(const sim::FakeNotion& fake, RunResult& result) {
 }
 
 Result<RunResult> RunScenario(const ScenarioSpec& spec, const SimOptions& options) {
+  if (spec.replay && !options.replay) {  // the file's own recording, unless one is given
+    SimOptions replayed = options;
+    SimOptions recorded = ReplayOptions(*spec.replay);
+    replayed.replay = std::move(recorded.replay);
+    replayed.replay_key = recorded.replay_key;
+    replayed.replay_client_view = recorded.replay_client_view;
+    replayed.replay_targets = recorded.replay_targets;
+    return RunScenario(spec, replayed);
+  }
   auto sections = PrepareSections(spec);
   if (!sections.ok()) return sections.error();
   Sections& s = sections.value();

@@ -10,6 +10,7 @@
 #include "notion_sim/engine/trace.h"
 #include "notion_sim/policies/dead_letter.h"
 #include "notion_sim/policies/stack_config.h"
+#include "notion_sim/scenarios/recording.h"
 #include "notion_sim/simulator/webhooks.h"
 #include "sections.h"
 
@@ -68,6 +69,7 @@ class SpecReader {
     if (reader_.ok()) (void)ValidateGates(root, spec_);
     ReadWorkload(root);
     CheckWorkflowGates();
+    ReadReplay(root);
     if (root.Has("sometimes")) {
       for (const std::string& goal : root.Strings("sometimes")) {
         const auto& known = SometimesGoalNames();
@@ -85,6 +87,23 @@ class SpecReader {
   }
 
  private:
+  void ReadReplay(ObjectReader& root) {
+    std::optional<ObjectReader> replay = root.OptionalObject("replay");
+    if (!replay || !reader_.ok()) return;
+    const nlohmann::json* lines = replay->Raw("recording");
+    if (lines == nullptr) {
+      if (reader_.ok()) replay->Fail("", "missing required field \"recording\"");
+      return;
+    }
+    auto recording = RecordingFromJson(*lines);
+    if (!recording.ok()) {
+      replay->Fail("recording", recording.error().message);
+      return;
+    }
+    spec_.replay = std::make_shared<const Recording>(std::move(recording).value());
+    replay->Finish();
+  }
+
   void ReadTenants(ObjectReader& root) { spec_.tenants = scenarios::ReadTenants(root); }
 
   std::uint16_t TenantIndex(ObjectReader& r) {

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "loopback_serve.h"
+#include "notion_sim/explore/shrink.h"
 #include "notion_sim/scenarios/client_test.h"
 #include "notion_sim/scenarios/event_log.h"
 #include "notion_sim/scenarios/live.h"
@@ -238,6 +239,39 @@ TEST_F(Recorded, AFailingLiveRunReplaysToTheSameFailure) {
   EXPECT_EQ(replay.checks.metrics.requests, live->checks.metrics.requests);
   std::cout << "recorded_fail:\n  live:   " << Figures(*live) << "\n  replay: " << Figures(replay)
             << "\n";
+
+  // The recording inlined as the scenario's "replay" section (`replay --write-scenario`): a
+  // standalone file that replays to the same figures alone, and shrinks like any scenario.
+  auto doc = ScenarioWithRecording(spec.source, options.recording_path);
+  ASSERT_TRUE(doc.ok()) << doc.error().message;
+  auto standalone = ParseScenario(doc->dump(), "recorded_fail.replay.json");
+  ASSERT_TRUE(standalone.ok()) << standalone.error().message;
+  ASSERT_NE(standalone->replay, nullptr);
+  auto alone = RunScenario(*standalone);
+  ASSERT_TRUE(alone.ok()) << alone.error().message;
+  EXPECT_EQ(Figures(*alone), Figures(replay));
+  // Under another stack (what `sweep --set stack.retry.max_attempts=...` asks), the same answers
+  // are replayed: more attempts get past the recorded 503s, so fewer operations fail.
+  json retried = *doc;
+  retried["stack"]["retry"]["max_attempts"] = 4;
+  auto retried_spec = ParseScenario(retried.dump(), "recorded_fail.retried.json");
+  ASSERT_TRUE(retried_spec.ok()) << retried_spec.error().message;
+  auto more = RunScenario(*retried_spec);
+  ASSERT_TRUE(more.ok()) << more.error().message;
+  EXPECT_LT(more->summary.ops_failed, alone->summary.ops_failed);
+  explore::ShrinkOptions shrink;
+  shrink.max_runs = 60;
+  auto shrunk = explore::Shrink(*doc, "recorded_fail", shrink);
+  ASSERT_TRUE(shrunk.ok()) << shrunk.error().message;
+  EXPECT_TRUE(shrunk->minimal.contains("replay"));
+  auto minimal = ParseScenario(shrunk->minimal.dump(), "recorded_fail.shrunk.json");
+  ASSERT_TRUE(minimal.ok()) << minimal.error().message;
+  auto still = RunScenario(*minimal);
+  ASSERT_TRUE(still.ok()) << still.error().message;
+  EXPECT_EQ(still->verdict, checks::RunVerdict::kFail);
+  std::cout << "  alone:  " << Figures(*alone) << "\n  4 attempts: " << Figures(*more)
+            << "\n  shrunk: " << shrunk->before.Text() << " -> " << shrunk->after.Text() << " in "
+            << shrunk->runs << " runs: " << Figures(*still) << "\n";
 }
 
 // The done-when with the failure a client cannot see: fixed-delay retries creates whose answers

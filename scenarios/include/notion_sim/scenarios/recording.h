@@ -139,6 +139,14 @@ Status WriteDoorRecording(const std::string& path, nlohmann::json header,
                           const std::vector<checks::JudgedExchange>& grouped);
 // Reads a recording file; kInvalidInput names the file, the line and what is wrong.
 Result<Recording> LoadRecording(const std::string& path);
+// The same from a JSON array of the file's lines (a scenario's inline "replay.recording");
+// errors name the element ("[3]: status: ...").
+Result<Recording> RecordingFromJson(const nlohmann::json& lines);
+// `scenario` (a scenario file's JSON) with the recording at `recording_path` inlined as its
+// "replay": {"recording": [...]} section: a standalone scenario that `run`, `shrink`, `sweep` and
+// `gate` replay with the recorded outcomes (`notion-sim replay --write-scenario`).
+Result<nlohmann::json> ScenarioWithRecording(const nlohmann::json& scenario,
+                                             const std::string& recording_path);
 // The fake's decision for every recorded request, for SimOptions::replay (see the top).
 std::vector<sim::RecordedDecision> DecisionsFromRecording(const Recording& recording);
 // The options that replay a recording in simulation: its decisions, matched by its key, the

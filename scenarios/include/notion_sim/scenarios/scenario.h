@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,8 @@
 #include "notion_sim/scenarios/workflow.h"
 
 namespace notion_sim::scenarios {
+
+struct Recording;  // recording.h
 
 struct TenantSpec {
   std::string name;
@@ -76,6 +79,9 @@ struct ScenarioSpec {
   // explore` requires each to be reached by at least one of its seeds.
   std::vector<std::string> sometimes;
   nlohmann::json source;  // the whole file as loaded (the other folders' sections included)
+  // "replay": {"recording": [...]}: a recording (recording.h) inlined in the file; RunScenario then
+  // answers the recorded requests as recorded (like `notion-sim replay --recording`).
+  std::shared_ptr<const Recording> replay;
 };
 
 // The goals a scenario may list under "sometimes": "breaker_opened", "breaker_half_open",
